@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the system tools the test suites drive for real (curl, openssl); skips what is already there.
+set -uo pipefail
+need=()
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "install-test-deps: missing ${need[*]} and cannot apt-get; suites that need them will skip" >&2
+  fi
+fi
+exit 0

@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// The `switchyard` command line: one file per verb under commands/, registered in commands/index.ts.
+import { Command } from 'commander';
+import { registerCommands } from './commands/index.js';
+import { EXIT } from './exit-codes.js';
+
+const program = new Command();
+program
+  .name('switchyard')
+  .description(
+    "Istio's traffic management, run locally: validate, analyze and serve networking.istio.io YAML",
+  )
+  .version('0.1.0')
+  .showHelpAfterError()
+  .exitOverride((err) => {
+    // commander exits 1 on usage errors; sysexits' EX_USAGE (64) is what istioctl uses.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') process.exit(0);
+    process.exit(err.exitCode === 0 ? 0 : EXIT.usage);
+  });
+
+registerCommands(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  console.error(`error: ${(err as Error).message ?? String(err)}`);
+  process.exit(EXIT.failure);
+});

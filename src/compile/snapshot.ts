@@ -1,0 +1,332 @@
+// The compiled per-proxy configuration: what Envoy would receive over xDS, as immutable data.
+// The proxy imports only these types. Names follow Istio/Envoy (istio/istio pilot/pkg/networking/core):
+// clusters `outbound|9080|v1|reviews.default.svc.cluster.local`, route tables `9080` / `http.8080`,
+// virtual hosts `reviews.default.svc.cluster.local:9080`.
+import type { CompiledRegex } from '../runtime/regex.js';
+
+export type ProxyKind = 'sidecar' | 'router';
+
+export interface ProxyIdentity {
+  /** `sidecar` for a workload's proxy, `router` for an ingress/egress gateway (Envoy node type). */
+  kind: ProxyKind;
+  /** Istio's proxy name: `<pod>.<namespace>`, e.g. `productpage-v1-0.default`, `istio-ingressgateway-0.istio-system`. */
+  id: string;
+  namespace: string;
+  /** Pod labels: drive Gateway selection, Sidecar and DR workloadSelector, sourceLabels matches. */
+  labels: Readonly<Record<string, string>>;
+  serviceAccount: string;
+  /** The address the workload listens on (inbound target) and the mesh IP of the proxy. */
+  ip: string;
+}
+
+export type Protocol = 'http' | 'http2' | 'grpc' | 'https' | 'tls' | 'tcp' | 'unknown';
+
+// ---------------------------------------------------------------- matching
+
+export type StringMatcher =
+  | { kind: 'exact'; value: string; ignoreCase?: boolean }
+  | { kind: 'prefix'; value: string; ignoreCase?: boolean }
+  | { kind: 'regex'; value: string; regex: CompiledRegex }
+  | { kind: 'present' };
+
+export interface HeaderMatcher {
+  /** Lower-case header name; `:authority`, `:method`, `:scheme` for the pseudo-headers. */
+  name: string;
+  match: StringMatcher;
+  /** withoutHeaders: inverted, and a missing header counts as matching (treat_missing_header_as_empty). */
+  invert: boolean;
+}
+
+export interface QueryParamMatcher {
+  name: string;
+  match: StringMatcher;
+}
+
+export interface RouteMatch {
+  /** Path without the query string; undefined = any path (Envoy prefix "/"). */
+  path?: StringMatcher;
+  headers: readonly HeaderMatcher[];
+  queryParams: readonly QueryParamMatcher[];
+}
+
+// ---------------------------------------------------------------- route actions
+
+export interface HeaderOps {
+  /** [name, value] pairs; names lower-case. */
+  set: readonly (readonly [string, string])[];
+  add: readonly (readonly [string, string])[];
+  remove: readonly string[];
+}
+
+export interface WeightedCluster {
+  clusterName: string;
+  /** Relative weight; the router picks weight/total with an injected random draw. */
+  weight: number;
+  requestHeaders?: HeaderOps;
+  responseHeaders?: HeaderOps;
+  /** Authority rewrite from destination-level headers (host / :authority set). */
+  hostRewrite?: string;
+}
+
+export interface RetryPolicy {
+  /** Envoy num_retries. */
+  numRetries: number;
+  /** Envoy retry_on tokens (e.g. connect-failure, 5xx, retriable-status-codes). */
+  retryOn: readonly string[];
+  retriableStatusCodes: readonly number[];
+  perTryTimeoutMs?: number;
+  /** Base backoff interval; Envoy default 25ms, cap 10x. */
+  backoffBaseMs: number;
+  /** previous_hosts predicate with host_selection_retry_max_attempts 5. */
+  retryIgnorePreviousHosts: boolean;
+}
+
+export interface FaultPolicy {
+  delay?: { delayMs: number; /** 0..100, 1e-4 resolution */ percentage: number };
+  abort?: { httpStatus?: number; grpcStatus?: number; percentage: number };
+}
+
+export interface MirrorPolicy {
+  clusterName: string;
+  /** 0..100. */
+  percentage: number;
+}
+
+export interface CorsPolicy {
+  allowOrigins: readonly StringMatcher[];
+  allowMethods: readonly string[];
+  allowHeaders: readonly string[];
+  exposeHeaders: readonly string[];
+  maxAge?: string;
+  allowCredentials?: boolean;
+  /** Envoy forward_not_matching_preflights: true = FORWARD (Istio default). */
+  forwardNotMatchingPreflights: boolean;
+}
+
+export interface ForwardAction {
+  type: 'forward';
+  clusters: readonly WeightedCluster[];
+  /** Sum of the weights. */
+  totalWeight: number;
+  prefixRewrite?: string;
+  regexRewrite?: { regex: CompiledRegex; substitution: string };
+  hostRewrite?: string;
+  /** Route timeout in ms spanning all retries; 0 = disabled (Istio's default). */
+  timeoutMs: number;
+  retry?: RetryPolicy;
+  mirrors: readonly MirrorPolicy[];
+  /** Consistent-hash key source for ring hash / maglev clusters. */
+  hashPolicy?: HashPolicy;
+}
+
+export type HashPolicy =
+  | { kind: 'header'; name: string }
+  | { kind: 'cookie'; name: string; path?: string; ttlMs?: number }
+  | { kind: 'sourceIp' }
+  | { kind: 'queryParameter'; name: string };
+
+export interface RedirectAction {
+  type: 'redirect';
+  /** Replace the whole path. */
+  path?: string;
+  prefixRewrite?: string;
+  host?: string;
+  scheme?: string;
+  port?: number;
+  derivePort?: 'FROM_PROTOCOL_DEFAULT' | 'FROM_REQUEST_PORT';
+  /** 301 by default. */
+  responseCode: number;
+}
+
+export interface DirectResponseAction {
+  type: 'direct';
+  status: number;
+  body?: Buffer;
+}
+
+export type RouteAction = ForwardAction | RedirectAction | DirectResponseAction;
+
+export interface Route {
+  /** Envoy route name: HTTPRoute name, with `.<match name>` appended when the match is named. */
+  name: string;
+  match: RouteMatch;
+  action: RouteAction;
+  requestHeaders?: HeaderOps;
+  responseHeaders?: HeaderOps;
+  fault?: FaultPolicy;
+  cors?: CorsPolicy;
+  /** Where it came from (`reviews.default`), for proxy-config routes' VIRTUAL SERVICE column. */
+  virtualService?: { name: string; namespace: string };
+}
+
+export interface VirtualHost {
+  /** e.g. `reviews.default.svc.cluster.local:9080`, `allow_any`, `block_all`. */
+  name: string;
+  /** Lower-case domains: exact names, `*.suffix`, or `*`. */
+  domains: readonly string[];
+  routes: readonly Route[];
+  /** Gateway httpsRedirect: plain-HTTP requests get a 301 to https. */
+  requireTls?: boolean;
+}
+
+export interface RouteTable {
+  /** `9080` (sidecar outbound port), `http.8080` (gateway), `inbound|9080||` (inbound). */
+  name: string;
+  virtualHosts: readonly VirtualHost[];
+  /** Exact domain (lower-case, with and without :port) -> virtual host. */
+  exactDomains: ReadonlyMap<string, VirtualHost>;
+  /** Suffix wildcards (`*.example.com` stored as `.example.com`), longest first. */
+  wildcardDomains: readonly (readonly [string, VirtualHost])[];
+  /** The `*` virtual host, when present. */
+  catchAll?: VirtualHost;
+}
+
+// ---------------------------------------------------------------- listeners
+
+export interface DownstreamTls {
+  mode: 'SIMPLE' | 'MUTUAL' | 'OPTIONAL_MUTUAL';
+  /** PEM. */
+  certChain: string;
+  privateKey: string;
+  caCertificates?: string;
+  minProtocolVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+  maxProtocolVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+  cipherSuites?: readonly string[];
+  subjectAltNames?: readonly string[];
+  /** Where the credential came from, e.g. `kubernetes://istio-system/httpbin-credential`. */
+  credentialName?: string;
+}
+
+export interface TcpRoute {
+  /** Static matches already applied at compile time; runtime matches left: */
+  destinationSubnets?: readonly string[];
+  clusters: readonly WeightedCluster[];
+  totalWeight: number;
+}
+
+export interface FilterChain {
+  name: string;
+  /** SNI server names (lower-case; `*.x` wildcards); empty = any. */
+  serverNames: readonly string[];
+  /** TLS terminated here (gateway SIMPLE/MUTUAL). */
+  tls?: DownstreamTls;
+  /** HTTP connection manager with this route table, or TCP proxy with these routes. */
+  http?: { routeTableName: string };
+  tcp?: { routes: readonly TcpRoute[]; statPrefix: string };
+  /** TLS passthrough: route by SNI to clusters without terminating. */
+  passthrough?: boolean;
+}
+
+export interface Listener {
+  /** Envoy names: `0.0.0.0_8080` (gateway), `0.0.0.0_9080` (sidecar outbound), `virtualInbound`... */
+  name: string;
+  direction: 'outbound' | 'inbound' | 'gateway';
+  /** Address and port this listener represents in the mesh model. The runner maps them to local sockets. */
+  address: string;
+  port: number;
+  filterChains: readonly FilterChain[];
+  /** For a sidecar outbound HTTP listener: unknown hosts go to PassthroughCluster (ALLOW_ANY) or 502. */
+  outboundTrafficPolicy?: 'ALLOW_ANY' | 'REGISTRY_ONLY';
+}
+
+// ---------------------------------------------------------------- clusters
+
+export interface Endpoint {
+  /** IP or hostname (DNS ServiceEntry). */
+  address: string;
+  port: number;
+  labels: Readonly<Record<string, string>>;
+  weight: number;
+  locality?: string;
+  /** Workload name for logs/graph (e.g. `reviews-v1`). */
+  workload?: string;
+}
+
+export type LbPolicy =
+  'LEAST_REQUEST' | 'ROUND_ROBIN' | 'RANDOM' | 'PASSTHROUGH' | 'RING_HASH' | 'MAGLEV';
+
+export interface ConnectionPoolLimits {
+  /** Envoy circuit_breakers thresholds; Istio sets 2^32-1 when unset. */
+  maxConnections: number;
+  maxPendingRequests: number;
+  maxRequests: number;
+  maxRetries: number;
+  /** 0 = unlimited. */
+  maxRequestsPerConnection: number;
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxConnectionDurationMs?: number;
+  tcpKeepalive?: { probes?: number; timeMs?: number; intervalMs?: number };
+  h2UpgradePolicy?: 'DEFAULT' | 'DO_NOT_UPGRADE' | 'UPGRADE';
+  maxConcurrentStreams?: number;
+}
+
+export interface OutlierDetectionPolicy {
+  consecutive5xx: number;
+  /** 0 = disabled. */
+  consecutiveGatewayErrors: number;
+  splitExternalLocalOriginErrors: boolean;
+  consecutiveLocalOriginFailures: number;
+  intervalMs: number;
+  baseEjectionTimeMs: number;
+  maxEjectionPercent: number;
+  /** Envoy healthy_panic_threshold; 0 disables panic. */
+  minHealthPercent: number;
+}
+
+export interface UpstreamTls {
+  mode: 'SIMPLE' | 'MUTUAL' | 'ISTIO_MUTUAL';
+  sni?: string;
+  caCertificates?: string;
+  certChain?: string;
+  privateKey?: string;
+  subjectAltNames?: readonly string[];
+  insecureSkipVerify: boolean;
+}
+
+export interface Cluster {
+  /** `outbound|9080|v1|reviews.default.svc.cluster.local`, `inbound|9080||`, `BlackHoleCluster`, `PassthroughCluster`. */
+  name: string;
+  /** Envoy discovery type as istioctl prints it: EDS, STATIC, STRICT_DNS, LOGICAL_DNS, ORIGINAL_DST. */
+  type: 'EDS' | 'STATIC' | 'STRICT_DNS' | 'LOGICAL_DNS' | 'ORIGINAL_DST';
+  direction: 'outbound' | 'inbound' | 'none';
+  /** Service FQDN, port and subset this cluster stands for (empty for the special clusters). */
+  serviceHost: string;
+  port: number;
+  subset: string;
+  protocol: Protocol;
+  /** The DestinationRule that shaped it, as `name.namespace`, for proxy-config clusters. */
+  destinationRule?: string;
+  endpoints: readonly Endpoint[];
+  lbPolicy: LbPolicy;
+  ringHash?: { minimumRingSize: number };
+  maglev?: { tableSize: number };
+  connectionPool: ConnectionPoolLimits;
+  outlierDetection?: OutlierDetectionPolicy;
+  tls?: UpstreamTls;
+  /** A structural hash of everything above but endpoints; state (pools, breakers) survives a swap when it is equal. */
+  configHash: string;
+}
+
+// ---------------------------------------------------------------- the snapshot
+
+export interface ProxySnapshot {
+  /** Monotonic config revision this was compiled from. */
+  version: number;
+  proxy: ProxyIdentity;
+  listeners: readonly Listener[];
+  routeTables: ReadonlyMap<string, RouteTable>;
+  clusters: ReadonlyMap<string, Cluster>;
+  /** Mesh-wide settings the data plane needs at request time. */
+  mesh: {
+    accessLogFile: string;
+    accessLogEncoding: 'TEXT' | 'JSON';
+    /** Append `-shadow` to mirrored Host (Istio <= 1.27 behaviour); off by default since 1.28. */
+    shadowHostSuffix: boolean;
+  };
+}
+
+export const BLACKHOLE_CLUSTER = 'BlackHoleCluster';
+export const PASSTHROUGH_CLUSTER = 'PassthroughCluster';
+/** Envoy/Istio circuit-breaker default when a limit is unset. */
+export const UNLIMITED = 4294967295;

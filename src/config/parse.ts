@@ -1,0 +1,180 @@
+// Parses multi-document YAML/JSON into Resources that remember where every field was written.
+import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar, isPair } from 'yaml';
+import type { Node as YamlNode, Document } from 'yaml';
+import { lookupKind } from './kinds.js';
+import type {
+  ConfigDiagnostic,
+  FieldPath,
+  Resource,
+  ResourceSource,
+  SourcePosition,
+} from './types.js';
+
+export interface ParseOptions {
+  /** Namespace for objects without metadata.namespace (kubectl/istioctl: `default` unless -n). */
+  defaultNamespace?: string;
+}
+
+export interface ParseResult {
+  resources: Resource[];
+  /** Objects of kinds Switchyard does not read; reported, not fatal. */
+  skipped: { apiVersion: string; kind: string; name: string; position: SourcePosition }[];
+  diagnostics: ConfigDiagnostic[];
+}
+
+/** Parses one file's text. Syntax errors become Error diagnostics with the line they were found on. */
+export function parseResources(
+  text: string,
+  file: string,
+  options: ParseOptions = {},
+): ParseResult {
+  const lineCounter = new LineCounter();
+  const result: ParseResult = { resources: [], skipped: [], diagnostics: [] };
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const list = Array.isArray(docs) ? docs : [docs];
+  const posAt = (offset: number): SourcePosition => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, col };
+  };
+  for (const doc of list) {
+    if (doc.errors.length > 0) {
+      for (const err of doc.errors) {
+        result.diagnostics.push({
+          level: 'Error',
+          message: `invalid YAML: ${err.message.split('\n')[0]}`,
+          position: posAt(err.pos[0]),
+        });
+      }
+      continue;
+    }
+    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) continue;
+    collect(doc, doc.contents, [], file, posAt, options, result);
+  }
+  return result;
+}
+
+function collect(
+  doc: Document,
+  node: YamlNode,
+  basePath: (string | number)[],
+  file: string,
+  posAt: (offset: number) => SourcePosition,
+  options: ParseOptions,
+  result: ParseResult,
+): void {
+  const start = posAt(node.range?.[0] ?? 0);
+  if (!isMap(node)) {
+    result.diagnostics.push({
+      level: 'Error',
+      message: 'expected a Kubernetes object (a YAML mapping)',
+      position: start,
+    });
+    return;
+  }
+  const obj = node.toJSON() as Record<string, unknown>;
+  const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : '';
+  const kind = typeof obj.kind === 'string' ? obj.kind : '';
+  if (kind === 'List' || kind.endsWith('List')) {
+    const items = node.get('items', true);
+    if (isSeq(items)) {
+      items.items.forEach((item, i) => {
+        if (item && typeof item === 'object' && 'range' in item) {
+          collect(doc, item as YamlNode, [...basePath, 'items', i], file, posAt, options, result);
+        }
+      });
+    }
+    return;
+  }
+  if (!apiVersion || !kind) {
+    result.diagnostics.push({
+      level: 'Error',
+      message: `object has no ${!apiVersion ? 'apiVersion' : 'kind'}`,
+      position: start,
+      hint: 'every document needs apiVersion and kind, e.g. apiVersion: networking.istio.io/v1, kind: VirtualService',
+    });
+    return;
+  }
+  const meta = (obj.metadata ?? {}) as Record<string, unknown>;
+  const name = typeof meta.name === 'string' ? meta.name : '';
+  const info = lookupKind(apiVersion, kind);
+  if (!info) {
+    result.skipped.push({ apiVersion, kind, name, position: start });
+    return;
+  }
+  const explicitNs = typeof meta.namespace === 'string' && meta.namespace !== '';
+  const namespace = info.namespaced
+    ? explicitNs
+      ? (meta.namespace as string)
+      : (options.defaultNamespace ?? 'default')
+    : '';
+  const source = makeSource(node, start, posAt);
+  const resource: Resource = {
+    apiVersion,
+    kind:
+      info.kind === 'Gateway' && info.group !== 'networking.istio.io'
+        ? 'KubernetesGateway'
+        : info.kind,
+    metadata: {
+      name,
+      namespace,
+      labels: stringMap(meta.labels),
+      annotations: stringMap(meta.annotations),
+      ...(typeof meta.creationTimestamp === 'string'
+        ? { creationTimestamp: meta.creationTimestamp }
+        : {}),
+      ...(typeof meta.resourceVersion === 'string'
+        ? { resourceVersion: meta.resourceVersion }
+        : {}),
+      ...(typeof meta.generation === 'number' ? { generation: meta.generation } : {}),
+    },
+    namespaceExplicit: explicitNs,
+    spec: (obj.spec ?? {}) as unknown,
+    raw: obj,
+    source,
+  };
+  result.resources.push(resource);
+}
+
+function makeSource(
+  root: YamlNode,
+  start: SourcePosition,
+  posAt: (offset: number) => SourcePosition,
+): ResourceSource {
+  return {
+    ...start,
+    positionOf(path: FieldPath): SourcePosition {
+      let node: unknown = root;
+      let best = start;
+      for (const key of path) {
+        let next: unknown;
+        if (isMap(node)) {
+          const pair = node.items.find(
+            (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(key),
+          );
+          if (pair && isPair(pair)) {
+            const keyNode = pair.key as YamlNode;
+            if (keyNode.range) best = posAt(keyNode.range[0]);
+            next = pair.value;
+          }
+        } else if (isSeq(node) && typeof key === 'number') {
+          next = node.items[key];
+          const r = (next as YamlNode | undefined)?.range;
+          if (r) best = posAt(r[0]);
+        }
+        if (next === undefined || next === null) return best;
+        node = next;
+      }
+      return best;
+    },
+  };
+}
+
+function stringMap(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      if (v !== null && v !== undefined) out[k] = String(v);
+    }
+  }
+  return out;
+}
