@@ -206,6 +206,8 @@ export interface TcpRoute {
 
 export interface FilterChain {
   name: string;
+  /** For `virtualInbound`: the service port this chain serves (Envoy destination_port match). */
+  destinationPort?: number;
   /** SNI server names (lower-case; `*.x` wildcards); empty = any. */
   serverNames: readonly string[];
   /** TLS terminated here (gateway SIMPLE/MUTUAL). */
@@ -217,6 +219,17 @@ export interface FilterChain {
   passthrough?: boolean;
 }
 
+/**
+ * Listener layout (how the local runner binds sockets to them):
+ * - sidecar outbound: one listener per service port, `0.0.0.0_<port>` (direction outbound), plus
+ *   `virtualOutbound`. Locally a workload reaches its sidecar on ONE socket bound for `virtualOutbound`;
+ *   the proxy takes the destination port from the request (proxy-form URL or Host header; 80 when absent)
+ *   and continues in listener `0.0.0.0_<port>`; no such listener means unknown destination
+ *   (outboundTrafficPolicy: PassthroughCluster or 502 via BlackHoleCluster).
+ * - sidecar inbound: `virtualInbound`, one filter chain per service port (`destinationPort`), each
+ *   routing to `inbound|<port>||`. Locally one socket is bound per inbound port.
+ * - gateway: one listener per merged server port, `0.0.0.0_<port>`, bound as is.
+ */
 export interface Listener {
   /** Envoy names: `0.0.0.0_8080` (gateway), `0.0.0.0_9080` (sidecar outbound), `virtualInbound`... */
   name: string;
