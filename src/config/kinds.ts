@@ -1,6 +1,6 @@
 // The kinds Switchyard reads, keyed by apiVersion group and kind as Kubernetes spells them.
 
-export type KindFamily = 'istio-networking' | 'kubernetes' | 'tolerated';
+export type KindFamily = 'istio-networking' | 'kubernetes' | 'tolerated' | 'switchyard';
 
 export interface KindInfo {
   /** Canonical kind, e.g. VirtualService. */
@@ -129,6 +129,15 @@ export const KINDS: readonly KindInfo[] = [
     versions: ['v1'],
     family: 'kubernetes',
     names: ['deployment', 'deployments', 'deploy'],
+    namespaced: true,
+  },
+  // Switchyard's own document: which command starts a workload locally (Istio has no kind for that).
+  {
+    kind: 'Workload',
+    group: 'switchyard.io',
+    versions: ['v1alpha1'],
+    family: 'switchyard',
+    names: ['workload', 'workloads'],
     namespaced: true,
   },
   // Read by analyzers only (IST0149 needs RequestAuthentication; IST0132 reads Kubernetes Gateways).

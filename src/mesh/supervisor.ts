@@ -1,0 +1,146 @@
+// Runs workload processes for the local mesh and restarts them when they die, as a kubelet would
+// (CrashLoopBackOff-like backoff: 1s doubling to 10s), keeping each one's port so endpoints stay valid.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createConnection } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { WorkloadInstance } from './workload-plan.js';
+
+/** The compiled CLI entry, used to start built-in workloads as their own processes. */
+export const CLI_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
+
+export interface ProcessEvents {
+  onOutput?(workload: string, stream: 'stdout' | 'stderr', line: string): void;
+  onExit?(workload: string, code: number | null, signal: NodeJS.Signals | null): void;
+  onStart?(workload: string, pid: number | undefined): void;
+}
+
+interface Managed {
+  instance: WorkloadInstance;
+  appPort: number;
+  env: Record<string, string>;
+  child?: ChildProcess;
+  stopping: boolean;
+  restarts: number;
+  restartTimer?: NodeJS.Timeout;
+}
+
+export class Supervisor {
+  private readonly managed = new Map<string, Managed>();
+
+  constructor(private readonly events: ProcessEvents = {}) {}
+
+  /** Starts a workload listening on appPort, with env (HTTP_PROXY etc.) from the runner. */
+  start(instance: WorkloadInstance, appPort: number, env: Record<string, string>): void {
+    const m: Managed = { instance, appPort, env, stopping: false, restarts: 0 };
+    this.managed.set(key(instance), m);
+    this.launch(m);
+  }
+
+  private launch(m: Managed): void {
+    const { instance, appPort } = m;
+    const launch = instance.launch;
+    const env = { ...process.env, ...launch.env, ...m.env, PORT: String(appPort) };
+    let cmd: string;
+    let args: string[];
+    if (launch.builtin) {
+      cmd = process.execPath;
+      args = [CLI_ENTRY, 'workload', launch.builtin, '--port', String(appPort), ...launch.args];
+    } else {
+      const [first, ...rest] = launch.command ?? [];
+      cmd = first ?? 'true';
+      args = [...rest, ...launch.args].map((a) => a.replaceAll('{PORT}', String(appPort)));
+    }
+    const child = spawn(cmd, args, {
+      env,
+      cwd: launch.workingDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    m.child = child;
+    this.events.onStart?.(instance.name, child.pid);
+    const pipe = (stream: 'stdout' | 'stderr') => {
+      let buf = '';
+      child[stream]?.setEncoding('utf8');
+      child[stream]?.on('data', (chunk: string) => {
+        buf += chunk;
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          this.events.onOutput?.(instance.name, stream, buf.slice(0, nl));
+          buf = buf.slice(nl + 1);
+        }
+      });
+    };
+    pipe('stdout');
+    pipe('stderr');
+    child.on('error', (err) =>
+      this.events.onOutput?.(instance.name, 'stderr', `failed to start: ${err.message}`),
+    );
+    child.on('exit', (code, signal) => {
+      if (m.child === child) m.child = undefined;
+      this.events.onExit?.(instance.name, code, signal);
+      if (m.stopping) return;
+      const delay = Math.min(10_000, 1000 * 2 ** Math.min(m.restarts, 4));
+      m.restarts++;
+      m.restartTimer = setTimeout(() => {
+        m.restartTimer = undefined;
+        if (!m.stopping) this.launch(m);
+      }, delay);
+    });
+  }
+
+  /** pid of a workload's current process (for `kill` in tests and `get proxies`). */
+  pid(name: string, namespace = 'default'): number | undefined {
+    return this.managed.get(`${namespace}/${name}`)?.child?.pid;
+  }
+
+  /** Resolves when the workload accepts TCP connections on its app port, or rejects after timeoutMs. */
+  async waitReady(instance: WorkloadInstance, timeoutMs = 15_000): Promise<void> {
+    const m = this.managed.get(key(instance));
+    if (!m) throw new Error(`unknown workload ${instance.name}`);
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (await canConnect(m.appPort)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(
+      `workload ${instance.name} did not listen on 127.0.0.1:${m.appPort} within ${timeoutMs} ms`,
+    );
+  }
+
+  /** SIGTERM every child, SIGKILL stragglers after graceMs. */
+  async stopAll(graceMs = 3000): Promise<void> {
+    const exits: Promise<void>[] = [];
+    for (const m of this.managed.values()) {
+      m.stopping = true;
+      if (m.restartTimer) clearTimeout(m.restartTimer);
+      const child = m.child;
+      if (!child || child.exitCode !== null) continue;
+      exits.push(
+        new Promise<void>((res) => {
+          const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+          child.once('exit', () => {
+            clearTimeout(kill);
+            res();
+          });
+          child.kill('SIGTERM');
+        }),
+      );
+    }
+    await Promise.all(exits);
+  }
+}
+
+function key(i: WorkloadInstance): string {
+  return `${i.namespace}/${i.name}`;
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const s = createConnection({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      res(true);
+    });
+    s.once('error', () => res(false));
+  });
+}
