@@ -1,0 +1,117 @@
+// Starts the real `switchyard up` as a child process on free ports and drives it like a user would.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../src/mesh/ports.js';
+import { repoRoot } from './shared.js';
+
+export const CLI = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+
+export interface RunningMesh {
+  admin: string;
+  gateway: string;
+  home: string;
+  process: ChildProcess;
+  output: () => string;
+  /** Runs the CLI against this mesh (adds --server); returns exit status and output. */
+  cli(args: string[], input?: string): { status: number; stdout: string; stderr: string };
+  stop(): Promise<void>;
+}
+
+export async function startMesh(
+  extraArgs: string[] = ['--demo', 'bookinfo'],
+  gatewayPort = 8080,
+): Promise<RunningMesh> {
+  const adminPort = await freePort();
+  const localGateway = await freePort();
+  const home = mkdtempSync(join(tmpdir(), 'switchyard-e2e-'));
+  const env = { ...process.env, SWITCHYARD_HOME: home };
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      'up',
+      ...extraArgs,
+      '--admin-port',
+      String(adminPort),
+      '--port-map',
+      `${gatewayPort}=${localGateway}`,
+    ],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const admin = `http://127.0.0.1:${adminPort}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`switchyard up exited early (${child.exitCode}):\n${out}`);
+    const ready = await get(`${admin}/ready`).catch(() => undefined);
+    if (ready?.status === 200) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`switchyard up was not ready within 60s:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    admin,
+    gateway: `http://127.0.0.1:${localGateway}`,
+    home,
+    process: child,
+    output: () => out,
+    cli(args, input) {
+      const r = spawnSync(process.execPath, [CLI, ...args, '--server', admin], {
+        env,
+        input,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export interface SimpleResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export function get(url: string, headers: Record<string, string> = {}): Promise<SimpleResponse> {
+  return send('GET', url, headers);
+}
+
+export function send(
+  method: string,
+  url: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<SimpleResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers, agent: false, timeout: 30_000 }, (res) => {
+      let data = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (data += c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data }),
+      );
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout: ${method} ${url}`)));
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
