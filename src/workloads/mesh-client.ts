@@ -1,0 +1,95 @@
+// Outbound calls from built-in workloads: `http://<service>:<port>/path`, through the sidecar when
+// HTTP_PROXY is set (absolute-form request line, as any HTTP client honouring the proxy env does).
+import http from 'node:http';
+
+export interface MeshRequest {
+  method?: string;
+  headers?: Record<string, string | string[] | undefined>;
+  body?: string | Buffer;
+  /** Whole-call timeout in milliseconds; undefined = none. */
+  timeoutMs?: number;
+}
+
+export interface MeshResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface MeshClientOptions {
+  /** Outbound proxy URL (the sidecar's outbound listener); default from HTTP_PROXY/http_proxy. */
+  proxy?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Reads the proxy URL the way curl and most clients do: lower-case first, then upper-case. */
+export function proxyFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const value = env.http_proxy ?? env.HTTP_PROXY;
+  return value && value.trim() !== '' ? value.trim() : undefined;
+}
+
+export class MeshClient {
+  readonly proxy: URL | undefined;
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+  constructor(options: MeshClientOptions = {}) {
+    const proxy = options.proxy ?? proxyFromEnv(options.env ?? process.env);
+    this.proxy = proxy ? new URL(proxy.includes('://') ? proxy : `http://${proxy}`) : undefined;
+  }
+
+  /** Performs one call; rejects on connection errors and on timeout (error.code 'ETIMEDOUT'). */
+  request(url: string, req: MeshRequest = {}): Promise<MeshResponse> {
+    const target = new URL(url);
+    if (target.protocol !== 'http:') {
+      return Promise.reject(new Error(`unsupported scheme ${target.protocol} (only http)`));
+    }
+    const targetPort = target.port === '' ? 80 : Number(target.port);
+    const hostHeader = target.port === '' ? target.hostname : `${target.hostname}:${target.port}`;
+    const headers: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(req.headers ?? {})) if (v !== undefined) headers[k] = v;
+    if (!Object.keys(headers).some((k) => k.toLowerCase() === 'host')) headers.host = hostHeader;
+    const options: http.RequestOptions = this.proxy
+      ? {
+          host: this.proxy.hostname,
+          port: this.proxy.port === '' ? 80 : Number(this.proxy.port),
+          // absolute-form request target (RFC 9112 section 3.2.2), as sent to a forward proxy
+          path: target.href,
+        }
+      : { host: target.hostname, port: targetPort, path: `${target.pathname}${target.search}` };
+    return new Promise<MeshResponse>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const r = http.request(
+        { ...options, method: req.method ?? 'GET', headers, agent: this.agent },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            if (timer) clearTimeout(timer);
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+          });
+          res.on('error', (err) => {
+            if (timer) clearTimeout(timer);
+            reject(err);
+          });
+        },
+      );
+      if (req.timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          const err = Object.assign(new Error(`timeout after ${req.timeoutMs} ms: ${url}`), {
+            code: 'ETIMEDOUT',
+          });
+          r.destroy(err);
+        }, req.timeoutMs);
+      }
+      r.on('error', (err) => {
+        if (timer) clearTimeout(timer);
+        reject(err);
+      });
+      r.end(req.body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
