@@ -5,6 +5,9 @@ import { WORKLOADS, workloadNames } from '../../workloads/index.js';
 import { EXIT } from '../exit-codes.js';
 
 export function registerWorkload(program: Command): void {
+  // `workload reviews --version v2` must reach this command, not the program's -V/--version:
+  // program options are only recognised before the verb.
+  program.enablePositionalOptions();
   program
     .command('workload')
     .description(`run a built-in workload (${workloadNames().join(', ')})`)
