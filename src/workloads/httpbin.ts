@@ -45,6 +45,7 @@ export function pickStatus(spec: string, random: Random): number | undefined {
   }
   const total = choices.reduce((s, c) => s + c.weight, 0);
   if (choices.length === 0 || total <= 0) return undefined;
+  if (choices.length === 1) return choices[0]?.code;
   let x = random.next() * total;
   for (const c of choices) {
     if (x < c.weight) return c.code;
