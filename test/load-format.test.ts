@@ -68,7 +68,10 @@ test('histogram buckets and interpolated percentiles (fortio stats.go)', () => {
   assert.equal(calcPercentile(e, 100), 30);
   assert.equal(calcPercentile(e, 10), 10);
   const lines = histogramLines(e, 'Aggregated Function Time');
-  assert.equal(lines[0], 'Aggregated Function Time : count 3 avg 20 +/- 8.165 min 10 max 30 sum 60');
+  assert.equal(
+    lines[0],
+    'Aggregated Function Time : count 3 avg 20 +/- 8.165 min 10 max 30 sum 60',
+  );
   assert.equal(lines[1], '# range, mid point, percentile, count');
   assert.equal(lines[2], '>= 10 <= 10 , 10 , 33.33, 1');
   assert.equal(lines[3], '> 18 <= 20 , 19 , 66.67, 1');
@@ -128,13 +131,33 @@ test('pacing follows the injected clock: 4 calls at 4 qps on one connection', as
     [0, 334, 667, 1000],
   );
   assert.equal(result.histogram.Count, 4);
-  assert.match(lines[0]!, /^Starting at 4 qps with 1 thread\(s\) \[gomax 1\] : exactly 4, 4 calls each \(total 4 \+ 0\)$/);
+  assert.match(
+    lines[0]!,
+    /^Starting at 4 qps with 1 thread\(s\) \[gomax 1\] : exactly 4, 4 calls each \(total 4 \+ 0\)$/,
+  );
   assert.match(lines[1]!, /^Ended after 1s : 4 calls\. qps=4$/);
   assert.match(lines[2]!, /^Sleep times : count 3 /);
 });
 
 test('fortio-style flags', () => {
-  const o = parseLoadArgs(['-c', '3', '-qps', '0', '-n=30', '--t', '2s', '-H', 'end-user: jason', '-p', '50,99', '-timeout', '500ms', '-loglevel', 'Warning', 'reviews:9080/reviews/1'])!;
+  const o = parseLoadArgs([
+    '-c',
+    '3',
+    '-qps',
+    '0',
+    '-n=30',
+    '--t',
+    '2s',
+    '-H',
+    'end-user: jason',
+    '-p',
+    '50,99',
+    '-timeout',
+    '500ms',
+    '-loglevel',
+    'Warning',
+    'reviews:9080/reviews/1',
+  ])!;
   assert.equal(o.connections, 3);
   assert.equal(o.qps, 0);
   assert.equal(o.exactly, 30);

@@ -20,12 +20,26 @@ async function get(port: number, path: string, headers: Record<string, string> =
 }
 
 /** A details stand-in that records the headers productpage sends it. */
-async function recordingDetails(): Promise<{ port: number; seen: http.IncomingHttpHeaders[]; server: http.Server }> {
+async function recordingDetails(): Promise<{
+  port: number;
+  seen: http.IncomingHttpHeaders[];
+  server: http.Server;
+}> {
   const seen: http.IncomingHttpHeaders[] = [];
   const server = http.createServer((req, res) => {
     seen.push(req.headers);
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ id: 0, type: 'paperback', pages: 200, publisher: 'PublisherA', language: 'English', 'ISBN-10': '1', 'ISBN-13': '2' }));
+    res.end(
+      JSON.stringify({
+        id: 0,
+        type: 'paperback',
+        pages: 200,
+        publisher: 'PublisherA',
+        language: 'English',
+        'ISBN-10': '1',
+        'ISBN-13': '2',
+      }),
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { port: (server.address() as { port: number }).port, seen, server };
@@ -38,7 +52,10 @@ test('Bookinfo chain: pages, stars per version, fallbacks and end-user forwardin
   started.push(ratings);
   const details = await startDetails({ port: 0, env: env({}) });
   started.push(details);
-  const toRatings = env({ RATINGS_HOSTNAME: '127.0.0.1', RATINGS_SERVICE_PORT: String(ratings.port) });
+  const toRatings = env({
+    RATINGS_HOSTNAME: '127.0.0.1',
+    RATINGS_SERVICE_PORT: String(ratings.port),
+  });
   const reviews: Record<string, RunningWorkload> = {};
   for (const v of ['v1', 'v2', 'v3']) {
     reviews[v] = await startReviews({ port: 0, version: v, env: toRatings });
@@ -78,9 +95,15 @@ test('Bookinfo chain: pages, stars per version, fallbacks and end-user forwardin
 
   await t.test('health endpoints answer as the originals', async () => {
     assert.equal((await get(pages.v1!.port, '/health')).body, 'Product page is healthy');
-    assert.deepEqual(JSON.parse((await get(details.port, '/health')).body), { status: 'Details is healthy' });
-    assert.deepEqual(JSON.parse((await get(reviews.v1!.port, '/health')).body), { status: 'Reviews is healthy' });
-    assert.deepEqual(JSON.parse((await get(ratings.port, '/health')).body), { status: 'Ratings is healthy' });
+    assert.deepEqual(JSON.parse((await get(details.port, '/health')).body), {
+      status: 'Details is healthy',
+    });
+    assert.deepEqual(JSON.parse((await get(reviews.v1!.port, '/health')).body), {
+      status: 'Reviews is healthy',
+    });
+    assert.deepEqual(JSON.parse((await get(ratings.port, '/health')).body), {
+      status: 'Ratings is healthy',
+    });
   });
 
   await t.test('details and ratings JSON', async () => {
@@ -100,10 +123,14 @@ test('Bookinfo chain: pages, stars per version, fallbacks and end-user forwardin
   });
 
   await t.test('reviews JSON per version', async () => {
-    const v1 = JSON.parse((await get(reviews.v1!.port, '/reviews/0')).body) as { reviews: { rating?: unknown }[] };
+    const v1 = JSON.parse((await get(reviews.v1!.port, '/reviews/0')).body) as {
+      reviews: { rating?: unknown }[];
+    };
     assert.equal(v1.reviews.length, 2);
     assert.equal(v1.reviews[0]!.rating, undefined);
-    const v3 = JSON.parse((await get(reviews.v3!.port, '/reviews/0')).body) as { reviews: { rating?: unknown }[] };
+    const v3 = JSON.parse((await get(reviews.v3!.port, '/reviews/0')).body) as {
+      reviews: { rating?: unknown }[];
+    };
     assert.deepEqual(v3.reviews[0]!.rating, { stars: 5, color: 'red' });
   });
 
@@ -127,51 +154,63 @@ test('Bookinfo chain: pages, stars per version, fallbacks and end-user forwardin
   await t.test('the JSON API', async () => {
     const products = JSON.parse((await get(pages.v1!.port, '/api/v1/products')).body) as unknown[];
     assert.equal(products.length, 1);
-    const d = JSON.parse((await get(pages.v1!.port, '/api/v1/products/0')).body) as { pages: number };
+    const d = JSON.parse((await get(pages.v1!.port, '/api/v1/products/0')).body) as {
+      pages: number;
+    };
     assert.equal(d.pages, 200);
-    const r = JSON.parse((await get(pages.v2!.port, '/api/v1/products/0/reviews')).body) as { reviews: unknown[] };
+    const r = JSON.parse((await get(pages.v2!.port, '/api/v1/products/0/reviews')).body) as {
+      reviews: unknown[];
+    };
     assert.equal(r.reviews.length, 2);
-    const ra = JSON.parse((await get(pages.v1!.port, '/api/v1/products/0/ratings')).body) as { id: number };
+    const ra = JSON.parse((await get(pages.v1!.port, '/api/v1/products/0/ratings')).body) as {
+      id: number;
+    };
     assert.equal(ra.id, 0);
-    assert.match((await get(pages.v1!.port, '/')).body, /Hello! This is a simple bookstore application/);
+    assert.match(
+      (await get(pages.v1!.port, '/')).body,
+      /Hello! This is a simple bookstore application/,
+    );
   });
 
-  await t.test('login as jason: session cookie, name shown, end-user and trace headers forwarded', async () => {
-    const login = await fetch(`http://127.0.0.1:${spyPage.port}/login`, {
-      method: 'POST',
-      body: new URLSearchParams({ username: 'jason', passwd: 'x' }),
-      headers: { referer: `http://127.0.0.1:${spyPage.port}/productpage` },
-      redirect: 'manual',
-    });
-    assert.equal(login.status, 302);
-    assert.equal(login.headers.get('location'), `http://127.0.0.1:${spyPage.port}/productpage`);
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
-    assert.match(cookie, /^session=/);
-    const page = await get(spyPage.port, '/productpage', {
-      cookie,
-      'x-request-id': 'req-42',
-      'x-b3-traceid': 'aaaabbbbccccdddd',
-      'x-b3-spanid': '1111222233334444',
-      'x-b3-sampled': '1',
-      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
-      'user-agent': 'switchyard-test',
-    });
-    assert.match(page.body, /jason \( <a href="logout">sign out<\/a> \)/);
-    const seen = recorder.seen[recorder.seen.length - 1]!;
-    assert.equal(seen['end-user'], 'jason');
-    assert.equal(seen['x-request-id'], 'req-42');
-    assert.equal(seen['x-b3-traceid'], 'aaaabbbbccccdddd');
-    assert.equal(seen['x-b3-spanid'], '1111222233334444');
-    assert.equal(seen.traceparent, '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
-    assert.equal(seen['user-agent'], 'switchyard-test');
-    assert.equal(seen.cookie, cookie);
-    // a forged cookie is no session
-    await get(spyPage.port, '/productpage', { cookie: 'session=eyJ1c2VyIjoiamFzb24ifQ.forged' });
-    assert.equal(recorder.seen[recorder.seen.length - 1]!['end-user'], undefined);
-    const logout = await get(spyPage.port, '/logout', { cookie, referer: '/productpage' });
-    assert.equal(logout.status, 302);
-    assert.match(logout.headers.get('set-cookie') ?? '', /^session=;.*Max-Age=0/);
-  });
+  await t.test(
+    'login as jason: session cookie, name shown, end-user and trace headers forwarded',
+    async () => {
+      const login = await fetch(`http://127.0.0.1:${spyPage.port}/login`, {
+        method: 'POST',
+        body: new URLSearchParams({ username: 'jason', passwd: 'x' }),
+        headers: { referer: `http://127.0.0.1:${spyPage.port}/productpage` },
+        redirect: 'manual',
+      });
+      assert.equal(login.status, 302);
+      assert.equal(login.headers.get('location'), `http://127.0.0.1:${spyPage.port}/productpage`);
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+      assert.match(cookie, /^session=/);
+      const page = await get(spyPage.port, '/productpage', {
+        cookie,
+        'x-request-id': 'req-42',
+        'x-b3-traceid': 'aaaabbbbccccdddd',
+        'x-b3-spanid': '1111222233334444',
+        'x-b3-sampled': '1',
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+        'user-agent': 'switchyard-test',
+      });
+      assert.match(page.body, /jason \( <a href="logout">sign out<\/a> \)/);
+      const seen = recorder.seen[recorder.seen.length - 1]!;
+      assert.equal(seen['end-user'], 'jason');
+      assert.equal(seen['x-request-id'], 'req-42');
+      assert.equal(seen['x-b3-traceid'], 'aaaabbbbccccdddd');
+      assert.equal(seen['x-b3-spanid'], '1111222233334444');
+      assert.equal(seen.traceparent, '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+      assert.equal(seen['user-agent'], 'switchyard-test');
+      assert.equal(seen.cookie, cookie);
+      // a forged cookie is no session
+      await get(spyPage.port, '/productpage', { cookie: 'session=eyJ1c2VyIjoiamFzb24ifQ.forged' });
+      assert.equal(recorder.seen[recorder.seen.length - 1]!['end-user'], undefined);
+      const logout = await get(spyPage.port, '/logout', { cookie, referer: '/productpage' });
+      assert.equal(logout.status, 302);
+      assert.match(logout.headers.get('set-cookie') ?? '', /^session=;.*Max-Age=0/);
+    },
+  );
 
   await t.test('ratings down: reviews says the ratings service is unavailable', async () => {
     await ratings.close();
@@ -191,6 +230,9 @@ test('Bookinfo chain: pages, stars per version, fallbacks and end-user forwardin
     assert.equal(api.status, 500);
     await details.close();
     const noDetails = await get(pages.v1!.port, '/productpage');
-    assert.match(noDetails.body, /Sorry, product details are currently unavailable for this book\./);
+    assert.match(
+      noDetails.body,
+      /Sorry, product details are currently unavailable for this book\./,
+    );
   });
 });

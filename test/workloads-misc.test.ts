@@ -13,7 +13,11 @@ import { SequenceRandom } from '../src/runtime/random.js';
 async function getJson(port: number, path: string, headers: Record<string, string> = {}) {
   const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers });
   const text = await res.text();
-  return { status: res.status, text, json: text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+  return {
+    status: res.status,
+    text,
+    json: text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : undefined,
+  };
 }
 
 test('httpbin endpoints', async (t) => {
@@ -40,7 +44,10 @@ test('httpbin endpoints', async (t) => {
   assert.equal(a.method, 'POST');
   assert.deepEqual(a.json, { k: 1 });
   assert.equal((await getJson(p, '/ip')).json!.origin, '127.0.0.1');
-  assert.equal((await getJson(p, '/ip', { 'x-forwarded-for': '10.1.2.3, 10.0.0.1' })).json!.origin, '10.1.2.3');
+  assert.equal(
+    (await getJson(p, '/ip', { 'x-forwarded-for': '10.1.2.3, 10.0.0.1' })).json!.origin,
+    '10.1.2.3',
+  );
   const delayed = await getJson(p, '/delay/0');
   assert.equal(delayed.status, 200);
   assert.equal((await getJson(p, '/nope')).status, 404);
@@ -83,7 +90,13 @@ test('sleep /fetch goes through HTTP_PROXY in absolute form', async (t) => {
     const target = new URL(req.url ?? '');
     const port = target.hostname === 'httpbin' ? httpbin.port : 1;
     const up = http.request(
-      { host: '127.0.0.1', port, path: `${target.pathname}${target.search}`, method: req.method, headers: req.headers },
+      {
+        host: '127.0.0.1',
+        port,
+        path: `${target.pathname}${target.search}`,
+        method: req.method,
+        headers: req.headers,
+      },
       (upRes) => {
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
         upRes.pipe(res);
@@ -104,29 +117,45 @@ test('sleep /fetch goes through HTTP_PROXY in absolute form', async (t) => {
   const sleep = await startSleep({ port: 0, env: { HTTP_PROXY: `http://127.0.0.1:${proxyPort}` } });
   t.after(() => sleep.close());
   const target = encodeURIComponent('http://httpbin:8000/headers');
-  const r = await getJson(sleep.port, `/fetch?url=${target}&header=${encodeURIComponent('end-user: jason')}`);
+  const r = await getJson(
+    sleep.port,
+    `/fetch?url=${target}&header=${encodeURIComponent('end-user: jason')}`,
+  );
   assert.equal(r.status, 200);
   assert.equal(r.json!.status, 200);
   const body = JSON.parse(r.json!.body as string) as { headers: Record<string, string[]> };
   assert.deepEqual(body.headers['End-User'], ['jason']);
   assert.deepEqual(seen[0], { url: 'http://httpbin:8000/headers', host: 'httpbin:8000' });
-  const status = await getJson(sleep.port, `/fetch?url=${encodeURIComponent('http://httpbin:8000/status/503')}`);
+  const status = await getJson(
+    sleep.port,
+    `/fetch?url=${encodeURIComponent('http://httpbin:8000/status/503')}`,
+  );
   assert.equal(status.json!.status, 503);
   // without a proxy the client connects directly
   const direct = await startSleep({ port: 0, env: {} });
   t.after(() => direct.close());
-  const d = await getJson(direct.port, `/fetch?url=${encodeURIComponent(`http://127.0.0.1:${httpbin.port}/ip`)}`);
+  const d = await getJson(
+    direct.port,
+    `/fetch?url=${encodeURIComponent(`http://127.0.0.1:${httpbin.port}/ip`)}`,
+  );
   assert.equal(JSON.parse(d.json!.body as string).origin, '127.0.0.1');
-  const refused = await getJson(direct.port, `/fetch?url=${encodeURIComponent('http://127.0.0.1:1/')}`);
+  const refused = await getJson(
+    direct.port,
+    `/fetch?url=${encodeURIComponent('http://127.0.0.1:1/')}`,
+  );
   assert.equal(refused.status, 502);
   assert.equal(refused.json!.code, 'ECONNREFUSED');
 });
 
 test('`switchyard workload` prints its port and exits cleanly on SIGTERM', async () => {
   const main = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-  const child = spawn(process.execPath, [main, 'workload', 'httpbin', '--port', '0', '--version', 'v2', '-q'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [main, 'workload', 'httpbin', '--port', '0', '--version', 'v2', '-q'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   child.stdout.setEncoding('utf8');
   while (!/listening on 127\.0\.0\.1:\d+\n/.test(out)) {

@@ -31,7 +31,7 @@ export function formatG(v: number, prec?: number): string {
   } else {
     if (p > dp) p = nd;
     const decimals = Math.max(p - dp, 0);
-    const intPart = dp <= 0 ? '0' : (digits.slice(0, dp) + '0'.repeat(Math.max(0, dp - nd)));
+    const intPart = dp <= 0 ? '0' : digits.slice(0, dp) + '0'.repeat(Math.max(0, dp - nd));
     let frac = '';
     for (let i = 0; i < decimals; i++) {
       const idx = dp + i;

@@ -137,7 +137,8 @@ export class Histogram extends Counter {
       res.Data.push(b);
     }
     res.Data[res.Data.length - 1]!.End = this.max;
-    if (percentiles.length > 0) res.Percentiles = percentiles.map((p) => ({ Percentile: p, Value: calcPercentile(res, p) }));
+    if (percentiles.length > 0)
+      res.Percentiles = percentiles.map((p) => ({ Percentile: p, Value: calcPercentile(res, p) }));
     return res;
   }
 }
@@ -149,7 +150,8 @@ export function calcPercentile(e: HistogramData, percentile: number): number {
   let pp = 100 / e.Count;
   if (percentile <= pp) return e.Min;
   for (const cur of e.Data) {
-    if (percentile <= cur.Percent) return cur.Start + ((percentile - pp) / (cur.Percent - pp)) * (cur.End - cur.Start);
+    if (percentile <= cur.Percent)
+      return cur.Start + ((percentile - pp) / (cur.Percent - pp)) * (cur.End - cur.Start);
     pp = cur.Percent;
   }
   return e.Max;
@@ -167,6 +169,7 @@ export function histogramLines(e: HistogramData, msg: string): string[] {
       `${i === 0 ? '>=' : '>'} ${formatG(b.Start, 6)} <= ${formatG(b.End, 6)} , ${formatG((b.Start + b.End) / 2, 6)} , ${b.Percent.toFixed(2)}, ${b.Count}`,
     );
   });
-  for (const p of e.Percentiles ?? []) lines.push(`# target ${formatG(p.Percentile)}% ${formatG(p.Value, 6)}`);
+  for (const p of e.Percentiles ?? [])
+    lines.push(`# target ${formatG(p.Percentile)}% ${formatG(p.Value, 6)}`);
   return lines;
 }

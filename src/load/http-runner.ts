@@ -63,7 +63,10 @@ class Connection {
   fetch(): Promise<CallOutcome> {
     const t = this.target;
     const hostHeader = t.port ? `${t.hostname}:${t.port}` : t.hostname;
-    const headers: Record<string, string> = { host: hostHeader, 'user-agent': `fortio.org/fortio-${LOAD_VERSION}` };
+    const headers: Record<string, string> = {
+      host: hostHeader,
+      'user-agent': `fortio.org/fortio-${LOAD_VERSION}`,
+    };
     for (const [k, v] of this.o.headers) headers[k.toLowerCase()] = v;
     const body = this.o.payload;
     if (body !== undefined) {
@@ -128,14 +131,23 @@ const pct = (n: number, total: number) => ((100 * n) / total).toFixed(1);
 /** Runs the load test described by o, printing fortio's report; resolves with the JSON results. */
 export async function runLoad(o: LoadOptions, deps: LoadDeps): Promise<LoadResult> {
   const target = new URL(o.url);
-  const proxy = o.proxy ? new URL(o.proxy.includes('://') ? o.proxy : `http://${o.proxy}`) : undefined;
+  const proxy = o.proxy
+    ? new URL(o.proxy.includes('://') ? o.proxy : `http://${o.proxy}`)
+    : undefined;
   const procs = deps.procs ?? os.availableParallelism();
   const forWhat =
-    o.exactly > 0 ? `for ${o.exactly} calls` : o.durationNs > 0 ? `for ${formatDuration(o.durationNs)}` : 'until interrupted';
-  deps.out(`Fortio ${LOAD_VERSION} running at ${formatG(o.qps)} queries per second, ${procs}->${procs} procs, ${forWhat}: ${o.url}`);
+    o.exactly > 0
+      ? `for ${o.exactly} calls`
+      : o.durationNs > 0
+        ? `for ${formatDuration(o.durationNs)}`
+        : 'until interrupted';
+  deps.out(
+    `Fortio ${LOAD_VERSION} running at ${formatG(o.qps)} queries per second, ${procs}->${procs} procs, ${forWhat}: ${o.url}`,
+  );
   if (proxy) deps.out(`Sending through proxy ${proxy.host} (absolute-form requests)`);
   const connections: Connection[] = [];
-  for (let i = 0; i < Math.max(1, o.connections); i++) connections.push(new Connection(o, target, proxy));
+  for (let i = 0; i < Math.max(1, o.connections); i++)
+    connections.push(new Connection(o, target, proxy));
   const retCodes = new Map<number, number>();
   const sizes = new Counter();
   const headerSizes = new Counter();
@@ -146,7 +158,9 @@ export async function runLoad(o: LoadOptions, deps: LoadDeps): Promise<LoadResul
       const results = await Promise.all(connections.map((c) => c.fetch()));
       const bad = results.find((r) => r.code < 200 || r.code >= 300);
       if (bad && !o.allowInitialErrors) {
-        throw new Error(`Aborting because of error ${bad.code} for ${o.url} (use -allow-initial-errors to continue)`);
+        throw new Error(
+          `Aborting because of error ${bad.code} for ${o.url} (use -allow-initial-errors to continue)`,
+        );
       }
     }
     const result = await runPeriodic(
@@ -162,7 +176,9 @@ export async function runLoad(o: LoadOptions, deps: LoadDeps): Promise<LoadResul
         procs,
         progressMs: o.progressMs,
         onProgress: (calls, elapsedMs) =>
-          deps.err(`progress: ${calls} calls in ${formatDuration(elapsedMs * 1e6)} (${formatG(calls / (elapsedMs / 1000), 5)} qps)`),
+          deps.err(
+            `progress: ${calls} calls in ${formatDuration(elapsedMs * 1e6)} (${formatG(calls / (elapsedMs / 1000), 5)} qps)`,
+          ),
       },
       async (thread) => {
         const r = await connections[thread]!.fetch();
@@ -174,7 +190,8 @@ export async function runLoad(o: LoadOptions, deps: LoadDeps): Promise<LoadResul
     );
     const socketCount = connections.reduce((n, c) => n + c.sockets.size, 0);
     const addresses = new Map<string, number>();
-    for (const c of connections) for (const [k, v] of c.addresses) addresses.set(k, (addresses.get(k) ?? 0) + v);
+    for (const c of connections)
+      for (const [k, v] of c.addresses) addresses.set(k, (addresses.get(k) ?? 0) + v);
     deps.out(`Sockets used: ${socketCount} (for perfect keepalive, would be ${result.numThreads})`);
     deps.out('Uniform: false, Jitter: false');
     deps.out('IP addresses distribution:');
@@ -192,7 +209,13 @@ export async function runLoad(o: LoadOptions, deps: LoadDeps): Promise<LoadResul
     deps.out(
       `All done ${total} calls (plus ${warmup} warmup) ${(1000 * (result.histogram.Avg || 0)).toFixed(3)} ms avg, ${result.actualQps.toFixed(1)} qps`,
     );
-    const summary = (c: Counter) => ({ Count: c.count, Min: c.min, Max: c.max, Sum: c.sum, Avg: c.count ? c.avg() : 0 });
+    const summary = (c: Counter) => ({
+      Count: c.count,
+      Min: c.min,
+      Max: c.max,
+      Sum: c.sum,
+      Avg: c.count ? c.avg() : 0,
+    });
     const json: LoadResult = {
       RunType: 'HTTP',
       Labels: o.labels ?? `${target.host}${target.pathname} , ${os.hostname().split('.')[0] ?? ''}`,

@@ -41,10 +41,33 @@ export interface LoadOptions {
 export class UsageError extends Error {}
 
 const VALUE_FLAGS = new Set([
-  'c', 'qps', 'n', 't', 'H', 'p', 'r', 'timeout', 'json', 'payload', 'content-type', 'labels',
-  'proxy', 'from', 'server', 'loglevel', 'progress',
+  'c',
+  'qps',
+  'n',
+  't',
+  'H',
+  'p',
+  'r',
+  'timeout',
+  'json',
+  'payload',
+  'content-type',
+  'labels',
+  'proxy',
+  'from',
+  'server',
+  'loglevel',
+  'progress',
 ]);
-const BOOL_FLAGS = new Set(['quiet', 'allow-initial-errors', 'jitter', 'h', 'help', 'stdclient', 'keepalive']);
+const BOOL_FLAGS = new Set([
+  'quiet',
+  'allow-initial-errors',
+  'jitter',
+  'h',
+  'help',
+  'stdclient',
+  'keepalive',
+]);
 
 export const LOAD_USAGE = `Usage: switchyard load [flags] URL
 fortio-compatible load generator. Flags (one or two dashes, "-flag value" or "-flag=value"):
@@ -113,7 +136,8 @@ export function parseLoadArgs(argv: readonly string[]): LoadOptions | undefined 
     }
     if (BOOL_FLAGS.has(name)) {
       if (name === 'h' || name === 'help') return undefined;
-      if (name === 'allow-initial-errors') o.allowInitialErrors = value === undefined || value === 'true';
+      if (name === 'allow-initial-errors')
+        o.allowInitialErrors = value === undefined || value === 'true';
       continue;
     }
     if (!VALUE_FLAGS.has(name)) throw new UsageError(`flag provided but not defined: -${name}`);
@@ -136,7 +160,8 @@ export function parseLoadArgs(argv: readonly string[]): LoadOptions | undefined 
         break;
       case 'H': {
         const c = value.indexOf(':');
-        if (c <= 0) throw new UsageError(`invalid value "${value}" for flag -H: expected "Name: value"`);
+        if (c <= 0)
+          throw new UsageError(`invalid value "${value}" for flag -H: expected "Name: value"`);
         o.headers.push([value.slice(0, c).trim(), value.slice(c + 1).trim()]);
         break;
       }
@@ -147,9 +172,13 @@ export function parseLoadArgs(argv: readonly string[]): LoadOptions | undefined 
           .filter((s) => s !== '')
           .map((s) => num(name, s, false));
         // stats.ParsePercentiles
-        if (list.length === 0) throw new UsageError(`invalid value "${value}" for flag -p: list can't be empty`);
+        if (list.length === 0)
+          throw new UsageError(`invalid value "${value}" for flag -p: list can't be empty`);
         for (const p of list) {
-          if (p <= 0 || p >= 100) throw new UsageError(`invalid value "${value}" for flag -p: percentile ${p} must be > 0 and < 100`);
+          if (p <= 0 || p >= 100)
+            throw new UsageError(
+              `invalid value "${value}" for flag -p: percentile ${p} must be > 0 and < 100`,
+            );
         }
         o.percentiles = list;
         break;
@@ -190,7 +219,9 @@ export function parseLoadArgs(argv: readonly string[]): LoadOptions | undefined 
     }
   }
   if (positional.length !== 1) {
-    throw new UsageError(positional.length === 0 ? 'missing URL' : `expected one URL, got: ${positional.join(' ')}`);
+    throw new UsageError(
+      positional.length === 0 ? 'missing URL' : `expected one URL, got: ${positional.join(' ')}`,
+    );
   }
   o.url = positional[0]!;
   if (!/^https?:\/\//.test(o.url)) o.url = `http://${o.url}`;

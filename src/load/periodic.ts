@@ -44,7 +44,10 @@ export interface Plan {
 }
 
 /** The call split and the "Starting at ..." line, as periodicRunner.Run computes them. */
-export function planRun(o: Pick<PeriodicOptions, 'qps' | 'durationNs' | 'connections' | 'exactly'>, procs: number): Plan {
+export function planRun(
+  o: Pick<PeriodicOptions, 'qps' | 'durationNs' | 'connections' | 'exactly'>,
+  procs: number,
+): Plan {
   const useQps = o.qps > 0;
   const hasDuration = o.durationNs > 0;
   const useExactly = o.exactly > 0;
@@ -91,11 +94,24 @@ export function planRun(o: Pick<PeriodicOptions, 'qps' | 'durationNs' | 'connect
     requestedDuration = dur;
     startLine = `Starting at max qps with ${threads} thread(s) [gomax ${procs}] for ${dur}`;
   }
-  return { useQps, numThreads: threads, numCalls, leftOver, startLine, requestedQps, requestedDuration };
+  return {
+    useQps,
+    numThreads: threads,
+    numCalls,
+    leftOver,
+    startLine,
+    requestedQps,
+    requestedDuration,
+  };
 }
 
 /** runOne's target elapsed time (seconds) after call i of numCalls on one connection. */
-export function targetElapsedSeconds(i: number, numCalls: number, perThreadQps: number, hasDuration: boolean): number {
+export function targetElapsedSeconds(
+  i: number,
+  numCalls: number,
+  perThreadQps: number,
+  hasDuration: boolean,
+): number {
   // "for 2s duration and 1qps there is 1 sleep of 2s between the 2 calls"
   return hasDuration && numCalls > 1 ? (i + i / (numCalls - 1)) / perThreadQps : i / perThreadQps;
 }
@@ -179,7 +195,9 @@ export async function runPeriodic(
   progress?.cancel();
   const elapsedMs = clock.monotonic() - start;
   const actualQps = elapsedMs > 0 ? durations.count / (elapsedMs / 1000) : 0;
-  out(`Ended after ${formatDuration(elapsedMs * 1e6)} : ${durations.count} calls. qps=${formatG(actualQps, 5)}`);
+  out(
+    `Ended after ${formatDuration(elapsedMs * 1e6)} : ${durations.count} calls. qps=${formatG(actualQps, 5)}`,
+  );
   if (plan.useQps && sleeps.count > 0) {
     const percentNegative = (100 * (sleeps.hdata[0] ?? 0)) / sleeps.count;
     if (percentNegative > 5) {

@@ -15,13 +15,17 @@ export function pickProxy(list: readonly ProxyInfo[], from: string): ProxyInfo {
   const tiers = [
     withOutbound.filter((p) => p.workload === from),
     withOutbound.filter((p) => p.name === from),
-    withOutbound.filter((p) => (p.name ?? '').startsWith(`${from}-`) || (p.name ?? '').startsWith(`${from}.`)),
+    withOutbound.filter(
+      (p) => (p.name ?? '').startsWith(`${from}-`) || (p.name ?? '').startsWith(`${from}.`),
+    ),
   ];
   for (const tier of tiers) {
     const outbounds = new Set(tier.map((p) => p.outbound));
     if (outbounds.size === 1) return tier[0]!;
     if (outbounds.size > 1) {
-      throw new ResolveError(`--from ${from} matches several proxies: ${tier.map((p) => p.name ?? p.workload).join(', ')}`);
+      throw new ResolveError(
+        `--from ${from} matches several proxies: ${tier.map((p) => p.name ?? p.workload).join(', ')}`,
+      );
     }
   }
   const known = [...new Set(withOutbound.map((p) => p.workload ?? p.name))].join(', ');
@@ -45,7 +49,7 @@ export async function resolveFrom(server: string, from: string): Promise<string>
   const list = Array.isArray(body)
     ? (body as ProxyInfo[])
     : Array.isArray((body as { proxies?: unknown })?.proxies)
-      ? ((body as { proxies: ProxyInfo[] }).proxies)
+      ? (body as { proxies: ProxyInfo[] }).proxies
       : [];
   const outbound = pickProxy(list, from).outbound!;
   return outbound.includes('://') ? outbound : `http://${outbound}`;

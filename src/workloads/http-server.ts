@@ -2,7 +2,11 @@
 import http from 'node:http';
 import type { RunningWorkload, WorkloadOptions } from './types.js';
 
-export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => void | Promise<void>;
+export type Handler = (
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  body: Buffer,
+) => void | Promise<void>;
 
 export function resolveVersion(options: WorkloadOptions): string {
   return options.version ?? options.env?.SERVICE_VERSION ?? process.env.SERVICE_VERSION ?? 'v1';
@@ -56,7 +60,12 @@ export async function serveHttp(
   };
 }
 
-export function sendJson(res: http.ServerResponse, status: number, value: unknown, raw?: string): void {
+export function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  value: unknown,
+  raw?: string,
+): void {
   const body = raw ?? JSON.stringify(value);
   res.writeHead(status, {
     'content-type': 'application/json',

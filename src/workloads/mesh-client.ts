@@ -65,7 +65,11 @@ export class MeshClient {
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
             if (timer) clearTimeout(timer);
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks),
+            });
           });
           res.on('error', (err) => {
             if (timer) clearTimeout(timer);

@@ -10,13 +10,55 @@ import { startTcpEcho } from './tcp-echo.js';
 
 // Ports are the Istio samples' container ports (bookinfo 9080, httpbin 8080, tcp-echo 9000).
 const list: WorkloadDefinition[] = [
-  { name: 'productpage', description: 'Bookinfo product page (v1)', protocol: 'http', defaultPort: 9080, start: startProductpage },
-  { name: 'details', description: 'Bookinfo details (v1)', protocol: 'http', defaultPort: 9080, start: startDetails },
-  { name: 'reviews', description: 'Bookinfo reviews (v1 no stars, v2 black, v3 red)', protocol: 'http', defaultPort: 9080, start: startReviews },
-  { name: 'ratings', description: 'Bookinfo ratings (v1)', protocol: 'http', defaultPort: 9080, start: startRatings },
-  { name: 'httpbin', description: 'httpbin (go-httpbin endpoints)', protocol: 'http', defaultPort: 8080, start: startHttpbin },
-  { name: 'tcp-echo', description: 'TCP echo with a line prefix', protocol: 'tcp', defaultPort: 9000, start: startTcpEcho },
-  { name: 'sleep', description: 'client workload: GET /fetch?url=... calls out through the mesh', protocol: 'http', defaultPort: 8080, start: startSleep },
+  {
+    name: 'productpage',
+    description: 'Bookinfo product page (v1)',
+    protocol: 'http',
+    defaultPort: 9080,
+    start: startProductpage,
+  },
+  {
+    name: 'details',
+    description: 'Bookinfo details (v1)',
+    protocol: 'http',
+    defaultPort: 9080,
+    start: startDetails,
+  },
+  {
+    name: 'reviews',
+    description: 'Bookinfo reviews (v1 no stars, v2 black, v3 red)',
+    protocol: 'http',
+    defaultPort: 9080,
+    start: startReviews,
+  },
+  {
+    name: 'ratings',
+    description: 'Bookinfo ratings (v1)',
+    protocol: 'http',
+    defaultPort: 9080,
+    start: startRatings,
+  },
+  {
+    name: 'httpbin',
+    description: 'httpbin (go-httpbin endpoints)',
+    protocol: 'http',
+    defaultPort: 8080,
+    start: startHttpbin,
+  },
+  {
+    name: 'tcp-echo',
+    description: 'TCP echo with a line prefix',
+    protocol: 'tcp',
+    defaultPort: 9000,
+    start: startTcpEcho,
+  },
+  {
+    name: 'sleep',
+    description: 'client workload: GET /fetch?url=... calls out through the mesh',
+    protocol: 'http',
+    defaultPort: 8080,
+    start: startSleep,
+  },
 ];
 
 export const WORKLOADS: ReadonlyMap<string, WorkloadDefinition> = new Map([

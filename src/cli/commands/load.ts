@@ -15,7 +15,9 @@ import { EXIT } from '../exit-codes.js';
 export function registerLoad(program: Command): void {
   program
     .command('load')
-    .description("generate HTTP load with fortio's flags and report (e.g. load -c 3 -qps 0 -n 30 URL)")
+    .description(
+      "generate HTTP load with fortio's flags and report (e.g. load -c 3 -qps 0 -n 30 URL)",
+    )
     // fortio spells multi-letter flags with one dash (-qps, -timeout): parsed by src/load/options.ts
     .helpOption(false)
     .allowUnknownOption(true)

@@ -12,7 +12,10 @@ export function registerWorkload(program: Command): void {
     .command('workload')
     .description(`run a built-in workload (${workloadNames().join(', ')})`)
     .argument('<name>', 'workload name')
-    .option('-p, --port <port>', "port to listen on (0 = any free port; default the Istio sample's)")
+    .option(
+      '-p, --port <port>',
+      "port to listen on (0 = any free port; default the Istio sample's)",
+    )
     .option('--host <address>', 'address to bind', '127.0.0.1')
     .option('--version <version>', 'version label (v1, v2, v3); default $SERVICE_VERSION or v1')
     .option('-q, --quiet', 'do not log requests to stderr', false)

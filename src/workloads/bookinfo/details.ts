@@ -27,7 +27,11 @@ export function startDetails(options: WorkloadOptions): Promise<RunningWorkload>
     }
     // WEBrick mount_proc '/details' serves the whole subtree; the id is the last path segment
     if (path === '/details' || path.startsWith('/details/')) {
-      const last = path.split('/').filter((p) => p !== '').pop() ?? '';
+      const last =
+        path
+          .split('/')
+          .filter((p) => p !== '')
+          .pop() ?? '';
       if (!/^[-+]?\d+$/.test(last)) {
         sendJson(res, 400, { error: 'please provide numeric product id' });
         return;

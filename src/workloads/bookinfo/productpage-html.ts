@@ -43,7 +43,9 @@ const text = (v: unknown): string => escapeHtml(v === undefined || v === null ? 
 function renderStars(rating: { stars?: unknown; color?: unknown }): string {
   const stars = Math.max(0, Math.min(5, Math.trunc(Number(rating.stars))));
   const full = '          <span class="glyphicon glyphicon-star"></span>\n'.repeat(stars);
-  const empty = '          <span class="glyphicon glyphicon-star-empty"></span>\n'.repeat(5 - stars);
+  const empty = '          <span class="glyphicon glyphicon-star-empty"></span>\n'.repeat(
+    5 - stars,
+  );
   return `        <font color="${text(rating.color)}">
           <!-- full stars: -->
 ${full}          <!-- empty stars: -->

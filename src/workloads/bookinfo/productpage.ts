@@ -10,9 +10,12 @@ import { B3_HEADERS, PRODUCTPAGE_FORWARDED, pickHeaders } from './forward-header
 import { renderIndex, renderProductPage, type Product } from './productpage-html.js';
 import { SESSION_COOKIE, SessionCodec, parseCookies, type Session } from './session.js';
 
-export const DETAILS_UNAVAILABLE = 'Sorry, product details are currently unavailable for this book.';
-export const REVIEWS_UNAVAILABLE = 'Sorry, product reviews are currently unavailable for this book.';
-export const RATINGS_UNAVAILABLE_PP = 'Sorry, product ratings are currently unavailable for this book.';
+export const DETAILS_UNAVAILABLE =
+  'Sorry, product details are currently unavailable for this book.';
+export const REVIEWS_UNAVAILABLE =
+  'Sorry, product reviews are currently unavailable for this book.';
+export const RATINGS_UNAVAILABLE_PP =
+  'Sorry, product ratings are currently unavailable for this book.';
 
 /** requests.get(..., timeout=3.0) for every backend call. */
 export const BACKEND_TIMEOUT_MS = 3_000;
@@ -36,7 +39,10 @@ type Result = [status: number, body: Record<string, unknown>];
 
 function hex(random: Random, bytes: number): string {
   let s = '';
-  for (let i = 0; i < bytes; i++) s += Math.floor(random.next() * 256).toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes; i++)
+    s += Math.floor(random.next() * 256)
+      .toString(16)
+      .padStart(2, '0');
   return s;
 }
 
@@ -75,7 +81,10 @@ export function startProductpage(options: WorkloadOptions): Promise<RunningWorkl
     try {
       const res = await client.request(url, { headers, timeoutMs: BACKEND_TIMEOUT_MS });
       if (res.status !== 200) return { status: res.status };
-      return { status: 200, json: JSON.parse(res.body.toString('utf8')) as Record<string, unknown> };
+      return {
+        status: 200,
+        json: JSON.parse(res.body.toString('utf8')) as Record<string, unknown>,
+      };
     } catch {
       return undefined;
     }
@@ -106,7 +115,11 @@ export function startProductpage(options: WorkloadOptions): Promise<RunningWorkl
   const redirectBack = (req: http.IncomingMessage, res: http.ServerResponse, cookie: string) => {
     // redirect(request.referrer)
     const location = header(req, 'referer') ?? 'productpage';
-    res.writeHead(302, { location, 'set-cookie': cookie, 'content-type': 'text/html; charset=utf-8' });
+    res.writeHead(302, {
+      location,
+      'set-cookie': cookie,
+      'content-type': 'text/html; charset=utf-8',
+    });
     res.end(`<p>Redirecting to <a href="${location}">${location}</a>.</p>`);
   };
 

@@ -81,29 +81,39 @@ export function startReviews(options: WorkloadOptions): Promise<RunningWorkload>
     }
   }
 
-  return serveHttp('reviews', { ...options, version }, async (req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (path === '/health' && req.method === 'GET') {
-      sendJson(res, 200, undefined, '{"status": "Reviews is healthy"}');
-      return;
-    }
-    const m = /^\/reviews\/([^/]+)\/?$/.exec(path);
-    // JAX-RS @PathParam int: a non-integer id does not match the resource (404)
-    if (!m || req.method !== 'GET' || !/^[-+]?\d+$/.test(m[1] ?? '')) {
-      sendJson(res, 404, { error: 'Not Found' });
-      return;
-    }
-    const productId = String(Number.parseInt(m[1] ?? '0', 10));
-    let stars1 = -1;
-    let stars2 = -1;
-    if (settings.ratingsEnabled) {
-      const ratingsResponse = await getRatings(productId, req);
-      const ratings = ratingsResponse?.ratings as Record<string, unknown> | undefined;
-      if (ratings && typeof ratings === 'object') {
-        if (typeof ratings.Reviewer1 === 'number') stars1 = ratings.Reviewer1;
-        if (typeof ratings.Reviewer2 === 'number') stars2 = ratings.Reviewer2;
+  return serveHttp(
+    'reviews',
+    { ...options, version },
+    async (req, res) => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      if (path === '/health' && req.method === 'GET') {
+        sendJson(res, 200, undefined, '{"status": "Reviews is healthy"}');
+        return;
       }
-    }
-    sendJson(res, 200, undefined, reviewsJson(productId, stars1, stars2, settings, podname, clustername));
-  }, () => client.close());
+      const m = /^\/reviews\/([^/]+)\/?$/.exec(path);
+      // JAX-RS @PathParam int: a non-integer id does not match the resource (404)
+      if (!m || req.method !== 'GET' || !/^[-+]?\d+$/.test(m[1] ?? '')) {
+        sendJson(res, 404, { error: 'Not Found' });
+        return;
+      }
+      const productId = String(Number.parseInt(m[1] ?? '0', 10));
+      let stars1 = -1;
+      let stars2 = -1;
+      if (settings.ratingsEnabled) {
+        const ratingsResponse = await getRatings(productId, req);
+        const ratings = ratingsResponse?.ratings as Record<string, unknown> | undefined;
+        if (ratings && typeof ratings === 'object') {
+          if (typeof ratings.Reviewer1 === 'number') stars1 = ratings.Reviewer1;
+          if (typeof ratings.Reviewer2 === 'number') stars2 = ratings.Reviewer2;
+        }
+      }
+      sendJson(
+        res,
+        200,
+        undefined,
+        reviewsJson(productId, stars1, stars2, settings, podname, clustername),
+      );
+    },
+    () => client.close(),
+  );
 }
