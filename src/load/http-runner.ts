@@ -60,7 +60,13 @@ class Connection {
     private readonly proxy: URL | undefined,
   ) {}
 
-  fetch(): Promise<CallOutcome> {
+  /** One call; a keep-alive socket found closed by the server is retried once on a new one. */
+  async fetch(): Promise<CallOutcome> {
+    const first = await this.once();
+    return first.staleSocket ? this.once() : first;
+  }
+
+  private once(): Promise<CallOutcome & { staleSocket?: boolean }> {
     const t = this.target;
     const hostHeader = t.port ? `${t.hostname}:${t.port}` : t.hostname;
     const headers: Record<string, string> = {
@@ -84,7 +90,7 @@ class Connection {
     };
     return new Promise((resolve) => {
       let done = false;
-      const finish = (o: CallOutcome) => {
+      const finish = (o: CallOutcome & { staleSocket?: boolean }) => {
         if (done) return;
         done = true;
         clearTimeout(timer);
@@ -116,7 +122,14 @@ class Connection {
         req.destroy(new Error('timeout'));
         finish({ code: -1, headerSize: 0, totalSize: 0 });
       }, this.o.timeoutMs);
-      req.on('error', () => finish({ code: -1, headerSize: 0, totalSize: 0 }));
+      req.on('error', (err: NodeJS.ErrnoException) =>
+        finish({
+          code: -1,
+          headerSize: 0,
+          totalSize: 0,
+          staleSocket: req.reusedSocket && err.code === 'ECONNRESET',
+        }),
+      );
       req.end(body);
     });
   }

@@ -38,7 +38,21 @@ export class MeshClient {
   }
 
   /** Performs one call; rejects on connection errors and on timeout (error.code 'ETIMEDOUT'). */
-  request(url: string, req: MeshRequest = {}): Promise<MeshResponse> {
+  async request(url: string, req: MeshRequest = {}): Promise<MeshResponse> {
+    try {
+      return await this.once(url, req);
+    } catch (err) {
+      // a keep-alive socket the server closed while idle: retry once on a fresh connection
+      // (Node's documented pattern for req.reusedSocket); only for idempotent methods
+      const method = (req.method ?? 'GET').toUpperCase();
+      if ((err as { reusedSocket?: boolean }).reusedSocket && (method === 'GET' || method === 'HEAD')) {
+        return this.once(url, req);
+      }
+      throw err;
+    }
+  }
+
+  private once(url: string, req: MeshRequest): Promise<MeshResponse> {
     const target = new URL(url);
     if (target.protocol !== 'http:') {
       return Promise.reject(new Error(`unsupported scheme ${target.protocol} (only http)`));
@@ -85,9 +99,10 @@ export class MeshClient {
           r.destroy(err);
         }, req.timeoutMs);
       }
-      r.on('error', (err) => {
+      r.on('error', (err: NodeJS.ErrnoException) => {
         if (timer) clearTimeout(timer);
-        reject(err);
+        const stale = r.reusedSocket && err.code === 'ECONNRESET';
+        reject(stale ? Object.assign(err, { reusedSocket: true }) : err);
       });
       r.end(req.body);
     });
