@@ -6,7 +6,8 @@ import net from 'node:net';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { startHttpbin, startSleep, startTcpEcho } from '../src/workloads/index.js';
+import { startHttpbin, startReviews, startSleep, startTcpEcho } from '../src/workloads/index.js';
+import { bypassesProxy } from '../src/workloads/mesh-client.js';
 import { pickStatus } from '../src/workloads/httpbin.js';
 import { SequenceRandom } from '../src/runtime/random.js';
 
@@ -139,6 +140,19 @@ test('sleep /fetch goes through HTTP_PROXY in absolute form', async (t) => {
     `/fetch?url=${encodeURIComponent(`http://127.0.0.1:${httpbin.port}/ip`)}`,
   );
   assert.equal(JSON.parse(d.json!.body as string).origin, '127.0.0.1');
+  // NO_PROXY hosts bypass the proxy
+  const bypass = await startSleep({
+    port: 0,
+    env: { HTTP_PROXY: 'http://127.0.0.1:1', NO_PROXY: 'localhost,127.0.0.1' },
+  });
+  t.after(() => bypass.close());
+  const b = await getJson(
+    bypass.port,
+    `/fetch?url=${encodeURIComponent(`http://127.0.0.1:${httpbin.port}/ip`)}`,
+  );
+  assert.equal(b.json!.status, 200);
+  assert.equal(bypassesProxy('api.example.com', { NO_PROXY: '.example.com' }), true);
+  assert.equal(bypassesProxy('reviews', { NO_PROXY: 'example.com' }), false);
   const refused = await getJson(
     direct.port,
     `/fetch?url=${encodeURIComponent('http://127.0.0.1:1/')}`,
@@ -167,4 +181,40 @@ test('`switchyard workload` prints its port and exits cleanly on SIGTERM', async
   child.kill('SIGTERM');
   const [code] = (await once(child, 'exit')) as [number | null];
   assert.equal(code, 0);
+});
+
+test('reviews forwards end-user and trace headers to ratings', async (t) => {
+  const seen: http.IncomingHttpHeaders[] = [];
+  const ratings = http.createServer((req, res) => {
+    seen.push(req.headers);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"id":0,"ratings":{"Reviewer1":3,"Reviewer2":1}}');
+  });
+  await new Promise<void>((r) => ratings.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    ratings.closeAllConnections();
+    ratings.close();
+  });
+  const port = (ratings.address() as { port: number }).port;
+  const reviews = await startReviews({
+    port: 0,
+    version: 'v2',
+    env: { RATINGS_HOSTNAME: '127.0.0.1', RATINGS_SERVICE_PORT: String(port) },
+  });
+  t.after(() => reviews.close());
+  const r = await getJson(reviews.port, '/reviews/0', {
+    'end-user': 'jason',
+    'x-request-id': 'abc',
+    'x-b3-traceid': '0123456789abcdef',
+    'x-unrelated': 'no',
+  });
+  assert.deepEqual((r.json!.reviews as { rating: unknown }[])[0]!.rating, {
+    stars: 3,
+    color: 'black',
+  });
+  assert.equal(seen[0]!['end-user'], 'jason');
+  assert.equal(seen[0]!['x-request-id'], 'abc');
+  assert.equal(seen[0]!['x-b3-traceid'], '0123456789abcdef');
+  assert.equal(seen[0]!['x-unrelated'], undefined);
+  assert.equal(seen[0]!.host, `127.0.0.1:${port}`);
 });

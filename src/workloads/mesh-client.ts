@@ -28,12 +28,28 @@ export function proxyFromEnv(env: NodeJS.ProcessEnv): string | undefined {
   return value && value.trim() !== '' ? value.trim() : undefined;
 }
 
+/** NO_PROXY/no_proxy as curl reads it: `*`, or host names matched exactly or as a domain suffix. */
+export function bypassesProxy(host: string, env: NodeJS.ProcessEnv): boolean {
+  const list = env.no_proxy ?? env.NO_PROXY ?? '';
+  const h = host.toLowerCase();
+  for (const raw of list.split(',')) {
+    const entry = raw.trim().toLowerCase().replace(/:\d+$/, '');
+    if (entry === '') continue;
+    if (entry === '*') return true;
+    const domain = entry.replace(/^\*?\./, '');
+    if (h === domain || h.endsWith(`.${domain}`)) return true;
+  }
+  return false;
+}
+
 export class MeshClient {
   readonly proxy: URL | undefined;
+  private readonly env: NodeJS.ProcessEnv;
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
   constructor(options: MeshClientOptions = {}) {
-    const proxy = options.proxy ?? proxyFromEnv(options.env ?? process.env);
+    this.env = options.env ?? process.env;
+    const proxy = options.proxy ?? proxyFromEnv(this.env);
     this.proxy = proxy ? new URL(proxy.includes('://') ? proxy : `http://${proxy}`) : undefined;
   }
 
@@ -45,7 +61,10 @@ export class MeshClient {
       // a keep-alive socket the server closed while idle: retry once on a fresh connection
       // (Node's documented pattern for req.reusedSocket); only for idempotent methods
       const method = (req.method ?? 'GET').toUpperCase();
-      if ((err as { reusedSocket?: boolean }).reusedSocket && (method === 'GET' || method === 'HEAD')) {
+      if (
+        (err as { reusedSocket?: boolean }).reusedSocket &&
+        (method === 'GET' || method === 'HEAD')
+      ) {
         return this.once(url, req);
       }
       throw err;
@@ -62,10 +81,11 @@ export class MeshClient {
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(req.headers ?? {})) if (v !== undefined) headers[k] = v;
     if (!Object.keys(headers).some((k) => k.toLowerCase() === 'host')) headers.host = hostHeader;
-    const options: http.RequestOptions = this.proxy
+    const proxy = this.proxy && !bypassesProxy(target.hostname, this.env) ? this.proxy : undefined;
+    const options: http.RequestOptions = proxy
       ? {
-          host: this.proxy.hostname,
-          port: this.proxy.port === '' ? 80 : Number(this.proxy.port),
+          host: proxy.hostname,
+          port: proxy.port === '' ? 80 : Number(proxy.port),
           // absolute-form request target (RFC 9112 section 3.2.2), as sent to a forward proxy
           path: target.href,
         }
