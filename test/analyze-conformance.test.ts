@@ -52,7 +52,10 @@ test('istio-analyze conformance corpus', { skip }, () => {
       : undefined;
     const snapshot = createConfigSnapshot(withDefaultResources(loaded.resources), mesh);
     // Certificates in the corpus: one expired 2023-03-14, one valid until 2122-02-18.
-    const got = analyze(snapshot, { analyzers: [c.analyzer], now: new Date('2026-01-01T00:00:00Z') })
+    const got = analyze(snapshot, {
+      analyzers: [c.analyzer],
+      now: new Date('2026-01-01T00:00:00Z'),
+    })
       .map((m) => `${m.code} ${m.resource?.kind} ${m.resource?.namespace}/${m.resource?.name}`)
       .sort();
     const want = c.messages

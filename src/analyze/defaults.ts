@@ -1,5 +1,10 @@
 // The resources istioctl adds to every files-only analysis: a dummy ingress gateway Pod and its Service
 // (istio/istio pkg/config/analysis/local/defaults.go, rendered with namespace istio-system).
+// One deliberate difference: defaults.go maps 80->80 and 443->443, while the ingress gateway Istio
+// actually installs runs as non-root behind 80->8080 and 443->8443 (istio/istio manifests/charts/
+// gateways/istio-ingress values.yaml), which is why samples such as Bookinfo's Gateway listen on 8080.
+// We use the installed target ports so that those samples are not flagged IST0162; Service ports
+// 80/443 still count, so a Gateway on 80 or 443 is accepted exactly as istioctl accepts it.
 import { parseResources, resourceKey, type Resource } from '../config/index.js';
 
 const DEFAULT_INGRESS_YAML = `
@@ -21,8 +26,8 @@ metadata:
   namespace: istio-system
 spec:
   ports:
-    - { name: http2, nodePort: 31380, port: 80, protocol: TCP, targetPort: 80 }
-    - { name: https, nodePort: 31390, port: 443, protocol: TCP, targetPort: 443 }
+    - { name: http2, nodePort: 31380, port: 80, protocol: TCP, targetPort: 8080 }
+    - { name: https, nodePort: 31390, port: 443, protocol: TCP, targetPort: 8443 }
     - { name: tcp, nodePort: 31400, port: 31400, protocol: TCP, targetPort: 31400 }
     - { name: tls, nodePort: 31447, port: 15443, protocol: TCP, targetPort: 15443 }
   selector:

@@ -27,8 +27,11 @@ export function friendlyName(m: AnalysisMessage): string | undefined {
   return r.namespace ? `${r.kind} ${r.namespace}/${r.name}` : `${r.kind} ${r.name}`;
 }
 
+/** `file:line`; JSON inputs carry no line (pkg/config/legacy/source/kube/origin.go Position.String). */
 export function reference(m: AnalysisMessage): string | undefined {
-  return m.position ? `${m.position.file}:${m.position.line}` : undefined;
+  if (!m.position) return undefined;
+  if (m.position.file.toLowerCase().endsWith('.json')) return m.position.file;
+  return `${m.position.file}:${m.position.line}`;
 }
 
 /** `Error [IST0101] (VirtualService default/x file.yaml:12) Referenced host not found: "y"`. */
@@ -65,11 +68,15 @@ export function sortAndDedupe(messages: readonly AnalysisMessage[]): AnalysisMes
 
 function originKey(m: AnalysisMessage): string {
   const r = m.resource;
-  return r ? `${r.kind}/${r.namespace}/${r.name}` : '';
+  // kube Origin.Comparator: Kind/name/namespace.
+  return r ? `${r.kind}/${r.name}/${r.namespace}` : '';
 }
 
 /** The JSON/YAML object of a message, keys in Go's (sorted) map order. */
-export function messageObject(m: AnalysisMessage, docRef = 'istioctl-analyze'): Record<string, string> {
+export function messageObject(
+  m: AnalysisMessage,
+  docRef = 'istioctl-analyze',
+): Record<string, string> {
   const obj: Record<string, string> = {
     code: m.code,
     documentationUrl: `${CONFIG_ANALYSIS_URL}/${m.code.toLowerCase()}/${docRef ? `?ref=${docRef}` : ''}`,
@@ -84,12 +91,19 @@ export function messageObject(m: AnalysisMessage, docRef = 'istioctl-analyze'): 
 }
 
 export function formatJson(messages: readonly AnalysisMessage[]): string {
-  return JSON.stringify(messages.map((m) => messageObject(m)), null, '\t');
+  return JSON.stringify(
+    messages.map((m) => messageObject(m)),
+    null,
+    '\t',
+  );
 }
 
 export function formatYaml(messages: readonly AnalysisMessage[]): string {
   if (messages.length === 0) return '[]\n';
-  return stringify(messages.map((m) => messageObject(m)), { sortMapEntries: true });
+  return stringify(
+    messages.map((m) => messageObject(m)),
+    { sortMapEntries: true },
+  );
 }
 
 export interface Suppression {

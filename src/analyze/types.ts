@@ -39,7 +39,12 @@ export interface AnalysisContext {
     field?: readonly (string | number)[],
   ): void;
   /** Reports a message whose text is already rendered (validation warnings that carry a code). */
-  reportText(code: string, resource: Resource, text: string, field?: readonly (string | number)[]): void;
+  reportText(
+    code: string,
+    resource: Resource,
+    text: string,
+    field?: readonly (string | number)[],
+  ): void;
 }
 
 export interface Analyzer {

@@ -4,21 +4,24 @@
 import { formatSelector, labelsMatch } from '../../config/index.js';
 import type { GatewaySpec } from '../../config/istio-types.js';
 import type { Analyzer } from '../types.js';
+import { workloadPods } from '../util/pods.js';
 import { fullName } from '../util/routes.js';
 
 export const conflictingGatewayAnalyzer: Analyzer = {
   name: 'gateway.ConflictingGatewayAnalyzer',
-  description: 'Checks a gateway\'s selector, port number and hosts',
+  description: "Checks a gateway's selector, port number and hosts",
   inputs: ['Gateway', 'Pod'],
   analyze(ctx) {
     const gateways = ctx.snapshot.byKind('Gateway');
-    const pods = ctx.snapshot.byKind('Pod');
+    const pods = workloadPods(ctx.snapshot);
     const sameWorkload = (a: Record<string, string>, b: Record<string, string>): boolean => {
       const sa = formatSelector(a);
       const sb = formatSelector(b);
       if (sa === sb) return true;
       if (!sa.includes(sb) && !sb.includes(sa)) return false;
-      return pods.some((p) => labelsMatch(a, p.metadata.labels) && labelsMatch(b, p.metadata.labels));
+      return pods.some(
+        (p) => labelsMatch(a, p.metadata.labels) && labelsMatch(b, p.metadata.labels),
+      );
     };
     for (const g of gateways) {
       const gs = g.spec as GatewaySpec;

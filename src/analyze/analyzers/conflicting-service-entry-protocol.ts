@@ -15,7 +15,8 @@ interface Entry {
 
 export const conflictingServiceEntryProtocolAnalyzer: Analyzer = {
   name: 'serviceentry.ConflictingServiceEntryProtocolAnalyzer',
-  description: 'Checks for ServiceEntries that define the same host and port with conflicting protocols',
+  description:
+    'Checks for ServiceEntries that define the same host and port with conflicting protocols',
   inputs: ['ServiceEntry'],
   analyze(ctx) {
     const groups = new Map<string, Entry>();

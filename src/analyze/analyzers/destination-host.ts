@@ -6,7 +6,12 @@ import type { Resource } from '../../config/index.js';
 import type { Destination, VirtualServiceSpec } from '../../config/istio-types.js';
 import type { AnalysisContext, Analyzer } from '../types.js';
 import { ServiceRegistry, type RegistryService } from '../util/service-registry.js';
-import { fullName, mirrorDestinations, routeDestinations, type RouteDestinationRef } from '../util/routes.js';
+import {
+  fullName,
+  mirrorDestinations,
+  routeDestinations,
+  type RouteDestinationRef,
+} from '../util/routes.js';
 
 export const destinationHostAnalyzer: Analyzer = {
   name: 'virtualservice.DestinationHostAnalyzer',
@@ -54,15 +59,12 @@ export const destinationHostAnalyzer: Analyzer = {
           for (const other of withSubsets)
             for (const od of other.destinations)
               if (od.host === d.host)
-                ctx.report('IST0140', r, [fullName(other.vs), fullName(r)], [
-                  'spec',
-                  'http',
-                  ruleIndex,
-                  'route',
-                  routeIndex,
-                  'destination',
-                  'host',
-                ]);
+                ctx.report(
+                  'IST0140',
+                  r,
+                  [fullName(other.vs), fullName(r)],
+                  ['spec', 'http', ruleIndex, 'route', routeIndex, 'destination', 'host'],
+                );
         });
       });
     }

@@ -5,7 +5,11 @@ import type { Analyzer } from '../types.js';
 import { mirrorDestinations, routeDestinations } from '../util/routes.js';
 
 /** host -> `namespace/name` (util/hosts.go GetResourceNameFromHost). */
-export function resourceNameFromHost(defaultNs: string, host: string, domain = 'cluster.local'): string {
+export function resourceNameFromHost(
+  defaultNs: string,
+  host: string,
+  domain = 'cluster.local',
+): string {
   const suffix = `.svc.${domain}`;
   if (host.endsWith(suffix)) {
     const parts = host.slice(0, -suffix.length).split('.');
@@ -30,16 +34,31 @@ export const destinationRuleAnalyzer: Analyzer = {
     }
     for (const r of ctx.snapshot.byKind('VirtualService')) {
       const vs = r.spec as VirtualServiceSpec;
-      const check = (host: string, subset: string | undefined, reftype: string, path: (string | number)[]) => {
+      const check = (
+        host: string,
+        subset: string | undefined,
+        reftype: string,
+        path: (string | number)[],
+      ) => {
         if (!subset) return;
         const name = resourceNameFromHost(r.metadata.namespace, host, ctx.domain);
         if (!subsets.has(`${name}+${subset}`))
           ctx.report('IST0101', r, [reftype, `${host}+${subset}`], path);
       };
       for (const d of routeDestinations(vs))
-        check(d.destination.host ?? '', d.destination.subset, 'host+subset in destinationrule', d.path);
+        check(
+          d.destination.host ?? '',
+          d.destination.subset,
+          'host+subset in destinationrule',
+          d.path,
+        );
       for (const d of mirrorDestinations(vs))
-        check(d.destination.host ?? '', d.destination.subset, 'mirror+subset in destinationrule', d.path);
+        check(
+          d.destination.host ?? '',
+          d.destination.subset,
+          'mirror+subset in destinationrule',
+          d.path,
+        );
     }
   },
 };

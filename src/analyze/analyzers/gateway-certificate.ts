@@ -44,4 +44,3 @@ function sharesCertificate(a: readonly Server[], b: readonly Server[]): boolean 
     return k !== undefined && keys.has(k);
   });
 }
-

@@ -9,7 +9,7 @@ import { podsMatching } from '../util/pods.js';
 
 export const gatewaySecretAnalyzer: Analyzer = {
   name: 'gateway.SecretAnalyzer',
-  description: 'Checks a gateway\'s referenced secrets for correctness',
+  description: "Checks a gateway's referenced secrets for correctness",
   inputs: ['Gateway', 'Pod', 'Secret'],
   analyze(ctx) {
     for (const r of ctx.snapshot.byKind('Gateway')) {

@@ -8,7 +8,7 @@ import { podsMatching } from '../util/pods.js';
 
 export const ingressGatewayPortAnalyzer: Analyzer = {
   name: 'gateway.IngressGatewayPortAnalyzer',
-  description: 'Checks a gateway\'s ports against the gateway\'s Kubernetes service ports',
+  description: "Checks a gateway's ports against the gateway's Kubernetes service ports",
   inputs: ['Gateway', 'Pod', 'Service'],
   analyze(ctx) {
     for (const r of ctx.snapshot.byKind('Gateway')) {

@@ -10,7 +10,8 @@ const CLAIM_PREFIX = '@request.auth.claims';
 
 export const jwtClaimRouteAnalyzer: Analyzer = {
   name: 'virtualservice.JWTClaimRouteAnalyzer',
-  description: 'Checks the VirtualService using JWT claim based routing has corresponding RequestAuthentication',
+  description:
+    'Checks the VirtualService using JWT claim based routing has corresponding RequestAuthentication',
   inputs: ['VirtualService', 'RequestAuthentication', 'Gateway', 'Pod'],
   analyze(ctx) {
     for (const r of ctx.snapshot.byKind('VirtualService')) {
@@ -35,7 +36,8 @@ function claimKey(vs: VirtualServiceSpec): string | undefined {
   for (const rule of vs.http ?? [])
     for (const m of rule?.match ?? []) {
       for (const k of Object.keys(m?.headers ?? {})) if (k.startsWith(CLAIM_PREFIX)) return k;
-      for (const k of Object.keys(m?.withoutHeaders ?? {})) if (k.startsWith(CLAIM_PREFIX)) return k;
+      for (const k of Object.keys(m?.withoutHeaders ?? {}))
+        if (k.startsWith(CLAIM_PREFIX)) return k;
     }
   return undefined;
 }

@@ -21,8 +21,7 @@ export const serviceEntryAddressesAnalyzer: Analyzer = {
       if ((status?.addresses ?? []).length > 0) continue;
       (se.ports ?? []).forEach((p, i) => {
         const proto = (p?.protocol ?? '').toUpperCase();
-        if (proto === '' || proto === 'TCP')
-          ctx.report('IST0134', r, [], ['spec', 'ports', i]);
+        if (proto === '' || proto === 'TCP') ctx.report('IST0134', r, [], ['spec', 'ports', i]);
       });
     }
   },

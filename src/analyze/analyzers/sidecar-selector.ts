@@ -4,12 +4,12 @@
 import { formatSelector, labelsMatch, type Resource } from '../../config/index.js';
 import type { SidecarSpec } from '../../config/istio-types.js';
 import type { Analyzer } from '../types.js';
-import { isAmbientNamespace, isAmbientPod } from '../util/pods.js';
+import { isAmbientNamespace, isAmbientPod, workloadPods } from '../util/pods.js';
 
 export const sidecarSelectorAnalyzer: Analyzer = {
   name: 'sidecar.SelectorAnalyzer',
   description:
-    'Validates that sidecars that define a workload selector match at least one pod, and that there aren\'t multiple sidecar resources that select overlapping pods',
+    "Validates that sidecars that define a workload selector match at least one pod, and that there aren't multiple sidecar resources that select overlapping pods",
   inputs: ['Sidecar', 'Pod', 'Namespace'],
   analyze(ctx) {
     const podsToSidecars = new Map<Resource, Resource[]>();
@@ -23,7 +23,7 @@ export const sidecarSelectorAnalyzer: Analyzer = {
         continue;
       }
       let found = false;
-      for (const pod of ctx.snapshot.byKind('Pod')) {
+      for (const pod of workloadPods(ctx.snapshot)) {
         if (pod.metadata.namespace !== r.metadata.namespace) continue;
         if (!labelsMatch(sel, pod.metadata.labels)) continue;
         found = true;
@@ -47,7 +47,9 @@ export const sidecarSelectorAnalyzer: Analyzer = {
     for (const [pod, list] of podsToSidecars) {
       if (isAmbientPod(pod))
         for (const s of list)
-          ctx.report('IST0167', s, ['selected workload is in ambient mode, the policy has no impact']);
+          ctx.report('IST0167', s, [
+            'selected workload is in ambient mode, the policy has no impact',
+          ]);
       if (list.length > 1)
         for (const s of list)
           ctx.report(

@@ -5,6 +5,7 @@ import { labelsMatch, type Resource } from '../../config/index.js';
 import type { DestinationRuleSpec, ServiceEntrySpec } from '../../config/istio-types.js';
 import type { AnalysisContext, Analyzer } from '../types.js';
 import { ServiceRegistry } from '../util/service-registry.js';
+import { workloadPods } from '../util/pods.js';
 
 const TOPOLOGY_LABELS = [
   'topology.kubernetes.io/region',
@@ -18,7 +19,7 @@ export const subsetSelectPodAnalyzer: Analyzer = {
   inputs: ['DestinationRule', 'Pod', 'Service', 'ServiceEntry', 'Node'],
   analyze(ctx) {
     const registry = new ServiceRegistry(ctx.snapshot, ctx.domain);
-    const podLabels = ctx.snapshot.byKind('Pod').map((p) => augmentedLabels(ctx, p));
+    const podLabels = workloadPods(ctx.snapshot).map((p) => augmentedLabels(ctx, p));
     for (const r of ctx.snapshot.byKind('DestinationRule')) {
       const dr = r.spec as DestinationRuleSpec;
       const host = dr.host ?? '';

@@ -87,5 +87,7 @@ function vsHostInGateway(
   vsHosts: readonly string[],
   vsNs: string,
 ): boolean {
-  return hostsForNamespace(gatewayHosts, vsNs).some((gh) => vsHosts.some((vh) => hostsIntersect(gh, vh)));
+  return hostsForNamespace(gatewayHosts, vsNs).some((gh) =>
+    vsHosts.some((vh) => hostsIntersect(gh, vh)),
+  );
 }

@@ -1,6 +1,11 @@
 // Which DestinationRules apply to a destination host seen from a namespace (host match after FQDN
 // expansion, exportTo visibility): istio/istio pilot/pkg/model/push_context.go destinationRule lookup.
-import { hostMatches, isVisibleTo, type ConfigSnapshot, type Resource } from '../../config/index.js';
+import {
+  hostMatches,
+  isVisibleTo,
+  type ConfigSnapshot,
+  type Resource,
+} from '../../config/index.js';
 import type { DestinationRuleSpec } from '../../config/istio-types.js';
 import { toFqdn } from './service-registry.js';
 

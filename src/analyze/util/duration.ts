@@ -1,6 +1,14 @@
 // Parses protobuf/Go durations as Istio YAML writes them (`1s`, `500ms`, `1.5s`, `1m30s`, `2h`).
 
-const UNITS: Record<string, number> = { h: 3600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
+const UNITS: Record<string, number> = {
+  h: 3600_000,
+  m: 60_000,
+  s: 1000,
+  ms: 1,
+  us: 0.001,
+  µs: 0.001,
+  ns: 0.000001,
+};
 
 /** Milliseconds, or undefined when the text is not a duration. */
 export function parseDurationMs(text: string | undefined): number | undefined {

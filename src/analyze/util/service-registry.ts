@@ -27,7 +27,10 @@ const scoped = (scope: string, fqdn: string): string => `${scope}/${fqdn}`;
 export class ServiceRegistry {
   private readonly map = new Map<string, RegistryService>();
 
-  constructor(snapshot: ConfigSnapshot, private readonly domain = 'cluster.local') {
+  constructor(
+    snapshot: ConfigSnapshot,
+    private readonly domain = 'cluster.local',
+  ) {
     for (const r of snapshot.byKind('ServiceEntry')) {
       const spec = r.spec as ServiceEntrySpec;
       const ns = r.metadata.namespace;
@@ -67,17 +70,24 @@ export class ServiceRegistry {
       };
       const anno = r.metadata.annotations['networking.istio.io/exportTo'] ?? '';
       const scopes = anno === '' ? ['*'] : anno.split(',').map((s) => (s === '.' ? ns : s));
-      for (const scope of scopes) this.map.set(scoped(scope, toFqdn(ns, r.metadata.name, domain)), svc);
+      for (const scope of scopes)
+        this.map.set(scoped(scope, toFqdn(ns, r.metadata.name, domain)), svc);
     }
   }
 
   /** Resolves a destination host as seen from `sourceNs` with the referrer's exportTo (GetDestinationHost). */
-  lookup(sourceNs: string, exportTo: readonly string[] | undefined, host: string): RegistryService | undefined {
+  lookup(
+    sourceNs: string,
+    exportTo: readonly string[] | undefined,
+    host: string,
+  ): RegistryService | undefined {
     const fqdn = toFqdn(sourceNs, host, this.domain);
     const all = this.map.get(scoped('*', fqdn));
     if (all) return all;
     const scopes =
-      !exportTo || exportTo.length === 0 ? [sourceNs] : exportTo.map((e) => (e === '.' ? sourceNs : e));
+      !exportTo || exportTo.length === 0
+        ? [sourceNs]
+        : exportTo.map((e) => (e === '.' ? sourceNs : e));
     for (const s of scopes) {
       const hit = this.map.get(scoped(s, fqdn));
       if (hit) return hit;

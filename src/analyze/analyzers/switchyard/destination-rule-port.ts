@@ -24,7 +24,9 @@ export const destinationRulePortAnalyzer: Analyzer = {
             ctx.report('SY0006', r, [n, host, ports], [...base, 'portLevelSettings', i, 'port']);
         });
       check(dr.trafficPolicy, ['spec', 'trafficPolicy']);
-      (dr.subsets ?? []).forEach((s, i) => check(s?.trafficPolicy, ['spec', 'subsets', i, 'trafficPolicy']));
+      (dr.subsets ?? []).forEach((s, i) =>
+        check(s?.trafficPolicy, ['spec', 'subsets', i, 'trafficPolicy']),
+      );
     }
   },
 };

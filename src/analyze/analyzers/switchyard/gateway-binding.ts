@@ -9,7 +9,8 @@ import { hostsForNamespace, istioGatewayHosts } from '../virtual-service-gateway
 
 export const gatewayBindingAnalyzer: Analyzer = {
   name: 'switchyard.GatewayBindingAnalyzer',
-  description: 'Checks for VirtualServices whose hosts a Gateway serves but that bind to no gateway',
+  description:
+    'Checks for VirtualServices whose hosts a Gateway serves but that bind to no gateway',
   inputs: ['VirtualService', 'Gateway'],
   analyze(ctx) {
     const vss = ctx.snapshot.byKind('VirtualService');
@@ -30,8 +31,9 @@ export const gatewayBindingAnalyzer: Analyzer = {
           const served = vss.some((o) => {
             const os = o.spec as VirtualServiceSpec;
             return (
-              (os.gateways ?? []).some((x) => resolveGatewayName(x, o.metadata.namespace) === gwFull) &&
-              (os.hosts ?? []).some((oh) => hostsIntersect(oh, h))
+              (os.gateways ?? []).some(
+                (x) => resolveGatewayName(x, o.metadata.namespace) === gwFull,
+              ) && (os.hosts ?? []).some((oh) => hostsIntersect(oh, h))
             );
           });
           if (served) continue;

@@ -27,7 +27,11 @@ export const retryAnalyzer: Analyzer = {
             const spec = dr.spec as DestinationRuleSpec;
             const policies = [
               spec.trafficPolicy,
-              ...(subset ? (spec.subsets ?? []).filter((s) => s?.name === subset).map((s) => s?.trafficPolicy) : []),
+              ...(subset
+                ? (spec.subsets ?? [])
+                    .filter((s) => s?.name === subset)
+                    .map((s) => s?.trafficPolicy)
+                : []),
             ];
             return policies.some(
               (tp) =>
@@ -36,12 +40,12 @@ export const retryAnalyzer: Analyzer = {
             );
           });
           if (!protectedByOd)
-            ctx.report('SY0003', r, [ruleLabel('http', i, rule?.name), attempts, host], [
-              'spec',
-              'http',
-              i,
-              'retries',
-            ]);
+            ctx.report(
+              'SY0003',
+              r,
+              [ruleLabel('http', i, rule?.name), attempts, host],
+              ['spec', 'http', i, 'retries'],
+            );
         }
       });
     }
