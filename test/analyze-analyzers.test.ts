@@ -210,6 +210,15 @@ const CASES: Case[] = [
     ],
   },
   {
+    name: 'service port names',
+    file: 'service-ports.yaml',
+    analyzers: ['service.PortNameAnalyzer'],
+    want: ['IST0118 Service shop/web', 'IST0150 Service shop/legacy'],
+    texts: [
+      "Port name metrics (port: 9090, targetPort: 9090) doesn't follow the naming convention of Istio port.",
+    ],
+  },
+  {
     name: 'deprecated fields',
     file: 'misc-virtual-services.yaml',
     analyzers: ['deprecation.DeprecationAnalyzer'],

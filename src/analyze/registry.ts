@@ -13,6 +13,7 @@ import { gatewaySecretAnalyzer } from './analyzers/gateway-secret.js';
 import { ingressGatewayPortAnalyzer } from './analyzers/ingress-gateway-port.js';
 import { jwtClaimRouteAnalyzer } from './analyzers/jwt-claim-route.js';
 import { schemaAnalyzers } from './analyzers/schema-validation.js';
+import { servicePortNameAnalyzer } from './analyzers/service-port-name.js';
 import { serviceEntryAddressesAnalyzer } from './analyzers/service-entry-addresses.js';
 import { sidecarSelectorAnalyzer } from './analyzers/sidecar-selector.js';
 import { subsetSelectPodAnalyzer } from './analyzers/subset-select-pod.js';
@@ -28,6 +29,7 @@ export const ALL_ANALYZERS: readonly Analyzer[] = [
   ingressGatewayPortAnalyzer,
   gatewaySecretAnalyzer,
   ...schemaAnalyzers,
+  servicePortNameAnalyzer,
   serviceEntryAddressesAnalyzer,
   conflictingServiceEntryProtocolAnalyzer,
   sidecarSelectorAnalyzer,
