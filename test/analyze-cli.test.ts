@@ -174,3 +174,55 @@ test('analyze cli: the switchyard binary exits with istioctl codes', () => {
   });
   assert.equal(usage.status, EXIT.usage);
 });
+
+test('analyze cli: --server analyzes what a running mesh holds (GET /config)', async () => {
+  const { createServer } = await import('node:http');
+  const { runAnalyzeCommand } = await import('../src/cli/commands/analyze.js');
+  const objects = [
+    {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name: 'reviews', namespace: 'default' },
+      spec: { hosts: ['reviews'], http: [{ route: [{ destination: { host: 'nowhere' } }] }] },
+    },
+  ];
+  const paths: string[] = [];
+  const server = createServer((req, res) => {
+    paths.push(req.url ?? '');
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(objects));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  try {
+    let out = '';
+    let err = '';
+    const code = await runAnalyzeCommand(
+      [],
+      { ...defaults, server: `http://127.0.0.1:${port}` },
+      {
+        out: (t) => (out += t),
+        err: (t) => (err += t),
+      },
+    );
+    assert.deepEqual(paths, ['/config']);
+    assert.equal(code, EXIT.analyzeIssues, err);
+    assert.match(
+      out,
+      /^Error \[IST0101\] \(VirtualService default\/reviews\) Referenced host not found: "nowhere"$/m,
+    );
+  } finally {
+    server.close();
+  }
+  let err = '';
+  const down = await runAnalyzeCommand(
+    [],
+    { ...defaults, server: `http://127.0.0.1:${port}` },
+    {
+      out: () => undefined,
+      err: (t) => (err += t),
+    },
+  );
+  assert.equal(down, EXIT.failure);
+  assert.match(err, /cannot read config from/);
+});

@@ -8,8 +8,11 @@ import {
   loadResources,
   meshConfigFromResources,
   parseMeshConfig,
+  parseResources,
+  resourceKey,
   type Level,
   type MeshConfig,
+  type Resource,
 } from '../../config/index.js';
 import {
   ALL_ANALYZERS,
@@ -53,6 +56,8 @@ interface AnalyzeFlags {
   meshConfigFile?: string;
   color: boolean;
   useKube?: string;
+  /** A running Switchyard mesh's admin API: analyze what it holds (GET <server>/config). */
+  server?: string;
 }
 
 export interface AnalyzeIo {
@@ -111,16 +116,65 @@ export function registerAnalyze(program: Command): void {
       '-k, --use-kube <bool>',
       'accepted for istioctl compatibility; Switchyard analyzes files only',
     )
-    .action((files: string[], opts: AnalyzeFlags) => {
-      process.exitCode = runAnalyze(files, opts, {
+    .option(
+      '--server <url>',
+      'analyze the config a running Switchyard mesh holds (its admin API, e.g. http://127.0.0.1:15000), as istioctl analyzes a live cluster; files are applied on top',
+    )
+    .action(async (files: string[], opts: AnalyzeFlags) => {
+      process.exitCode = await runAnalyzeCommand(files, opts, {
         out: (t) => process.stdout.write(t),
         err: (t) => process.stderr.write(t),
       });
     });
 }
 
+/** Like runAnalyze, first fetching the running mesh's resources when --server is given. */
+export async function runAnalyzeCommand(
+  files: readonly string[],
+  opts: AnalyzeFlags,
+  io: AnalyzeIo,
+): Promise<number> {
+  if (!opts.server) return runAnalyze(files, opts, io);
+  let live: Resource[];
+  try {
+    live = await fetchServerResources(opts.server, opts.namespace);
+  } catch (err) {
+    io.err(`Error: cannot read config from ${opts.server}: ${(err as Error).message}\n`);
+    return EXIT.failure;
+  }
+  return runAnalyze(files, opts, io, live);
+}
+
+/** GET <server>/config: a JSON list of Kubernetes-style objects (or `{items: [...]}`). */
+export async function fetchServerResources(
+  server: string,
+  defaultNamespace: string,
+): Promise<Resource[]> {
+  const url = `${server.replace(/\/+$/, '')}/config`;
+  const res = await fetch(url, { headers: { accept: 'application/json' } });
+  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
+  const body = (await res.json()) as unknown;
+  const items = Array.isArray(body) ? body : ((body as { items?: unknown[] })?.items ?? []);
+  const parsed = parseResources(JSON.stringify({ apiVersion: 'v1', kind: 'List', items }), url, {
+    defaultNamespace,
+  });
+  if (parsed.diagnostics.length > 0)
+    throw new Error(parsed.diagnostics[0]?.message ?? 'unreadable config');
+  // Live objects have no file position: istioctl prints cluster resources without one.
+  return parsed.resources.map((r) => {
+    const { source: _source, ...rest } = r;
+    return rest;
+  });
+}
+
 /** The whole command, with its I/O injected; returns the exit code. */
-export function runAnalyze(files: readonly string[], opts: AnalyzeFlags, io: AnalyzeIo): number {
+export function runAnalyze(
+  files: readonly string[],
+  opts: AnalyzeFlags,
+  io: AnalyzeIo,
+  /** Resources of a running mesh (--server); the default ingress resources are then not added. */
+  live?: readonly Resource[],
+): number {
   const format = opts.output.toLowerCase();
   if (!['log', 'json', 'yaml'].includes(format)) {
     io.err(`Error: ${format} not a valid option for format. See switchyard analyze --help\n`);
@@ -178,9 +232,15 @@ export function runAnalyze(files: readonly string[], opts: AnalyzeFlags, io: Ana
     const where = d.position ? `${d.position.file}:${d.position.line}: ` : '';
     io.err(`Error(s) adding files: ${where}${d.message}\n`);
   }
-  const resources = loaded.resources.filter((r) => !IGNORED_NAMESPACES.has(r.metadata.namespace));
+  // Files are applied on top of the live config: a file object replaces the live one of the same name.
+  const fileKeys = new Set(loaded.resources.map((r) => resourceKey(r)));
+  const merged = [
+    ...(live ?? []).filter((r) => !fileKeys.has(resourceKey(r))),
+    ...loaded.resources,
+  ];
+  const resources = merged.filter((r) => !IGNORED_NAMESPACES.has(r.metadata.namespace));
   const mesh = meshFromFile ?? meshConfigFromResources(resources) ?? defaultMeshConfig();
-  const snapshot = createConfigSnapshot(withDefaultResources(resources), mesh);
+  const snapshot = createConfigSnapshot(live ? resources : withDefaultResources(resources), mesh);
   const all = analyze(snapshot, {
     analyzers: opts.analyzer,
     ...(io.now ? { now: io.now } : {}),
