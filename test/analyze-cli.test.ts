@@ -143,6 +143,7 @@ test('analyze cli: stdin, -L, --analyzer, usage and parse errors', () => {
   assert.equal(cli([], { analyzer: ['no.SuchAnalyzer'] }).code, EXIT.usage);
   assert.equal(cli([], { output: 'xml' }).code, EXIT.usage);
   assert.equal(cli([], { failureThreshold: 'Fatal' }).code, EXIT.usage);
+  assert.equal(cli(['/no/such/file.yaml']).code, EXIT.failure);
   const bad = cli(['-'], {}, 'kind: [unclosed\n');
   assert.equal(bad.code, EXIT.dataError);
   assert.match(bad.err, /could not be parsed/);

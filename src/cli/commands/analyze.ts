@@ -1,6 +1,6 @@
 // `switchyard analyze`: istioctl analyze --use-kube=false over files, with istioctl's flags, output
 // formats, stderr summary and exit codes (istio/istio istioctl/pkg/analyze/analyze.go).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
   createConfigSnapshot,
@@ -220,6 +220,13 @@ export function runAnalyze(
   }
 
   const paths = [...files, ...opts.filename];
+  // A missing path is an error before analysis, exit 1 (istioctl gatherFiles: os.Stat error).
+  for (const p of paths) {
+    if (p !== '-' && !existsSync(p)) {
+      io.err(`Error: stat ${p}: no such file or directory\n`);
+      return EXIT.failure;
+    }
+  }
   const selectedNamespace = opts.allNamespaces ? '' : opts.namespace;
   const loaded = loadResources(paths, {
     recursive: opts.recursive,
