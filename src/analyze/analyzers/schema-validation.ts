@@ -1,7 +1,7 @@
 // schema.ValidationAnalyzer.<Kind> (istio/istio pkg/config/analysis/analyzers/schema/validation.go): the
 // admission webhook's validation as analysis messages. Errors -> IST0106, warnings carrying a code
 // (IST0130 unreachable rule, IST0131 ineffective match) -> that code, other warnings -> IST0133.
-import { validateResource } from '../../config/index.js';
+import { validateResource, type ConfigDiagnostic, type Resource } from '../../config/index.js';
 import type { Analyzer } from '../types.js';
 import { isKnownCode } from '../messages.js';
 
@@ -14,14 +14,18 @@ export const SCHEMA_KINDS = [
   'WorkloadEntry',
 ] as const;
 
-function schemaAnalyzer(kind: string): Analyzer {
+/** The schema analyzer of one kind; `validate` is the webhook validation (validateResource). */
+export function schemaAnalyzer(
+  kind: string,
+  validate: (r: Resource) => ConfigDiagnostic[] = validateResource,
+): Analyzer {
   return {
     name: `schema.ValidationAnalyzer.${kind}`,
     description: `Runs schema validation as an analyzer and reports any violations for ${kind}`,
     inputs: [kind],
     analyze(ctx) {
       for (const r of ctx.snapshot.byKind(kind)) {
-        for (const d of validateResource(r)) {
+        for (const d of validate(r)) {
           const field = d.field;
           const path = field ? fieldToPath(field) : undefined;
           if (d.level === 'Error') ctx.report('IST0106', r, [d.message], path);
@@ -47,4 +51,4 @@ function fieldToPath(field: string): (string | number)[] {
   return out;
 }
 
-export const schemaAnalyzers: Analyzer[] = SCHEMA_KINDS.map(schemaAnalyzer);
+export const schemaAnalyzers: Analyzer[] = SCHEMA_KINDS.map((k) => schemaAnalyzer(k));

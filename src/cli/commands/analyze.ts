@@ -54,7 +54,7 @@ interface AnalyzeFlags {
   listAnalyzers: boolean;
   analyzer: string[];
   meshConfigFile?: string;
-  color: boolean;
+  color?: boolean;
   useKube?: string;
   /** A running Switchyard mesh's admin API: analyze what it holds (GET <server>/config). */
   server?: string;
@@ -111,7 +111,11 @@ export function registerAnalyze(program: Command): void {
       [],
     )
     .option('--meshConfigFile <file>', 'overrides the mesh config values to use for analysis')
-    .option('--color', 'colorize the log output', false)
+    .option(
+      '--color [bool]',
+      "colorize the log output; default true on a terminal unless TERM is 'dumb' (--color=false to disable)",
+      (v: string) => v !== 'false',
+    )
     .option(
       '-k, --use-kube <bool>',
       'accepted for istioctl compatibility; Switchyard analyzes files only',
@@ -121,6 +125,9 @@ export function registerAnalyze(program: Command): void {
       'analyze the config a running Switchyard mesh holds (its admin API, e.g. http://127.0.0.1:15000), as istioctl analyzes a live cluster; files are applied on top',
     )
     .action(async (files: string[], opts: AnalyzeFlags) => {
+      // istioctl/pkg/util/formatting IstioctlColorDefault.
+      if (opts.color === undefined)
+        opts.color = Boolean(process.stdout.isTTY) && (process.env.TERM ?? '') !== 'dumb';
       process.exitCode = await runAnalyzeCommand(files, opts, {
         out: (t) => process.stdout.write(t),
         err: (t) => process.stderr.write(t),
@@ -268,7 +275,7 @@ export function runAnalyze(
     }),
   );
   const shown = kept.filter((m) => atLeast(m.level, outputThreshold));
-  printMessages(shown, format, opts.color, io);
+  printMessages(shown, format, opts.color ?? false, io);
 
   const target = opts.allNamespaces ? 'all namespaces' : `namespace: ${selectedNamespace}`;
   if (shown.length === 0) {
