@@ -138,7 +138,8 @@ function collect(
     });
     return;
   }
-  const obj = node.toJSON() as Record<string, unknown>;
+  // toJS(doc) resolves YAML aliases (`*a`) against the document; toJSON() alone would not.
+  const obj = node.toJS(doc, { maxAliasCount: 1000 }) as Record<string, unknown>;
   const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : '';
   const kind = typeof obj.kind === 'string' ? obj.kind : '';
   if (kind === 'List' || kind.endsWith('List')) {

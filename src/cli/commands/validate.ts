@@ -50,6 +50,10 @@ export function registerValidate(program: Command): void {
         } else {
           for (const d of diagnostics)
             (d.level === 'Error' ? console.error : console.warn)(formatDiagnostic(d));
+          if (loaded.meshConfig)
+            console.log(
+              `${loaded.meshConfig.position.file}:${loaded.meshConfig.position.line}: mesh config read`,
+            );
           if (errors.length === 0) console.log(`${loaded.resources.length} resource(s) valid`);
           else console.error(`${errors.length} error(s)`);
         }
