@@ -83,7 +83,12 @@ const GRPC_STATUS = new Set([
 ]);
 
 const VALID_HEADER = /^[-_A-Za-z0-9]+$/;
-const HEADER_VALUE = /^[^\u0000-\u0008\u000A-\u001F\u007F]*$/;
+// httpHeaderValueRegexp: no control characters other than horizontal tab.
+const validHeaderValue = (v: string): boolean =>
+  [...v].every((c) => {
+    const code = c.charCodeAt(0);
+    return !(code <= 0x08 || (code >= 0x0a && code <= 0x1f) || code === 0x7f);
+  });
 const JWT_CLAIM =
   /^@request\.auth\.claims(\.[^.]+)+$|^@request\.auth\.claims\[[^\]]+\](\[[^\]]+\])*$/;
 
@@ -674,7 +679,7 @@ function checkHeaderOps(r: Report, path: FieldPath, headers: unknown): void {
               : `invalid header ${q(name)}: header cannot have ":" prefix`,
             'pseudo-headers cannot be modified',
           );
-        if (!HEADER_VALUE.test(val))
+        if (!validHeaderValue(val))
           r.error(
             fp,
             `header value configuration ${val} is invalid`,
