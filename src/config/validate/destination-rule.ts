@@ -10,6 +10,7 @@ import {
   checkLabels,
   checkPort,
   checkSelector,
+  parseGoDuration,
   fqdnError,
   ipAddressError,
   subsetNameError,
@@ -190,8 +191,14 @@ export function checkConnectionPool(r: Report, p: FieldPath, cp: unknown): void 
         'max connections must be non-negative',
         'use 0 or more',
       );
-    for (const f of ['connectTimeout', 'maxConnectionDuration', 'idleTimeout'])
+    for (const f of ['connectTimeout', 'maxConnectionDuration'])
       if (t[f] != null) checkDuration(r, [...p, 'tcp', f], t[f]);
+    // tcp.idleTimeout 0s disables the timeout and is allowed (validateConnectionPool).
+    if (t.idleTimeout != null) {
+      const ns = typeof t.idleTimeout === 'string' ? parseGoDuration(t.idleTimeout) : undefined;
+      if (ns === undefined || ns / 1000000n !== 0n)
+        checkDuration(r, [...p, 'tcp', 'idleTimeout'], t.idleTimeout);
+    }
     const ka = obj(t.tcpKeepalive);
     if (ka) {
       if (ka.time != null) checkDuration(r, [...p, 'tcp', 'tcpKeepalive', 'time'], ka.time);
@@ -261,6 +268,29 @@ function checkLoadBalancer(r: Report, p: FieldPath, lb: unknown, outlier: unknow
   checkLocality(r, [...p, 'localityLbSetting'], o.localityLbSetting, outlier);
   if (o.warmupDurationSecs != null)
     checkDuration(r, [...p, 'warmupDurationSecs'], o.warmupDurationSecs);
+  // validateLoadBalancer warmup: duration required, minimumPercent <= 100, aggression >= 1.
+  const warm = obj(o.warmup);
+  if (warm) {
+    if (warm.duration == null)
+      r.error(
+        [...p, 'warmup', 'duration'],
+        'duration is required',
+        'set warmup.duration, e.g. 60s',
+      );
+    else checkDuration(r, [...p, 'warmup', 'duration'], warm.duration);
+    if (num(warm.minimumPercent) > 100)
+      r.error(
+        [...p, 'warmup', 'minimumPercent'],
+        'minimumPercent value should be less than or equal to 100',
+        'use 0..100',
+      );
+    if (warm.aggression != null && num(warm.aggression) < 1)
+      r.error(
+        [...p, 'warmup', 'aggression'],
+        'aggression should be greater than or equal to 1',
+        'use 1.0 or more',
+      );
+  }
 }
 
 // agent.ValidateLocalityLbSetting (distribute/failover rules; locality overlap checks simplified).

@@ -609,6 +609,37 @@ const CASES: Case[] = [
     field: 'spec.tcp[0].match[0].destinationSubnets[0]',
     message: 'not a valid CIDR block',
   },
+  {
+    rule: 'retries backoff duration',
+    kind: 'VirtualService',
+    ok: vs({ ...route, retries: { attempts: 2, backoff: '25ms' } }),
+    bad: vs({ ...route, retries: { attempts: 2, backoff: '0s' } }),
+    field: 'spec.http[0].retries.backoff',
+    message: 'greater than 1ms',
+  },
+  {
+    rule: 'tcp idleTimeout 0s disables',
+    kind: 'DestinationRule',
+    ok: dr({ connectionPool: { tcp: { idleTimeout: '0s' } } }),
+    bad: dr({ connectionPool: { tcp: { idleTimeout: '1.5ms' } } }),
+    field: 'spec.trafficPolicy.connectionPool.tcp.idleTimeout',
+    message: 'only durations to ms precision',
+  },
+  {
+    rule: 'warmup minimumPercent and aggression',
+    kind: 'DestinationRule',
+    ok: dr({
+      loadBalancer: {
+        simple: 'ROUND_ROBIN',
+        warmup: { duration: '60s', minimumPercent: 10, aggression: 1.5 },
+      },
+    }),
+    bad: dr({
+      loadBalancer: { simple: 'ROUND_ROBIN', warmup: { duration: '60s', aggression: 0.5 } },
+    }),
+    field: 'spec.trafficPolicy.loadBalancer.warmup.aggression',
+    message: 'aggression should be greater than or equal to 1',
+  },
   // DestinationRule
   {
     rule: 'DR host',
@@ -1330,6 +1361,7 @@ test('warnings carry istioctl codes for unreachable rules and ineffective matche
         { match: [{ uri: { prefix: '/api/v1' } }], ...route },
         route,
         route,
+        { match: [{ uri: { prefix: '/late' } }], ...route },
       ],
     }),
     'w.yaml',
@@ -1352,6 +1384,11 @@ test('warnings carry istioctl codes for unreachable rules and ineffective matche
         'IST0130',
         'spec.http[4]',
         'VirtualService rule #4 not used (only the last rule can have no matches).',
+      ],
+      [
+        'IST0130',
+        'spec.http[5].match[0]',
+        'VirtualService rule #5 not used (route without matches defined before).',
       ],
       [
         'IST0131',

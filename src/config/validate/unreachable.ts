@@ -122,6 +122,16 @@ function analyzeRules(r: Report, kind: 'http' | 'tcp' | 'tls', routesRaw: unknow
     let dups = 0;
     matches.forEach((m, j) => {
       const mo = obj(m);
+      // A match-less rule earlier catches everything: each match of a later rule is unreachable.
+      if (emptyMatch >= 0) {
+        unused(
+          r,
+          [...rp, 'match', j],
+          ruleName(route, n, http),
+          'route without matches defined before',
+        );
+        return;
+      }
       const key = canonical(m, http);
       const dup = seen.get(key);
       if (dup !== undefined) {

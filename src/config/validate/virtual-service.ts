@@ -48,8 +48,9 @@ const HTTP_STATUS = new Set([
   506, 507, 508, 510, 511,
 ]);
 
-// supportedMethods (Go net/http method constants)
+// supportedCORSMethods (Go net/http method constants and "*")
 const METHODS = new Set([
+  '*',
   'GET',
   'HEAD',
   'POST',
@@ -572,6 +573,7 @@ function validateHTTPRoute(r: Report, p: FieldPath, h: Obj, isDelegate: boolean)
       );
     if (retries.perTryTimeout != null)
       checkDuration(r, [...rp, 'perTryTimeout'], retries.perTryTimeout);
+    if (retries.backoff != null) checkDuration(r, [...rp, 'backoff'], retries.backoff);
     const retryOn = str(retries.retryOn);
     if (retryOn !== '')
       for (const policy of retryOn.split(',')) {
