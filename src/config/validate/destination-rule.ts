@@ -293,6 +293,47 @@ function checkLoadBalancer(r: Report, p: FieldPath, lb: unknown, outlier: unknow
   }
 }
 
+const LOCALITY_HINT =
+  'write region, region/zone or region/zone/subzone, with at most one trailing *';
+
+// agent validateLocalities: well-formed region/zone/subzone entries that do not overlap.
+function localitiesError(localities: string[]): string | undefined {
+  const seen = new Map<string, Map<string, Set<string>>>();
+  for (const locality of localities) {
+    const stars = (locality.match(/\*/g) ?? []).length;
+    if (stars > 0 && (stars > 1 || !locality.endsWith('*')))
+      return `locality ${locality} wildcard '*' number can not exceed 1 and must be in the end`;
+    if (seen.has('*')) return `locality ${locality} overlap with previous specified ones`;
+    // strings.SplitN(locality, "/", 3)
+    const parts = locality.split('/');
+    const items = parts.length > 3 ? [parts[0]!, parts[1]!, parts.slice(2).join('/')] : parts;
+    if (items.some((x) => x === ''))
+      return `locality ${locality} must not contain empty region/zone/subzone info`;
+    const [region = '', zone = '', subzone = ''] = items;
+    const overlap = `locality ${locality} overlap with previous specified ones`;
+    const rmap = seen.get(region);
+    if (items.length === 1) {
+      if (rmap) return overlap;
+      seen.set(region, new Map([['*', new Set(['*'])]]));
+    } else if (items.length === 2) {
+      if (rmap) {
+        if (rmap.has('*') || rmap.has(zone)) return overlap;
+        rmap.set(zone, new Set(['*']));
+      } else seen.set(region, new Map([[zone, new Set(['*'])]]));
+    } else {
+      if (rmap) {
+        if (rmap.has('*')) return overlap;
+        const zset = rmap.get(zone);
+        if (zset) {
+          if (zset.has('*') || zset.has(subzone)) return overlap;
+          zset.add(subzone);
+        } else rmap.set(zone, new Set([subzone]));
+      } else seen.set(region, new Map([[zone, new Set([subzone])]]));
+    }
+  }
+  return undefined;
+}
+
 // agent.ValidateLocalityLbSetting (distribute/failover rules; locality overlap checks simplified).
 function checkLocality(r: Report, p: FieldPath, setting: unknown, outlier: unknown): void {
   const o = obj(setting);
@@ -346,7 +387,11 @@ function checkLocality(r: Report, p: FieldPath, setting: unknown, outlier: unkno
       );
       return;
     }
+    const toErr = localitiesError(Object.keys(obj(obj(d)?.to) ?? {}));
+    if (toErr) r.error([...p, 'distribute', i, 'to'], toErr, LOCALITY_HINT);
   }
+  const fromErr = localitiesError(distribute.map((d) => str(obj(d)?.from)));
+  if (fromErr) r.error([...p, 'distribute'], fromErr, LOCALITY_HINT);
   if ((failover.length || priority.length) && outlier == null)
     r.warn(
       p,

@@ -618,6 +618,46 @@ const CASES: Case[] = [
     message: 'greater than 1ms',
   },
   {
+    rule: 'locality overlap',
+    kind: 'DestinationRule',
+    ok: dr({
+      loadBalancer: {
+        localityLbSetting: {
+          distribute: [
+            { from: 'us-east/*', to: { 'us-east/zone1/*': 50, 'us-west/*': 50 } },
+            { from: 'us-west/zone2', to: { 'us-west/*': 100 } },
+          ],
+        },
+      },
+    }),
+    bad: dr({
+      loadBalancer: {
+        localityLbSetting: {
+          distribute: [
+            { from: 'us-east', to: { 'us-east/*': 100 } },
+            { from: 'us-east/zone1', to: { 'us-east/*': 100 } },
+          ],
+        },
+      },
+    }),
+    field: 'spec.trafficPolicy.loadBalancer.localityLbSetting.distribute',
+    message: 'locality us-east/zone1 overlap with previous specified ones',
+  },
+  {
+    rule: 'locality wildcard at the end',
+    kind: 'DestinationRule',
+    ok: dr({
+      loadBalancer: {
+        localityLbSetting: { distribute: [{ from: 'r1/*', to: { 'r1/z1/*': 100 } }] },
+      },
+    }),
+    bad: dr({
+      loadBalancer: { localityLbSetting: { distribute: [{ from: 'r1/*', to: { '*/z1': 100 } }] } },
+    }),
+    field: 'spec.trafficPolicy.loadBalancer.localityLbSetting.distribute[0].to',
+    message: "wildcard '*' number can not exceed 1 and must be in the end",
+  },
+  {
     rule: 'tcp idleTimeout 0s disables',
     kind: 'DestinationRule',
     ok: dr({ connectionPool: { tcp: { idleTimeout: '0s' } } }),
