@@ -39,6 +39,18 @@ test('weights that do not sum to 100 and a single weighted destination are valid
   assert.match(r.out, /3 resource\(s\) valid/);
 });
 
+test('unreachable rules are warnings with istioctl codes; exit 0', () => {
+  const path = fixture('validation', 'unreachable-rule.yaml');
+  const r = run(['-f', path]);
+  assert.equal(r.status, 0, r.out);
+  assert.ok(
+    r.out.includes(
+      `${path}:14:7: warning: VirtualService default/reviews: spec.http[1].match[0]: [IST0130] VirtualService rule #1 not used (route without matches defined before).`,
+    ),
+    r.out,
+  );
+});
+
 test('unknown kinds are warned about and skipped, not fatal', () => {
   const r = run(['-f', fixture('validation', 'unknown-kind.yaml')]);
   assert.equal(r.status, 0, r.out);

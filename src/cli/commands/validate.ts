@@ -48,8 +48,11 @@ export function registerValidate(program: Command): void {
             ) + '\n',
           );
         } else {
+          // istioctl prints its code in brackets: `Warning [IST0130] ...`.
           for (const d of diagnostics)
-            (d.level === 'Error' ? console.error : console.warn)(formatDiagnostic(d));
+            (d.level === 'Error' ? console.error : console.warn)(
+              formatDiagnostic(d.code ? { ...d, message: `[${d.code}] ${d.message}` } : d),
+            );
           if (loaded.meshConfig)
             console.log(
               `${loaded.meshConfig.position.file}:${loaded.meshConfig.position.line}: mesh config read`,
