@@ -69,6 +69,7 @@ export function loadResources(paths: readonly string[], options: LoadOptions = {
     merged.resources.push(...r.resources);
     merged.skipped.push(...r.skipped);
     merged.diagnostics.push(...r.diagnostics);
+    if (r.meshConfig) merged.meshConfig = r.meshConfig;
   }
   return merged;
 }

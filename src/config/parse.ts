@@ -20,6 +20,73 @@ export interface ParseResult {
   /** Objects of kinds Switchyard does not read; reported, not fatal. */
   skipped: { apiVersion: string; kind: string; name: string; position: SourcePosition }[];
   diagnostics: ConfigDiagnostic[];
+  /**
+   * A document without apiVersion/kind that is a plain MeshConfig (its top-level keys are MeshConfig
+   * fields) or an IstioOperator fragment (`spec.meshConfig`); the MeshConfig object as written.
+   */
+  meshConfig?: { value: Record<string, unknown>; position: SourcePosition };
+}
+
+// MeshConfig top-level fields (istio/api mesh/v1alpha1/config.proto), to recognise a bare mesh config file.
+const MESH_CONFIG_FIELDS = new Set([
+  'accessLogEncoding',
+  'accessLogFile',
+  'accessLogFormat',
+  'caCertificates',
+  'certificates',
+  'configSources',
+  'connectTimeout',
+  'defaultConfig',
+  'defaultDestinationRuleExportTo',
+  'defaultHttpRetryPolicy',
+  'defaultProviders',
+  'defaultServiceExportTo',
+  'defaultVirtualServiceExportTo',
+  'disableEnvoyListenerLog',
+  'discoverySelectors',
+  'dnsRefreshRate',
+  'enableAutoMtls',
+  'enableEnvoyAccessLogService',
+  'enablePrometheusMerge',
+  'enableTracing',
+  'extensionProviders',
+  'h2UpgradePolicy',
+  'inboundClusterStatName',
+  'inboundTrafficPolicy',
+  'ingressClass',
+  'ingressControllerMode',
+  'ingressSelector',
+  'ingressService',
+  'localityLbSetting',
+  'meshMTLS',
+  'outboundClusterStatName',
+  'outboundTrafficPolicy',
+  'pathNormalization',
+  'protocolDetectionTimeout',
+  'proxyHttpPort',
+  'proxyListenPort',
+  'rootNamespace',
+  'serviceScopeConfigs',
+  'serviceSettings',
+  'tcpKeepalive',
+  'tlsDefaults',
+  'trustDomain',
+  'trustDomainAliases',
+  'verifyCertificateAtClient',
+  'defaultInboundHttpRetryPolicy',
+  'shadowHostSuffix',
+]);
+
+/** The MeshConfig inside a kind-less document, if it is one (bare MeshConfig or IstioOperator `spec.meshConfig`). */
+function meshConfigOf(obj: Record<string, unknown>): Record<string, unknown> | undefined {
+  const keys = Object.keys(obj);
+  if (keys.length > 0 && keys.every((k) => MESH_CONFIG_FIELDS.has(k))) return obj;
+  const spec = obj.spec as Record<string, unknown> | undefined;
+  if (keys.length === 1 && spec && typeof spec === 'object' && !Array.isArray(spec)) {
+    const mc = spec.meshConfig;
+    if (mc && typeof mc === 'object' && !Array.isArray(mc)) return mc as Record<string, unknown>;
+  }
+  return undefined;
 }
 
 /** Parses one file's text. Syntax errors become Error diagnostics with the line they were found on. */
@@ -71,7 +138,8 @@ function collect(
     });
     return;
   }
-  const obj = node.toJSON() as Record<string, unknown>;
+  // toJS(doc) resolves YAML aliases (`*a`) against the document; toJSON() alone would not.
+  const obj = node.toJS(doc, { maxAliasCount: 1000 }) as Record<string, unknown>;
   const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : '';
   const kind = typeof obj.kind === 'string' ? obj.kind : '';
   if (kind === 'List' || kind.endsWith('List')) {
@@ -84,6 +152,13 @@ function collect(
       });
     }
     return;
+  }
+  if (!apiVersion && !kind) {
+    const mesh = meshConfigOf(obj);
+    if (mesh) {
+      result.meshConfig = { value: mesh, position: start };
+      return;
+    }
   }
   if (!apiVersion || !kind) {
     result.diagnostics.push({
@@ -133,6 +208,36 @@ function collect(
     source,
   };
   result.resources.push(resource);
+  deprecationWarnings(resource, result.diagnostics);
+}
+
+/**
+ * Deprecated fields that still load (Istio keeps them; istioctl's deprecation analyzer flags them as
+ * IST0002): warned at load, not by validation, so `validate` stays equal to the webhook.
+ */
+function deprecationWarnings(resource: Resource, out: ConfigDiagnostic[]): void {
+  if (resource.kind !== 'VirtualService') return;
+  const http = (resource.spec as { http?: unknown } | null)?.http;
+  if (!Array.isArray(http)) return;
+  http.forEach((route: unknown, i) => {
+    const delay = (route as { fault?: { delay?: Record<string, unknown> } } | null)?.fault?.delay;
+    if (delay && typeof delay === 'object' && delay.percent !== undefined) {
+      const path = ['spec', 'http', i, 'fault', 'delay', 'percent'];
+      out.push({
+        level: 'Warning',
+        message:
+          'HTTPRoute.fault.delay.percent is deprecated; use HTTPRoute.fault.delay.percentage',
+        ...(resource.source ? { position: resource.source.positionOf(path) } : {}),
+        resource: {
+          kind: resource.kind,
+          namespace: resource.metadata.namespace,
+          name: resource.metadata.name,
+        },
+        field: `spec.http[${i}].fault.delay.percent`,
+        hint: 'write percentage: {value: N} (a double, 0.0001..100)',
+      });
+    }
+  });
 }
 
 function makeSource(
