@@ -129,9 +129,9 @@ test('a multi-resource apply is all or nothing and the previous snapshot keeps s
     () => store.apply(yaml(`${DR}\n---\n${bad}`)),
     (err: unknown) => {
       assert.ok(err instanceof StoreError);
-      assert.equal(err.reason, 'Invalid');
+      assert.equal(err.reason, 'AdmissionDenied');
       const [failure] = err.failures;
-      assert.equal(failure?.operation, 'applying patch');
+      assert.equal(failure?.operation, 'patching');
       assert.equal(failure?.file, 'test.yaml');
       const d = failure?.diagnostics[0];
       assert.equal(d?.field, 'spec.http[0].route[1].weight');
@@ -217,7 +217,7 @@ test('merge patch changes a field, json patch follows RFC 6902, both re-validate
       ]),
     (err: unknown) =>
       err instanceof StoreError &&
-      err.reason === 'Invalid' &&
+      err.reason === 'AdmissionDenied' &&
       err.failures[0]?.operation === 'patching',
   );
   assert.throws(

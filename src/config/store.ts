@@ -63,15 +63,19 @@ export interface DeleteOutcome {
   results: { ref: ResourceRef; typeName: string; deleted: boolean }[];
 }
 
-/** Kubernetes status reasons the admin API turns into HTTP codes (apimachinery metav1.StatusReason). */
-export type StoreErrorReason = 'BadRequest' | 'Invalid' | 'NotFound';
+/**
+ * Why a change was refused, as the Kubernetes API server would say it: BadRequest (400), Invalid
+ * (422, e.g. a JSON patch whose `test` fails), NotFound (404), and AdmissionDenied (400 without a
+ * reason: Istio's validating webhook denied it, pkg/webhooks/validation/server/server.go admitPilot).
+ */
+export type StoreErrorReason = 'BadRequest' | 'Invalid' | 'NotFound' | 'AdmissionDenied';
 
 /** One resource that a change could not be made to, with why. */
 export interface StoreFailure {
   ref: ResourceRef;
   typeName: string;
-  /** kubectl's wording: `creating` or `applying patch` (apply), `patching` (patch). */
-  operation: 'creating' | 'applying patch' | 'patching' | 'deleting';
+  /** kubectl's wording: `error when creating "file"` (new) or `error when patching "file"` (existing). */
+  operation: 'creating' | 'patching';
   /** The file the resource was read from, when known. */
   file?: string;
   diagnostics: ConfigDiagnostic[];
@@ -184,7 +188,7 @@ export class ConfigStore {
       const typeName = info ? kubectlTypeName(info) : input.kind.toLowerCase();
       const key = resourceKey(input);
       const live = working.get(key);
-      const operation = live ? 'applying patch' : 'creating';
+      const operation = live ? 'patching' : 'creating';
       const fail = (diagnostics: ConfigDiagnostic[]) =>
         failures.push({
           ref: refOf(input),
@@ -507,5 +511,5 @@ function invalid(failures: StoreFailure[]): StoreError {
     ? `${first.ref.kind} ${first.ref.namespace}/${first.ref.name}`
     : 'configuration';
   const more = failures.length > 1 ? ` (and ${failures.length - 1} more)` : '';
-  return new StoreError('Invalid', `${what} is invalid${more}`, failures);
+  return new StoreError('AdmissionDenied', `${what} is invalid${more}`, failures);
 }
