@@ -117,7 +117,12 @@ export function printError(
   const failures = st.details?.failures ?? [];
   if (failures.length > 0) {
     for (const f of failures) {
-      write(`Error from server: error when ${f.operation} "${f.file ?? 'STDIN'}": ${f.message}`);
+      // apply names the file (`error when creating "x.yaml"`); patch has none and prints the denial alone.
+      write(
+        f.file
+          ? `Error from server: error when ${f.operation} "${f.file}": ${f.message}`
+          : `Error from server: ${f.message}`,
+      );
       for (const line of f.lines) write(line);
     }
     return;
