@@ -1,5 +1,5 @@
 // JSON Patch (RFC 6902) with JSON Pointer (RFC 6901): what `kubectl patch --type json` sends.
-import { isJsonObject, jsonClone, jsonEqual, type JsonValue } from './json-value.js';
+import { isJsonObject, jsonClone, jsonEqual, setKey, type JsonValue } from './json-value.js';
 
 export type JsonPatchOperation =
   | { op: 'add' | 'replace' | 'test'; path: string; value: JsonValue }
@@ -132,7 +132,7 @@ function add(doc: JsonValue, pointer: string, value: JsonValue): JsonValue {
     const i = key === '-' ? parent.length : arrayIndex(key, parent.length, pointer, 'add');
     parent.splice(i, 0, value);
   } else if (isJsonObject(parent)) {
-    parent[key] = value;
+    setKey(parent, key, value);
   } else {
     throw new JsonPatchError(`add: the parent of ${pointer} is not an object or array`);
   }

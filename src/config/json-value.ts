@@ -54,3 +54,13 @@ function sortKeys(value: unknown): unknown {
   }
   return value;
 }
+
+/** Sets an own property even for keys like `__proto__` (plain assignment would change the prototype). */
+export function setKey(obj: JsonObject, key: string, value: JsonValue): void {
+  Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/** An own property's value; inherited members (`__proto__`, `constructor`) are not keys of JSON. */
+export function ownValue(obj: JsonObject, key: string): JsonValue | undefined {
+  return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
+}

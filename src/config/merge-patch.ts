@@ -3,6 +3,8 @@ import {
   isJsonObject,
   jsonClone,
   jsonEqual,
+  ownValue,
+  setKey,
   type JsonObject,
   type JsonValue,
 } from './json-value.js';
@@ -13,7 +15,7 @@ export function applyMergePatch(target: JsonValue | undefined, patch: JsonValue)
   const out: JsonObject = isJsonObject(target) ? jsonClone(target) : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];
-    else out[key] = applyMergePatch(out[key], value);
+    else setKey(out, key, applyMergePatch(ownValue(out, key), value));
   }
   return out;
 }
@@ -24,14 +26,15 @@ export function applyMergePatch(target: JsonValue | undefined, patch: JsonValue)
  */
 export function createMergePatch(from: JsonObject, to: JsonObject): JsonObject {
   const patch: JsonObject = {};
-  for (const key of Object.keys(from)) if (!(key in to)) patch[key] = null;
+  const has = (o: JsonObject, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+  for (const key of Object.keys(from)) if (!has(to, key)) setKey(patch, key, null);
   for (const [key, value] of Object.entries(to)) {
-    const old = from[key];
+    const old = ownValue(from, key);
     if (isJsonObject(old) && isJsonObject(value)) {
       const sub = createMergePatch(old, value);
-      if (Object.keys(sub).length > 0) patch[key] = sub;
-    } else if (!(key in from) || !jsonEqual(old, value)) {
-      patch[key] = jsonClone(value);
+      if (Object.keys(sub).length > 0) setKey(patch, key, sub);
+    } else if (!has(from, key) || !jsonEqual(old, value)) {
+      setKey(patch, key, jsonClone(value));
     }
   }
   return patch;

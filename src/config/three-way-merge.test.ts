@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { threeWayMerge, threeWayMergePatch } from './three-way-merge.js';
+import { applyMergePatch, createMergePatch } from './merge-patch.js';
+import { jsonClone, jsonEqual, setKey, type JsonObject } from './json-value.js';
 
 test('removes a field that the new manifest dropped since the last apply', () => {
   const last = { spec: { hosts: ['a'], gateways: ['gw'] } };
@@ -46,4 +49,56 @@ test('a field removed by someone else but still in the manifest is added back', 
   const last = { spec: { a: 1, b: 2 } };
   const live = { spec: { a: 1 } };
   assert.deepEqual(threeWayMerge(last, { spec: { a: 1, b: 2 } }, live), { spec: { a: 1, b: 2 } });
+});
+
+// Properties over random JSON objects (keys include `__proto__`-like names fast-check generates).
+const leaf = fc.oneof(
+  fc.integer(),
+  fc.string({ maxLength: 4 }),
+  fc.boolean(),
+  fc.array(fc.integer(), { maxLength: 3 }),
+);
+const obj = fc.letrec((tie) => ({
+  node: fc.dictionary(
+    fc.oneof(
+      fc.constantFrom('a', 'b', 'c', 'spec', '__proto__', 'constructor'),
+      fc.string({ maxLength: 3 }),
+    ),
+    fc.oneof({ maxDepth: 3 }, leaf, tie('node')),
+    { maxKeys: 4 },
+  ),
+})).node as fc.Arbitrary<JsonObject>;
+
+test('property: re-applying after an apply with no outside change yields exactly the new manifest', () => {
+  fc.assert(
+    fc.property(obj, obj, (last, next) => {
+      assert.ok(jsonEqual(threeWayMerge(last, next, jsonClone(last)), next));
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('property: a field only someone else set survives any apply that does not mention it', () => {
+  fc.assert(
+    fc.property(obj, obj, fc.integer(), (last, next, v) => {
+      const live = jsonClone(last);
+      setKey(live, 'x-other', v);
+      fc.pre(
+        !Object.prototype.hasOwnProperty.call(next, 'x-other') &&
+          !Object.prototype.hasOwnProperty.call(last, 'x-other'),
+      );
+      const out = threeWayMerge(last, next, live);
+      assert.equal(out['x-other'], v);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('property: createMergePatch then applyMergePatch reproduces the target', () => {
+  fc.assert(
+    fc.property(obj, obj, (from, to) => {
+      assert.ok(jsonEqual(applyMergePatch(from, createMergePatch(from, to)), to));
+    }),
+    { numRuns: 300 },
+  );
 });

@@ -3,7 +3,7 @@
 // resources, which have no strategic-merge metadata): deletions come from last-applied -> new,
 // additions and changes from live -> new, so fields set by others (status, server metadata) survive.
 import { applyMergePatch, createMergePatch } from './merge-patch.js';
-import { isJsonObject, type JsonObject, type JsonValue } from './json-value.js';
+import { isJsonObject, ownValue, setKey, type JsonObject } from './json-value.js';
 
 /** The patch kubectl sends: deletions (nulls) of last-applied -> new, merged with live -> new minus nulls. */
 export function threeWayMergePatch(
@@ -30,14 +30,14 @@ function keepNulls(patch: JsonObject, keep: boolean): JsonObject {
   const out: JsonObject = {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) {
-      if (keep) out[k] = null;
+      if (keep) setKey(out, k, null);
     } else if (isJsonObject(v)) {
       const sub = keepNulls(v, keep);
-      if (Object.keys(sub).length > 0) out[k] = sub;
+      if (Object.keys(sub).length > 0) setKey(out, k, sub);
       // An empty object that is itself a change (e.g. `{}` set where there was nothing) is kept.
-      else if (!keep && Object.keys(v).length === 0) out[k] = v;
+      else if (!keep && Object.keys(v).length === 0) setKey(out, k, v);
     } else if (!keep) {
-      out[k] = v;
+      setKey(out, k, v);
     }
   }
   return out;
@@ -47,8 +47,8 @@ function keepNulls(patch: JsonObject, keep: boolean): JsonObject {
 function applyMergePatchKeepingNulls(base: JsonObject, overlay: JsonObject): JsonObject {
   const out: JsonObject = { ...base };
   for (const [k, v] of Object.entries(overlay)) {
-    const cur: JsonValue | undefined = out[k];
-    out[k] = isJsonObject(cur) && isJsonObject(v) ? applyMergePatchKeepingNulls(cur, v) : v;
+    const cur = ownValue(out, k);
+    setKey(out, k, isJsonObject(cur) && isJsonObject(v) ? applyMergePatchKeepingNulls(cur, v) : v);
   }
   return out;
 }
