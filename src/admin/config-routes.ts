@@ -1,10 +1,11 @@
 // The /config endpoints: read the live config, and apply / patch / delete it as kubectl would.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
-import { kindFromArgument, type KindInfo } from '../config/kinds.js';
+import type { KindInfo } from '../config/kinds.js';
 import { parseResources } from '../config/parse.js';
 import {
   ConfigStore,
+  kindFromKubectlArgument,
   kindInfoOf,
   kubectlPluralName,
   notFoundMessage,
@@ -86,7 +87,7 @@ export class ConfigRoutes {
       } else if (method === 'GET' && parts.length === 1) {
         this.list(res, undefined, url.searchParams.get('namespace') ?? undefined);
       } else if (parts.length >= 2) {
-        const info = kindFromArgument(parts[1]!);
+        const info = kindFromKubectlArgument(parts[1]!);
         if (!info) {
           sendJson(
             res,

@@ -2,7 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../runtime/clock.js';
 import { parseResources } from './parse.js';
-import { ConfigStore, LAST_APPLIED_ANNOTATION, StoreError } from './store.js';
+import {
+  ConfigStore,
+  kindFromKubectlArgument,
+  LAST_APPLIED_ANNOTATION,
+  StoreError,
+} from './store.js';
 import type { ConfigSnapshot } from './snapshot.js';
 import type { ConfigDiagnostic, Resource } from './types.js';
 
@@ -295,4 +300,21 @@ test('the default validator is validateResource and unnamed resources are refuse
     (err: unknown) =>
       err instanceof StoreError && /name may not be empty/.test(err.diagnostics[0]?.message ?? ''),
   );
+});
+
+test('kind arguments take kubectl spellings, group-qualified too', () => {
+  for (const arg of [
+    'vs',
+    'virtualservices',
+    'VirtualService',
+    'virtualservices.networking.istio.io',
+    'virtualservice.networking.istio.io',
+  ])
+    assert.equal(kindFromKubectlArgument(arg)?.kind, 'VirtualService', arg);
+  assert.equal(
+    kindFromKubectlArgument('gateways.gateway.networking.k8s.io')?.group,
+    'gateway.networking.k8s.io',
+  );
+  assert.equal(kindFromKubectlArgument('deployments.apps')?.kind, 'Deployment');
+  assert.equal(kindFromKubectlArgument('frobs.example.com'), undefined);
 });

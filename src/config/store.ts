@@ -12,7 +12,7 @@ import {
   sortedJson,
   type JsonObject,
 } from './json-value.js';
-import { lookupKind, kubectlTypeName, type KindInfo } from './kinds.js';
+import { KINDS, kindFromArgument, lookupKind, kubectlTypeName, type KindInfo } from './kinds.js';
 import { applyMergePatch } from './merge-patch.js';
 import { defaultMeshConfig, meshConfigFromResources, type MeshConfig } from './mesh-config.js';
 import { createConfigSnapshot, type ConfigSnapshot } from './snapshot.js';
@@ -369,6 +369,22 @@ export function kindInfoOf(r: {
 }): KindInfo | undefined {
   const rawKind = typeof r.raw?.kind === 'string' ? r.raw.kind : r.kind;
   return lookupKind(r.apiVersion, rawKind);
+}
+
+/**
+ * A kind as kubectl accepts it on the command line: `vs`, `virtualservices`, `VirtualService`, and
+ * the group-qualified `virtualservices.networking.istio.io` / `virtualservice.networking.istio.io`.
+ */
+export function kindFromKubectlArgument(arg: string): KindInfo | undefined {
+  const plain = kindFromArgument(arg);
+  if (plain) return plain;
+  const dot = arg.indexOf('.');
+  if (dot < 0) return undefined;
+  const name = arg.slice(0, dot).toLowerCase();
+  const group = arg.slice(dot + 1).toLowerCase();
+  return KINDS.find(
+    (k) => k.group === group && (k.names.includes(name) || k.kind.toLowerCase() === name),
+  );
 }
 
 /** The kind name the store keys a KindInfo by (parse.ts names Kubernetes Gateway API Gateways `KubernetesGateway`). */

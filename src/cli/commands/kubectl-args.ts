@@ -1,7 +1,8 @@
 // What the kubectl-style verbs share: reading -f files, kind/name arguments, the NotFound wording.
 import { readFileSync, existsSync } from 'node:fs';
 import { expandPaths } from '../../config/load.js';
-import { kindFromArgument, type KindInfo } from '../../config/kinds.js';
+import type { KindInfo } from '../../config/kinds.js';
+import { kindFromKubectlArgument } from '../../config/store.js';
 import { parseResources } from '../../config/parse.js';
 import { formatDiagnostic } from '../../config/types.js';
 import type { ConfigFile } from '../../admin/config-routes.js';
@@ -44,7 +45,7 @@ export function checkSyntax(files: readonly ConfigFile[], namespace: string | un
 
 /** Resolves a kind argument (vs, virtualservices, VirtualService...) or fails as kubectl does. */
 export function requireKind(arg: string): KindInfo {
-  const info = kindFromArgument(arg);
+  const info = kindFromKubectlArgument(arg);
   if (!info) throw new CliError(`the server doesn't have a resource type "${arg}"`);
   return info;
 }
