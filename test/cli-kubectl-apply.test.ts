@@ -137,3 +137,16 @@ test('a missing path and an unreachable server fail as kubectl says', async () =
     /^The connection to the server 127\.0\.0\.1:\d+ was refused - did you specify the right host or port\?/,
   );
 });
+
+test('a directory is read flat, and with -R recursively; JSON files too', async () => {
+  const flat = await runCli(['apply', '-f', f('tree'), ...server]);
+  assert.equal(flat.code, 0, flat.stderr);
+  assert.deepEqual(lines(flat.stdout), [
+    'destinationrule.networking.istio.io/tree-ratings created',
+  ]);
+  const deep = await runCli(['apply', '-f', f('tree'), '-R', ...server]);
+  assert.deepEqual(lines(deep.stdout), [
+    'destinationrule.networking.istio.io/tree-ratings unchanged',
+    'destinationrule.networking.istio.io/tree-details created',
+  ]);
+});

@@ -37,7 +37,7 @@ test("get vs prints NAME GATEWAYS HOSTS AGE from Istio's printer columns", async
   assert.deepEqual(ages(run.stdout), [
     'NAME       GATEWAYS               HOSTS         AGE',
     'bookinfo   ["bookinfo-gateway"]   ["*"]         ##m',
-    'reviews    <none>                 ["reviews"]   ##m',
+    'reviews                           ["reviews"]   ##m',
   ]);
 });
 
@@ -68,8 +68,8 @@ test('-A adds NAMESPACE; -n selects one; an empty namespace says No resources fo
   assert.deepEqual(ages((await runCli(['get', 'virtualservice', '-A', ...server])).stdout), [
     'NAMESPACE   NAME       GATEWAYS               HOSTS         AGE',
     'default     bookinfo   ["bookinfo-gateway"]   ["*"]         ##m',
-    'default     reviews    <none>                 ["reviews"]   ##m',
-    'test        reviews    <none>                 ["reviews"]   ##m',
+    'default     reviews                           ["reviews"]   ##m',
+    'test        reviews                           ["reviews"]   ##m',
   ]);
   assert.equal(lines((await runCli(['get', 'vs', '-n', 'test', ...server])).stdout).length, 2);
   const none = await runCli(['get', 'sidecars', '-n', 'empty', ...server]);

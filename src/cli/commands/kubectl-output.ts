@@ -6,7 +6,7 @@ type Obj = Record<string, unknown>;
 
 /**
  * Columns as kubectl's tabwriter lays them out (k8s.io/cli-runtime printers/tabwriter.go:
- * minwidth 6, padding 3); the last column is not padded.
+ * minwidth 6, padding 3); the last cell of a line is not padded.
  */
 export function formatTable(
   header: readonly string[],
@@ -18,8 +18,8 @@ export function formatTable(
     .map((r) =>
       r
         .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
-        .join('')
-        .trimEnd(),
+        // Go's tabwriter pads every tab-terminated cell, so an empty last cell leaves the padding.
+        .join(''),
     )
     .join('\n');
 }
@@ -61,9 +61,12 @@ const get = (o: unknown, ...path: string[]): unknown =>
     o,
   );
 
-/** A printer-column cell: JSON for lists/maps as kubectl's jsonpath prints them, `<none>` when absent. */
+/**
+ * A CRD printer-column cell: JSON for lists/maps as kubectl's jsonpath prints them; empty when absent
+ * (the API server sends a nil cell and k8s.io/cli-runtime printers/tableprinter.go prints nothing).
+ */
 function cell(value: unknown): string {
-  if (value === undefined || value === null || value === '') return '<none>';
+  if (value === undefined || value === null) return '';
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
@@ -133,12 +136,12 @@ export function columnsFor(kind: string, wide: boolean): Columns {
       return {
         header: wide ? [...header, 'SELECTOR'] : header,
         row: (o, now) => {
-          const type = cell(get(o, 'spec', 'type') ?? 'ClusterIP');
+          const type = String(get(o, 'spec', 'type') ?? 'ClusterIP');
           const selector = get(o, 'spec', 'selector') as Obj | undefined;
           const row = [
             name(o),
             type,
-            cell(get(o, 'spec', 'clusterIP')),
+            String(get(o, 'spec', 'clusterIP') ?? '<none>'),
             type === 'LoadBalancer' ? '<pending>' : '<none>',
             servicePorts(o),
             age(o, now),
