@@ -134,3 +134,16 @@ test('get proxies prints what the runner registered', async () => {
     'reviews-v1             sidecar   reviews-v1             127.0.0.1:15001,127.0.0.1:15006',
   ]);
 });
+
+test('get vs,dr prints one table per kind with type-qualified names', async () => {
+  const run = await runCli(['get', 'dr,gw', ...server]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(ages(run.stdout), [
+    'NAME                                          HOST      AGE',
+    'destinationrule.networking.istio.io/reviews   reviews   ##m',
+    'destinationrule.networking.istio.io/ratings   ratings   ##m',
+    'NAME                                           AGE',
+    'gateway.networking.istio.io/bookinfo-gateway   ##m',
+  ]);
+  assert.match(run.stdout, /ratings {3}\d+m\n\nNAME/, 'a blank line separates the tables');
+});

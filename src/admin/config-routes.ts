@@ -1,7 +1,7 @@
 // The /config endpoints: read the live config, and apply / patch / delete it as kubectl would.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
-import type { KindInfo } from '../config/kinds.js';
+import { kubectlTypeName, type KindInfo } from '../config/kinds.js';
 import { parseResources } from '../config/parse.js';
 import {
   ConfigStore,
@@ -271,7 +271,7 @@ export class ConfigRoutes {
         const input = resources[i]!;
         const info = kindInfoOf(input);
         return {
-          typeName: info ? (r.deleted ? r.typeName : typeNameOf(info)) : r.typeName,
+          typeName: info ? (r.deleted ? r.typeName : kubectlTypeName(info)) : r.typeName,
           ...r.ref,
           deleted: r.deleted,
           ...(input.source ? { file: input.source.file } : {}),
@@ -316,10 +316,6 @@ export class ConfigRoutes {
   }
 }
 
-function typeNameOf(info: KindInfo): string {
-  return info.group ? `${info.kind.toLowerCase()}.${info.group}` : info.kind.toLowerCase();
-}
-
 function describe(r: Resource): {
   typeName: string;
   kind: string;
@@ -328,7 +324,7 @@ function describe(r: Resource): {
 } {
   const info = kindInfoOf(r);
   return {
-    typeName: info ? typeNameOf(info) : r.kind.toLowerCase(),
+    typeName: info ? kubectlTypeName(info) : r.kind.toLowerCase(),
     kind: r.kind,
     namespace: r.metadata.namespace,
     name: r.metadata.name,

@@ -1,6 +1,7 @@
 // `switchyard get KIND [NAME...] [-n ns|-A] [-o yaml|json|wide|name]` and `get proxies`, as kubectl prints them.
 import type { Command } from 'commander';
 import type { ProxyInfo } from '../../admin/server.js';
+import { kubectlTypeName, type KindInfo } from '../../config/kinds.js';
 import { addServerOptions, AdminClient, printError, type ServerFlags } from '../client.js';
 import { EXIT } from '../exit-codes.js';
 import { CliError, kindSegment, objectPath, requireKind } from './kubectl-args.js';
@@ -43,30 +44,39 @@ export function registerGet(program: Command): void {
         await getProxies(client, names, opts);
         return;
       }
-      const info = requireKind(kindArg);
+      // `get vs,dr,gw` lists several kinds; kubectl then prefixes names with their type.
+      const kinds = kindArg
+        .split(',')
+        .filter((k) => k !== '')
+        .map(requireKind);
       const namespace = opts.namespace ?? 'default';
-      let items: unknown[] = [];
+      const groups: { info: KindInfo; items: unknown[] }[] = [];
       let failed = false;
-      if (names.length > 0) {
-        for (const name of names) {
-          try {
-            items.push(await client.request('GET', objectPath(info, namespace, name)));
-          } catch (err) {
-            printError(err);
-            failed = true;
+      for (const info of kinds) {
+        const items: unknown[] = [];
+        if (names.length > 0) {
+          for (const name of names) {
+            try {
+              items.push(await client.request('GET', objectPath(info, namespace, name)));
+            } catch (err) {
+              printError(err);
+              failed = true;
+            }
           }
+        } else {
+          const query =
+            opts.allNamespaces || !info.namespaced
+              ? ''
+              : `?namespace=${encodeURIComponent(namespace)}`;
+          const list = (await client.request('GET', `/config/${kindSegment(info)}${query}`)) as {
+            items: unknown[];
+          };
+          items.push(...list.items);
         }
-      } else {
-        const query =
-          opts.allNamespaces || !info.namespaced
-            ? ''
-            : `?namespace=${encodeURIComponent(namespace)}`;
-        const list = (await client.request('GET', `/config/${kindSegment(info)}${query}`)) as {
-          items: unknown[];
-        };
-        items = list.items;
+        groups.push({ info, items });
       }
-      const single = names.length === 1 && items.length === 1;
+      const items = groups.flatMap((g) => g.items);
+      const single = kinds.length === 1 && names.length === 1 && items.length === 1;
       if (opts.output === 'json')
         process.stdout.write(toKubectlJson(single ? items[0] : asList(items)));
       else if (opts.output === 'yaml')
@@ -74,18 +84,24 @@ export function registerGet(program: Command): void {
       else if (opts.output === 'name') for (const o of items) console.log(nameOf(o));
       else if (items.length === 0 && names.length === 0)
         console.error(
-          opts.allNamespaces || !info.namespaced
+          opts.allNamespaces || kinds.every((k) => !k.namespaced)
             ? 'No resources found'
             : `No resources found in ${namespace} namespace.`,
         );
-      else if (items.length > 0)
-        console.log(
-          resourceTable(info.kind, items, {
-            allNamespaces: opts.allNamespaces && info.namespaced,
-            wide: opts.output === 'wide',
-            now: Date.now(),
-          }),
-        );
+      else {
+        // Tables of different kinds are separated by a blank line (cli-runtime tableprinter.go).
+        const tables = groups
+          .filter((g) => g.items.length > 0)
+          .map((g) =>
+            resourceTable(g.info.kind, g.items, {
+              allNamespaces: opts.allNamespaces && g.info.namespaced,
+              wide: opts.output === 'wide',
+              now: Date.now(),
+              ...(kinds.length > 1 ? { kindPrefix: kubectlTypeName(g.info) } : {}),
+            }),
+          );
+        if (tables.length > 0) console.log(tables.join('\n\n'));
+      }
       process.exitCode = failed ? EXIT.failure : EXIT.ok;
     } catch (err) {
       reportFailure(err);

@@ -191,12 +191,13 @@ export function columnsFor(kind: string, wide: boolean): Columns {
 export function resourceTable(
   kind: string,
   items: readonly unknown[],
-  opts: { allNamespaces: boolean; wide: boolean; now: number },
+  opts: { allNamespaces: boolean; wide: boolean; now: number; kindPrefix?: string },
 ): string {
   const cols = columnsFor(kind, opts.wide);
   const header = opts.allNamespaces ? ['NAMESPACE', ...cols.header] : cols.header;
   const rows = items.map((o) => {
     const r = cols.row(o, opts.now);
+    if (opts.kindPrefix) r[0] = `${opts.kindPrefix}/${r[0] ?? ''}`;
     return opts.allNamespaces ? [String(get(o, 'metadata', 'namespace') ?? ''), ...r] : r;
   });
   return formatTable(header, rows);
