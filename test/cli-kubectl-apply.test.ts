@@ -150,3 +150,21 @@ test('a directory is read flat, and with -R recursively; JSON files too', async 
     'destinationrule.networking.istio.io/tree-details created',
   ]);
 });
+
+test('--dry-run=server validates and reports without changing anything', async () => {
+  const rev = store.revision;
+  const run = await runCli(['apply', '-f', f('reviews-80-20.yaml'), '--dry-run=server', ...server]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(lines(run.stdout), [
+    'virtualservice.networking.istio.io/reviews configured (server dry run)',
+  ]);
+  assert.equal(store.revision, rev);
+  const bad = await runCli([
+    'apply',
+    '-f',
+    f('negative-weight.yaml'),
+    '--dry-run=server',
+    ...server,
+  ]);
+  assert.equal(bad.code, 1);
+});

@@ -241,7 +241,10 @@ export class ConfigRoutes {
       sendJson(res, 400, status(400, 'BadRequest', 'no objects passed to apply', warnings));
       return;
     }
-    const outcome = this.store.apply(resources);
+    // Kubernetes' dry-run query parameter: `?dryRun=All`.
+    const outcome = this.store.apply(resources, {
+      dryRun: url.searchParams.get('dryRun') === 'All',
+    });
     const body: ApplyResponse = {
       kind: 'ApplyResult',
       revision: outcome.revision,

@@ -176,7 +176,7 @@ export class ConfigStore {
    * kubectl apply: creates each resource, or three-way merges it into the live one. All or nothing:
    * if any resource is invalid nothing changes and a StoreError lists every failure.
    */
-  apply(resources: readonly Resource[]): ApplyOutcome {
+  apply(resources: readonly Resource[], options: { dryRun?: boolean } = {}): ApplyOutcome {
     const working = new Map(this.items);
     const nextRev = this.rev + 1;
     const results: ApplyResultItem[] = [];
@@ -235,7 +235,8 @@ export class ConfigStore {
       results.push({ ref: refOf(resource), typeName, action: live ? 'configured' : 'created' });
     }
     if (failures.length > 0) throw invalid(failures);
-    if (changed) this.commit(working);
+    // A dry run (kubectl --dry-run=server) validates and reports but changes nothing.
+    if (changed && !options.dryRun) this.commit(working);
     return { revision: this.rev, results, warnings };
   }
 
