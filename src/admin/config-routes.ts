@@ -73,10 +73,17 @@ export class ConfigRoutes {
 
   /** Serves /config...; returns false when the path and method are not one of its routes. */
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
-    const parts = url.pathname
-      .split('/')
-      .filter((p) => p !== '')
-      .map(decodeURIComponent);
+    let parts: string[];
+    try {
+      parts = url.pathname
+        .split('/')
+        .filter((p) => p !== '')
+        .map(decodeURIComponent);
+    } catch {
+      if (!url.pathname.startsWith('/config')) return false;
+      sendJson(res, 400, status(400, 'BadRequest', `malformed path ${url.pathname}`));
+      return true;
+    }
     if (parts[0] !== 'config') return false;
     const method = req.method ?? 'GET';
     try {
