@@ -8,3 +8,4 @@ export * from './snapshot.js';
 export type * from './istio-types.js';
 export * from './names.js';
 export * from './validate/index.js';
+export * from './store.js';

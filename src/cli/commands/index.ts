@@ -1,13 +1,21 @@
 // Every CLI verb registers itself here; keep one line per command file.
 import type { Command } from 'commander';
 import { registerAnalyze } from './analyze.js';
+import { registerApply } from './apply.js';
+import { registerDelete } from './delete.js';
+import { registerGet } from './get.js';
 import { registerLoad } from './load.js';
+import { registerPatch } from './patch.js';
 import { registerValidate } from './validate.js';
 import { registerWorkload } from './workload.js';
 
 export function registerCommands(program: Command): void {
   registerValidate(program);
   registerAnalyze(program);
+  registerApply(program);
+  registerGet(program);
+  registerPatch(program);
+  registerDelete(program);
   registerWorkload(program);
   registerLoad(program);
 }

@@ -1,0 +1,196 @@
+// The admin API on 127.0.0.1: readiness, the live config (read open, change with the bearer token),
+// the proxy list, and routes the mesh runner adds (/stats, /clusters, /config_dump, the graph UI).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { ConfigStore } from '../config/store.js';
+import { ConfigRoutes } from './config-routes.js';
+import { BodyTooLargeError, sendJson, sendText } from './http-util.js';
+import { status } from './status.js';
+
+/** What `get proxies` lists: one row per running proxy (sidecar or gateway). */
+export interface ProxyInfo {
+  /** As Istio names proxies, e.g. `istio-ingressgateway-...`, `productpage-v1-...`. */
+  name: string;
+  /** `sidecar` or `gateway` (Istio's proxy types: sidecar, router). */
+  kind: string;
+  workload: string;
+  /** Listener addresses or names, e.g. `127.0.0.1:8080`. */
+  listeners: readonly string[];
+  [extra: string]: unknown;
+}
+
+export type ProxyProvider = () => readonly ProxyInfo[] | Promise<readonly ProxyInfo[]>;
+
+export type AdminHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+) => void | Promise<void>;
+
+export interface RouteOptions {
+  /** Require the bearer token. Default: only for methods that change state (not GET/HEAD). */
+  requireToken?: boolean;
+}
+
+export interface AdminServerOptions {
+  store: ConfigStore;
+  /** The bearer token that mutations must carry. */
+  token: string;
+  /** A loopback address only (127.0.0.1 by default; ::1 and localhost are accepted). */
+  host?: string;
+  /** 0 picks a free port. Istio's admin port is 15000 (Envoy admin in the sidecar). */
+  port?: number;
+  /** Largest accepted request body; default 8 MiB. */
+  maxBodyBytes?: number;
+}
+
+export interface AdminServer {
+  readonly server: Server;
+  /** Starts listening; resolves with the bound address. */
+  listen(): Promise<{ host: string; port: number; url: string }>;
+  /** `http://127.0.0.1:<port>` once listening. */
+  readonly url: string;
+  readonly port: number;
+  /** Adds a route for `method` on `pathPrefix` and everything below it; built-in routes win. */
+  route(method: string, pathPrefix: string, handler: AdminHandler, options?: RouteOptions): void;
+  /** Supplies GET /proxies (empty until set). */
+  setProxyProvider(fn: ProxyProvider): void;
+  /** GET /ready answers 200 only while ready (true by default once listening). */
+  setReady(ready: boolean): void;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+interface Route {
+  method: string;
+  prefix: string;
+  handler: AdminHandler;
+  requireToken: boolean | undefined;
+}
+
+export function createAdminServer(options: AdminServerOptions): AdminServer {
+  const host = options.host ?? '127.0.0.1';
+  if (!LOOPBACK.has(host))
+    throw new Error(`the admin API listens on loopback only (127.0.0.1, ::1), not ${host}`);
+  if (!options.token) throw new Error('the admin API needs a token');
+  const expected = Buffer.from(`Bearer ${options.token}`);
+  const configRoutes = new ConfigRoutes(options.store, options.maxBodyBytes ?? 8 * 1024 * 1024);
+  const routes: Route[] = [];
+  let proxyProvider: ProxyProvider = () => [];
+  let ready = true;
+  let boundPort = 0;
+
+  const authorized = (req: IncomingMessage): boolean => {
+    const got = Buffer.from(req.headers.authorization ?? '');
+    return got.length === expected.length && timingSafeEqual(got, expected);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    // A browser page cannot reach us through DNS rebinding: only loopback Host names are served.
+    const hostHeader = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+    if (hostHeader !== '' && !LOOPBACK.has(hostHeader)) {
+      sendJson(res, 403, status(403, 'Forbidden', `host ${hostHeader} is not served`));
+      return;
+    }
+    const custom = matchRoute(routes, method, url.pathname);
+    const needsToken = custom?.requireToken ?? !SAFE_METHODS.has(method);
+    if (needsToken && !authorized(req)) {
+      res.setHeader('www-authenticate', 'Bearer');
+      sendJson(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
+      return;
+    }
+    if (url.pathname === '/ready' && method === 'GET') {
+      if (ready) sendText(res, 200, 'ready\n');
+      else sendText(res, 503, 'not ready\n');
+      return;
+    }
+    if (url.pathname === '/proxies' && method === 'GET') {
+      const items = await proxyProvider();
+      sendJson(res, 200, { kind: 'ProxyList', items });
+      return;
+    }
+    if (await configRoutes.handle(req, res, url)) return;
+    if (custom) {
+      await custom.handler(req, res, url);
+      return;
+    }
+    sendJson(res, 404, status(404, 'NotFound', `no admin endpoint ${method} ${url.pathname}`));
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (err instanceof BodyTooLargeError)
+        sendJson(res, 413, status(413, 'RequestEntityTooLarge', err.message));
+      else sendJson(res, 500, status(500, 'InternalError', (err as Error)?.message ?? String(err)));
+    });
+  });
+
+  const urlOf = () => `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+  return {
+    server,
+    get url() {
+      return urlOf();
+    },
+    get port() {
+      return boundPort;
+    },
+    listen() {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port ?? 15000, host, () => {
+          server.off('error', reject);
+          boundPort = (server.address() as AddressInfo).port;
+          resolve({ host, port: boundPort, url: urlOf() });
+        });
+      });
+    },
+    route(method, pathPrefix, handler, routeOptions = {}) {
+      routes.push({
+        method: method.toUpperCase(),
+        prefix: pathPrefix,
+        handler,
+        requireToken: routeOptions.requireToken,
+      });
+    },
+    setProxyProvider(fn) {
+      proxyProvider = fn;
+    },
+    setReady(value) {
+      ready = value;
+    },
+    close() {
+      return new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+/** Creates the admin server and starts listening. */
+export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
+  const admin = createAdminServer(options);
+  await admin.listen();
+  return admin;
+}
+
+/** The longest registered prefix that covers the path (`/stats` covers `/stats/prometheus`). */
+function matchRoute(routes: readonly Route[], method: string, path: string): Route | undefined {
+  let best: Route | undefined;
+  for (const r of routes) {
+    if (r.method !== method && r.method !== '*') continue;
+    const base = r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`;
+    if (path !== r.prefix && !path.startsWith(base)) continue;
+    if (!best || r.prefix.length > best.prefix.length) best = r;
+  }
+  return best;
+}

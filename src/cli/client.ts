@@ -1,0 +1,136 @@
+// The HTTP client the kubectl-style verbs use to reach a running mesh's admin API (--server, --token),
+// and kubectl's wording for what can go wrong (k8s.io/kubectl pkg/cmd/util/helpers.go StandardErrorMessage).
+import type { Command } from 'commander';
+import { readTokenFile, defaultTokenPath } from '../admin/token.js';
+import type { StatusBody } from '../admin/status.js';
+
+/** Istio's admin port (Envoy admin in every sidecar listens on 15000). */
+export const DEFAULT_SERVER = 'http://127.0.0.1:15000';
+
+export interface ServerFlags {
+  server: string;
+  token?: string;
+}
+
+/** Adds --server and --token, spelled as kubectl spells them. */
+export function addServerOptions(cmd: Command): Command {
+  return cmd
+    .option('--server <url>', 'the admin API of a running mesh', DEFAULT_SERVER)
+    .option('--token <token>', 'bearer token (default: read $SWITCHYARD_HOME/admin-token)');
+}
+
+export interface Reply {
+  status: number;
+  body: unknown;
+}
+
+/** The server could not be reached. */
+export class ConnectionError extends Error {}
+
+/** A refusal from the server, with the Kubernetes Status it sent. */
+export class ServerError extends Error {
+  constructor(readonly status: StatusBody) {
+    super(status.message);
+  }
+}
+
+export class AdminClient {
+  readonly server: string;
+  private readonly token: string | undefined;
+
+  constructor(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env) {
+    this.server = flags.server.replace(/\/+$/, '');
+    this.token = flags.token ?? readTokenFile(defaultTokenPath(env));
+  }
+
+  /** Sends a request; non-2xx replies throw ServerError, unreachable servers ConnectionError. */
+  async request(
+    method: string,
+    path: string,
+    body?: string,
+    contentType = 'application/yaml',
+  ): Promise<unknown> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (body !== undefined) headers['content-type'] = contentType;
+    let res: Response;
+    try {
+      res = await fetch(`${this.server}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+      });
+    } catch (err) {
+      const hostPort = new URL(this.server).host;
+      const code = (err as { cause?: { code?: string } }).cause?.code;
+      throw new ConnectionError(
+        code === 'ECONNREFUSED'
+          ? `The connection to the server ${hostPort} was refused - did you specify the right host or port?`
+          : `Unable to connect to the server: ${(err as { cause?: Error }).cause?.message ?? (err as Error).message}`,
+      );
+    }
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON (e.g. /ready's text)
+    }
+    if (res.status >= 300) {
+      const st =
+        parsed && typeof parsed === 'object' && (parsed as { kind?: string }).kind === 'Status'
+          ? (parsed as StatusBody)
+          : ({
+              kind: 'Status',
+              apiVersion: 'v1',
+              status: 'Failure',
+              code: res.status,
+              message: text.trim(),
+            } as StatusBody);
+      throw new ServerError(st);
+    }
+    return parsed;
+  }
+}
+
+/**
+ * Prints an error as kubectl does and returns the lines: `Error from server (NotFound): ...`,
+ * `Error from server: ...` for webhook denials, the login message for 401, then any file:line lines.
+ */
+export function printError(
+  err: unknown,
+  write: (line: string) => void = (l) => console.error(l),
+): void {
+  if (err instanceof ConnectionError) {
+    write(err.message);
+    return;
+  }
+  if (!(err instanceof ServerError)) {
+    write(`error: ${(err as Error)?.message ?? String(err)}`);
+    return;
+  }
+  const st = err.status;
+  if (st.code === 401) {
+    write('error: You must be logged in to the server (Unauthorized)');
+    return;
+  }
+  const failures = st.details?.failures ?? [];
+  if (failures.length > 0) {
+    for (const f of failures) {
+      // apply names the file (`error when creating "x.yaml"`); patch has none and prints the denial alone.
+      write(
+        f.file
+          ? `Error from server: error when ${f.operation} "${f.file}": ${f.message}`
+          : `Error from server: ${f.message}`,
+      );
+      for (const line of f.lines) write(line);
+    }
+    return;
+  }
+  write(
+    st.reason
+      ? `Error from server (${st.reason}): ${st.message}`
+      : `Error from server: ${st.message}`,
+  );
+  for (const line of st.lines ?? []) write(line);
+}
