@@ -3,3 +3,4 @@ export * from './types.js';
 export * from './protocol.js';
 export * from './build-registry.js';
 export { podWorkloads, localWorkload } from './workloads.js';
+export { resolveProxy, identityOf, isGatewayWorkload, proxyNames } from './resolve-proxy.js';
