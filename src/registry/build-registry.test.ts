@@ -82,7 +82,9 @@ test('Kubernetes Services: FQDN, protocols, placeholder VIP, endpoints from pods
   );
   assert.match(web.addresses[0]!, /^10\.96\./);
   assert.equal(web.resolution, 'CLIENT_SIDE_LB');
-  const eps = reg.instances(web, 80).map((i) => `${i.endpoint.workload} ${i.endpoint.port} ${i.endpoint.weight}`);
+  const eps = reg
+    .instances(web, 80)
+    .map((i) => `${i.endpoint.workload} ${i.endpoint.port} ${i.endpoint.weight}`);
   assert.deepEqual(eps, ['web-v1 8080 1', 'web-v1 8080 1', 'vm-1 8888 3']);
   const grpc = reg.instances(web, 9000).map((i) => i.endpoint.port);
   assert.deepEqual(grpc, [9001, 9001, 9001]);
@@ -94,7 +96,9 @@ test('Kubernetes Services: FQDN, protocols, placeholder VIP, endpoints from pods
   assert.equal(new Set(pods.map((p) => p.address)).size, 2);
   assert.deepEqual(
     pods.map((p) => p.address),
-    buildRegistry(config(yaml)).workloads.filter((w) => w.kind === 'Pod').map((p) => p.address),
+    buildRegistry(config(yaml))
+      .workloads.filter((w) => w.kind === 'Pod')
+      .map((p) => p.address),
   );
 });
 
@@ -103,14 +107,21 @@ test('ServiceEntries: DNS hosts resolve themselves, endpoints map ports by name,
   const ext = reg.servicesByHost('api.example.com')[0]!;
   assert.equal(ext.resolution, 'DNS');
   assert.equal(ext.meshExternal, true);
-  assert.deepEqual(reg.instances(ext, 443).map((i) => `${i.endpoint.address}:${i.endpoint.port}`), ['api.example.com:443']);
+  assert.deepEqual(
+    reg.instances(ext, 443).map((i) => `${i.endpoint.address}:${i.endpoint.port}`),
+    ['api.example.com:443'],
+  );
   const db = reg.servicesByHost('db.internal')[0]!;
   assert.deepEqual(
     reg.instances(db, 5432).map((i) => `${i.endpoint.address}:${i.endpoint.port}`),
     ['10.0.0.1:15432', '10.0.0.2:6543'],
   );
   const vms = reg.servicesByHost('vms.shop.internal')[0]!;
-  assert.deepEqual(reg.instances(vms, 80).map((i) => `${i.endpoint.address}:${i.endpoint.port}`), ['192.168.1.10:8888'], // the WorkloadEntry ports map (by port name) beats targetPort);
+  assert.deepEqual(
+    reg.instances(vms, 80).map((i) => `${i.endpoint.address}:${i.endpoint.port}`),
+    ['192.168.1.10:8888'],
+  );
+  // ^ the WorkloadEntry ports map (by port name) beats the ServiceEntry targetPort.
 });
 
 test('local workloads replace config pods and expose their sidecar ports; inbound app ports', () => {
@@ -133,7 +144,10 @@ test('local workloads replace config pods and expose their sidecar ports; inboun
     ['192.168.1.10:8888', '127.0.0.1:41000'],
   );
   // No port mapping for 9000: the local workload does not serve it.
-  assert.deepEqual(reg.instances(web, 9000).map((i) => i.endpoint.workload), ['vm-1']);
+  assert.deepEqual(
+    reg.instances(web, 9000).map((i) => i.endpoint.workload),
+    ['vm-1'],
+  );
   const proxy = resolveProxy(reg, 'web-v1.shop');
   assert.equal(proxy?.id, 'web-v1.shop');
   assert.equal(proxy?.ip, '127.0.0.1');
