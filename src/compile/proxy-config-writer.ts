@@ -5,6 +5,7 @@ import {
   PASSTHROUGH_CLUSTER,
   type Cluster,
   type FilterChain,
+  type Listener,
   type ProxySnapshot,
   type Route,
   type RouteMatch,
@@ -186,10 +187,10 @@ export function endpointsTable(s: ProxySnapshot, filter: EndpointFilter = {}): s
   return tabWrite(rows);
 }
 
-function chainMatch(fc: FilterChain, listenerName: string): string {
+function chainMatch(fc: FilterChain, listener: Listener): string {
   const parts: string[] = [];
   if (fc.serverNames.length > 0) parts.push(`SNI: ${fc.serverNames.join(',')}`);
-  if (fc.http && listenerName !== 'virtualInbound')
+  if (fc.http && listener.direction === 'outbound')
     parts.push('Trans: raw_buffer; App: http/1.1,h2c');
   else if (fc.destinationPort !== undefined)
     parts.push(`Trans: raw_buffer; Addr: *:${fc.destinationPort}`);
@@ -226,7 +227,7 @@ export function listenersTable(s: ProxySnapshot, filter: ListenerFilter = {}): s
     if (filter.port && filter.port !== l.port) continue;
     if (filter.address && filter.address !== l.address) continue;
     for (const fc of l.filterChains)
-      rows.push([l.address, String(l.port), chainMatch(fc, l.name), chainDestination(fc, l.name)]);
+      rows.push([l.address, String(l.port), chainMatch(fc, l), chainDestination(fc, l.name)]);
     // Outbound HTTP listeners fall through to the passthrough/blackhole chain for non-HTTP traffic.
     if (
       l.direction === 'outbound' &&
