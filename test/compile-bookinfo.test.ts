@@ -201,3 +201,32 @@ test(
     assert.equal(gw.routeTables.get('http.8080')!.virtualHosts[0]!.routes.length, 5);
   },
 );
+
+test('local workloads: endpoints are their sidecar sockets, the inbound cluster their app port', () => {
+  const local = (name: string, app: string, version: string, port: number) => ({
+    name,
+    namespace: 'default',
+    labels: { app, version },
+    serviceAccount: `bookinfo-${app}`,
+    address: '127.0.0.1',
+    ports: { '9080': port },
+    appPorts: { '9080': port + 1000 },
+  });
+  const { snapshot } = compileFrom(texts, 'reviews-v2', {
+    local: [
+      local('reviews-v2', 'reviews', 'v2', 20001),
+      local('ratings-v1', 'ratings', 'v1', 20002),
+    ],
+  });
+  assert.equal(snapshot.proxy.id, 'reviews-v2.default');
+  assert.deepEqual(
+    snapshot.clusters
+      .get('outbound|9080|v1|ratings.default.svc.cluster.local')!
+      .endpoints.map((e) => `${e.address}:${e.port}`),
+    ['127.0.0.1:20002'],
+  );
+  assert.deepEqual(
+    snapshot.clusters.get('inbound|9080||')!.endpoints.map((e) => `${e.address}:${e.port}`),
+    ['127.0.0.1:21001'],
+  );
+});

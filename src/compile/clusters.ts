@@ -245,7 +245,10 @@ export function inboundPorts(registry: Registry, workload: Workload | undefined)
       let target: number | undefined;
       if (typeof sp.targetPort === 'number') target = sp.targetPort;
       else if (typeof sp.targetPort === 'string')
-        target = Number(sp.targetPort) || workload.namedPorts[sp.targetPort];
+        target =
+          Number(sp.targetPort) ||
+          workload.namedPorts[sp.targetPort] ||
+          (workload.kind === 'Local' ? sp.port : undefined);
       else target = sp.port;
       if (target === undefined || seen.has(target)) continue;
       seen.add(target);

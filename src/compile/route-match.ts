@@ -39,7 +39,8 @@ export function staticMatch(m: HTTPMatchRequest | undefined, ctx: MatchContext):
   if (!m) return gatewaysApply(undefined, ctx);
   if (typeof m.port === 'number' && m.port !== 0 && m.port !== ctx.listenerPort) return false;
   if (!gatewaysApply(m.gateways, ctx)) return false;
-  // sourceLabels is ignored when the block names its own gateways (istio.io VirtualService docs).
+  // route.go sourceMatchHTTP: a block naming its own gateways ignores sourceLabels/sourceNamespace.
+  if (m.gateways && m.gateways.length > 0) return true;
   if (
     m.sourceLabels &&
     Object.keys(m.sourceLabels).length > 0 &&
