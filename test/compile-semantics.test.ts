@@ -618,3 +618,43 @@ spec:
   );
   assert.ok(warnings.some((w) => w.message.includes('match skipped')));
 });
+
+test('wildcard VirtualService hosts: an exact host or a longer wildcard takes the service', () => {
+  const vs = `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: all }
+spec:
+  hosts: ["*.svc.cluster.local"]
+  http:
+    - route: [{ destination: { host: details } }]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: ns }
+spec:
+  hosts: ["*.default.svc.cluster.local"]
+  http:
+    - route: [{ destination: { host: ratings } }]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews }
+spec:
+  hosts: [reviews]
+  http:
+    - route: [{ destination: { host: reviews, subset: v3 } }]
+`;
+  const { snapshot } = compileFrom([bookinfo, drs, vs], 'productpage-v1');
+  const rows = routeRows(snapshot, '9080');
+  assert.ok(
+    rows.includes(
+      'reviews.default.svc.cluster.local:9080 / -> outbound|9080|v3|reviews.default.svc.cluster.local',
+    ),
+  );
+  assert.ok(
+    rows.includes(
+      'details.default.svc.cluster.local:9080 / -> outbound|9080||ratings.default.svc.cluster.local',
+    ),
+  );
+});

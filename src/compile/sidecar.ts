@@ -150,7 +150,19 @@ function outboundRouteTable(
       const exact = byName.get(h);
       if (exact) svcs.push(exact);
       else if (isWildcard(h)) {
-        const matched = [...byName.values()].filter((s) => hostMatches(s.hostname, h));
+        // sidecar.go MostSpecificWildcardVirtualServiceIndex: an exact VS host, or a longer
+        // wildcard in another VS, takes the service from this wildcard.
+        const matched = [...byName.values()].filter(
+          (s) =>
+            hostMatches(s.hostname, h) &&
+            !vsList.some((o) =>
+              o.hosts.some(
+                (oh) =>
+                  oh === s.hostname ||
+                  (isWildcard(oh) && oh.length > h.length && hostMatches(s.hostname, oh)),
+              ),
+            ),
+        );
         if (matched.length > 0) svcs.push(...matched);
         else vsHosts.push(h);
       } else vsHosts.push(h);
