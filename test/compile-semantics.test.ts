@@ -137,7 +137,7 @@ spec:
   );
 });
 
-test('a VS whose every route is filtered out leaves its host to the catch-all', () => {
+test('a VS whose every route is filtered out for this proxy leaves the service its default route', () => {
   const vs = `
 apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -149,8 +149,12 @@ spec:
       route: [{ destination: { host: ratings } }]
 `;
   const { snapshot } = compileFrom([bookinfo, vs], 'productpage-v1');
-  assert.ok(
-    !snapshot.routeTables.get('9080')!.virtualHosts.some((v) => v.name.startsWith('ratings')),
+  const ratings = snapshot.routeTables
+    .get('9080')!
+    .virtualHosts.find((v) => v.name.startsWith('ratings'))!;
+  assert.deepEqual(
+    ratings.routes.map((r) => [r.name, r.virtualService]),
+    [['default', undefined]],
   );
 });
 

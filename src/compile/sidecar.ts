@@ -175,8 +175,10 @@ function outboundRouteTable(
       vsName: vs.name,
     };
     const { routes } = buildHttpRoutes(vs.http, rctx);
-    for (const s of svcs) visited.add(s.hostname);
+    // route.go buildSidecarVirtualHostsForVirtualService: a VS without routes for this proxy yields no
+    // wrapper, so its services keep their default route.
     if (routes.length === 0) continue;
+    for (const s of svcs) visited.add(s.hostname);
     wrappers.push({ services: svcs, vsHosts, routes });
   }
   for (const s of byName.values()) {
