@@ -662,3 +662,44 @@ spec:
     ),
   );
 });
+
+test('VS hosts outside the registry get virtual hosts on port 80 only', () => {
+  const vs = `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: external }
+spec:
+  hosts: [api.example.com]
+  http:
+    - route: [{ destination: { host: reviews, port: { number: 9080 } } }]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: mixed }
+spec:
+  hosts: [ratings, ratings.example.com]
+  http:
+    - route: [{ destination: { host: ratings } }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web }
+spec:
+  selector: { app: web }
+  ports: [{ name: http, port: 80 }]
+`;
+  const { snapshot } = compileFrom([bookinfo, vs], 'productpage-v1');
+  assert.deepEqual(
+    snapshot.routeTables.get('80')!.virtualHosts.map((v) => [v.name, v.domains[0]]),
+    [
+      ['api.example.com:80', 'api.example.com'],
+      ['web.default.svc.cluster.local:80', 'web.default.svc.cluster.local'],
+      ['allow_any', '*'],
+    ],
+  );
+  assert.ok(
+    snapshot.routeTables
+      .get('9080')!
+      .virtualHosts.some((v) => v.name === 'ratings.example.com:9080'),
+  );
+});

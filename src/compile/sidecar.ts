@@ -132,15 +132,17 @@ function outboundRouteTable(
   for (const s of services)
     if (s.ports.some((p) => p.port === port && isHttpProtocol(p.protocol)))
       byName.set(s.hostname, s);
-  // httproute.go: off port 80, only VirtualServices matching a service on this port are used.
-  const vsList =
-    port === 80
-      ? virtualServices
-      : virtualServices.filter((vs) =>
-          vs.hosts.some(
-            (h) => byName.has(h) || [...byName.keys()].some((s) => hostsIntersect(h, s)),
-          ),
-        );
+  // httproute.go selectVirtualServices: only VirtualServices matching a service on this port, except
+  // on port 80, which also takes VSs whose hosts match no HTTP service at all (route.go
+  // buildSidecarVirtualHostsForVirtualService puts non-registry hosts on port 80 only).
+  const matchesAny = (vs: VirtualServiceInfo, hosts: Iterable<string>) =>
+    vs.hosts.some((h) => [...hosts].some((s) => s === h || hostsIntersect(h, s)));
+  const httpHosts = services
+    .filter((s) => s.ports.some((p) => isHttpProtocol(p.protocol)))
+    .map((s) => s.hostname);
+  const vsList = virtualServices.filter(
+    (vs) => matchesAny(vs, byName.keys()) || (port === 80 && !matchesAny(vs, httpHosts)),
+  );
   const wrappers: Wrapper[] = [];
   const visited = new Set<string>();
   for (const vs of vsList) {
