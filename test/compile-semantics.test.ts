@@ -703,3 +703,45 @@ spec:
       .virtualHosts.some((v) => v.name === 'ratings.example.com:9080'),
   );
 });
+
+test('match-level gateways narrow a block to those gateways and ignore sourceLabels there', () => {
+  const texts = [
+    bookinfo,
+    drs,
+    `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: gw }
+spec:
+  selector: { istio: ingressgateway }
+  servers:
+    - port: { number: 80, name: http, protocol: HTTP }
+      hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews }
+spec:
+  hosts: [reviews]
+  gateways: [gw, mesh]
+  http:
+    - match: [{ gateways: [gw], sourceLabels: { app: nobody } }]
+      route: [{ destination: { host: reviews, subset: v2 } }]
+    - match: [{ gateways: [mesh], uri: { prefix: /m } }]
+      route: [{ destination: { host: reviews, subset: v3 } }]
+    - route: [{ destination: { host: reviews, subset: v1 } }]
+`,
+  ];
+  const side = compileFrom(texts, 'productpage-v1').snapshot;
+  assert.deepEqual(
+    routeRows(side, '9080').filter((r) => r.startsWith('reviews')),
+    [
+      'reviews.default.svc.cluster.local:9080 prefix:/m -> outbound|9080|v3|reviews.default.svc.cluster.local',
+      'reviews.default.svc.cluster.local:9080 / -> outbound|9080|v1|reviews.default.svc.cluster.local',
+    ],
+  );
+  const gw = compileFrom(texts, 'istio-ingressgateway').snapshot;
+  assert.deepEqual(routeRows(gw, 'http.80'), [
+    'reviews.default.svc.cluster.local:80 / -> outbound|9080|v2|reviews.default.svc.cluster.local',
+  ]);
+});

@@ -118,7 +118,6 @@ function matchCtx(ctx: ProxyContext, b: BoundServer, vs: VirtualServiceInfo): Ma
     proxyNamespace: ctx.proxy.namespace,
     gateways: new Set([b.gatewayName]),
     listenerPort: b.port,
-    vsGateways: vs.gateways,
     vsNamespace: vs.namespace,
   };
 }

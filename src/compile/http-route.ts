@@ -270,7 +270,12 @@ export function buildHttpRoutes(
       ctx.warnings.add(`route skipped: ${(err as Error).message}`, who);
       continue;
     }
-    if (!action) continue;
+    // route.go BuildHTTPRoutesForVirtualService: a rule without matches ends emission even when it
+    // produced no route.
+    if (!action) {
+      if (!http.match || http.match.length === 0) return { routes, catchAll: true };
+      continue;
+    }
     const req = headerOps(http.headers, 'request');
     const res = headerOps(http.headers, 'response');
     const blocks = http.match && http.match.length > 0 ? http.match : [undefined];

@@ -13,8 +13,6 @@ export interface MatchContext {
   /** The gateway being compiled (`ns/name`) or `mesh` for sidecars. */
   gateways: ReadonlySet<string>;
   listenerPort: number;
-  /** The VirtualService's own gateways (resolved). */
-  vsGateways: readonly string[];
   vsNamespace: string;
 }
 
@@ -34,13 +32,16 @@ function stringMatcher(m: StringMatch | undefined, ignoreCase = false): StringMa
 
 const PSEUDO_FIELDS = new Set(['uri', 'scheme', 'method', 'authority']);
 
-/** True when the static predicates of a match block hold for this proxy and listener. */
+/**
+ * True when the static predicates of a match block hold for this proxy and listener (route.go
+ * translateRoute port check, sourceMatchHTTP: a block naming gateways applies only at those and
+ * ignores sourceLabels/sourceNamespace; VS-level gateways were applied when selecting the VS).
+ */
 export function staticMatch(m: HTTPMatchRequest | undefined, ctx: MatchContext): boolean {
-  if (!m) return gatewaysApply(undefined, ctx);
+  if (!m) return true;
   if (typeof m.port === 'number' && m.port !== 0 && m.port !== ctx.listenerPort) return false;
-  if (!gatewaysApply(m.gateways, ctx)) return false;
-  // route.go sourceMatchHTTP: a block naming its own gateways ignores sourceLabels/sourceNamespace.
-  if (m.gateways && m.gateways.length > 0) return true;
+  if (m.gateways && m.gateways.length > 0)
+    return m.gateways.some((g) => ctx.gateways.has(resolveGatewayName(g, ctx.vsNamespace)));
   if (
     m.sourceLabels &&
     Object.keys(m.sourceLabels).length > 0 &&
@@ -49,14 +50,6 @@ export function staticMatch(m: HTTPMatchRequest | undefined, ctx: MatchContext):
     return false;
   if (m.sourceNamespace && m.sourceNamespace !== ctx.proxyNamespace) return false;
   return true;
-}
-
-function gatewaysApply(blockGateways: readonly string[] | undefined, ctx: MatchContext): boolean {
-  const list =
-    blockGateways && blockGateways.length > 0
-      ? blockGateways.map((g) => resolveGatewayName(g, ctx.vsNamespace))
-      : ctx.vsGateways;
-  return list.some((g) => ctx.gateways.has(g));
 }
 
 /** Translates one match block (throws on an invalid regex; callers record and skip). */

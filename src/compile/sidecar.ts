@@ -110,7 +110,6 @@ function matchContext(ctx: ProxyContext, vs: VirtualServiceInfo, port: number): 
     proxyNamespace: ctx.proxy.namespace,
     gateways: new Set([MESH_GATEWAY]),
     listenerPort: port,
-    vsGateways: vs.gateways,
     vsNamespace: vs.namespace,
   };
 }

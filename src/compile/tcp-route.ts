@@ -7,13 +7,10 @@ import type { MatchContext } from './route-match.js';
 import type { TcpRoute, WeightedCluster } from './snapshot.js';
 
 export function l4StaticMatch(m: L4MatchAttributes | undefined, ctx: MatchContext): boolean {
-  const gws =
-    m?.gateways && m.gateways.length > 0
-      ? m.gateways.map((g) => resolveGatewayName(g, ctx.vsNamespace))
-      : ctx.vsGateways;
-  if (!gws.some((g) => ctx.gateways.has(g))) return false;
   if (!m) return true;
   if (typeof m.port === 'number' && m.port !== 0 && m.port !== ctx.listenerPort) return false;
+  if (m.gateways && m.gateways.length > 0)
+    return m.gateways.some((g) => ctx.gateways.has(resolveGatewayName(g, ctx.vsNamespace)));
   if (
     m.sourceLabels &&
     Object.keys(m.sourceLabels).length > 0 &&

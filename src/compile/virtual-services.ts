@@ -10,12 +10,7 @@ import type {
   VirtualServiceSpec,
 } from '../config/istio-types.js';
 import type { Resource } from '../config/types.js';
-import {
-  isVisibleTo,
-  resolveGatewayName,
-  resolveShortName,
-  virtualServiceGateways,
-} from '../config/names.js';
+import { isVisibleTo, resolveShortName, virtualServiceGateways } from '../config/names.js';
 import type { WarningList } from './warnings.js';
 
 export interface VirtualServiceInfo {
@@ -27,21 +22,8 @@ export interface VirtualServiceInfo {
   hosts: string[];
   /** Resolved VS-level gateways (`mesh` when empty). */
   gateways: string[];
-  /** VS-level plus match-level gateways: what the VS binds to at all. */
-  allGateways: Set<string>;
   /** http rules with delegates merged in. */
   http: HTTPRoute[];
-}
-
-function allGatewaysOf(spec: VirtualServiceSpec, ns: string): Set<string> {
-  const out = new Set(virtualServiceGateways(spec.gateways, ns));
-  const add = (gws: readonly string[] | undefined) => {
-    for (const g of gws ?? []) out.add(resolveGatewayName(g, ns));
-  };
-  for (const h of spec.http ?? []) for (const m of h.match ?? []) add(m.gateways);
-  for (const t of spec.tcp ?? []) for (const m of t.match ?? []) add(m.gateways);
-  for (const t of spec.tls ?? []) for (const m of t.match ?? []) add(m.gateways);
-  return out;
 }
 
 function exportClass(spec: VirtualServiceSpec, vsNs: string, viewerNs: string): number {
@@ -64,8 +46,9 @@ export function virtualServicesFor(
     if (!spec.hosts || spec.hosts.length === 0) return; // delegates are reached through a root only
     const ns = r.metadata.namespace;
     if (!isVisibleTo(spec.exportTo, ns, viewerNs)) return;
-    const allGateways = allGatewaysOf(spec, ns);
-    if (!allGateways.has(gateway)) return;
+    // push_context.go getGatewayNames: only the VS-level gateways bind it; match-level ones narrow.
+    const gateways = virtualServiceGateways(spec.gateways, ns);
+    if (!gateways.includes(gateway)) return;
     out.push({
       info: {
         resource: r,
@@ -73,8 +56,7 @@ export function virtualServicesFor(
         namespace: ns,
         spec,
         hosts: spec.hosts.map((h) => resolveShortName(h, ns).toLowerCase()),
-        gateways: virtualServiceGateways(spec.gateways, ns),
-        allGateways,
+        gateways,
         http: mergeDelegates(config, r, spec, warnings),
       },
       cls: exportClass(spec, ns, viewerNs),
