@@ -122,6 +122,8 @@ function matchCtx(ctx: ProxyContext, b: BoundServer, vs: VirtualServiceInfo): Ma
   };
 }
 
+// gateway.go buildGatewayHTTPRouteConfig: VirtualServicesForGateway(node.ConfigNamespace, gateway), so
+// exportTo is judged from the gateway proxy's namespace; server `ns/` filters from the Gateway's.
 function httpVirtualHosts(
   ctx: ProxyContext,
   servers: readonly BoundServer[],
@@ -133,7 +135,7 @@ function httpVirtualHosts(
   >();
   for (const b of servers) {
     const gwNs = b.gateway.metadata.namespace;
-    const vss = virtualServicesFor(ctx.config, b.gatewayName, gwNs, ctx.warnings);
+    const vss = virtualServicesFor(ctx.config, b.gatewayName, ctx.proxy.namespace, ctx.warnings);
     for (const vs of vss) {
       const hosts = new Set((b.server.hosts ?? []).flatMap((sh) => intersect(sh, vs, gwNs)));
       if (hosts.size === 0) continue;
@@ -237,7 +239,12 @@ export function compileGateway(ctx: ProxyContext): {
         });
       } else if (b.cls === 'passthrough') {
         const gwNs = b.gateway.metadata.namespace;
-        for (const vs of virtualServicesFor(ctx.config, b.gatewayName, gwNs, ctx.warnings)) {
+        for (const vs of virtualServicesFor(
+          ctx.config,
+          b.gatewayName,
+          ctx.proxy.namespace,
+          ctx.warnings,
+        )) {
           if (!(b.server.hosts ?? []).some((sh) => intersect(sh, vs, gwNs).length > 0)) continue;
           const mctx = matchCtx(ctx, b, vs);
           for (const rule of vs.spec.tls ?? []) {
@@ -261,7 +268,12 @@ export function compileGateway(ctx: ProxyContext): {
           b.server.tls?.mode && b.server.tls.mode !== 'PASSTHROUGH'
             ? downstreamTls(ctx, b.server.tls, who)
             : undefined;
-        for (const vs of virtualServicesFor(ctx.config, b.gatewayName, gwNs, ctx.warnings)) {
+        for (const vs of virtualServicesFor(
+          ctx.config,
+          b.gatewayName,
+          ctx.proxy.namespace,
+          ctx.warnings,
+        )) {
           if (!(b.server.hosts ?? []).some((sh) => intersect(sh, vs, gwNs).length > 0)) continue;
           const routes = buildTcpRoutes(vs.spec.tcp ?? [], matchCtx(ctx, b, vs), ctx.destinations);
           if (routes.length === 0) continue;
