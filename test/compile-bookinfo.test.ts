@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileFrom, filesText, routeRows } from './helpers/compile.js';
 import { fixture, sharedFile, sharedSkipReason } from './helpers/shared.js';
-import { routesTable, clustersTable } from '../src/compile/proxy-config-writer.js';
+import { routesTable, clustersTable } from '../src/compile/index.js';
 import { snapshotFromFiles } from '../src/cli/commands/proxy-config.js';
 
 const files = [

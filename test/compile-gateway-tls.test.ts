@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { compileFrom, routeRows } from './helpers/compile.js';
 import { fixture } from './helpers/shared.js';
-import { listenersTable } from '../src/compile/proxy-config-writer.js';
+import { listenersTable } from '../src/compile/index.js';
 
 const bookinfo = readFileSync(fixture('compile', 'bookinfo.yaml'), 'utf8');
 const b64 = (s: string) => Buffer.from(s).toString('base64');

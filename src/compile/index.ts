@@ -6,3 +6,12 @@ export { SnapshotCache, reuseUnchanged } from './snapshot-cache.js';
 export type { CompileWarning } from './warnings.js';
 export { outboundClusterName, inboundClusterName } from './clusters.js';
 export { durationMs } from './duration.js';
+export {
+  routesTable,
+  clustersTable,
+  listenersTable,
+  endpointsTable,
+  describeRouteDomains,
+  describeMatch,
+  toPlain,
+} from './proxy-config-writer.js';

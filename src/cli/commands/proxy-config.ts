@@ -10,14 +10,15 @@ import {
   parseMeshConfig,
 } from '../../config/index.js';
 import { readFileSync } from 'node:fs';
-import { compileProxy, type ProxySnapshot } from '../../compile/index.js';
 import {
   clustersTable,
+  compileProxy,
   endpointsTable,
   listenersTable,
   routesTable,
   toPlain,
-} from '../../compile/proxy-config-writer.js';
+  type ProxySnapshot,
+} from '../../compile/index.js';
 import { buildRegistry, proxyNames, resolveProxy } from '../../registry/index.js';
 import { EXIT } from '../exit-codes.js';
 
