@@ -745,3 +745,18 @@ spec:
     'reviews.default.svc.cluster.local:80 / -> outbound|9080|v2|reviews.default.svc.cluster.local',
   ]);
 });
+
+test('odd shapes (nulls, numbers for strings) are skipped with warnings, never thrown', () => {
+  const odd = readFileSync(fixture('compile', 'odd-shapes.yaml'), 'utf8');
+  const side = compileFrom([odd], 'reviews-v1');
+  assert.deepEqual(routeRows(side.snapshot, '9080'), [
+    'reviews.default.svc.cluster.local:9080 / -> outbound|9080||reviews.default.svc.cluster.local',
+    'allow_any / -> PassthroughCluster',
+  ]);
+  assert.ok(side.warnings.some((w) => w.resource === 'VirtualService default/weird'));
+  const gw = compileFrom([odd], 'istio-ingressgateway');
+  assert.deepEqual(
+    gw.snapshot.routeTables.get('http.80')!.virtualHosts.map((v) => v.name),
+    ['blackhole:80'],
+  );
+});

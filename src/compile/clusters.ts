@@ -6,6 +6,7 @@ import type { MeshConfig } from '../config/mesh-config.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import { labelsMatch } from '../config/names.js';
 import type { Registry, Service, ServicePort, Workload } from '../registry/types.js';
+import { stringMap } from '../registry/shape.js';
 import { clusterConfigHash } from './config-hash.js';
 import type { DestinationRuleIndex } from './destination-rules.js';
 import {
@@ -52,6 +53,8 @@ function clusterType(svc: Service, proxyKind: ProxyKind, lbPassthrough: boolean)
       return 'LOGICAL_DNS';
     case 'NONE':
       return proxyKind === 'router' ? 'EDS' : 'ORIGINAL_DST';
+    default:
+      return 'EDS';
   }
 }
 
@@ -175,8 +178,10 @@ export function buildOutboundClusters(
       seen.add(main.name);
       out.push(main);
       for (const subset of dr?.subsets ?? []) {
-        if (!subset.name) continue;
-        const filtered = endpoints.filter((e) => labelsMatch(subset.labels ?? {}, e.labels));
+        if (typeof subset.name !== 'string' || !subset.name) continue;
+        const filtered = endpoints.filter((e) =>
+          labelsMatch(stringMap(subset.labels) ?? {}, e.labels),
+        );
         const c = policyCluster(
           ctx,
           svc,

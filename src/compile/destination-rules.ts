@@ -4,6 +4,7 @@
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { DestinationRuleSpec, Subset, TrafficPolicy } from '../config/istio-types.js';
 import type { Resource } from '../config/types.js';
+import { objects } from '../registry/shape.js';
 import {
   hostSubsetOf,
   isVisibleTo,
@@ -41,8 +42,8 @@ export class DestinationRuleIndex {
     private readonly rootNamespace: string,
   ) {
     for (const r of config.byKind('DestinationRule')) {
-      const spec = r.spec as DestinationRuleSpec;
-      if (!spec.host) continue;
+      const spec = (r.spec ?? {}) as DestinationRuleSpec;
+      if (typeof spec.host !== 'string' || !spec.host) continue;
       // A workloadSelector DR applies only to matching proxies of its own namespace.
       const sel = spec.workloadSelector?.matchLabels;
       if (sel && (r.metadata.namespace !== proxyNamespace || !labelsMatch(sel, proxyLabels)))
@@ -108,7 +109,7 @@ function merge(entries: Entry[]): MergedDestinationRule | undefined {
   let trafficPolicy: TrafficPolicy | undefined;
   let exportTo: readonly string[] | undefined;
   for (const e of entries) {
-    for (const s of e.spec.subsets ?? []) {
+    for (const s of objects<Subset>(e.spec.subsets)) {
       if (!s.name || seen.has(s.name)) continue;
       seen.add(s.name);
       subsets.push(s);

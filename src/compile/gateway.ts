@@ -13,6 +13,7 @@ import {
   labelsMatch,
   splitNamespacedHost,
 } from '../config/names.js';
+import { objects, stringMap, strings } from '../registry/shape.js';
 import { readSecret } from './clusters.js';
 import type { ProxyContext } from './context.js';
 import { buildHttpRoutes, sortVHostRoutes } from './http-route.js';
@@ -184,9 +185,11 @@ export function compileGateway(ctx: ProxyContext): {
 } {
   const byPort = new Map<number, BoundServer[]>();
   for (const gw of ctx.config.byKind('Gateway')) {
-    const spec = gw.spec as GatewaySpec;
-    if (spec.selector && !labelsMatch(spec.selector, ctx.proxy.labels)) continue;
-    for (const server of spec.servers ?? []) {
+    const spec = (gw.spec ?? {}) as GatewaySpec;
+    const selector = stringMap(spec.selector);
+    if (selector && !labelsMatch(selector, ctx.proxy.labels)) continue;
+    for (const raw of objects<Server>(spec.servers)) {
+      const server: Server = { ...raw, hosts: strings(raw.hosts) };
       const port = server.port?.number;
       const cls = classify(server);
       if (!port || !cls) continue;

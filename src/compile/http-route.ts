@@ -24,6 +24,7 @@ import type {
   StringMatcher,
   WeightedCluster,
 } from './snapshot.js';
+import { objects } from '../registry/shape.js';
 import type { WarningList } from './warnings.js';
 
 /** Resolves a VS destination to its cluster name and the consistent-hash key its DR asks for. */
@@ -172,13 +173,16 @@ function buildAction(http: HTTPRoute, ctx: RouteBuildContext): RouteAction | und
           : undefined;
     return { type: 'direct', status: d.status ?? 200, ...(body ? { body } : {}) };
   }
-  const dests = (http.route ?? []).filter((d) => d.destination?.host);
+  const dests = objects<NonNullable<HTTPRoute['route']>[number]>(http.route).filter(
+    (d) => typeof d.destination?.host === 'string' && d.destination.host !== '',
+  );
   if (dests.length === 0) {
     ctx.warnings.add('route has no destination; skipped', who);
     return undefined;
   }
   // A single destination ignores its weight; with several, weight 0 (or omitted) gets no traffic.
-  const weighted = dests.length === 1 ? dests : dests.filter((d) => (d.weight ?? 0) > 0);
+  const weightOf = (d: { weight?: unknown }) => (typeof d.weight === 'number' ? d.weight : 0);
+  const weighted = dests.length === 1 ? dests : dests.filter((d) => weightOf(d) > 0);
   if (weighted.length === 0) {
     ctx.warnings.add('all destination weights are 0; route skipped', who);
     return undefined;
@@ -188,7 +192,7 @@ function buildAction(http: HTTPRoute, ctx: RouteBuildContext): RouteAction | und
     const res = headerOps(d.headers, 'response');
     return {
       clusterName: ctx.destinations.cluster(d.destination!, ctx.vsNamespace, ctx.listenerPort),
-      weight: dests.length === 1 ? 1 : (d.weight ?? 0),
+      weight: dests.length === 1 ? 1 : weightOf(d),
       ...(req.ops ? { requestHeaders: req.ops } : {}),
       ...(res.ops ? { responseHeaders: res.ops } : {}),
       ...(req.hostRewrite !== undefined ? { hostRewrite: req.hostRewrite } : {}),
@@ -213,7 +217,7 @@ function buildAction(http: HTTPRoute, ctx: RouteBuildContext): RouteAction | und
         percentage: pct,
       });
   }
-  for (const m of http.mirrors ?? []) {
+  for (const m of objects<NonNullable<HTTPRoute['mirrors']>[number]>(http.mirrors)) {
     if (!m.destination?.host) continue;
     const pct = m.percentage ? (m.percentage.value ?? 0) : 100;
     if (pct > 0)
@@ -273,12 +277,13 @@ export function buildHttpRoutes(
     // route.go BuildHTTPRoutesForVirtualService: a rule without matches ends emission even when it
     // produced no route.
     if (!action) {
-      if (!http.match || http.match.length === 0) return { routes, catchAll: true };
+      if (objects(http.match).length === 0) return { routes, catchAll: true };
       continue;
     }
     const req = headerOps(http.headers, 'request');
     const res = headerOps(http.headers, 'response');
-    const blocks = http.match && http.match.length > 0 ? http.match : [undefined];
+    const matches = objects<NonNullable<HTTPRoute['match']>[number]>(http.match);
+    const blocks = matches.length > 0 ? matches : [undefined];
     let catchAll = false;
     for (const block of blocks) {
       if (!staticMatch(block, ctx)) continue;

@@ -4,6 +4,7 @@
 import type { HTTPMatchRequest, StringMatch } from '../config/istio-types.js';
 import { labelsMatch, resolveGatewayName } from '../config/names.js';
 import { compileRe2 } from '../runtime/regex.js';
+import { strings } from '../registry/shape.js';
 import type { HeaderMatcher, QueryParamMatcher, RouteMatch, StringMatcher } from './snapshot.js';
 
 /** The proxy-side facts static predicates are evaluated against. */
@@ -18,7 +19,7 @@ export interface MatchContext {
 
 /** Istio `{}` or `regex: "*"` on a header means presence. */
 function stringMatcher(m: StringMatch | undefined, ignoreCase = false): StringMatcher | undefined {
-  if (!m) return { kind: 'present' };
+  if (!m || typeof m !== 'object') return { kind: 'present' };
   if (typeof m.exact === 'string')
     return { kind: 'exact', value: m.exact, ...(ignoreCase ? { ignoreCase } : {}) };
   if (typeof m.prefix === 'string')
@@ -40,15 +41,22 @@ const PSEUDO_FIELDS = new Set(['uri', 'scheme', 'method', 'authority']);
 export function staticMatch(m: HTTPMatchRequest | undefined, ctx: MatchContext): boolean {
   if (!m) return true;
   if (typeof m.port === 'number' && m.port !== 0 && m.port !== ctx.listenerPort) return false;
-  if (m.gateways && m.gateways.length > 0)
-    return m.gateways.some((g) => ctx.gateways.has(resolveGatewayName(g, ctx.vsNamespace)));
+  if (Array.isArray(m.gateways) && m.gateways.length > 0)
+    return strings(m.gateways).some((g) =>
+      ctx.gateways.has(resolveGatewayName(g, ctx.vsNamespace)),
+    );
   if (
     m.sourceLabels &&
     Object.keys(m.sourceLabels).length > 0 &&
     !labelsMatch(m.sourceLabels, ctx.proxyLabels)
   )
     return false;
-  if (m.sourceNamespace && m.sourceNamespace !== ctx.proxyNamespace) return false;
+  if (
+    typeof m.sourceNamespace === 'string' &&
+    m.sourceNamespace &&
+    m.sourceNamespace !== ctx.proxyNamespace
+  )
+    return false;
   return true;
 }
 

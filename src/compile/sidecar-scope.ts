@@ -5,6 +5,7 @@
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { SidecarSpec } from '../config/istio-types.js';
 import type { Resource } from '../config/types.js';
+import { objects, strings } from '../registry/shape.js';
 import { hostMatches, hostsIntersect, labelsMatch, splitNamespacedHost } from '../config/names.js';
 
 export interface SidecarScope {
@@ -39,7 +40,9 @@ export function sidecarScopeFor(
     ? (spec.outboundTrafficPolicy.mode ?? 'REGISTRY_ONLY')
     : meshMode;
   const entries = spec?.egress
-    ? spec.egress.flatMap((e) => e.hosts ?? []).map(splitNamespacedHost)
+    ? objects<{ hosts?: string[] }>(spec.egress)
+        .flatMap((e) => strings(e.hosts))
+        .map(splitNamespacedHost)
     : undefined;
   const sidecarNs = resource?.metadata.namespace ?? proxyNamespace;
   const nsOk = (pattern: string, ns: string) =>

@@ -11,6 +11,7 @@ import type {
 } from '../config/istio-types.js';
 import type { Resource } from '../config/types.js';
 import { isVisibleTo, resolveShortName, virtualServiceGateways } from '../config/names.js';
+import { objects, strings } from '../registry/shape.js';
 import type { WarningList } from './warnings.js';
 
 export interface VirtualServiceInfo {
@@ -42,8 +43,9 @@ export function virtualServicesFor(
 ): VirtualServiceInfo[] {
   const out: { info: VirtualServiceInfo; cls: number; idx: number }[] = [];
   config.byKind('VirtualService').forEach((r, idx) => {
-    const spec = r.spec as VirtualServiceSpec;
-    if (!spec.hosts || spec.hosts.length === 0) return; // delegates are reached through a root only
+    const spec = (r.spec ?? {}) as VirtualServiceSpec;
+    const hosts = strings(spec.hosts);
+    if (hosts.length === 0) return; // delegates are reached through a root only
     const ns = r.metadata.namespace;
     if (!isVisibleTo(spec.exportTo, ns, viewerNs)) return;
     // push_context.go getGatewayNames: only the VS-level gateways bind it; match-level ones narrow.
@@ -55,7 +57,7 @@ export function virtualServicesFor(
         name: r.metadata.name,
         namespace: ns,
         spec,
-        hosts: spec.hosts.map((h) => resolveShortName(h, ns).toLowerCase()),
+        hosts: hosts.map((h) => resolveShortName(h, ns).toLowerCase()),
         gateways,
         http: mergeDelegates(config, r, spec, warnings),
       },
@@ -73,7 +75,7 @@ function mergeDelegates(
   spec: VirtualServiceSpec,
   warnings: WarningList,
 ): HTTPRoute[] {
-  const http = spec.http ?? [];
+  const http = objects<HTTPRoute>(spec.http);
   if (!http.some((h) => h.delegate)) return http;
   const out: HTTPRoute[] = [];
   const rootNs = root.metadata.namespace;
@@ -101,7 +103,7 @@ function mergeDelegates(
       );
       continue;
     }
-    for (const leaf of dspec.http ?? []) {
+    for (const leaf of objects<HTTPRoute>(dspec.http)) {
       if (leaf.delegate) continue; // one level only
       const merged = mergeHttpRoute(route, leaf, dns);
       if (merged) out.push(merged);

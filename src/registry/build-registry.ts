@@ -11,6 +11,7 @@ import type {
 import { labelsMatch, serviceFqdn } from '../config/names.js';
 import type { Endpoint } from '../compile/snapshot.js';
 import { PlaceholderAllocator } from './placeholder-address.js';
+import { objects, stringMap, strings } from './shape.js';
 import { kubePortProtocol, parseProtocol } from './protocol.js';
 import type {
   LocalWorkload,
@@ -41,18 +42,24 @@ function kubeServices(config: ConfigSnapshot): Service[] {
   const out: Service[] = [];
   const pending: { r: (typeof config.resources)[number]; spec: KubeServiceSpec }[] = [];
   for (const r of config.byKind('Service')) {
-    const spec = r.spec as KubeServiceSpec;
+    const raw = (r.spec ?? {}) as KubeServiceSpec;
+    const spec: KubeServiceSpec =
+      typeof raw.clusterIP === 'string' ? raw : { ...raw, clusterIP: undefined };
     if (spec.clusterIP && spec.clusterIP !== 'None') alloc.reserve(spec.clusterIP);
     pending.push({ r, spec });
   }
   for (const { r, spec } of pending) {
-    const ports: ServicePort[] = (spec.ports ?? [])
+    const ports: ServicePort[] = objects<NonNullable<KubeServiceSpec['ports']>[number]>(spec.ports)
       .filter((p) => typeof p.port === 'number')
       .map((p) => ({
-        name: p.name ?? '',
+        name: typeof p.name === 'string' ? p.name : '',
         port: p.port as number,
         ...(p.targetPort !== undefined ? { targetPort: p.targetPort } : {}),
-        protocol: kubePortProtocol(p.name, p.appProtocol, p.protocol),
+        protocol: kubePortProtocol(
+          typeof p.name === 'string' ? p.name : undefined,
+          typeof p.appProtocol === 'string' ? p.appProtocol : undefined,
+          typeof p.protocol === 'string' ? p.protocol : undefined,
+        ),
       }));
     const headless = spec.clusterIP === 'None';
     const external = spec.type === 'ExternalName';
@@ -74,8 +81,8 @@ function kubeServices(config: ConfigSnapshot): Service[] {
       resolution,
       meshExternal: external,
       ...(exportAnn ? { exportTo: exportAnn.split(',').map((s) => s.trim()) } : {}),
-      ...(spec.selector && Object.keys(spec.selector).length > 0
-        ? { selector: spec.selector }
+      ...(stringMap(spec.selector) && Object.keys(stringMap(spec.selector)!).length > 0
+        ? { selector: stringMap(spec.selector)! }
         : {}),
       source: r,
     });
@@ -86,29 +93,31 @@ function kubeServices(config: ConfigSnapshot): Service[] {
 function serviceEntryServices(config: ConfigSnapshot): Service[] {
   const out: Service[] = [];
   for (const r of config.byKind('ServiceEntry')) {
-    const spec = r.spec as ServiceEntrySpec;
-    const ports: ServicePort[] = (spec.ports ?? [])
+    const spec = (r.spec ?? {}) as ServiceEntrySpec;
+    const ports: ServicePort[] = objects<NonNullable<ServiceEntrySpec['ports']>[number]>(spec.ports)
       .filter((p) => typeof p.number === 'number')
       .map((p) => ({
-        name: p.name ?? '',
+        name: typeof p.name === 'string' ? p.name : '',
         port: p.number as number,
         ...(typeof p.targetPort === 'number' && p.targetPort > 0
           ? { targetPort: p.targetPort }
           : {}),
-        protocol: parseProtocol(p.protocol),
+        protocol: parseProtocol(typeof p.protocol === 'string' ? p.protocol : undefined),
       }));
-    for (const host of spec.hosts ?? []) {
+    for (const host of strings(spec.hosts)) {
       out.push({
         hostname: host.toLowerCase(),
         namespace: r.metadata.namespace,
         name: r.metadata.name,
         registry: 'ServiceEntry',
         ports,
-        addresses: [...(spec.addresses ?? [])],
+        addresses: strings(spec.addresses),
         resolution: spec.resolution ?? 'NONE',
         meshExternal: (spec.location ?? 'MESH_EXTERNAL') === 'MESH_EXTERNAL',
-        ...(spec.exportTo ? { exportTo: spec.exportTo } : {}),
-        ...(spec.workloadSelector?.labels ? { selector: spec.workloadSelector.labels } : {}),
+        ...(spec.exportTo ? { exportTo: strings(spec.exportTo) } : {}),
+        ...(stringMap(spec.workloadSelector?.labels)
+          ? { selector: stringMap(spec.workloadSelector?.labels)! }
+          : {}),
         source: r,
       });
     }
@@ -189,7 +198,7 @@ export function buildRegistry(config: ConfigSnapshot, options: RegistryOptions =
     };
     if (svc.registry === 'ServiceEntry') {
       const spec = svc.source.spec as ServiceEntrySpec;
-      (spec.endpoints ?? []).forEach((e: WorkloadEntrySpec, i) => {
+      objects<WorkloadEntrySpec>(spec.endpoints).forEach((e, i) => {
         const w = workloadEntryWorkload(e, `${svc.name}-${i}`, svc.namespace);
         add(w, endpointPort(svc, sp, w));
       });

@@ -4,6 +4,7 @@ import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { KubeDeploymentSpec, KubePodSpec, WorkloadEntrySpec } from '../config/istio-types.js';
 import type { Resource } from '../config/types.js';
 import { PlaceholderAllocator } from './placeholder-address.js';
+import { objects, stringMap } from './shape.js';
 import type { LocalWorkload, Workload } from './types.js';
 
 function podPorts(spec: KubePodSpec | undefined): {
@@ -12,8 +13,8 @@ function podPorts(spec: KubePodSpec | undefined): {
 } {
   const named: Record<string, number> = {};
   const list: number[] = [];
-  for (const c of spec?.containers ?? []) {
-    for (const p of c.ports ?? []) {
+  for (const c of objects<NonNullable<KubePodSpec['containers']>[number]>(spec?.containers)) {
+    for (const p of objects<{ containerPort?: number; name?: string }>(c.ports)) {
       if (typeof p.containerPort !== 'number') continue;
       list.push(p.containerPort);
       if (p.name) named[p.name] = p.containerPort;
@@ -23,7 +24,8 @@ function podPorts(spec: KubePodSpec | undefined): {
 }
 
 function serviceAccountOf(spec: KubePodSpec | undefined): string {
-  return spec?.serviceAccountName ?? spec?.serviceAccount ?? 'default';
+  const sa = spec?.serviceAccountName ?? spec?.serviceAccount;
+  return typeof sa === 'string' && sa ? sa : 'default';
 }
 
 /** Pods from Pod and Deployment resources, with placeholder IPs when the Pod has no status.podIP. */
@@ -32,7 +34,7 @@ export function podWorkloads(config: ConfigSnapshot): Workload[] {
   const out: Workload[] = [];
   const pending: { w: Omit<Workload, 'address'>; ip?: string }[] = [];
   for (const pod of config.byKind('Pod')) {
-    const spec = pod.spec as KubePodSpec;
+    const spec = (pod.spec ?? {}) as KubePodSpec;
     const ports = podPorts(spec);
     const status = pod.raw.status as { podIP?: unknown } | undefined;
     const ip = typeof status?.podIP === 'string' ? status.podIP : undefined;
@@ -52,7 +54,7 @@ export function podWorkloads(config: ConfigSnapshot): Workload[] {
     });
   }
   for (const dep of config.byKind('Deployment')) {
-    const spec = dep.spec as KubeDeploymentSpec;
+    const spec = (dep.spec ?? {}) as KubeDeploymentSpec;
     const podSpec = spec.template?.spec;
     const ports = podPorts(podSpec);
     const replicas = typeof spec.replicas === 'number' ? Math.max(0, spec.replicas) : 1;
@@ -62,7 +64,7 @@ export function podWorkloads(config: ConfigSnapshot): Workload[] {
           name: dep.metadata.name,
           podName: `${dep.metadata.name}-${i}`,
           namespace: dep.metadata.namespace,
-          labels: { ...(spec.template?.metadata?.labels ?? {}) },
+          labels: stringMap(spec.template?.metadata?.labels) ?? {},
           serviceAccount: serviceAccountOf(podSpec),
           kind: 'Pod',
           namedPorts: ports.named,
@@ -88,11 +90,13 @@ export function workloadEntryWorkload(
     name,
     podName: name,
     namespace,
-    labels: { ...(spec.labels ?? {}) },
+    labels: stringMap(spec.labels) ?? {},
     serviceAccount: spec.serviceAccount ?? 'default',
-    address: spec.address ?? '',
+    address: typeof spec.address === 'string' ? spec.address : '',
     kind: 'WorkloadEntry',
-    namedPorts: { ...(spec.ports ?? {}) },
+    namedPorts: Object.fromEntries(
+      Object.entries(spec.ports ?? {}).filter(([, v]) => typeof v === 'number'),
+    ) as Record<string, number>,
     containerPorts: [],
     ...(typeof spec.weight === 'number' && spec.weight > 0 ? { weight: spec.weight } : {}),
     ...(spec.locality ? { locality: spec.locality } : {}),
@@ -103,7 +107,11 @@ export function workloadEntries(config: ConfigSnapshot): Workload[] {
   return config
     .byKind('WorkloadEntry')
     .map((r: Resource) =>
-      workloadEntryWorkload(r.spec as WorkloadEntrySpec, r.metadata.name, r.metadata.namespace),
+      workloadEntryWorkload(
+        (r.spec ?? {}) as WorkloadEntrySpec,
+        r.metadata.name,
+        r.metadata.namespace,
+      ),
     );
 }
 
