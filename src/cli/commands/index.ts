@@ -6,6 +6,7 @@ import { registerDelete } from './delete.js';
 import { registerGet } from './get.js';
 import { registerLoad } from './load.js';
 import { registerPatch } from './patch.js';
+import { registerProxyConfig } from './proxy-config.js';
 import { registerValidate } from './validate.js';
 import { registerWorkload } from './workload.js';
 
@@ -16,6 +17,7 @@ export function registerCommands(program: Command): void {
   registerGet(program);
   registerPatch(program);
   registerDelete(program);
+  registerProxyConfig(program);
   registerWorkload(program);
   registerLoad(program);
 }

@@ -1,0 +1,181 @@
+// `switchyard proxy-config routes|clusters|listeners|endpoints <proxy> -f FILES`: istioctl's
+// proxy-config tables, from a snapshot compiled offline from files (or, later, from a running mesh).
+import type { Command } from 'commander';
+import { stringify as toYaml } from 'yaml';
+import {
+  createConfigSnapshot,
+  formatDiagnostic,
+  loadResources,
+  meshConfigFromResources,
+  parseMeshConfig,
+} from '../../config/index.js';
+import { readFileSync } from 'node:fs';
+import {
+  clustersTable,
+  compileProxy,
+  endpointsTable,
+  listenersTable,
+  routesTable,
+  toPlain,
+  type ProxySnapshot,
+} from '../../compile/index.js';
+import { buildRegistry, proxyNames, resolveProxy } from '../../registry/index.js';
+import { EXIT } from '../exit-codes.js';
+
+type Kind = 'routes' | 'clusters' | 'listeners' | 'endpoints';
+
+interface Opts {
+  filename?: string[];
+  recursive: boolean;
+  namespace: string;
+  output: string;
+  server?: string;
+  meshConfigFile?: string;
+  name?: string;
+  fqdn?: string;
+  port?: string;
+  subset?: string;
+  direction?: string;
+  address?: string;
+  cluster?: string;
+}
+
+/** Compiles the named proxy's snapshot from files; throws with a message on failure. */
+export function snapshotFromFiles(
+  proxyName: string,
+  files: readonly string[],
+  opts: { recursive?: boolean; namespace?: string; meshConfigFile?: string } = {},
+): { snapshot?: ProxySnapshot; errors: string[] } {
+  const loaded = loadResources(files, {
+    recursive: opts.recursive ?? false,
+    defaultNamespace: opts.namespace ?? 'default',
+  });
+  const errors = loaded.diagnostics.filter((d) => d.level === 'Error').map(formatDiagnostic);
+  if (errors.length > 0) return { errors };
+  const mesh = opts.meshConfigFile
+    ? parseMeshConfig(readFileSync(opts.meshConfigFile, 'utf8'))
+    : meshConfigFromResources(loaded.resources);
+  const config = createConfigSnapshot(loaded.resources, mesh);
+  const registry = buildRegistry(config);
+  const proxy = resolveProxy(registry, proxyName, opts.namespace ?? 'default');
+  if (!proxy) {
+    const known = proxyNames(registry);
+    return {
+      errors: [
+        `proxy ${proxyName} not found in the given files; known proxies: ${
+          known.length > 0 ? known.join(', ') : '(none)'
+        }, istio-ingressgateway.istio-system`,
+      ],
+    };
+  }
+  return { snapshot: compileProxy(config, registry, proxy), errors: [] };
+}
+
+function render(kind: Kind, s: ProxySnapshot, o: Opts): string {
+  const port = o.port ? Number(o.port) : undefined;
+  if (o.output === 'json' || o.output === 'yaml') {
+    let data: unknown;
+    if (kind === 'routes')
+      data = [...s.routeTables.values()].filter((t) => !o.name || t.name === o.name);
+    else if (kind === 'clusters')
+      data = [...s.clusters.values()].map((c) => ({ ...c, endpoints: undefined }));
+    else if (kind === 'endpoints')
+      data = [...s.clusters.values()]
+        .filter((c) => c.endpoints.length > 0 && (!o.cluster || c.name === o.cluster))
+        .map((c) => ({ name: c.name, endpoints: c.endpoints }));
+    else data = s.listeners.filter((l) => !port || l.port === port);
+    const plain = toPlain(data);
+    return o.output === 'json' ? JSON.stringify(plain, null, 4) + '\n' : toYaml(plain);
+  }
+  switch (kind) {
+    case 'routes':
+      return routesTable(s, { ...(o.name ? { name: o.name } : {}) });
+    case 'clusters':
+      return clustersTable(s, {
+        ...(o.fqdn ? { fqdn: o.fqdn } : {}),
+        ...(port ? { port } : {}),
+        ...(o.subset ? { subset: o.subset } : {}),
+        ...(o.direction ? { direction: o.direction } : {}),
+      });
+    case 'endpoints':
+      return endpointsTable(s, {
+        ...(o.address ? { address: o.address } : {}),
+        ...(port ? { port } : {}),
+        ...(o.cluster ? { cluster: o.cluster } : {}),
+      });
+    case 'listeners':
+      return listenersTable(s, {
+        ...(o.address ? { address: o.address } : {}),
+        ...(port ? { port } : {}),
+      });
+  }
+}
+
+function addSub(parent: Command, kind: Kind, aliases: string[], description: string): void {
+  const cmd = parent
+    .command(`${kind} <proxy>`)
+    .aliases(aliases)
+    .description(description)
+    .option('-f, --filename <path...>', 'config files or directories to compile the proxy from')
+    .option('-R, --recursive', 'process directories recursively', false)
+    .option('-n, --namespace <ns>', 'namespace for objects without one', 'default')
+    .option('-o, --output <format>', 'short, json or yaml', 'short')
+    .option('--server <url>', 'a running mesh admin endpoint (http://127.0.0.1:15000)')
+    .option(
+      '--meshConfigFile <file>',
+      'mesh config file (default: the istio ConfigMap in the files)',
+    );
+  if (kind === 'routes') cmd.option('--name <name>', 'filter by route table name');
+  if (kind === 'clusters')
+    cmd
+      .option('--fqdn <fqdn>', 'filter by service FQDN')
+      .option('--port <port>', 'filter by port')
+      .option('--subset <subset>', 'filter by subset')
+      .option('--direction <direction>', 'filter by direction (inbound|outbound)');
+  if (kind === 'endpoints')
+    cmd
+      .option('--address <address>', 'filter by endpoint address')
+      .option('--port <port>', 'filter by endpoint port')
+      .option('--cluster <cluster>', 'filter by cluster name');
+  if (kind === 'listeners')
+    cmd
+      .option('--address <address>', 'filter by address')
+      .option('--port <port>', 'filter by port');
+  cmd.action((proxy: string, o: Opts) => {
+    if (o.server && !o.filename) {
+      console.error(
+        `error: reading ${kind} from a running mesh (${o.server}/config_dump?proxy=${proxy}) is not available yet; compile offline with -f FILES`,
+      );
+      process.exitCode = EXIT.failure;
+      return;
+    }
+    if (!o.filename || o.filename.length === 0) {
+      console.error('error: -f FILES (or --server URL) is required');
+      process.exitCode = EXIT.usage;
+      return;
+    }
+    if (!['short', 'json', 'yaml'].includes(o.output)) {
+      console.error(`error: unknown output format ${o.output}: use short, json or yaml`);
+      process.exitCode = EXIT.usage;
+      return;
+    }
+    const { snapshot, errors } = snapshotFromFiles(proxy, o.filename, o);
+    if (!snapshot) {
+      for (const e of errors) console.error(`error: ${e}`);
+      process.exitCode = EXIT.failure;
+      return;
+    }
+    process.stdout.write(render(kind, snapshot, o));
+  });
+}
+
+export function registerProxyConfig(program: Command): void {
+  const pc = program
+    .command('proxy-config')
+    .alias('pc')
+    .description("show a proxy's compiled configuration as istioctl proxy-config does");
+  addSub(pc, 'routes', ['route', 'r'], 'route tables, virtual hosts and routes of a proxy');
+  addSub(pc, 'clusters', ['cluster', 'c'], 'clusters of a proxy');
+  addSub(pc, 'listeners', ['listener', 'l'], 'listeners and filter chains of a proxy');
+  addSub(pc, 'endpoints', ['endpoint', 'ep'], 'cluster endpoints of a proxy');
+}

@@ -1,0 +1,301 @@
+// Outbound clusters per service port and DestinationRule subset (`outbound|9080|v1|reviews...`), the
+// special BlackHoleCluster / PassthroughCluster, and inbound clusters (`inbound|9080||`)
+// (istio/istio pilot/pkg/networking/core/cluster.go, cluster_builder.go, convertResolution).
+import type { ClientTLSSettings } from '../config/istio-types.js';
+import type { MeshConfig } from '../config/mesh-config.js';
+import type { ConfigSnapshot } from '../config/snapshot.js';
+import { labelsMatch } from '../config/names.js';
+import type { Registry, Service, ServicePort, Workload } from '../registry/types.js';
+import { stringMap } from '../registry/shape.js';
+import { clusterConfigHash } from './config-hash.js';
+import type { DestinationRuleIndex } from './destination-rules.js';
+import {
+  BLACKHOLE_CLUSTER,
+  PASSTHROUGH_CLUSTER,
+  type Cluster,
+  type Endpoint,
+  type ProxyKind,
+  type UpstreamTls,
+} from './snapshot.js';
+import {
+  connectionPoolOf,
+  effectivePolicy,
+  lbPolicyOf,
+  outlierDetectionOf,
+  type EffectivePolicy,
+} from './traffic-policy.js';
+import type { WarningList } from './warnings.js';
+
+/** Istio's outbound cluster name (pilot/pkg/model/service.go BuildSubsetKey). */
+export function outboundClusterName(port: number, subset: string, host: string): string {
+  return `outbound|${port}|${subset}|${host}`;
+}
+
+export function inboundClusterName(port: number): string {
+  return `inbound|${port}||`;
+}
+
+function finish(c: Omit<Cluster, 'configHash'>): Cluster {
+  return Object.freeze({ ...c, configHash: clusterConfigHash(c) });
+}
+
+// cluster.go convertResolution.
+function clusterType(svc: Service, proxyKind: ProxyKind, lbPassthrough: boolean): Cluster['type'] {
+  if (lbPassthrough) return 'ORIGINAL_DST';
+  switch (svc.resolution) {
+    case 'CLIENT_SIDE_LB':
+    case 'STATIC':
+      return 'EDS';
+    case 'DNS':
+    case 'DYNAMIC_DNS':
+      return 'STRICT_DNS';
+    case 'DNS_ROUND_ROBIN':
+      return 'LOGICAL_DNS';
+    case 'NONE':
+      return proxyKind === 'router' ? 'EDS' : 'ORIGINAL_DST';
+    default:
+      return 'EDS';
+  }
+}
+
+function tlsOf(
+  tls: ClientTLSSettings | undefined,
+  config: ConfigSnapshot,
+  proxyNamespace: string,
+  warnings: WarningList,
+): UpstreamTls | undefined {
+  if (!tls || !tls.mode || tls.mode === 'DISABLE') return undefined;
+  const out: UpstreamTls = {
+    mode: tls.mode,
+    insecureSkipVerify: tls.insecureSkipVerify ?? false,
+    ...(tls.sni ? { sni: tls.sni } : {}),
+    ...(tls.subjectAltNames ? { subjectAltNames: tls.subjectAltNames } : {}),
+  };
+  if (tls.credentialName) {
+    const secret = readSecret(config, proxyNamespace, tls.credentialName);
+    if (secret) {
+      if (secret.cert) out.certChain = secret.cert;
+      if (secret.key) out.privateKey = secret.key;
+      if (secret.ca) out.caCertificates = secret.ca;
+    } else warnings.add(`credentialName ${tls.credentialName}: no Secret in ${proxyNamespace}`);
+  } else if (tls.caCertificates || tls.clientCertificate || tls.privateKey) {
+    warnings.add('DestinationRule tls file paths are not read; use credentialName');
+  }
+  return out;
+}
+
+/** Reads `tls.crt`, `tls.key`, `ca.crt` (or `<name>-cacert`'s `ca.crt`) from a Secret in config. */
+export function readSecret(
+  config: ConfigSnapshot,
+  namespace: string,
+  name: string,
+): { cert?: string; key?: string; ca?: string } | undefined {
+  const decode = (r: { raw: Readonly<Record<string, unknown>> } | undefined, key: string) => {
+    const data = r?.raw.data as Record<string, unknown> | undefined;
+    const stringData = r?.raw.stringData as Record<string, unknown> | undefined;
+    if (typeof stringData?.[key] === 'string') return stringData[key] as string;
+    const v = data?.[key];
+    return typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : undefined;
+  };
+  // istio/istio pilot/pkg/credentials/kube/secrets.go: tls.crt/tls.key, ca.crt; or cert/key/cacert.
+  const s = config.get('Secret', namespace, name);
+  const ca = config.get('Secret', namespace, `${name}-cacert`);
+  if (!s && !ca) return undefined;
+  const cert = decode(s, 'tls.crt') ?? decode(s, 'cert');
+  const key = decode(s, 'tls.key') ?? decode(s, 'key');
+  const caPem =
+    decode(s, 'ca.crt') ?? decode(s, 'cacert') ?? decode(ca, 'ca.crt') ?? decode(ca, 'cacert');
+  return {
+    ...(cert ? { cert } : {}),
+    ...(key ? { key } : {}),
+    ...(caPem ? { ca: caPem } : {}),
+  };
+}
+
+export interface ClusterBuildContext {
+  config: ConfigSnapshot;
+  registry: Registry;
+  mesh: MeshConfig;
+  drs: DestinationRuleIndex;
+  proxyKind: ProxyKind;
+  proxyNamespace: string;
+  warnings: WarningList;
+}
+
+function policyCluster(
+  ctx: ClusterBuildContext,
+  svc: Service,
+  sp: ServicePort,
+  subset: string,
+  policy: EffectivePolicy,
+  endpoints: readonly Endpoint[],
+  drRef: string | undefined,
+): Cluster {
+  const lb = lbPolicyOf(policy.loadBalancer);
+  const type = clusterType(svc, ctx.proxyKind, lb.policy === 'PASSTHROUGH');
+  const od = outlierDetectionOf(policy.outlierDetection);
+  const tls = tlsOf(policy.tls, ctx.config, ctx.proxyNamespace, ctx.warnings);
+  return finish({
+    name: outboundClusterName(sp.port, subset, svc.hostname),
+    type,
+    direction: 'outbound',
+    serviceHost: svc.hostname,
+    port: sp.port,
+    subset,
+    protocol: sp.protocol,
+    ...(drRef ? { destinationRule: drRef } : {}),
+    endpoints: type === 'ORIGINAL_DST' ? [] : endpoints,
+    lbPolicy: type === 'ORIGINAL_DST' ? 'PASSTHROUGH' : lb.policy,
+    ...(lb.ringHash ? { ringHash: lb.ringHash } : {}),
+    ...(lb.maglev ? { maglev: lb.maglev } : {}),
+    connectionPool: connectionPoolOf(policy.connectionPool, ctx.mesh),
+    ...(od ? { outlierDetection: od } : {}),
+    ...(tls ? { tls } : {}),
+  });
+}
+
+/** Clusters for every port of the given services, plus one per DestinationRule subset. */
+export function buildOutboundClusters(
+  ctx: ClusterBuildContext,
+  services: readonly Service[],
+): Cluster[] {
+  const out: Cluster[] = [];
+  const seen = new Set<string>();
+  for (const svc of services) {
+    const dr = ctx.drs.lookup(svc.hostname, svc.namespace);
+    for (const sp of svc.ports) {
+      const endpoints = ctx.registry.instances(svc, sp.port).map((i) => i.endpoint);
+      const main = policyCluster(
+        ctx,
+        svc,
+        sp,
+        '',
+        effectivePolicy(dr?.trafficPolicy, undefined, sp.port),
+        endpoints,
+        dr?.ref,
+      );
+      if (seen.has(main.name)) continue;
+      seen.add(main.name);
+      out.push(main);
+      for (const subset of dr?.subsets ?? []) {
+        if (typeof subset.name !== 'string' || !subset.name) continue;
+        const filtered = endpoints.filter((e) =>
+          labelsMatch(stringMap(subset.labels) ?? {}, e.labels),
+        );
+        const c = policyCluster(
+          ctx,
+          svc,
+          sp,
+          subset.name,
+          effectivePolicy(dr?.trafficPolicy, subset.trafficPolicy, sp.port),
+          filtered,
+          dr?.ref,
+        );
+        if (seen.has(c.name)) continue;
+        seen.add(c.name);
+        out.push(c);
+      }
+    }
+  }
+  return out;
+}
+
+/** BlackHoleCluster (STATIC, no endpoints) and PassthroughCluster (ORIGINAL_DST), as Istio adds them. */
+export function specialClusters(mesh: MeshConfig): Cluster[] {
+  const pool = connectionPoolOf(undefined, mesh);
+  return [
+    finish({
+      name: BLACKHOLE_CLUSTER,
+      type: 'STATIC',
+      direction: 'none',
+      serviceHost: '',
+      port: 0,
+      subset: '',
+      protocol: 'tcp',
+      endpoints: [],
+      lbPolicy: 'LEAST_REQUEST',
+      connectionPool: pool,
+    }),
+    finish({
+      name: PASSTHROUGH_CLUSTER,
+      type: 'ORIGINAL_DST',
+      direction: 'none',
+      serviceHost: '',
+      port: 0,
+      subset: '',
+      protocol: 'tcp',
+      endpoints: [],
+      lbPolicy: 'PASSTHROUGH',
+      connectionPool: pool,
+    }),
+  ];
+}
+
+export interface InboundPort {
+  /** The service port and the workload port it lands on (Istio names inbound clusters by the latter). */
+  servicePort: ServicePort;
+  service: Service;
+  targetPort: number;
+  appAddress: string;
+  appPort: number;
+}
+
+/** The inbound ports of a workload: every port of every service selecting it, deduplicated by target port. */
+export function inboundPorts(registry: Registry, workload: Workload | undefined): InboundPort[] {
+  if (!workload) return [];
+  const out: InboundPort[] = [];
+  const seen = new Set<number>();
+  for (const svc of registry.servicesForWorkload(workload)) {
+    for (const sp of svc.ports) {
+      let target: number | undefined;
+      if (typeof sp.targetPort === 'number') target = sp.targetPort;
+      else if (typeof sp.targetPort === 'string')
+        target =
+          Number(sp.targetPort) ||
+          workload.namedPorts[sp.targetPort] ||
+          (workload.kind === 'Local' ? sp.port : undefined);
+      else target = sp.port;
+      if (target === undefined || seen.has(target)) continue;
+      seen.add(target);
+      const appPorts = workload.appPorts ?? {};
+      out.push({
+        servicePort: sp,
+        service: svc,
+        targetPort: target,
+        appAddress: workload.appAddress ?? '127.0.0.1',
+        appPort: appPorts[String(sp.port)] ?? appPorts[String(target)] ?? target,
+      });
+    }
+  }
+  return out.sort((a, b) => a.targetPort - b.targetPort);
+}
+
+/** `inbound|<port>||` with the application as its one static endpoint. */
+export function buildInboundClusters(
+  ports: readonly InboundPort[],
+  workload: Workload | undefined,
+  mesh: MeshConfig,
+): Cluster[] {
+  return ports.map((p) =>
+    finish({
+      name: inboundClusterName(p.targetPort),
+      type: 'STATIC',
+      direction: 'inbound',
+      serviceHost: p.service.hostname,
+      port: p.targetPort,
+      subset: '',
+      protocol: p.servicePort.protocol,
+      endpoints: [
+        {
+          address: p.appAddress,
+          port: p.appPort,
+          labels: workload?.labels ?? {},
+          weight: 1,
+          ...(workload ? { workload: workload.name } : {}),
+        },
+      ],
+      lbPolicy: 'LEAST_REQUEST',
+      connectionPool: connectionPoolOf(undefined, mesh),
+    }),
+  );
+}

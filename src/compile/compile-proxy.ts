@@ -1,0 +1,93 @@
+// compileProxy: (config, registry, proxy) -> an immutable ProxySnapshot. Pure and deterministic; odd but
+// valid config is skipped with a warning instead of failing the whole proxy.
+import type { ConfigSnapshot } from '../config/snapshot.js';
+import type { Registry } from '../registry/types.js';
+import {
+  buildInboundClusters,
+  buildOutboundClusters,
+  inboundPorts,
+  specialClusters,
+} from './clusters.js';
+import { makeContext } from './context.js';
+import { compileGateway } from './gateway.js';
+import { compileSidecar } from './sidecar.js';
+import { sidecarScopeFor } from './sidecar-scope.js';
+import type { Cluster, Listener, ProxyIdentity, ProxySnapshot, RouteTable } from './snapshot.js';
+import { WarningList, type CompileWarning } from './warnings.js';
+
+export interface CompileOptions {
+  /** Collects what was skipped and why. */
+  warnings?: CompileWarning[];
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value) && !Buffer.isBuffer(value)) {
+    if (value instanceof Map) {
+      for (const v of value.values()) deepFreeze(v);
+    } else {
+      for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
+    }
+    Object.freeze(value);
+  }
+  return value;
+}
+
+export function compileProxy(
+  config: ConfigSnapshot,
+  registry: Registry,
+  proxy: ProxyIdentity,
+  options: CompileOptions = {},
+): ProxySnapshot {
+  const warnings = new WarningList();
+  const ctx = makeContext(config, registry, proxy, warnings);
+  let listeners: Listener[];
+  let routeTables: RouteTable[];
+  let clusters: Cluster[];
+  const clusterCtx = {
+    config,
+    registry,
+    mesh: ctx.mesh,
+    drs: ctx.drs,
+    proxyKind: proxy.kind,
+    proxyNamespace: proxy.namespace,
+    warnings,
+  };
+  if (proxy.kind === 'router') {
+    ({ listeners, routeTables } = compileGateway(ctx));
+    clusters = [...buildOutboundClusters(clusterCtx, ctx.services), ...specialClusters(ctx.mesh)];
+  } else {
+    const scope = sidecarScopeFor(
+      config,
+      proxy.namespace,
+      proxy.labels,
+      ctx.mesh.rootNamespace,
+      ctx.mesh.outboundTrafficPolicy.mode,
+    );
+    const inbound = inboundPorts(registry, ctx.workload);
+    const out = compileSidecar(ctx, scope, inbound);
+    listeners = out.listeners;
+    routeTables = out.routeTables;
+    clusters = [
+      ...buildOutboundClusters(clusterCtx, out.services),
+      ...specialClusters(ctx.mesh),
+      ...buildInboundClusters(inbound, ctx.workload, ctx.mesh),
+    ];
+  }
+  if (options.warnings) options.warnings.push(...warnings.items);
+  const clusterMap = new Map<string, Cluster>();
+  for (const c of clusters) if (!clusterMap.has(c.name)) clusterMap.set(c.name, c);
+  const tableMap = new Map<string, RouteTable>();
+  for (const t of routeTables) if (!tableMap.has(t.name)) tableMap.set(t.name, t);
+  return deepFreeze({
+    version: config.revision,
+    proxy,
+    listeners,
+    routeTables: tableMap,
+    clusters: clusterMap,
+    mesh: {
+      accessLogFile: ctx.mesh.accessLogFile,
+      accessLogEncoding: ctx.mesh.accessLogEncoding,
+      shadowHostSuffix: ctx.mesh.shadowHostSuffix,
+    },
+  });
+}

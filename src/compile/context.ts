@@ -1,0 +1,101 @@
+// Everything one proxy's compile reads, resolved once: visible services by host, DestinationRules,
+// the destination -> cluster resolver (istio/istio pilot/pkg/networking/core/route/route.go
+// GetDestinationCluster: port from the destination, else the service's only port, else the listener's).
+import type { Destination } from '../config/istio-types.js';
+import type { MeshConfig } from '../config/mesh-config.js';
+import type { ConfigSnapshot } from '../config/snapshot.js';
+import { isVisibleTo, resolveShortName } from '../config/names.js';
+import type { Registry, Service, Workload } from '../registry/types.js';
+import { outboundClusterName } from './clusters.js';
+import { DestinationRuleIndex } from './destination-rules.js';
+import type { DestinationResolver } from './http-route.js';
+import type { ProxyIdentity } from './snapshot.js';
+import { effectivePolicy, hashPolicyOf } from './traffic-policy.js';
+import type { WarningList } from './warnings.js';
+
+export interface ProxyContext {
+  config: ConfigSnapshot;
+  registry: Registry;
+  proxy: ProxyIdentity;
+  mesh: MeshConfig;
+  warnings: WarningList;
+  drs: DestinationRuleIndex;
+  /** Services visible to the proxy (exportTo), one per host, proxy namespace first. */
+  services: Service[];
+  serviceByHost: Map<string, Service>;
+  destinations: DestinationResolver;
+  workload: Workload;
+}
+
+export function makeContext(
+  config: ConfigSnapshot,
+  registry: Registry,
+  proxy: ProxyIdentity,
+  warnings: WarningList,
+): ProxyContext {
+  const mesh = config.meshConfig;
+  const drs = new DestinationRuleIndex(config, proxy.namespace, proxy.labels, mesh.rootNamespace);
+  const serviceByHost = new Map<string, Service>();
+  const visible = registry.services.filter((s) =>
+    isVisibleTo(s.exportTo, s.namespace, proxy.namespace),
+  );
+  // A host defined in several namespaces: the proxy's own namespace wins, then the first defined.
+  for (const s of visible) if (s.namespace === proxy.namespace) serviceByHost.set(s.hostname, s);
+  for (const s of visible) if (!serviceByHost.has(s.hostname)) serviceByHost.set(s.hostname, s);
+  const services = [...serviceByHost.values()];
+
+  const portFor = (dest: Destination, svc: Service | undefined, listenerPort: number): number => {
+    if (dest.port?.number) return dest.port.number;
+    if (svc && svc.ports.length === 1) return svc.ports[0]!.port;
+    return listenerPort;
+  };
+  const destinations: DestinationResolver = {
+    cluster(dest, vsNamespace, listenerPort) {
+      const host = resolveShortName(dest.host ?? '', vsNamespace).toLowerCase();
+      const svc = serviceByHost.get(host);
+      return outboundClusterName(portFor(dest, svc, listenerPort), dest.subset ?? '', host);
+    },
+    hashPolicy(dest, vsNamespace, listenerPort) {
+      const host = resolveShortName(dest.host ?? '', vsNamespace).toLowerCase();
+      const svc = serviceByHost.get(host);
+      if (!svc) return undefined;
+      const dr = drs.lookup(svc.hostname, svc.namespace);
+      if (!dr) return undefined;
+      const subset = dest.subset ? dr.subsets.find((s) => s.name === dest.subset) : undefined;
+      const port = portFor(dest, svc, listenerPort);
+      return hashPolicyOf(
+        effectivePolicy(dr.trafficPolicy, subset?.trafficPolicy, port).loadBalancer,
+      );
+    },
+  };
+
+  const podName = proxy.id.includes('.') ? proxy.id.slice(0, proxy.id.lastIndexOf('.')) : proxy.id;
+  const workload: Workload = registry.workloads.find(
+    (w) =>
+      w.kind !== 'WorkloadEntry' &&
+      w.namespace === proxy.namespace &&
+      (w.podName === podName || w.name === podName),
+  ) ?? {
+    name: podName,
+    podName,
+    namespace: proxy.namespace,
+    labels: proxy.labels,
+    serviceAccount: proxy.serviceAccount,
+    address: proxy.ip,
+    kind: 'Pod',
+    namedPorts: {},
+    containerPorts: [],
+  };
+  return {
+    config,
+    registry,
+    proxy,
+    mesh,
+    warnings,
+    drs,
+    services,
+    serviceByHost,
+    destinations,
+    workload,
+  };
+}

@@ -1,0 +1,302 @@
+// A gateway (router) proxy: Gateways selecting its labels, servers merged per port (istio/istio
+// pilot/pkg/model/gateway.go MergeGateways), plain HTTP servers sharing route table `http.<port>`,
+// HTTPS servers terminated per server (`https.<port>.<portName>.<gateway>.<ns>`), TLS passthrough and
+// TCP servers as tcp chains; VirtualServices bound by gateway name, exportTo, host intersection and
+// the server's `ns/` filter, their routes concatenated per host with catch-alls last
+// (pilot/pkg/networking/core/gateway.go buildGatewayHTTPRouteConfig, route.go SortVHostRoutes).
+import type { GatewaySpec, Server, ServerTLSSettings } from '../config/istio-types.js';
+import type { Resource } from '../config/types.js';
+import {
+  hostMatches,
+  hostsIntersect,
+  isWildcard,
+  labelsMatch,
+  splitNamespacedHost,
+} from '../config/names.js';
+import { objects, stringMap, strings } from '../registry/shape.js';
+import { readSecret } from './clusters.js';
+import type { ProxyContext } from './context.js';
+import { buildHttpRoutes, sortVHostRoutes } from './http-route.js';
+import type { MatchContext } from './route-match.js';
+import { makeRouteTable } from './route-table.js';
+import type {
+  DownstreamTls,
+  FilterChain,
+  Listener,
+  Route,
+  RouteTable,
+  VirtualHost,
+} from './snapshot.js';
+import { buildTcpRoutes, l4StaticMatch, weightedClusters } from './tcp-route.js';
+import { virtualServicesFor, type VirtualServiceInfo } from './virtual-services.js';
+
+interface BoundServer {
+  gateway: Resource;
+  gatewayName: string; // ns/name
+  server: Server;
+  port: number;
+  cls: 'http' | 'https' | 'passthrough' | 'tcp';
+}
+
+function classify(s: Server): BoundServer['cls'] | undefined {
+  const p = (s.port?.protocol ?? '').toUpperCase();
+  const mode = s.tls?.mode ?? 'PASSTHROUGH';
+  if (p === 'HTTP' || p === 'HTTP2' || p === 'GRPC' || p === 'GRPC-WEB') return 'http';
+  if (p === 'HTTPS' || p === 'TLS') {
+    if (mode === 'PASSTHROUGH' || mode === 'AUTO_PASSTHROUGH') return 'passthrough';
+    return p === 'HTTPS' ? 'https' : 'tcp';
+  }
+  if (p === 'TCP' || p === 'MONGO') return 'tcp';
+  return undefined;
+}
+
+/** The VS host a server host admits (the more specific of the two), honouring `ns/` filters. */
+function intersect(serverHost: string, vs: VirtualServiceInfo, gwNs: string): string[] {
+  const { namespace, host } = splitNamespacedHost(serverHost);
+  if (namespace !== '*' && (namespace === '.' ? gwNs : namespace) !== vs.namespace) return [];
+  const out: string[] = [];
+  for (const h of vs.hosts) {
+    if (!hostsIntersect(h, host)) continue;
+    out.push(isWildcard(host) && hostMatches(h, host) ? h : host);
+  }
+  return out;
+}
+
+// TLS protocol versions as Envoy names them.
+const TLS_VERSIONS: Record<string, DownstreamTls['minProtocolVersion']> = {
+  TLSV1_0: 'TLSv1',
+  TLSV1_1: 'TLSv1.1',
+  TLSV1_2: 'TLSv1.2',
+  TLSV1_3: 'TLSv1.3',
+};
+
+function downstreamTls(
+  ctx: ProxyContext,
+  tls: ServerTLSSettings,
+  who: string,
+): DownstreamTls | undefined {
+  const mode = tls.mode;
+  if (mode !== 'SIMPLE' && mode !== 'MUTUAL' && mode !== 'OPTIONAL_MUTUAL') {
+    ctx.warnings.add(`tls mode ${mode ?? ''} is not supported; server skipped`, who);
+    return undefined;
+  }
+  const cred = tls.credentialName ?? tls.credentialNames?.[0];
+  if (!cred) {
+    ctx.warnings.add(
+      'serverCertificate file paths are not read; use credentialName; server skipped',
+      who,
+    );
+    return undefined;
+  }
+  // credentialName -> Secret in the gateway workload's namespace (pilot/pkg/credentials/kube).
+  const secret = readSecret(ctx.config, ctx.proxy.namespace, cred);
+  if (!secret?.cert || !secret.key) {
+    ctx.warnings.add(
+      `credentialName ${cred}: no Secret with tls.crt/tls.key in ${ctx.proxy.namespace}; server skipped`,
+      who,
+    );
+    return undefined;
+  }
+  const min = tls.minProtocolVersion ? TLS_VERSIONS[tls.minProtocolVersion] : undefined;
+  const max = tls.maxProtocolVersion ? TLS_VERSIONS[tls.maxProtocolVersion] : undefined;
+  return {
+    mode,
+    certChain: secret.cert,
+    privateKey: secret.key,
+    ...(secret.ca && mode !== 'SIMPLE' ? { caCertificates: secret.ca } : {}),
+    // Istio's gateway default minimum is TLS 1.2.
+    minProtocolVersion: min ?? 'TLSv1.2',
+    ...(max ? { maxProtocolVersion: max } : {}),
+    ...(tls.cipherSuites ? { cipherSuites: tls.cipherSuites } : {}),
+    ...(tls.subjectAltNames ? { subjectAltNames: tls.subjectAltNames } : {}),
+    credentialName: `kubernetes://${ctx.proxy.namespace}/${cred}`,
+  };
+}
+
+function matchCtx(ctx: ProxyContext, b: BoundServer, vs: VirtualServiceInfo): MatchContext {
+  return {
+    proxyLabels: ctx.proxy.labels,
+    proxyNamespace: ctx.proxy.namespace,
+    gateways: new Set([b.gatewayName]),
+    listenerPort: b.port,
+    vsNamespace: vs.namespace,
+  };
+}
+
+// gateway.go buildGatewayHTTPRouteConfig: VirtualServicesForGateway(node.ConfigNamespace, gateway), so
+// exportTo is judged from the gateway proxy's namespace; server `ns/` filters from the Gateway's.
+function httpVirtualHosts(
+  ctx: ProxyContext,
+  servers: readonly BoundServer[],
+  port: number,
+): VirtualHost[] {
+  const byHost = new Map<
+    string,
+    { routes: Route[]; seen: Set<VirtualServiceInfo>; requireTls: boolean }
+  >();
+  for (const b of servers) {
+    const gwNs = b.gateway.metadata.namespace;
+    const vss = virtualServicesFor(ctx.config, b.gatewayName, ctx.proxy.namespace, ctx.warnings);
+    for (const vs of vss) {
+      const hosts = new Set((b.server.hosts ?? []).flatMap((sh) => intersect(sh, vs, gwNs)));
+      if (hosts.size === 0) continue;
+      const { routes } = buildHttpRoutes(vs.http, {
+        ...matchCtx(ctx, b, vs),
+        mesh: ctx.mesh,
+        destinations: ctx.destinations,
+        warnings: ctx.warnings,
+        vsName: vs.name,
+      });
+      for (const h of hosts) {
+        let entry = byHost.get(h);
+        if (!entry) byHost.set(h, (entry = { routes: [], seen: new Set(), requireTls: false }));
+        if (b.server.tls?.httpsRedirect) entry.requireTls = true;
+        if (entry.seen.has(vs)) continue;
+        entry.seen.add(vs);
+        entry.routes.push(...routes);
+      }
+    }
+  }
+  const vhosts: VirtualHost[] = [];
+  for (const [host, e] of byHost) {
+    if (e.routes.length === 0) continue;
+    vhosts.push({
+      name: `${host}:${port}`,
+      domains: [host],
+      routes: sortVHostRoutes(e.routes),
+      ...(e.requireTls ? { requireTls: true } : {}),
+    });
+  }
+  vhosts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // gateway.go: an empty route config gets a blackhole `*` vhost with no routes (404 NR).
+  if (vhosts.length === 0) vhosts.push({ name: `blackhole:${port}`, domains: ['*'], routes: [] });
+  return vhosts;
+}
+
+function serverNames(s: Server): string[] {
+  return (s.hosts ?? [])
+    .map((h) => splitNamespacedHost(h).host.toLowerCase())
+    .filter((h) => h !== '*');
+}
+
+export function compileGateway(ctx: ProxyContext): {
+  listeners: Listener[];
+  routeTables: RouteTable[];
+} {
+  const byPort = new Map<number, BoundServer[]>();
+  for (const gw of ctx.config.byKind('Gateway')) {
+    const spec = (gw.spec ?? {}) as GatewaySpec;
+    const selector = stringMap(spec.selector);
+    if (selector && !labelsMatch(selector, ctx.proxy.labels)) continue;
+    for (const raw of objects<Server>(spec.servers)) {
+      const server: Server = { ...raw, hosts: strings(raw.hosts) };
+      const port = server.port?.number;
+      const cls = classify(server);
+      if (!port || !cls) continue;
+      const list = byPort.get(port) ?? [];
+      const first = list[0];
+      const compatible =
+        !first ||
+        first.cls === cls ||
+        (first.cls !== 'http' && first.cls !== 'tcp' && cls !== 'http' && cls !== 'tcp');
+      if (!compatible) {
+        ctx.warnings.add(
+          `port ${port} already serves ${first.cls}; ${server.port?.protocol ?? ''} server dropped`,
+          `Gateway ${gw.metadata.namespace}/${gw.metadata.name}`,
+        );
+        continue;
+      }
+      list.push({
+        gateway: gw,
+        gatewayName: `${gw.metadata.namespace}/${gw.metadata.name}`,
+        server,
+        port,
+        cls,
+      });
+      byPort.set(port, list);
+    }
+  }
+  const listeners: Listener[] = [];
+  const routeTables: RouteTable[] = [];
+  for (const port of [...byPort.keys()].sort((a, b) => a - b)) {
+    const servers = byPort.get(port)!;
+    const chains: FilterChain[] = [];
+    const plain = servers.filter((s) => s.cls === 'http');
+    if (plain.length > 0) {
+      const name = `http.${port}`;
+      routeTables.push(makeRouteTable(name, httpVirtualHosts(ctx, plain, port), port));
+      chains.push({ name, serverNames: [], http: { routeTableName: name } });
+    }
+    for (const b of servers) {
+      const who = `Gateway ${b.gateway.metadata.namespace}/${b.gateway.metadata.name}`;
+      if (b.cls === 'https') {
+        const tls = downstreamTls(ctx, b.server.tls ?? {}, who);
+        if (!tls) continue;
+        const name = `https.${port}.${b.server.port?.name ?? ''}.${b.gateway.metadata.name}.${b.gateway.metadata.namespace}`;
+        routeTables.push(makeRouteTable(name, httpVirtualHosts(ctx, [b], port), port));
+        chains.push({
+          name,
+          serverNames: serverNames(b.server),
+          tls,
+          http: { routeTableName: name },
+        });
+      } else if (b.cls === 'passthrough') {
+        const gwNs = b.gateway.metadata.namespace;
+        for (const vs of virtualServicesFor(
+          ctx.config,
+          b.gatewayName,
+          ctx.proxy.namespace,
+          ctx.warnings,
+        )) {
+          if (!(b.server.hosts ?? []).some((sh) => intersect(sh, vs, gwNs).length > 0)) continue;
+          const mctx = matchCtx(ctx, b, vs);
+          for (const rule of vs.spec.tls ?? []) {
+            const w = weightedClusters(rule.route, mctx, ctx.destinations);
+            if (!w) continue;
+            for (const m of rule.match ?? []) {
+              if (!l4StaticMatch(m, mctx)) continue;
+              const snis = (m.sniHosts ?? []).map((h) => h.toLowerCase());
+              chains.push({
+                name: `${vs.namespace}/${vs.name}:${snis.join(',')}`,
+                serverNames: snis,
+                passthrough: true,
+                tcp: { routes: [w], statPrefix: `${vs.namespace}/${vs.name}` },
+              });
+            }
+          }
+        }
+      } else if (b.cls === 'tcp') {
+        const gwNs = b.gateway.metadata.namespace;
+        const tls =
+          b.server.tls?.mode && b.server.tls.mode !== 'PASSTHROUGH'
+            ? downstreamTls(ctx, b.server.tls, who)
+            : undefined;
+        for (const vs of virtualServicesFor(
+          ctx.config,
+          b.gatewayName,
+          ctx.proxy.namespace,
+          ctx.warnings,
+        )) {
+          if (!(b.server.hosts ?? []).some((sh) => intersect(sh, vs, gwNs).length > 0)) continue;
+          const routes = buildTcpRoutes(vs.spec.tcp ?? [], matchCtx(ctx, b, vs), ctx.destinations);
+          if (routes.length === 0) continue;
+          chains.push({
+            name: `${vs.namespace}/${vs.name}`,
+            serverNames: tls ? serverNames(b.server) : [],
+            ...(tls ? { tls } : {}),
+            tcp: { routes, statPrefix: `${vs.namespace}/${vs.name}` },
+          });
+          break; // the first bound VS with tcp routes serves the port
+        }
+      }
+    }
+    listeners.push({
+      name: `0.0.0.0_${port}`,
+      direction: 'gateway',
+      address: '0.0.0.0',
+      port,
+      filterChains: chains,
+    });
+  }
+  return { listeners, routeTables };
+}

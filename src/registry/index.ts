@@ -1,0 +1,6 @@
+// The registry stage's public face: services, ports, instances and workloads from config + local workloads.
+export * from './types.js';
+export * from './protocol.js';
+export * from './build-registry.js';
+export { podWorkloads, localWorkload } from './workloads.js';
+export { resolveProxy, identityOf, isGatewayWorkload, proxyNames } from './resolve-proxy.js';

@@ -1,0 +1,133 @@
+// Workloads from config: Pods as written, and one pod per Deployment replica (named `<deployment>-<i>`,
+// the `-<i>` standing in for the ReplicaSet hash), plus WorkloadEntries and the runner's local workloads.
+import type { ConfigSnapshot } from '../config/snapshot.js';
+import type { KubeDeploymentSpec, KubePodSpec, WorkloadEntrySpec } from '../config/istio-types.js';
+import type { Resource } from '../config/types.js';
+import { PlaceholderAllocator } from './placeholder-address.js';
+import { objects, stringMap } from './shape.js';
+import type { LocalWorkload, Workload } from './types.js';
+
+function podPorts(spec: KubePodSpec | undefined): {
+  named: Record<string, number>;
+  list: number[];
+} {
+  const named: Record<string, number> = {};
+  const list: number[] = [];
+  for (const c of objects<NonNullable<KubePodSpec['containers']>[number]>(spec?.containers)) {
+    for (const p of objects<{ containerPort?: number; name?: string }>(c.ports)) {
+      if (typeof p.containerPort !== 'number') continue;
+      list.push(p.containerPort);
+      if (p.name) named[p.name] = p.containerPort;
+    }
+  }
+  return { named, list };
+}
+
+function serviceAccountOf(spec: KubePodSpec | undefined): string {
+  const sa = spec?.serviceAccountName ?? spec?.serviceAccount;
+  return typeof sa === 'string' && sa ? sa : 'default';
+}
+
+/** Pods from Pod and Deployment resources, with placeholder IPs when the Pod has no status.podIP. */
+export function podWorkloads(config: ConfigSnapshot): Workload[] {
+  const alloc = new PlaceholderAllocator('10.244');
+  const out: Workload[] = [];
+  const pending: { w: Omit<Workload, 'address'>; ip?: string }[] = [];
+  for (const pod of config.byKind('Pod')) {
+    const spec = (pod.spec ?? {}) as KubePodSpec;
+    const ports = podPorts(spec);
+    const status = pod.raw.status as { podIP?: unknown } | undefined;
+    const ip = typeof status?.podIP === 'string' ? status.podIP : undefined;
+    if (ip) alloc.reserve(ip);
+    pending.push({
+      w: {
+        name: pod.metadata.name,
+        podName: pod.metadata.name,
+        namespace: pod.metadata.namespace,
+        labels: pod.metadata.labels,
+        serviceAccount: serviceAccountOf(spec),
+        kind: 'Pod',
+        namedPorts: ports.named,
+        containerPorts: ports.list,
+      },
+      ...(ip ? { ip } : {}),
+    });
+  }
+  for (const dep of config.byKind('Deployment')) {
+    const spec = (dep.spec ?? {}) as KubeDeploymentSpec;
+    const podSpec = spec.template?.spec;
+    const ports = podPorts(podSpec);
+    const replicas = typeof spec.replicas === 'number' ? Math.max(0, spec.replicas) : 1;
+    for (let i = 0; i < replicas; i++) {
+      pending.push({
+        w: {
+          name: dep.metadata.name,
+          podName: `${dep.metadata.name}-${i}`,
+          namespace: dep.metadata.namespace,
+          labels: stringMap(spec.template?.metadata?.labels) ?? {},
+          serviceAccount: serviceAccountOf(podSpec),
+          kind: 'Pod',
+          namedPorts: ports.named,
+          containerPorts: ports.list,
+        },
+      });
+    }
+  }
+  for (const p of pending) {
+    const address = p.ip ?? alloc.allocate(`${p.w.namespace}/${p.w.podName}`);
+    out.push({ ...p.w, address });
+  }
+  return out;
+}
+
+/** A WorkloadEntry (or ServiceEntry endpoint) as a workload. */
+export function workloadEntryWorkload(
+  spec: WorkloadEntrySpec,
+  name: string,
+  namespace: string,
+): Workload {
+  return {
+    name,
+    podName: name,
+    namespace,
+    labels: stringMap(spec.labels) ?? {},
+    serviceAccount: spec.serviceAccount ?? 'default',
+    address: typeof spec.address === 'string' ? spec.address : '',
+    kind: 'WorkloadEntry',
+    namedPorts: Object.fromEntries(
+      Object.entries(spec.ports ?? {}).filter(([, v]) => typeof v === 'number'),
+    ) as Record<string, number>,
+    containerPorts: [],
+    ...(typeof spec.weight === 'number' && spec.weight > 0 ? { weight: spec.weight } : {}),
+    ...(spec.locality ? { locality: spec.locality } : {}),
+  };
+}
+
+export function workloadEntries(config: ConfigSnapshot): Workload[] {
+  return config
+    .byKind('WorkloadEntry')
+    .map((r: Resource) =>
+      workloadEntryWorkload(
+        (r.spec ?? {}) as WorkloadEntrySpec,
+        r.metadata.name,
+        r.metadata.namespace,
+      ),
+    );
+}
+
+export function localWorkload(l: LocalWorkload): Workload {
+  return {
+    name: l.name,
+    podName: l.name,
+    namespace: l.namespace,
+    labels: { ...l.labels },
+    serviceAccount: l.serviceAccount,
+    address: l.address,
+    kind: 'Local',
+    namedPorts: {},
+    containerPorts: [],
+    localPorts: { ...l.ports },
+    appAddress: l.appAddress ?? '127.0.0.1',
+    appPorts: { ...(l.appPorts ?? {}) },
+  };
+}

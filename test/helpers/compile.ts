@@ -1,0 +1,75 @@
+// Test helper: compile a proxy from YAML text or files, as proxy-config does offline.
+import { readFileSync } from 'node:fs';
+import {
+  createConfigSnapshot,
+  defaultMeshConfig,
+  parseResources,
+  type MeshConfig,
+  type Resource,
+} from '../../src/config/index.js';
+import { compileProxy, type CompileWarning, type ProxySnapshot } from '../../src/compile/index.js';
+import {
+  buildRegistry,
+  resolveProxy,
+  type LocalWorkload,
+  type Registry,
+} from '../../src/registry/index.js';
+
+export function resourcesOf(...texts: string[]): Resource[] {
+  const out: Resource[] = [];
+  texts.forEach((t, i) => {
+    const r = parseResources(t, `inline-${i}.yaml`);
+    if (r.diagnostics.length > 0) throw new Error(r.diagnostics.map((d) => d.message).join('; '));
+    out.push(...r.resources);
+  });
+  return out;
+}
+
+export function filesText(...paths: string[]): string[] {
+  return paths.map((p) => readFileSync(p, 'utf8'));
+}
+
+export interface Compiled {
+  snapshot: ProxySnapshot;
+  registry: Registry;
+  warnings: CompileWarning[];
+}
+
+export function compileFrom(
+  texts: string[],
+  proxyName: string,
+  opts: { mesh?: Partial<MeshConfig>; local?: LocalWorkload[] } = {},
+): Compiled {
+  const config = createConfigSnapshot(resourcesOf(...texts), {
+    ...defaultMeshConfig(),
+    ...(opts.mesh ?? {}),
+  });
+  const registry = buildRegistry(config, { localWorkloads: opts.local ?? [] });
+  const proxy = resolveProxy(registry, proxyName);
+  if (!proxy) throw new Error(`no proxy ${proxyName}`);
+  const warnings: CompileWarning[] = [];
+  return { snapshot: compileProxy(config, registry, proxy, { warnings }), registry, warnings };
+}
+
+/** `[vhost name, route name, first cluster or action]` rows of a route table, for compact asserts. */
+export function routeRows(s: ProxySnapshot, table: string): string[] {
+  const t = s.routeTables.get(table);
+  if (!t) throw new Error(`no route table ${table}; have ${[...s.routeTables.keys()].join(',')}`);
+  const rows: string[] = [];
+  for (const vh of t.virtualHosts)
+    for (const r of vh.routes) {
+      const a = r.action;
+      const target =
+        a.type === 'forward'
+          ? a.clusters
+              .map((c) => (a.clusters.length > 1 ? `${c.clusterName}@${c.weight}` : c.clusterName))
+              .join('+')
+          : a.type === 'direct'
+            ? `direct ${a.status}`
+            : `redirect ${a.responseCode}`;
+      const p = r.match.path;
+      const path = p ? `${p.kind}:${'value' in p ? p.value : ''}` : '/';
+      rows.push(`${vh.name} ${path} -> ${target}`);
+    }
+  return rows;
+}
