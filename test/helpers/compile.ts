@@ -19,7 +19,8 @@ export function resourcesOf(...texts: string[]): Resource[] {
   const out: Resource[] = [];
   texts.forEach((t, i) => {
     const r = parseResources(t, `inline-${i}.yaml`);
-    if (r.diagnostics.length > 0) throw new Error(r.diagnostics.map((d) => d.message).join('; '));
+    const errors = r.diagnostics.filter((d) => d.level === 'Error');
+    if (errors.length > 0) throw new Error(errors.map((d) => d.message).join('; '));
     out.push(...r.resources);
   });
   return out;
