@@ -239,7 +239,7 @@ export class HttpConnectionManager {
       // A TCP filter chain: forward the HTTP request as is to its cluster.
       const tcp = chain.tcp?.routes[0];
       const wc = tcp
-        ? pickWeighted(tcp.clusters, tcp.totalWeight, this.svc.random.next())
+        ? pickWeighted(tcp.clusters, tcp.totalWeight, this.svc.random)
         : undefined;
       if (!wc) return down.localReply(LOCAL_REPLIES.route_not_found);
       return this.forward(
@@ -366,7 +366,7 @@ export class HttpConnectionManager {
         headers: h,
       });
     }
-    const wc = pickWeighted(action.clusters, action.totalWeight, this.svc.random.next());
+    const wc = pickWeighted(action.clusters, action.totalWeight, this.svc.random);
     if (!wc) return down.localReply(LOCAL_REPLIES.cluster_not_found);
     // Header ops: destination level first, then route level (Envoy: the less specific level wins).
     applyHeaderOps(headers, wc.requestHeaders);
