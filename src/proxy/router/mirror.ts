@@ -15,6 +15,8 @@ class MirrorHandler implements Dispatcher.DispatchHandler {
     private readonly cluster: ClusterState,
     private readonly conn: Connection,
   ) {}
+  // undici recognises the new handler API by onRequestStart.
+  onRequestStart(): void {}
   onResponseStart(_c: Dispatcher.DispatchController, status: number): void {
     if (status >= 200) {
       this.cluster.stats.recordCode(status);
