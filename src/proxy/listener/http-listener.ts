@@ -238,9 +238,7 @@ export class HttpConnectionManager {
     if (!chain.http) {
       // A TCP filter chain: forward the HTTP request as is to its cluster.
       const tcp = chain.tcp?.routes[0];
-      const wc = tcp
-        ? pickWeighted(tcp.clusters, tcp.totalWeight, this.svc.random)
-        : undefined;
+      const wc = tcp ? pickWeighted(tcp.clusters, tcp.totalWeight, this.svc.random) : undefined;
       if (!wc) return down.localReply(LOCAL_REPLIES.route_not_found);
       return this.forward(
         ctx,
