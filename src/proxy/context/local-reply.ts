@@ -1,0 +1,118 @@
+// Failures are data: one table of Envoy local replies (status, response flag, details, body), turned
+// into a response at exactly one place (router/rescue in http-connection-manager).
+// Bodies and details: envoyproxy/envoy source/common/router/router.cc (onUpstreamReset, onResponseTimeout,
+// onNoHealthyHost), source/common/http/conn_manager_impl.cc, source/extensions/filters/http/fault.
+
+export type LocalReplyCode =
+  | 'route_not_found'
+  | 'cluster_not_found'
+  | 'no_healthy_upstream'
+  | 'connection_failure'
+  | 'overflow'
+  | 'upstream_response_timeout'
+  | 'upstream_per_try_timeout'
+  | 'upstream_reset'
+  | 'fault_filter_abort'
+  | 'direct_response'
+  | 'blackhole'
+  | 'bad_request';
+
+export interface LocalReply {
+  code: LocalReplyCode;
+  status: number;
+  /** Envoy response flag (short form), or '' when none. */
+  flag: string;
+  /** %RESPONSE_CODE_DETAILS% */
+  details: string;
+  body: string;
+}
+
+const RESET_BODY = 'upstream connect error or disconnect/reset before headers. ';
+
+/** Envoy's local replies, keyed by our stable code. */
+export const LOCAL_REPLIES: Readonly<Record<LocalReplyCode, LocalReply>> = {
+  // envoy source/common/router/router.cc: route not found -> 404, empty body, details route_not_found.
+  route_not_found: {
+    code: 'route_not_found',
+    status: 404,
+    flag: 'NR',
+    details: 'route_not_found',
+    body: '',
+  },
+  // router.cc: cluster missing -> 503 NC, details cluster_not_found (Envoy >= 1.18).
+  cluster_not_found: {
+    code: 'cluster_not_found',
+    status: 503,
+    flag: 'NC',
+    details: 'cluster_not_found',
+    body: '',
+  },
+  // router.cc onNoHealthyHost.
+  no_healthy_upstream: {
+    code: 'no_healthy_upstream',
+    status: 503,
+    flag: 'UH',
+    details: 'no_healthy_upstream',
+    body: 'no healthy upstream',
+  },
+  connection_failure: {
+    code: 'connection_failure',
+    status: 503,
+    flag: 'UF',
+    details: 'upstream_reset_before_response_started{connection_failure}',
+    body: RESET_BODY + 'reset reason: connection failure',
+  },
+  // Pool overflow (circuit breaker): 503 UO + x-envoy-overloaded: true.
+  overflow: {
+    code: 'overflow',
+    status: 503,
+    flag: 'UO',
+    details: 'upstream_reset_before_response_started{overflow}',
+    body: RESET_BODY + 'reset reason: overflow',
+  },
+  upstream_response_timeout: {
+    code: 'upstream_response_timeout',
+    status: 504,
+    flag: 'UT',
+    details: 'upstream_response_timeout',
+    body: 'upstream request timeout',
+  },
+  upstream_per_try_timeout: {
+    code: 'upstream_per_try_timeout',
+    status: 504,
+    flag: 'UT',
+    details: 'upstream_per_try_timeout',
+    body: 'upstream request timeout',
+  },
+  upstream_reset: {
+    code: 'upstream_reset',
+    status: 503,
+    flag: 'UC',
+    details: 'upstream_reset_before_response_started{connection_termination}',
+    body: RESET_BODY + 'reset reason: connection termination',
+  },
+  // envoy source/extensions/filters/http/fault/fault_filter.cc: body "fault filter abort".
+  fault_filter_abort: {
+    code: 'fault_filter_abort',
+    status: 503,
+    flag: 'FI',
+    details: 'fault_filter_abort',
+    body: 'fault filter abort',
+  },
+  direct_response: {
+    code: 'direct_response',
+    status: 200,
+    flag: '',
+    details: 'direct_response',
+    body: '',
+  },
+  // istio/istio pilot/pkg/networking/core/httproute.go buildCatchAllVirtualHost: REGISTRY_ONLY -> direct 502.
+  blackhole: { code: 'blackhole', status: 502, flag: '', details: 'direct_response', body: '' },
+  bad_request: {
+    code: 'bad_request',
+    status: 400,
+    flag: 'DPE',
+    details: 'http1.codec_error',
+    body: 'Bad Request',
+  },
+};

@@ -1,0 +1,39 @@
+// One RequestContext per request (Envoy StreamInfo): route, cluster, host, attempts, timings and the
+// response flags. The access log and the stats read only this object.
+import type { ProxySnapshot } from '../../compile/snapshot.js';
+
+export class RequestContext {
+  startMs = 0;
+  startMono = 0;
+  method = '';
+  /** Original path with query (before rewrite). */
+  path = '';
+  protocol = 'HTTP/1.1';
+  authority = '';
+  /** Values read from the downstream request for the access log. */
+  xForwardedFor: string | undefined;
+  userAgent: string | undefined;
+  requestId: string | undefined;
+  originalPath: string | undefined;
+  responseCode = 0;
+  /** Envoy response flags, in the order set. */
+  flags: string[] = [];
+  details = '-';
+  bytesReceived = 0;
+  bytesSent = 0;
+  durationMs = 0;
+  upstreamServiceTime: string | undefined;
+  upstreamHost: string | undefined;
+  upstreamCluster: string | undefined;
+  upstreamLocalAddress: string | undefined;
+  upstreamTransportFailureReason: string | undefined;
+  downstreamLocal = '';
+  downstreamRemote = '';
+  routeName: string | undefined;
+  attempts = 0;
+  constructor(readonly snapshot: ProxySnapshot) {}
+
+  addFlag(flag: string): void {
+    if (flag && !this.flags.includes(flag)) this.flags.push(flag);
+  }
+}

@@ -1,0 +1,540 @@
+// The HTTP connection manager for one request: picks listener -> filter chain -> route table ->
+// virtual host -> route, runs the filters (CORS, fault, header ops, rewrite/redirect/direct response)
+// and hands forwarded requests to the router. Every failure ends in localReply(), the one rescue point.
+// Envoy: source/common/http/conn_manager_impl.cc; Istio listener layout: src/compile/snapshot.ts.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  BLACKHOLE_CLUSTER,
+  PASSTHROUGH_CLUSTER,
+  type FilterChain,
+  type ForwardAction,
+  type Listener,
+  type ProxySnapshot,
+  type Route,
+  type RouteTable,
+} from '../../compile/snapshot.js';
+import { LOCAL_REPLIES, type LocalReply } from '../context/local-reply.js';
+import { RequestContext } from '../context/request-context.js';
+import { corsOnRequest } from '../filters/cors.js';
+import { faultDraw } from '../filters/fault.js';
+import {
+  applyHeaderOps,
+  firstValue,
+  headersFromRaw,
+  toFlat,
+  type HeaderMap,
+} from '../filters/headers.js';
+import { redirectLocation, rewritePath, splitPath } from '../filters/rewrite.js';
+import { ForwardRequest } from '../router/forward.js';
+import { sendMirrors } from '../router/mirror.js';
+import {
+  queryParam,
+  selectRoute,
+  selectVirtualHost,
+  type MatchInput,
+} from '../router/route-matcher.js';
+import { pickWeighted } from '../router/weighted.js';
+import type { Downstream, LocalReplyOverrides, ProxyServices } from '../services.js';
+import { hashString } from '../upstream/lb/index.js';
+import type { ClusterState } from '../upstream/cluster-state.js';
+import { requestDefect } from './request-checks.js';
+
+export type Binding =
+  | { kind: 'virtualOutbound' }
+  | { kind: 'inbound'; destinationPort: number }
+  | { kind: 'listener'; name: string };
+
+export interface ListenerIndex {
+  byName: ReadonlyMap<string, Listener>;
+}
+
+const indexes = new WeakMap<ProxySnapshot, ListenerIndex>();
+export function listenerIndex(s: ProxySnapshot): ListenerIndex {
+  let idx = indexes.get(s);
+  if (!idx) {
+    idx = { byName: new Map(s.listeners.map((l) => [l.name, l])) };
+    indexes.set(s, idx);
+  }
+  return idx;
+}
+
+function stripMapped(addr: string | undefined): string {
+  if (!addr) return '';
+  return addr.startsWith('::ffff:') ? addr.slice(7) : addr;
+}
+
+function portOf(authority: string): number | undefined {
+  const c = authority.lastIndexOf(':');
+  if (c < 0 || authority.endsWith(']')) return undefined;
+  const p = Number(authority.slice(c + 1));
+  return Number.isInteger(p) && p > 0 && p < 65536 ? p : undefined;
+}
+
+function hostOf(authority: string): string {
+  const c = authority.lastIndexOf(':');
+  if (c < 0 || authority.endsWith(']')) return authority;
+  return authority.slice(0, c);
+}
+
+/** Per-request downstream handle: the single local-reply point and the access-log hook. */
+class DownstreamImpl implements Downstream {
+  private abortFns: (() => void)[] | undefined;
+  logged = false;
+  constructor(
+    readonly ctx: RequestContext,
+    private readonly res: ServerResponse,
+    private readonly log: (ctx: RequestContext) => void,
+    private readonly svc: ProxyServices,
+  ) {}
+
+  localReply(reply: LocalReply, o?: LocalReplyOverrides): void {
+    const ctx = this.ctx;
+    const res = this.res;
+    if (reply.flag) ctx.addFlag(reply.flag);
+    if (o?.flag) ctx.addFlag(o.flag);
+    ctx.details = o?.details ?? reply.details;
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const status = o?.status ?? reply.status;
+    const body = o?.body ?? reply.body;
+    const len = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    const headers: HeaderMap = Object.create(null) as HeaderMap;
+    if (len > 0) headers['content-type'] = 'text/plain';
+    headers['content-length'] = String(len);
+    if (o?.headers) Object.assign(headers, o.headers);
+    headers['date'] = new Date(this.svc.clock.now()).toUTCString();
+    headers['server'] = 'istio-envoy';
+    ctx.responseCode = status;
+    ctx.bytesSent = len;
+    try {
+      res.writeHead(status, toFlat(headers));
+      res.end(ctx.method === 'HEAD' ? undefined : body);
+    } catch {
+      res.destroy();
+    }
+  }
+
+  onAbort(fn: () => void): void {
+    (this.abortFns ??= []).push(fn);
+  }
+
+  /** Called once when the response is done or the connection closed. */
+  complete(aborted: boolean): void {
+    if (this.logged) return;
+    this.logged = true;
+    if (aborted && this.abortFns) for (const fn of this.abortFns) fn();
+    if (aborted && this.ctx.responseCode === 0) this.ctx.addFlag('DC');
+    this.ctx.durationMs = Math.round(this.svc.clock.monotonic() - this.ctx.startMono);
+    this.log(this.ctx);
+  }
+}
+
+export class HttpConnectionManager {
+  constructor(
+    private readonly svc: ProxyServices,
+    private readonly log: (ctx: RequestContext) => void,
+  ) {}
+
+  handle(binding: Binding, req: IncomingMessage, res: ServerResponse): void {
+    const snap = this.svc.snapshot();
+    if (!snap) {
+      res.writeHead(503, { 'content-length': '0' }).end();
+      return;
+    }
+    const ctx = new RequestContext(snap);
+    const svc = this.svc;
+    ctx.startMs = svc.clock.now();
+    ctx.startMono = svc.clock.monotonic();
+    ctx.method = req.method ?? 'GET';
+    ctx.protocol = req.httpVersion === '1.0' ? 'HTTP/1.0' : 'HTTP/1.1';
+    const sock = req.socket;
+    ctx.downstreamLocal = `${stripMapped(sock.localAddress)}:${sock.localPort ?? 0}`;
+    ctx.downstreamRemote = `${stripMapped(sock.remoteAddress)}:${sock.remotePort ?? 0}`;
+    const down = new DownstreamImpl(ctx, res, this.log, svc);
+    res.once('finish', () => down.complete(false));
+    res.once('close', () => down.complete(!res.writableFinished));
+    try {
+      this.route(binding, snap, ctx, down, req, res);
+    } catch (err) {
+      // Nothing throws past a request: an unexpected error becomes a 500 local reply.
+      ctx.upstreamTransportFailureReason = String((err as Error)?.message ?? err);
+      down.localReply(LOCAL_REPLIES.bad_request, {
+        status: 500,
+        body: 'internal error',
+        flag: '',
+        details: 'internal_error',
+      });
+    }
+  }
+
+  private route(
+    binding: Binding,
+    snap: ProxySnapshot,
+    ctx: RequestContext,
+    down: DownstreamImpl,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): void {
+    const defect = requestDefect(req);
+    let url = req.url ?? '/';
+    let authority = req.headers.host ?? '';
+    // Absolute-form (proxy-form) request target: the URL's authority wins (Envoy allow_absolute_url).
+    if (url.startsWith('http://') || url.startsWith('https://')) {
+      const start = url.indexOf('//') + 2;
+      let end = url.indexOf('/', start);
+      const q = url.indexOf('?', start);
+      if (end < 0 || (q >= 0 && q < end)) end = q;
+      authority = end < 0 ? url.slice(start) : url.slice(start, end);
+      url = end < 0 ? '/' : url.slice(end);
+      if (!url.startsWith('/')) url = '/' + url;
+    }
+    ctx.authority = authority;
+    ctx.path = url;
+    const headers = headersFromRaw(req.rawHeaders, 'expect');
+    ctx.userAgent = firstValue(headers['user-agent']);
+    if (defect) {
+      res.shouldKeepAlive = false;
+      return down.localReply(LOCAL_REPLIES.bad_request, { details: defect });
+    }
+    // x-request-id generated when absent (Envoy UUID request id extension).
+    let rid = firstValue(headers['x-request-id']);
+    if (!rid) {
+      rid = randomUUID();
+      headers['x-request-id'] = rid;
+    }
+    ctx.requestId = rid;
+    const [path, query] = splitPath(url);
+
+    // listener -> filter chain
+    const idx = listenerIndex(snap);
+    let chain: FilterChain | undefined;
+    let listener: Listener | undefined;
+    if (binding.kind === 'virtualOutbound') {
+      const port = portOf(authority) ?? 80;
+      listener = idx.byName.get(`0.0.0.0_${port}`);
+      if (!listener)
+        return this.unknownDestination(snap, ctx, down, req, res, headers, authority, port);
+      chain = listener.filterChains.find((c) => c.http) ?? listener.filterChains[0];
+    } else if (binding.kind === 'inbound') {
+      listener = idx.byName.get('virtualInbound');
+      chain = listener?.filterChains.find((c) => c.destinationPort === binding.destinationPort);
+    } else {
+      listener = idx.byName.get(binding.name);
+      chain = listener?.filterChains.find((c) => c.http) ?? listener?.filterChains[0];
+    }
+    // Forwarding headers (Envoy use_remote_address is on at gateways and inbound, off on outbound).
+    const edge = listener?.direction !== 'outbound';
+    if (edge) {
+      const remote = stripMapped(req.socket.remoteAddress);
+      const xff = firstValue(headers['x-forwarded-for']);
+      headers['x-forwarded-for'] = xff ? `${xff}, ${remote}` : remote;
+      headers['x-forwarded-proto'] = 'http';
+    } else if (!headers['x-forwarded-proto']) headers['x-forwarded-proto'] = 'http';
+    ctx.xForwardedFor = firstValue(headers['x-forwarded-for']);
+    if (!chain) return down.localReply(LOCAL_REPLIES.route_not_found);
+    if (!chain.http) {
+      // A TCP filter chain: forward the HTTP request as is to its cluster.
+      const tcp = chain.tcp?.routes[0];
+      const wc = tcp ? pickWeighted(tcp.clusters, tcp.totalWeight, this.svc.random) : undefined;
+      if (!wc) return down.localReply(LOCAL_REPLIES.route_not_found);
+      return this.forward(
+        ctx,
+        down,
+        req,
+        res,
+        undefined,
+        undefined,
+        wc.clusterName,
+        headers,
+        authority,
+        url,
+        undefined,
+      );
+    }
+    const table: RouteTable | undefined = snap.routeTables.get(chain.http.routeTableName);
+    if (!table) return down.localReply(LOCAL_REPLIES.route_not_found);
+    const vh = selectVirtualHost(table, authority);
+    if (!vh) return down.localReply(LOCAL_REPLIES.route_not_found);
+    if (vh.requireTls) {
+      const loc = `https://${hostOf(authority)}${url}`;
+      return down.localReply(LOCAL_REPLIES.direct_response, {
+        status: 301,
+        headers: { location: loc },
+      });
+    }
+    const input: MatchInput = {
+      authority,
+      method: ctx.method,
+      scheme: 'http',
+      path,
+      query,
+      headers,
+    };
+    const route = selectRoute(vh, input);
+    if (!route) return down.localReply(LOCAL_REPLIES.route_not_found);
+    ctx.routeName = route.name;
+
+    // CORS (Envoy cors filter runs before fault and router).
+    const origin = firstValue(headers['origin']);
+    const cors = corsOnRequest(
+      route.cors,
+      ctx.method,
+      origin,
+      firstValue(headers['access-control-request-method']),
+    );
+    if (cors.kind === 'preflight') {
+      return down.localReply(LOCAL_REPLIES.direct_response, {
+        status: 200,
+        headers: cors.headers,
+        details: 'cors_response',
+      });
+    }
+    if (cors.kind === 'preflight-reject') {
+      return down.localReply(LOCAL_REPLIES.direct_response, {
+        status: 200,
+        details: 'cors_response',
+      });
+    }
+    const corsOrigin = cors.kind === 'simple' ? cors.origin : undefined;
+
+    const run = (): void => {
+      // Fault abort (independent draw; skips the router: no retry, timeout or mirror).
+      const abort = route.fault?.abort;
+      if (abort && faultDraw(this.svc.random, abort.percentage)) {
+        if (abort.grpcStatus !== undefined) {
+          return down.localReply(LOCAL_REPLIES.fault_filter_abort, {
+            status: 200,
+            body: '',
+            headers: {
+              'content-type': 'application/grpc',
+              'grpc-status': String(abort.grpcStatus),
+              'grpc-message': 'fault filter abort',
+            },
+          });
+        }
+        return down.localReply(LOCAL_REPLIES.fault_filter_abort, {
+          status: abort.httpStatus ?? 503,
+        });
+      }
+      this.runAction(ctx, down, req, res, route, headers, authority, path, query, corsOrigin);
+    };
+    const delay = route.fault?.delay;
+    if (delay && faultDraw(this.svc.random, delay.percentage)) {
+      ctx.addFlag('DI');
+      const t = this.svc.clock.setTimer(delay.delayMs, () => {
+        if (!down.logged) run();
+      });
+      down.onAbort(() => t.cancel());
+      return;
+    }
+    run();
+  }
+
+  private runAction(
+    ctx: RequestContext,
+    down: DownstreamImpl,
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: Route,
+    headers: HeaderMap,
+    authority: string,
+    path: string,
+    query: string,
+    corsOrigin: string | undefined,
+  ): void {
+    const action = route.action;
+    if (action.type === 'redirect') {
+      const location = redirectLocation(route, action, 'http', authority, path, query);
+      const h: HeaderMap = { location };
+      applyHeaderOps(h, route.responseHeaders);
+      return down.localReply(LOCAL_REPLIES.direct_response, {
+        status: action.responseCode,
+        headers: h,
+      });
+    }
+    if (action.type === 'direct') {
+      const h: HeaderMap = Object.create(null) as HeaderMap;
+      applyHeaderOps(h, route.responseHeaders);
+      return down.localReply(LOCAL_REPLIES.direct_response, {
+        status: action.status,
+        body: action.body ?? '',
+        headers: h,
+      });
+    }
+    const wc = pickWeighted(action.clusters, action.totalWeight, this.svc.random);
+    if (!wc) return down.localReply(LOCAL_REPLIES.cluster_not_found);
+    // Header ops: destination level first, then route level (Envoy: the less specific level wins).
+    applyHeaderOps(headers, wc.requestHeaders);
+    applyHeaderOps(headers, route.requestHeaders);
+    const newAuthority = wc.hostRewrite ?? action.hostRewrite;
+    const rewritten = rewritePath(route, action, path, query);
+    if (rewritten !== undefined) {
+      headers['x-envoy-original-path'] = ctx.path;
+      ctx.originalPath = ctx.path;
+    }
+    const upstreamPath = rewritten ?? ctx.path;
+    const upstreamAuthority = newAuthority ?? authority;
+    this.forward(
+      ctx,
+      down,
+      req,
+      res,
+      route,
+      action,
+      wc.clusterName,
+      headers,
+      upstreamAuthority,
+      upstreamPath,
+      corsOrigin,
+      wc,
+    );
+  }
+
+  private unknownDestination(
+    snap: ProxySnapshot,
+    ctx: RequestContext,
+    down: DownstreamImpl,
+    req: IncomingMessage,
+    res: ServerResponse,
+    headers: HeaderMap,
+    authority: string,
+    port: number,
+  ): void {
+    const vo = listenerIndex(snap).byName.get('virtualOutbound');
+    const policy =
+      vo?.outboundTrafficPolicy ??
+      snap.listeners.find((l) => l.outboundTrafficPolicy)?.outboundTrafficPolicy ??
+      'ALLOW_ANY';
+    if (!headers['x-forwarded-proto']) headers['x-forwarded-proto'] = 'http';
+    ctx.xForwardedFor = firstValue(headers['x-forwarded-for']);
+    if (policy === 'REGISTRY_ONLY') {
+      ctx.upstreamCluster = BLACKHOLE_CLUSTER;
+      ctx.routeName = 'block_all';
+      return down.localReply(LOCAL_REPLIES.blackhole);
+    }
+    ctx.routeName = 'allow_any';
+    void port;
+    this.forward(
+      ctx,
+      down,
+      req,
+      res,
+      undefined,
+      undefined,
+      PASSTHROUGH_CLUSTER,
+      headers,
+      authority,
+      ctx.path,
+      undefined,
+    );
+  }
+
+  private forward(
+    ctx: RequestContext,
+    down: DownstreamImpl,
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: Route | undefined,
+    action: ForwardAction | undefined,
+    clusterName: string,
+    headers: HeaderMap,
+    authority: string,
+    path: string,
+    corsOrigin: string | undefined,
+    wc?: ForwardAction['clusters'][number],
+  ): void {
+    ctx.upstreamCluster = clusterName;
+    if (clusterName === BLACKHOLE_CLUSTER) return down.localReply(LOCAL_REPLIES.blackhole);
+    const cluster: ClusterState | undefined =
+      clusterName === PASSTHROUGH_CLUSTER
+        ? this.svc.clusters.passthrough()
+        : this.svc.clusters.get(clusterName);
+    if (!cluster) return down.localReply(LOCAL_REPLIES.cluster_not_found);
+    headers['host'] = authority;
+    let fixedHost;
+    if (
+      clusterName === PASSTHROUGH_CLUSTER ||
+      cluster.cluster.lbPolicy === 'PASSTHROUGH' ||
+      cluster.cluster.type === 'ORIGINAL_DST'
+    ) {
+      fixedHost = cluster.dynamicHost(
+        hostOf(ctx.authority).replace(/^\[|\]$/g, ''),
+        portOf(ctx.authority) ?? 80,
+      );
+    }
+    // Consistent-hash key (Envoy hash_policy; cookie generated with a ttl when absent).
+    let hashKey: number | undefined;
+    let setCookie: string | undefined;
+    const hp = action?.hashPolicy;
+    if (hp && (cluster.cluster.lbPolicy === 'RING_HASH' || cluster.cluster.lbPolicy === 'MAGLEV')) {
+      let key: string | undefined;
+      if (hp.kind === 'header') key = firstValue(headers[hp.name]);
+      else if (hp.kind === 'sourceIp') key = stripMapped(req.socket.remoteAddress);
+      else if (hp.kind === 'queryParameter') key = queryParam(splitPath(ctx.path)[1], hp.name);
+      else {
+        key = cookieValue(headers['cookie'], hp.name);
+        if (key === undefined && hp.ttlMs !== undefined) {
+          key = hashString(`${ctx.downstreamRemote}|${ctx.requestId}`)
+            .toString(16)
+            .padStart(16, '0');
+          setCookie = `${hp.name}="${key}"; Max-Age=${Math.floor(hp.ttlMs / 1000)}${hp.path ? `; Path=${hp.path}` : ''}; HttpOnly`;
+        }
+      }
+      if (key !== undefined) hashKey = hashString(key);
+    }
+    const hasBody =
+      (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') ||
+      req.headers['transfer-encoding'] !== undefined;
+    const cl = Number(req.headers['content-length'] ?? 0);
+    ctx.bytesReceived = Number.isFinite(cl) ? cl : 0;
+    if (hasBody && req.headers['content-length'] !== undefined)
+      headers['content-length'] = req.headers['content-length'];
+    if (action && action.mirrors.length > 0 && !hasBody) {
+      sendMirrors(
+        action.mirrors,
+        this.svc.clusters,
+        this.svc.random,
+        ctx.method,
+        path,
+        headers,
+        authority,
+        ctx.snapshot.mesh.shadowHostSuffix,
+      );
+    }
+    new ForwardRequest({
+      svc: this.svc,
+      down,
+      req,
+      res,
+      route,
+      action,
+      wc,
+      cluster,
+      headers: toFlat(headers),
+      method: ctx.method,
+      path,
+      hasBody,
+      hashKey,
+      fixedHost,
+      corsOrigin,
+      setCookie,
+    }).start();
+  }
+}
+
+function cookieValue(header: string | string[] | undefined, name: string): string | undefined {
+  const h = Array.isArray(header) ? header.join('; ') : header;
+  if (!h) return undefined;
+  for (const part of h.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) {
+      const v = part.slice(eq + 1).trim();
+      return v.startsWith('"') && v.endsWith('"') && v.length >= 2 ? v.slice(1, -1) : v;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,379 @@
+// The router filter for one forwarded request: weighted cluster already chosen; breaker admission,
+// LB pick among healthy hosts, the pool, per-try and route timeouts, retries with jittered backoff
+// and previous-host avoidance, outlier reporting, and streaming the response back.
+// Envoy semantics: envoyproxy/envoy source/common/router/router.cc (Filter::onUpstreamHeaders,
+// onUpstreamReset, onPerTryTimeout, onResponseTimeout); istio-semantics.md §2.6.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { TimerHandle } from '../../runtime/clock.js';
+import type { ForwardAction, Route, WeightedCluster } from '../../compile/snapshot.js';
+import { LOCAL_REPLIES, type LocalReply } from '../context/local-reply.js';
+import { corsOnResponse } from '../filters/cors.js';
+import { applyHeaderOps, firstValue, stripHopByHop, toFlat } from '../filters/headers.js';
+import type { Downstream, ProxyServices } from '../services.js';
+import type { ClusterState } from '../upstream/cluster-state.js';
+import type { Connection } from '../upstream/connection.js';
+import type { Host } from '../upstream/host.js';
+import { RetryState, type AttemptFailure } from './retry-state.js';
+
+type Controller = Dispatcher.DispatchController;
+
+// undici error codes that mean the TCP connection was never established.
+const CONNECT_ERRORS = new Set([
+  'ECONNREFUSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'EADDRNOTAVAIL',
+]);
+
+export interface ForwardRequestInit {
+  svc: ProxyServices;
+  down: Downstream;
+  req: IncomingMessage;
+  res: ServerResponse;
+  route: Route | undefined;
+  action: ForwardAction | undefined;
+  wc: WeightedCluster | undefined;
+  cluster: ClusterState;
+  /** Request headers to send (final, after filters). */
+  headers: string[];
+  method: string;
+  path: string;
+  hasBody: boolean;
+  hashKey?: number;
+  /** PASSTHROUGH / ORIGINAL_DST: the host to connect to. */
+  fixedHost?: Host;
+  corsOrigin?: string;
+  setCookie?: string;
+}
+
+/** One upstream attempt: a plain undici handler; stale callbacks of an abandoned attempt are ignored. */
+class Attempt implements Dispatcher.DispatchHandler {
+  controller: Controller | undefined;
+  done = false;
+  constructor(
+    readonly fwd: ForwardRequest,
+    readonly conn: Connection,
+    readonly startMono: number,
+  ) {}
+  onRequestStart(controller: Controller): void {
+    this.controller = controller;
+    if (this.done) controller.abort(new Error('attempt abandoned'));
+  }
+  onResponseStart(
+    controller: Controller,
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    if (!this.done) this.fwd.onHeaders(this, controller, status, headers);
+  }
+  onResponseData(controller: Controller, chunk: Buffer): void {
+    if (!this.done) this.fwd.onData(this, controller, chunk);
+  }
+  onResponseEnd(): void {
+    if (!this.done) this.fwd.onEnd(this);
+  }
+  onResponseError(_c: Controller, err: Error): void {
+    if (!this.done) this.fwd.onError(this, err);
+  }
+}
+
+export class ForwardRequest {
+  private readonly retry: RetryState | undefined;
+  private routeTimer: TimerHandle | undefined;
+  private tryTimer: TimerHandle | undefined;
+  private backoffTimer: TimerHandle | undefined;
+  private current: Attempt | undefined;
+  private committed = false;
+  private finished = false;
+  private retrying = false;
+  private tried: Set<Host> | undefined;
+
+  constructor(private readonly f: ForwardRequestInit) {
+    // A streamed request body cannot be replayed: requests with a body are not retried
+    // (Envoy buffers up to the connection buffer limit for retries; Switchyard does not).
+    this.retry = f.hasBody ? undefined : RetryState.create(f.action?.retry, f.svc.random);
+  }
+
+  start(): void {
+    const timeout = this.f.action?.timeoutMs ?? 0;
+    if (timeout > 0) this.routeTimer = this.f.svc.clock.setTimer(timeout, this.onRouteTimeout);
+    this.f.down.onAbort(this.onDownstreamAbort);
+    this.attempt();
+  }
+
+  private attempt(): void {
+    if (this.finished) return;
+    const { cluster, svc, down } = this.f;
+    let host = this.f.fixedHost;
+    if (!host) {
+      const hosts = cluster.healthyHosts();
+      if (hosts.length > 0) {
+        const avoid = this.retry?.policy.retryIgnorePreviousHosts ? this.tried : undefined;
+        host = cluster.lb.pick(hosts, { random: svc.random, hash: this.f.hashKey, avoid });
+      }
+    }
+    if (!host) return this.fail(LOCAL_REPLIES.no_healthy_upstream);
+    down.ctx.upstreamHost = host.key;
+    down.ctx.attempts++;
+    cluster.stats.upstream_rq_total++;
+    const chosen = host;
+    cluster.acquire(chosen, (r) => {
+      if (this.finished) {
+        if (r.ok) cluster.release(r.conn, true);
+        return;
+      }
+      if (!r.ok) {
+        // Circuit-breaker overflow: 503 UO, never retried (Envoy router onPoolFailure Overflow).
+        if (r.reason === 'overflow')
+          return this.fail(LOCAL_REPLIES.overflow, { 'x-envoy-overloaded': 'true' });
+        return this.fail(LOCAL_REPLIES.no_healthy_upstream);
+      }
+      this.dispatch(r.conn);
+    });
+  }
+
+  private dispatch(conn: Connection): void {
+    const { svc, cluster } = this.f;
+    const attempt = new Attempt(this, conn, svc.clock.monotonic());
+    this.current = attempt;
+    const perTry = this.retry?.policy.perTryTimeoutMs ?? this.f.action?.retry?.perTryTimeoutMs;
+    if (perTry && perTry > 0) {
+      this.tryTimer = svc.clock.setTimer(perTry, () => this.onPerTryTimeout(attempt));
+    }
+    try {
+      conn.client.dispatch(
+        {
+          path: this.f.path,
+          method: this.f.method,
+          headers: this.f.headers,
+          body: this.f.hasBody ? this.f.req : null,
+          headersTimeout: 0,
+          bodyTimeout: 0,
+        },
+        attempt,
+      );
+    } catch (err) {
+      attempt.done = true;
+      cluster.release(conn, false);
+      this.current = undefined;
+      this.fail(LOCAL_REPLIES.upstream_reset, undefined, String((err as Error).message));
+    }
+  }
+
+  /** Ends an attempt: releases its connection and stops its per-try timer. */
+  private endAttempt(a: Attempt, reusable: boolean): void {
+    if (a.done) return;
+    a.done = true;
+    this.tryTimer?.cancel();
+    this.tryTimer = undefined;
+    if (this.current === a) this.current = undefined;
+    if (this.retrying) {
+      this.retrying = false;
+      this.f.cluster.retriesActive--;
+    }
+    if (!reusable) a.controller?.abort(new Error('attempt abandoned'));
+    this.f.cluster.release(a.conn, reusable);
+  }
+
+  onHeaders(
+    a: Attempt,
+    controller: Controller,
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    if (status < 200) return;
+    const { cluster, svc, down, res } = this.f;
+    const ctx = down.ctx;
+    this.tryTimer?.cancel();
+    this.tryTimer = undefined;
+    cluster.outlier?.putResult(a.conn.host, { kind: 'status', status });
+    cluster.stats.recordCode(status);
+    if (this.retry && this.retry.retriableStatus(status, (n) => firstValue(headers[n]))) {
+      if (this.canRetry()) {
+        this.endAttempt(a, false);
+        return this.scheduleRetry(a.conn.host);
+      }
+      if (this.retry.retriesLeft <= 0) {
+        ctx.addFlag('URX');
+        cluster.stats.upstream_rq_retry_limit_exceeded++;
+      }
+    }
+    this.committed = true;
+    const out = stripHopByHop(headers);
+    const ust = String(Math.round(svc.clock.monotonic() - a.startMono));
+    out['x-envoy-upstream-service-time'] = ust;
+    ctx.upstreamServiceTime = ust;
+    applyHeaderOps(out, this.f.wc?.responseHeaders);
+    applyHeaderOps(out, this.f.route?.responseHeaders);
+    if (this.f.corsOrigin && this.f.route?.cors)
+      corsOnResponse(this.f.route.cors, this.f.corsOrigin, out);
+    if (this.f.setCookie) {
+      const prev = out['set-cookie'];
+      out['set-cookie'] =
+        prev === undefined
+          ? this.f.setCookie
+          : Array.isArray(prev)
+            ? [...prev, this.f.setCookie]
+            : [prev, this.f.setCookie];
+    }
+    ctx.responseCode = status;
+    ctx.details = 'via_upstream';
+    try {
+      res.writeHead(status, toFlat(out));
+    } catch {
+      // A header the upstream sent that Node refuses downstream: reset rather than throw.
+      this.endAttempt(a, false);
+      this.finish();
+      res.destroy();
+      return;
+    }
+    if (this.f.method === 'HEAD') res.flushHeaders();
+    void controller;
+  }
+
+  onData(a: Attempt, controller: Controller, chunk: Buffer): void {
+    if (!this.committed) return;
+    const { res, down } = this.f;
+    down.ctx.bytesSent += chunk.length;
+    if (!res.write(chunk)) {
+      controller.pause();
+      res.once('drain', () => {
+        if (!a.done) controller.resume();
+      });
+    }
+  }
+
+  onEnd(a: Attempt): void {
+    if (!this.committed) {
+      this.endAttempt(a, true);
+      return;
+    }
+    this.endAttempt(a, true);
+    this.f.cluster.stats.upstream_rq_completed++;
+    this.finish();
+    this.f.res.end();
+  }
+
+  onError(a: Attempt, err: Error): void {
+    const { cluster, down } = this.f;
+    const code = (err as { code?: string }).code ?? '';
+    const connectFailure = CONNECT_ERRORS.has(code);
+    this.endAttempt(a, false);
+    cluster.outlier?.putResult(a.conn.host, { kind: 'local' });
+    if (this.committed) {
+      // Upstream reset after the response started: reset the downstream too (Envoy UC/UR).
+      down.ctx.addFlag('UC');
+      down.ctx.details = 'upstream_reset_after_response_started{connection_termination}';
+      this.finish();
+      this.f.res.destroy();
+      return;
+    }
+    if (connectFailure) cluster.stats.upstream_cx_connect_fail++;
+    else cluster.stats.upstream_rq_rx_reset++;
+    const failure: AttemptFailure = connectFailure ? 'connect-failure' : 'reset';
+    if (this.retry?.retriableFailure(failure)) {
+      if (this.canRetry()) return this.scheduleRetry(a.conn.host);
+      if (this.retry.retriesLeft <= 0) {
+        down.ctx.addFlag('URX');
+        cluster.stats.upstream_rq_retry_limit_exceeded++;
+      }
+    }
+    const reply = connectFailure ? LOCAL_REPLIES.connection_failure : LOCAL_REPLIES.upstream_reset;
+    this.fail(reply, undefined, connectFailure ? undefined : code || err.message);
+  }
+
+  private onPerTryTimeout(a: Attempt): void {
+    if (a.done || this.committed) return;
+    const { cluster, down } = this.f;
+    cluster.stats.upstream_rq_per_try_timeout++;
+    this.endAttempt(a, false);
+    cluster.outlier?.putResult(a.conn.host, { kind: 'local' });
+    if (this.retry?.retriableFailure('per-try-timeout')) {
+      if (this.canRetry()) return this.scheduleRetry(a.conn.host);
+      if (this.retry.retriesLeft <= 0) down.ctx.addFlag('URX');
+    }
+    this.fail(LOCAL_REPLIES.upstream_per_try_timeout);
+  }
+
+  private readonly onRouteTimeout = (): void => {
+    if (this.finished) return;
+    const { cluster, down, res } = this.f;
+    cluster.stats.upstream_rq_timeout++;
+    this.backoffTimer?.cancel();
+    if (this.current) {
+      const a = this.current;
+      this.endAttempt(a, false);
+      cluster.outlier?.putResult(a.conn.host, { kind: 'local' });
+    }
+    if (this.committed) {
+      down.ctx.addFlag('UT');
+      this.finish();
+      res.destroy();
+      return;
+    }
+    this.fail(LOCAL_REPLIES.upstream_response_timeout);
+  };
+
+  private readonly onDownstreamAbort = (): void => {
+    if (this.finished) return;
+    this.f.down.ctx.addFlag('DC');
+    if (this.current) this.endAttempt(this.current, false);
+    this.finish();
+  };
+
+  private canRetry(): boolean {
+    if (!this.retry || this.retry.retriesLeft <= 0 || this.finished) return false;
+    const { cluster } = this.f;
+    // Envoy thresholds.max_retries: a retry beyond it is skipped (upstream_rq_retry_overflow).
+    if (cluster.retriesActive >= cluster.cluster.connectionPool.maxRetries) {
+      cluster.stats.upstream_rq_retry_overflow++;
+      return false;
+    }
+    return true;
+  }
+
+  private scheduleRetry(host: Host): void {
+    const retry = this.retry;
+    if (!retry) return;
+    retry.retriesLeft--;
+    const { cluster, svc } = this.f;
+    cluster.stats.upstream_rq_retry++;
+    cluster.retriesActive++;
+    this.retrying = true;
+    (this.tried ??= new Set()).add(host);
+    const delay = retry.nextBackoffMs();
+    this.backoffTimer = svc.clock.setTimer(delay, () => {
+      this.backoffTimer = undefined;
+      if (this.finished) return;
+      const wasRetrying = this.retrying;
+      this.attempt();
+      // attempt() may fail synchronously before dispatching; keep the retry gauge balanced.
+      if (wasRetrying && !this.current && this.retrying) {
+        this.retrying = false;
+        cluster.retriesActive--;
+      }
+    });
+  }
+
+  private fail(reply: LocalReply, headers?: Record<string, string>, transport?: string): void {
+    if (this.finished) return;
+    if (this.retrying) {
+      this.retrying = false;
+      this.f.cluster.retriesActive--;
+    }
+    this.finish();
+    if (transport) this.f.down.ctx.upstreamTransportFailureReason = transport;
+    this.f.down.localReply(reply, headers ? { headers } : undefined);
+  }
+
+  private finish(): void {
+    this.finished = true;
+    this.routeTimer?.cancel();
+    this.tryTimer?.cancel();
+    this.backoffTimer?.cancel();
+  }
+}

@@ -1,0 +1,88 @@
+// Request mirroring, Envoy request_mirror_policies (envoyproxy/envoy source/common/router/shadow_writer_impl.cc):
+// fire-and-forget, the response discarded, never slowing or failing the primary. Host gets `-shadow`
+// appended (before any port) only when the mesh asks for Istio <= 1.27 behaviour.
+import type { Dispatcher } from 'undici';
+import type { MirrorPolicy } from '../../compile/snapshot.js';
+import type { Random } from '../../runtime/random.js';
+import { faultDraw } from '../filters/fault.js';
+import type { ClusterManager } from '../upstream/cluster-manager.js';
+import type { ClusterState } from '../upstream/cluster-state.js';
+import type { Connection } from '../upstream/connection.js';
+
+class MirrorHandler implements Dispatcher.DispatchHandler {
+  private released = false;
+  constructor(
+    private readonly cluster: ClusterState,
+    private readonly conn: Connection,
+  ) {}
+  // undici recognises the new handler API by onRequestStart.
+  onRequestStart(): void {}
+  onResponseStart(_c: Dispatcher.DispatchController, status: number): void {
+    if (status >= 200) {
+      this.cluster.stats.recordCode(status);
+      this.cluster.outlier?.putResult(this.conn.host, { kind: 'status', status });
+    }
+  }
+  onResponseData(): void {}
+  onResponseEnd(): void {
+    this.release(true);
+  }
+  onResponseError(): void {
+    this.cluster.outlier?.putResult(this.conn.host, { kind: 'local' });
+    this.release(false);
+  }
+  private release(ok: boolean): void {
+    if (this.released) return;
+    this.released = true;
+    if (ok) this.cluster.stats.upstream_rq_completed++;
+    this.cluster.release(this.conn, ok);
+  }
+}
+
+export function shadowAuthority(authority: string): string {
+  const c = authority.lastIndexOf(':');
+  if (c > 0 && !authority.endsWith(']'))
+    return `${authority.slice(0, c)}-shadow${authority.slice(c)}`;
+  return `${authority}-shadow`;
+}
+
+/** Sends bodiless copies of a request to each mirror whose percentage draw hits. */
+export function sendMirrors(
+  mirrors: readonly MirrorPolicy[],
+  clusters: ClusterManager,
+  random: Random,
+  method: string,
+  path: string,
+  headers: Record<string, string | string[]>,
+  authority: string,
+  shadowSuffix: boolean,
+): void {
+  for (const m of mirrors) {
+    if (!faultDraw(random, m.percentage)) continue;
+    const cluster = clusters.get(m.clusterName);
+    if (!cluster) continue;
+    const hosts = cluster.healthyHosts();
+    const host = hosts.length ? cluster.lb.pick(hosts, { random }) : undefined;
+    if (!host) continue;
+    const flat: string[] = [];
+    for (const k in headers) {
+      if (k === 'host') continue;
+      const v = headers[k];
+      if (Array.isArray(v)) for (const x of v) flat.push(k, x);
+      else if (v !== undefined) flat.push(k, v);
+    }
+    flat.push('host', shadowSuffix ? shadowAuthority(authority) : authority);
+    cluster.stats.upstream_rq_total++;
+    cluster.acquire(host, (r) => {
+      if (!r.ok) return;
+      try {
+        r.conn.client.dispatch(
+          { path, method, headers: flat, body: null, headersTimeout: 0, bodyTimeout: 0 },
+          new MirrorHandler(cluster, r.conn),
+        );
+      } catch {
+        cluster.release(r.conn, false);
+      }
+    });
+  }
+}

@@ -1,0 +1,34 @@
+// What the request path needs from the proxy: injected time/randomness, cluster state, the single
+// local-reply rescue point and the access log. Kept as an interface so router code stays testable.
+import type { ProxySnapshot } from '../compile/snapshot.js';
+import type { Clock } from '../runtime/clock.js';
+import type { Random } from '../runtime/random.js';
+import type { LocalReply } from './context/local-reply.js';
+import type { RequestContext } from './context/request-context.js';
+import type { HeaderMap } from './filters/headers.js';
+import type { ClusterManager } from './upstream/cluster-manager.js';
+
+export interface LocalReplyOverrides {
+  status?: number;
+  body?: string | Buffer;
+  headers?: HeaderMap;
+  /** Extra response flag (e.g. URX with a connection failure). */
+  flag?: string;
+  details?: string;
+}
+
+export interface ProxyServices {
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly clusters: ClusterManager;
+  snapshot(): ProxySnapshot | undefined;
+}
+
+/** The downstream side of one request as the router sees it. */
+export interface Downstream {
+  readonly ctx: RequestContext;
+  /** Sends Envoy's local reply (the one rescue point); no-op or reset when the response has started. */
+  localReply(reply: LocalReply, o?: LocalReplyOverrides): void;
+  /** Registers a callback for a client that goes away before the response ends. */
+  onAbort(fn: () => void): void;
+}

@@ -1,0 +1,99 @@
+// Cluster states keyed by name, carried across snapshot swaps when the cluster's configHash is
+// unchanged (architecture.md rule 3); a changed cluster gets fresh state and the old one drains.
+import {
+  PASSTHROUGH_CLUSTER,
+  UNLIMITED,
+  type Cluster,
+  type ProxySnapshot,
+} from '../../compile/snapshot.js';
+import type { Clock } from '../../runtime/clock.js';
+import type { Random } from '../../runtime/random.js';
+import { ClusterState } from './cluster-state.js';
+import { ClusterStats } from './stats.js';
+
+export class ClusterManager {
+  private states = new Map<string, ClusterState>();
+  private readonly statsByName = new Map<string, ClusterStats>();
+  constructor(
+    private readonly clock: Clock,
+    private readonly random: Random,
+  ) {}
+
+  statsFor(name: string): ClusterStats {
+    let s = this.statsByName.get(name);
+    if (!s) {
+      s = new ClusterStats();
+      this.statsByName.set(name, s);
+    }
+    return s;
+  }
+
+  apply(snapshot: ProxySnapshot): void {
+    const next = new Map<string, ClusterState>();
+    for (const [name, cluster] of snapshot.clusters) {
+      const old = this.states.get(name);
+      if (old && old.cluster.configHash === cluster.configHash) {
+        old.update(cluster);
+        next.set(name, old);
+      } else {
+        next.set(name, new ClusterState(cluster, this.clock, this.random, this.statsFor(name)));
+      }
+    }
+    for (const [name, old] of this.states) if (next.get(name) !== old) old.close();
+    this.states = next;
+  }
+
+  /** PassthroughCluster (ORIGINAL_DST, no limits) when the snapshot does not define one. */
+  passthrough(): ClusterState {
+    const fromSnapshot = this.states.get(PASSTHROUGH_CLUSTER);
+    if (fromSnapshot) return fromSnapshot;
+    this.passthroughState ??= new ClusterState(
+      defaultPassthrough(),
+      this.clock,
+      this.random,
+      this.statsFor(PASSTHROUGH_CLUSTER),
+    );
+    return this.passthroughState;
+  }
+  private passthroughState: ClusterState | undefined;
+
+  /** The live state for a cluster name, or undefined when no snapshot carries it. */
+  get(name: string): ClusterState | undefined {
+    return this.states.get(name);
+  }
+
+  renderStats(into: Map<string, number>): void {
+    for (const [name, s] of this.statsByName) s.render(`cluster.${name}`, into);
+  }
+
+  close(): void {
+    for (const s of this.states.values()) s.close();
+    this.passthroughState?.close();
+    this.states.clear();
+  }
+}
+
+// istio/istio pilot/pkg/networking/core/cluster_builder.go buildDefaultPassthroughCluster: ORIGINAL_DST, connect timeout 10s.
+function defaultPassthrough(): Cluster {
+  return {
+    name: PASSTHROUGH_CLUSTER,
+    type: 'ORIGINAL_DST',
+    direction: 'none',
+    serviceHost: '',
+    port: 0,
+    subset: '',
+    protocol: 'unknown',
+    endpoints: [],
+    lbPolicy: 'PASSTHROUGH',
+    connectionPool: {
+      maxConnections: UNLIMITED,
+      maxPendingRequests: UNLIMITED,
+      maxRequests: UNLIMITED,
+      maxRetries: UNLIMITED,
+      maxRequestsPerConnection: 0,
+      connectTimeoutMs: 10_000,
+      idleTimeoutMs: 3_600_000,
+    },
+    configHash: 'passthrough',
+  };
+}

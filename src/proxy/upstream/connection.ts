@@ -1,0 +1,50 @@
+// One upstream HTTP/1.1 keep-alive connection: an undici Client with pipelining 1, driven with
+// Client.dispatch and a plain handler (no streams or promises per request; see performance.md).
+import { Client } from 'undici';
+import type { Host } from './host.js';
+
+export class Connection {
+  readonly client: Client;
+  requests = 0;
+  busy = false;
+  dead = false;
+  localAddress: string | undefined;
+  constructor(
+    readonly host: Host,
+    opts: { connectTimeoutMs: number; idleTimeoutMs: number },
+    onConnect: () => void,
+    onGone: (conn: Connection) => void,
+  ) {
+    const addr = host.endpoint.address.includes(':')
+      ? `[${host.endpoint.address}]`
+      : host.endpoint.address;
+    this.client = new Client(`http://${addr}:${host.endpoint.port}`, {
+      pipelining: 1,
+      connectTimeout: opts.connectTimeoutMs,
+      keepAliveTimeout: opts.idleTimeoutMs,
+      keepAliveMaxTimeout: opts.idleTimeoutMs,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      connect: { noDelay: true },
+    });
+    this.client.on('connect', (_origin, targets) => {
+      const sock = (targets as unknown as { [k: symbol]: unknown }[])?.[0];
+      void sock;
+      onConnect();
+    });
+    this.client.on('disconnect', () => {
+      if (!this.busy) onGone(this);
+    });
+  }
+
+  close(): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.client.close().catch(() => undefined);
+  }
+
+  destroy(): void {
+    this.dead = true;
+    this.client.destroy().catch(() => undefined);
+  }
+}

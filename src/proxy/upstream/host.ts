@@ -1,0 +1,31 @@
+// One upstream host (endpoint) of a cluster: its request gauge (least-request), outlier counters and
+// ejection state, and its idle keep-alive connections. Lives in ClusterState, across snapshot swaps.
+import type { Endpoint } from '../../compile/snapshot.js';
+import type { Connection } from './connection.js';
+
+export class Host {
+  /** `address:port`, as %UPSTREAM_HOST% prints it. */
+  readonly key: string;
+  /** Requests in flight (Envoy host rq_active, used by least-request). */
+  active = 0;
+  // Outlier detection (envoyproxy/envoy source/extensions/outlier_detection_monitors, detector_impl.cc).
+  consecutive5xx = 0;
+  consecutiveGateway = 0;
+  consecutiveLocal = 0;
+  ejected = false;
+  ejectedUntil = 0;
+  /** Envoy's ejection multiplier: times ejected, decremented each healthy interval. */
+  ejectionCount = 0;
+  /** LIFO stack of idle keep-alive connections. */
+  readonly idle: Connection[] = [];
+  /** Requests waiting for a connection of this host (Envoy pending requests). */
+  readonly waiters: ((conn: Connection | undefined) => void)[] = [];
+  connections = 0;
+  closed = false;
+  constructor(public endpoint: Endpoint) {
+    this.key = `${endpoint.address}:${endpoint.port}`;
+  }
+  get weight(): number {
+    return this.endpoint.weight > 0 ? this.endpoint.weight : 1;
+  }
+}
