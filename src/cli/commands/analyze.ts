@@ -157,11 +157,20 @@ export async function fetchServerResources(
   server: string,
   defaultNamespace: string,
 ): Promise<Resource[]> {
-  const url = `${server.replace(/\/+$/, '')}/config`;
+  const base = server.replace(/\/+$/, '');
+  const url = `${base}/config`;
   const res = await fetch(url, { headers: { accept: 'application/json' } });
   if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
   const body = (await res.json()) as unknown;
   const items = Array.isArray(body) ? body : ((body as { items?: unknown[] })?.items ?? []);
+  // The mesh's running workloads and gateway Services, as a cluster would list them (absent: none).
+  const runtime = await fetch(`${base}/pods`, { headers: { accept: 'application/json' } }).catch(
+    () => undefined,
+  );
+  if (runtime?.ok) {
+    const pods = (await runtime.json()) as { items?: unknown[] };
+    items.push(...(pods.items ?? []));
+  }
   const parsed = parseResources(JSON.stringify({ apiVersion: 'v1', kind: 'List', items }), url, {
     defaultNamespace,
   });

@@ -7,6 +7,7 @@ import { registerGet } from './get.js';
 import { registerLoad } from './load.js';
 import { registerPatch } from './patch.js';
 import { registerProxyConfig } from './proxy-config.js';
+import { registerUp } from './up.js';
 import { registerValidate } from './validate.js';
 import { registerWorkload } from './workload.js';
 
@@ -18,6 +19,7 @@ export function registerCommands(program: Command): void {
   registerPatch(program);
   registerDelete(program);
   registerProxyConfig(program);
+  registerUp(program);
   registerWorkload(program);
   registerLoad(program);
 }

@@ -1,0 +1,121 @@
+// `switchyard up [-f FILE|DIR]... [--demo bookinfo] [--admin-port 15000] [--port-map 80=8080]`:
+// runs the local mesh until Ctrl-C, then drains and stops everything it started.
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseResources, type Resource } from '../../config/index.js';
+import { Mesh, MeshConfigError } from '../../mesh/runner.js';
+import { parsePortMap } from '../../mesh/ports.js';
+import { EXIT } from '../exit-codes.js';
+
+const DEMOS: Record<string, string> = { bookinfo: 'bookinfo.yaml' };
+
+/** The demo YAML ships in the source tree (src/mesh/demos), next to the compiled dist/. */
+function demoResources(name: string): Resource[] {
+  const file = DEMOS[name];
+  if (!file) throw new Error(`unknown demo "${name}" (known: ${Object.keys(DEMOS).join(', ')})`);
+  const path = join(
+    dirname(fileURLToPath(import.meta.url)),
+    '..',
+    '..',
+    '..',
+    '..',
+    'src',
+    'mesh',
+    'demos',
+    file,
+  );
+  const parsed = parseResources(readFileSync(path, 'utf8'), path);
+  return parsed.resources;
+}
+
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description('run a local mesh: sidecars, ingress/egress gateways, workloads and the admin API')
+    .option(
+      '-f, --filename <path...>',
+      'config files or directories to apply (watched and re-applied on save)',
+      [],
+    )
+    .option('-R, --recursive', 'process directories recursively', false)
+    .option('--demo <name>', 'start a demo application (bookinfo)')
+    .option('--admin-port <port>', 'admin API port on 127.0.0.1', '15000')
+    .option(
+      '--port-map <map>',
+      'bind gateway ports elsewhere, e.g. 80=8080,443=8443 (ports < 1024 need root)',
+    )
+    .option(
+      '--log-dir <dir>',
+      'where per-proxy access logs are written (default $SWITCHYARD_HOME/logs)',
+    )
+    .option('--no-watch', 'do not re-apply -f files when they change')
+    .action(
+      async (opts: {
+        filename: string[];
+        recursive: boolean;
+        demo?: string;
+        adminPort: string;
+        portMap?: string;
+        logDir?: string;
+        watch: boolean;
+      }) => {
+        let portMap: Map<number, number>;
+        let base: Resource[] = [];
+        try {
+          portMap = parsePortMap(opts.portMap);
+          if (opts.demo) base = demoResources(opts.demo);
+        } catch (err) {
+          console.error(`error: ${(err as Error).message}`);
+          process.exit(EXIT.usage);
+        }
+        const mesh = new Mesh({
+          files: opts.filename,
+          recursive: opts.recursive,
+          baseResources: base,
+          adminPort: Number(opts.adminPort),
+          portMap,
+          ...(opts.logDir ? { logDir: opts.logDir } : {}),
+          watchFiles: opts.watch,
+        });
+        let stopping = false;
+        const stop = (signal: string) => {
+          if (stopping) return;
+          stopping = true;
+          console.log(`\n${signal}: draining in-flight requests and stopping every workload...`);
+          mesh.stop().then(
+            () => process.exit(0),
+            () => process.exit(1),
+          );
+        };
+        process.on('SIGINT', () => stop('SIGINT'));
+        process.on('SIGTERM', () => stop('SIGTERM'));
+        try {
+          await mesh.start();
+        } catch (err) {
+          if (err instanceof MeshConfigError) {
+            for (const l of err.lines) console.error(l);
+            await mesh.stop();
+            process.exit(EXIT.dataError);
+          }
+          console.error(`error: ${(err as Error).message}`);
+          await mesh.stop();
+          process.exit(EXIT.failure);
+        }
+        console.log('switchyard mesh is up:');
+        for (const l of mesh.summary()) console.log(`  ${l}`);
+        const gw = mesh.gatewayUrl();
+        if (opts.demo === 'bookinfo' && gw) {
+          console.log(`
+Bookinfo is running. Open ${gw}/productpage (reload: the reviews stars change, all versions serve).
+Try next, from another terminal:
+  switchyard get virtualservices
+  switchyard apply -f <a VirtualService sending reviews to subset v1>
+  switchyard proxy-config routes productpage-v1 --server http://127.0.0.1:${opts.adminPort}
+  switchyard analyze --server http://127.0.0.1:${opts.adminPort}
+Press Ctrl-C to stop.`);
+        }
+      },
+    );
+}

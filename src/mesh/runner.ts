@@ -1,0 +1,510 @@
+// The local mesh: a config store, one in-process sidecar per workload process, the ingress and egress
+// gateways, and the admin API — what `switchyard up` starts, recompiled on every config change.
+import { mkdirSync, watch, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ConfigStore,
+  StoreError,
+  formatDiagnostic,
+  loadResources,
+  meshConfigFrom,
+  type ConfigSnapshot,
+  type Resource,
+} from '../config/index.js';
+import {
+  createToken,
+  defaultTokenPath,
+  startAdminServer,
+  switchyardHome,
+  writeTokenFile,
+  type AdminServer,
+  type ProxyInfo,
+} from '../admin/index.js';
+import { buildRegistry, type LocalWorkload, type Registry } from '../registry/index.js';
+import { compileProxy } from '../compile/index.js';
+import type { ProxyIdentity, ProxySnapshot } from '../compile/snapshot.js';
+import { createProxy, type Proxy } from '../proxy/index.js';
+import { planWorkloads, type WorkloadInstance } from './workload-plan.js';
+import { Supervisor } from './supervisor.js';
+import { freePort, localGatewayPort } from './ports.js';
+import { LogRing } from './log-ring.js';
+
+export interface MeshOptions {
+  /** Config files/dirs (`up -f`), watched and re-applied on save. */
+  files: readonly string[];
+  recursive?: boolean;
+  /** Extra resources (e.g. the Bookinfo demo) applied before the files. */
+  baseResources?: readonly Resource[];
+  adminPort: number;
+  host?: string;
+  /** Gateway server port -> local port (ports below 1024 need root otherwise). */
+  portMap?: ReadonlyMap<number, number>;
+  /** Where per-proxy access logs go; default `<SWITCHYARD_HOME>/logs`. */
+  logDir?: string;
+  watchFiles?: boolean;
+  out?: (line: string) => void;
+}
+
+type MeshProxyKind = 'sidecar' | 'ingressgateway' | 'egressgateway';
+
+interface MeshProxy {
+  identity: ProxyIdentity;
+  kind: MeshProxyKind;
+  workload: string;
+  proxy: Proxy;
+  outbound?: { host: string; port: number };
+  inbound: Map<number, number>;
+  /** Gateway listeners bound: listener name -> local port. */
+  gatewayListeners: Map<string, number>;
+  log: LogRing;
+}
+
+/** Istio's default gateways, as the istio-ingressgateway / istio-egressgateway Deployments label them. */
+const GATEWAYS: readonly { kind: MeshProxyKind; name: string; labels: Record<string, string> }[] = [
+  {
+    kind: 'ingressgateway',
+    name: 'istio-ingressgateway',
+    labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' },
+  },
+  {
+    kind: 'egressgateway',
+    name: 'istio-egressgateway',
+    labels: { app: 'istio-egressgateway', istio: 'egressgateway' },
+  },
+];
+
+export class Mesh {
+  readonly store: ConfigStore;
+  private readonly supervisor: Supervisor;
+  private readonly proxies = new Map<string, MeshProxy>();
+  private readonly workloads: {
+    instance: WorkloadInstance;
+    local: LocalWorkload;
+    proxy: MeshProxy;
+  }[] = [];
+  private admin: AdminServer | undefined;
+  private registry: Registry | undefined;
+  private watchers: FSWatcher[] = [];
+  private unsubscribe: (() => void) | undefined;
+  private readonly out: (line: string) => void;
+  private readonly host: string;
+  private readonly logDir: string;
+  private stopping = false;
+  tokenPath = '';
+
+  constructor(private readonly options: MeshOptions) {
+    this.out = options.out ?? ((l) => console.log(l));
+    this.host = options.host ?? '127.0.0.1';
+    this.logDir = options.logDir ?? join(switchyardHome(), 'logs');
+    this.store = new ConfigStore();
+    this.supervisor = new Supervisor({
+      onExit: (name, code, signal) => {
+        if (!this.stopping) this.out(`workload ${name} exited (${signal ?? code}); restarting`);
+      },
+      onOutput: (name, stream, line) => {
+        if (stream === 'stderr' && /error/i.test(line)) this.out(`[${name}] ${line}`);
+      },
+    });
+  }
+
+  /** Loads config, starts proxies, gateways, workloads and the admin API; resolves once serving. */
+  async start(): Promise<void> {
+    mkdirSync(this.logDir, { recursive: true });
+    const loaded = loadResources(this.options.files, { recursive: this.options.recursive });
+    const errors = loaded.diagnostics.filter((d) => d.level === 'Error');
+    if (errors.length > 0) throw new MeshConfigError(errors.map(formatDiagnostic));
+    for (const d of loaded.diagnostics) this.out(formatDiagnostic(d));
+    if (loaded.meshConfig) this.store.setMeshConfig(meshConfigFrom(loaded.meshConfig.value));
+    try {
+      this.store.apply([...(this.options.baseResources ?? []), ...loaded.resources]);
+    } catch (err) {
+      if (err instanceof StoreError) throw new MeshConfigError(storeErrorLines(err));
+      throw err;
+    }
+    const config = this.store.snapshot();
+
+    // Sidecars and their sockets first: the registry needs each workload's inbound ports.
+    for (const instance of planWorkloads(config)) {
+      const mp = this.newProxy(
+        `${instance.name}.${instance.namespace}`,
+        'sidecar',
+        instance.owner,
+        {
+          ...instance.labels,
+        },
+        instance.namespace,
+        instance.serviceAccount,
+      );
+      const outbound = await mp.proxy.listen('virtualOutbound', { host: this.host, port: 0 });
+      mp.outbound = outbound;
+      const ports: Record<string, number> = {};
+      const appPorts: Record<string, number> = {};
+      for (const containerPort of instance.containerPorts) {
+        const bound = await mp.proxy.listen(
+          'virtualInbound',
+          { host: this.host, port: 0 },
+          { destinationPort: containerPort },
+        );
+        mp.inbound.set(containerPort, bound.port);
+        ports[String(containerPort)] = bound.port;
+        appPorts[String(containerPort)] = await freePort(this.host);
+      }
+      const local: LocalWorkload = {
+        name: instance.name,
+        namespace: instance.namespace,
+        labels: instance.labels,
+        serviceAccount: instance.serviceAccount,
+        address: this.host,
+        ports,
+        appAddress: this.host,
+        appPorts,
+      };
+      this.workloads.push({ instance, local, proxy: mp });
+    }
+    for (const gw of GATEWAYS) {
+      this.newProxy(
+        `${gw.name}-0.istio-system`,
+        gw.kind,
+        gw.name,
+        gw.labels,
+        'istio-system',
+        `${gw.name}-service-account`,
+      );
+    }
+    await this.recompile(config);
+
+    // Workloads last, so their first calls find their sidecar serving.
+    for (const w of this.workloads) {
+      const appPort = Object.values(w.local.appPorts ?? {})[0] ?? (await freePort(this.host));
+      const proxyUrl = `http://${w.proxy.outbound?.host}:${w.proxy.outbound?.port}`;
+      this.supervisor.start(w.instance, appPort, {
+        HTTP_PROXY: proxyUrl,
+        http_proxy: proxyUrl,
+        NO_PROXY: '',
+        SERVICE_VERSION: w.instance.labels.version ?? '',
+      });
+    }
+    await Promise.all(this.workloads.map((w) => this.supervisor.waitReady(w.instance)));
+
+    const token = createToken();
+    this.tokenPath = defaultTokenPath();
+    writeTokenFile(this.tokenPath, token);
+    this.admin = await startAdminServer({
+      store: this.store,
+      token,
+      host: '127.0.0.1',
+      port: this.options.adminPort,
+    });
+    this.registerAdminRoutes(this.admin);
+    this.unsubscribe = this.store.subscribe((snap) => {
+      this.recompile(snap).catch((err: unknown) =>
+        this.out(`error: recompiling: ${(err as Error).message}`),
+      );
+    });
+    if (this.options.watchFiles !== false) this.watchFiles();
+    this.admin.setReady(true);
+  }
+
+  private newProxy(
+    id: string,
+    kind: MeshProxyKind,
+    workload: string,
+    labels: Record<string, string>,
+    namespace: string,
+    serviceAccount: string,
+  ): MeshProxy {
+    const log = new LogRing(1000);
+    const proxy = createProxy({
+      name: id,
+      accessLog: {
+        path: join(this.logDir, `${id}.log`),
+        encoding: this.store.snapshot().meshConfig.accessLogEncoding,
+        sink: (line) => log.push(line),
+      },
+    });
+    const mp: MeshProxy = {
+      identity: {
+        kind: kind === 'sidecar' ? 'sidecar' : 'router',
+        id,
+        namespace,
+        labels,
+        serviceAccount,
+        ip: this.host,
+      },
+      kind,
+      workload,
+      proxy,
+      inbound: new Map(),
+      gatewayListeners: new Map(),
+      log,
+    };
+    this.proxies.set(id, mp);
+    return mp;
+  }
+
+  /** Compiles every proxy's snapshot from one config snapshot and swaps it in; binds new gateway ports. */
+  private async recompile(config: ConfigSnapshot): Promise<void> {
+    const localWorkloads = [
+      ...this.workloads.map((w) => w.local),
+      ...[...this.proxies.values()]
+        .filter((p) => p.kind !== 'sidecar')
+        .map((p) => ({
+          name: p.identity.id.split('.')[0] ?? p.identity.id,
+          namespace: p.identity.namespace,
+          labels: p.identity.labels,
+          serviceAccount: p.identity.serviceAccount,
+          address: this.host,
+          ports: {},
+        })),
+    ];
+    const registry = buildRegistry(config, { localWorkloads });
+    this.registry = registry;
+    for (const mp of this.proxies.values()) {
+      let snapshot: ProxySnapshot;
+      try {
+        snapshot = compileProxy(config, registry, mp.identity);
+      } catch (err) {
+        this.out(
+          `error: compiling ${mp.identity.id}: ${(err as Error).message}; it keeps its previous config`,
+        );
+        continue;
+      }
+      mp.proxy.update(snapshot);
+      if (mp.kind !== 'sidecar') await this.bindGatewayListeners(mp, snapshot);
+    }
+  }
+
+  private async bindGatewayListeners(mp: MeshProxy, snapshot: ProxySnapshot): Promise<void> {
+    for (const listener of snapshot.listeners) {
+      if (listener.direction !== 'gateway' || mp.gatewayListeners.has(listener.name)) continue;
+      const port = localGatewayPort(listener.port, this.options.portMap ?? new Map());
+      try {
+        const bound = await mp.proxy.listen(listener.name, { host: this.host, port });
+        mp.gatewayListeners.set(listener.name, bound.port);
+        this.out(
+          `${mp.identity.id}: listening on http://${this.host}:${bound.port} (Gateway port ${listener.port})`,
+        );
+      } catch (err) {
+        const hint =
+          port < 1024 ? ` (ports below 1024 need root: use --port-map ${port}=${port + 8000})` : '';
+        this.out(
+          `error: ${mp.identity.id}: cannot listen on ${this.host}:${port}: ${(err as Error).message}${hint}`,
+        );
+        mp.gatewayListeners.set(listener.name, -1);
+      }
+    }
+  }
+
+  /** What `get proxies` and `load --from` read. */
+  proxyInfos(): ProxyInfo[] {
+    return [...this.proxies.values()].map((mp) => ({
+      name: mp.identity.id,
+      kind: mp.kind,
+      workload: mp.workload,
+      namespace: mp.identity.namespace,
+      listeners: [
+        ...(mp.outbound ? [`outbound ${mp.outbound.host}:${mp.outbound.port}`] : []),
+        ...[...mp.inbound].map(([port, local]) => `inbound ${port} -> ${this.host}:${local}`),
+        ...[...mp.gatewayListeners]
+          .filter(([, p]) => p > 0)
+          .map(([name, p]) => `${name} ${this.host}:${p}`),
+      ],
+      ...(mp.outbound ? { outbound: `${mp.outbound.host}:${mp.outbound.port}` } : {}),
+      pid: this.workloads.find((w) => w.proxy === mp)
+        ? this.supervisor.pid(mp.identity.id.split('.')[0] ?? '', mp.identity.namespace)
+        : process.pid,
+    }));
+  }
+
+  private findProxy(name: string | null): MeshProxy | undefined {
+    if (!name) return undefined;
+    const exact = this.proxies.get(name);
+    if (exact) return exact;
+    return [...this.proxies.values()].find(
+      (p) => p.identity.id.startsWith(name) || p.workload === name,
+    );
+  }
+
+  private registerAdminRoutes(admin: AdminServer): void {
+    admin.setProxyProvider(() => this.proxyInfos());
+    const withProxy =
+      (
+        fn: (mp: MeshProxy, url: URL) => { type: string; body: string },
+      ): Parameters<AdminServer['route']>[2] =>
+      (_req, res, url) => {
+        const mp = this.findProxy(url.searchParams.get('proxy'));
+        if (!mp) {
+          res.writeHead(404, { 'content-type': 'text/plain' });
+          res.end(`no proxy "${url.searchParams.get('proxy') ?? ''}"; see GET /proxies\n`);
+          return;
+        }
+        const { type, body } = fn(mp, url);
+        res.writeHead(200, { 'content-type': type });
+        res.end(body);
+      };
+    admin.route(
+      'GET',
+      '/config_dump',
+      withProxy((mp) => ({
+        type: 'application/json',
+        body: JSON.stringify(snapshotJson(mp.proxy.snapshot()), null, 2),
+      })),
+    );
+    admin.route(
+      'GET',
+      '/stats',
+      withProxy((mp) => ({
+        type: 'text/plain',
+        body:
+          [...mp.proxy.stats()]
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([k, v]) => `${k}: ${v}`)
+            .join('\n') + '\n',
+      })),
+    );
+    admin.route(
+      'GET',
+      '/logs',
+      withProxy((mp, url) => ({
+        type: 'text/plain',
+        body: mp.log.tail(Number(url.searchParams.get('tail') ?? 100)).join(''),
+      })),
+    );
+    admin.route('GET', '/pods', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ items: this.runtimeObjects() }));
+    });
+  }
+
+  /** The running workloads as Kubernetes would show them (Pods), for `analyze --server`. */
+  runtimeObjects(): Record<string, unknown>[] {
+    const pods = [...this.proxies.values()].map((mp) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: mp.identity.id.split('.')[0],
+        namespace: mp.identity.namespace,
+        labels: mp.identity.labels,
+      },
+      spec: {
+        serviceAccountName: mp.identity.serviceAccount,
+        containers: [
+          { name: mp.workload, ports: [...mp.inbound.keys()].map((p) => ({ containerPort: p })) },
+        ],
+      },
+    }));
+    // The gateway Services as Istio's gateway chart defines them (80->8080, 443->8443).
+    const services = GATEWAYS.map((gw) => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: gw.name, namespace: 'istio-system', labels: gw.labels },
+      spec: {
+        selector: { istio: gw.labels.istio },
+        ports: [
+          { name: 'status-port', port: 15021, targetPort: 15021, protocol: 'TCP' },
+          { name: 'http2', port: 80, targetPort: 8080, protocol: 'TCP' },
+          { name: 'https', port: 443, targetPort: 8443, protocol: 'TCP' },
+        ],
+      },
+    }));
+    return [...pods, ...services];
+  }
+
+  private watchFiles(): void {
+    let timer: NodeJS.Timeout | undefined;
+    const reapply = () => {
+      timer = undefined;
+      const loaded = loadResources(this.options.files, { recursive: this.options.recursive });
+      const errors = loaded.diagnostics.filter((d) => d.level === 'Error');
+      if (errors.length > 0) {
+        this.out(`refused the change; the mesh keeps serving the previous config:`);
+        for (const d of errors) this.out(`  ${formatDiagnostic(d)}`);
+        return;
+      }
+      try {
+        const outcome = this.store.apply(loaded.resources);
+        for (const r of outcome.results)
+          if (r.action !== 'unchanged') this.out(`${r.typeName}/${r.ref.name} ${r.action}`);
+      } catch (err) {
+        this.out(`refused the change; the mesh keeps serving the previous config:`);
+        for (const l of err instanceof StoreError ? storeErrorLines(err) : [(err as Error).message])
+          this.out(`  ${l}`);
+      }
+    };
+    for (const path of this.options.files) {
+      if (path === '-') continue;
+      try {
+        this.watchers.push(
+          watch(path, { recursive: false }, () => {
+            if (timer) clearTimeout(timer);
+            timer = setTimeout(reapply, 200);
+          }),
+        );
+      } catch {
+        // A path that cannot be watched is applied once; nothing else depends on watching.
+      }
+    }
+  }
+
+  /** Ctrl-C: stop accepting, drain in-flight requests, stop every child. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.admin?.setReady(false);
+    for (const w of this.watchers) w.close();
+    this.unsubscribe?.();
+    await Promise.all([...this.proxies.values()].map((mp) => mp.proxy.close(5000)));
+    await this.supervisor.stopAll();
+    await this.admin?.close();
+  }
+
+  /** Where things listen, for the startup banner. */
+  summary(): string[] {
+    const lines: string[] = [];
+    for (const mp of this.proxies.values()) {
+      if (mp.kind === 'sidecar') continue;
+      for (const [name, port] of mp.gatewayListeners)
+        if (port > 0)
+          lines.push(`${mp.kind.padEnd(15)} ${name.padEnd(14)} http://${this.host}:${port}`);
+    }
+    for (const w of this.workloads) {
+      const appPort = Object.values(w.local.appPorts ?? {})[0];
+      lines.push(
+        `${'workload'.padEnd(15)} ${w.instance.name.padEnd(22)} app ${this.host}:${appPort}  sidecar outbound ${w.proxy.outbound?.host}:${w.proxy.outbound?.port}`,
+      );
+    }
+    lines.push(`${'admin'.padEnd(15)} ${this.admin?.url ?? ''}   token ${this.tokenPath}`);
+    lines.push(`${'access logs'.padEnd(15)} ${this.logDir}`);
+    return lines;
+  }
+
+  gatewayUrl(kind: MeshProxyKind = 'ingressgateway'): string | undefined {
+    const mp = [...this.proxies.values()].find((p) => p.kind === kind);
+    const port = mp ? [...mp.gatewayListeners.values()].find((p) => p > 0) : undefined;
+    return port ? `http://${this.host}:${port}` : undefined;
+  }
+}
+
+export class MeshConfigError extends Error {
+  constructor(readonly lines: readonly string[]) {
+    super(lines.join('\n'));
+  }
+}
+
+function storeErrorLines(err: StoreError): string[] {
+  const diags = (err as StoreError & { diagnostics?: Parameters<typeof formatDiagnostic>[0][] })
+    .diagnostics;
+  return diags && diags.length > 0 ? diags.map(formatDiagnostic) : [err.message];
+}
+
+/** A snapshot as JSON (Maps become objects), like Envoy's /config_dump. */
+export function snapshotJson(snapshot: ProxySnapshot | undefined): unknown {
+  return JSON.parse(
+    JSON.stringify(snapshot ?? {}, (_k, v: unknown) => {
+      if (v instanceof Map) return Object.fromEntries(v);
+      if (Buffer.isBuffer(v)) return v.toString('utf8');
+      if (v && typeof v === 'object' && 'fullMatch' in v)
+        return (v as unknown as { source: string }).source;
+      return v;
+    }),
+  );
+}
