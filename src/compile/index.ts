@@ -15,3 +15,4 @@ export {
   describeMatch,
   toPlain,
 } from './proxy-config-writer.js';
+export * from './proxy-config-render.js';

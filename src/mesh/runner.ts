@@ -4,6 +4,7 @@ import { mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import {
   ConfigStore,
+  createConfigSnapshot,
   StoreError,
   formatDiagnostic,
   loadResources,
@@ -21,7 +22,13 @@ import {
   type ProxyInfo,
 } from '../admin/index.js';
 import { buildRegistry, type LocalWorkload, type Registry } from '../registry/index.js';
-import { compileProxy } from '../compile/index.js';
+import {
+  compileProxy,
+  PROXY_CONFIG_FILTERS,
+  renderProxyConfig,
+  type ProxyConfigKind,
+  type ProxyConfigOptions,
+} from '../compile/index.js';
 import type { ProxyIdentity, ProxySnapshot } from '../compile/snapshot.js';
 import { createProxy, type Proxy } from '../proxy/index.js';
 import { planWorkloads, type WorkloadInstance } from './workload-plan.js';
@@ -81,6 +88,8 @@ export class Mesh {
     instance: WorkloadInstance;
     local: LocalWorkload;
     proxy: MeshProxy;
+    /** Kubernetes readiness: a workload whose process is down leaves every other proxy's endpoints. */
+    ready: boolean;
   }[] = [];
   private admin: AdminServer | undefined;
   private registry: Registry | undefined;
@@ -99,7 +108,17 @@ export class Mesh {
     this.store = new ConfigStore();
     this.supervisor = new Supervisor({
       onExit: (name, code, signal) => {
-        if (!this.stopping) this.out(`workload ${name} exited (${signal ?? code}); restarting`);
+        if (this.stopping) return;
+        this.out(`workload ${name} exited (${signal ?? code}); restarting`);
+        this.setReady(name, false);
+      },
+      onStart: (name) => {
+        const w = this.workloads.find((x) => x.instance.name === name);
+        if (!w || w.ready || this.stopping) return;
+        this.supervisor.waitReady(w.instance, 60_000).then(
+          () => this.setReady(name, true),
+          () => undefined,
+        );
       },
       onOutput: (name, stream, line) => {
         if (stream === 'stderr' && /error/i.test(line)) this.out(`[${name}] ${line}`);
@@ -159,7 +178,7 @@ export class Mesh {
         appAddress: this.host,
         appPorts,
       };
-      this.workloads.push({ instance, local, proxy: mp });
+      this.workloads.push({ instance, local, proxy: mp, ready: true });
     }
     for (const gw of GATEWAYS) {
       this.newProxy(
@@ -242,27 +261,50 @@ export class Mesh {
     return mp;
   }
 
+  private setReady(name: string, ready: boolean): void {
+    const w = this.workloads.find((x) => x.instance.name === name);
+    if (!w || w.ready === ready) return;
+    w.ready = ready;
+    if (ready) this.out(`workload ${name} is ready again`);
+    this.recompile(this.store.snapshot()).catch((err: unknown) =>
+      this.out(`error: recompiling: ${(err as Error).message}`),
+    );
+  }
+
   /** Compiles every proxy's snapshot from one config snapshot and swaps it in; binds new gateway ports. */
   private async recompile(config: ConfigSnapshot): Promise<void> {
-    const localWorkloads = [
-      ...this.workloads.map((w) => w.local),
-      ...[...this.proxies.values()]
-        .filter((p) => p.kind !== 'sidecar')
-        .map((p) => ({
-          name: p.identity.id.split('.')[0] ?? p.identity.id,
-          namespace: p.identity.namespace,
-          labels: p.identity.labels,
-          serviceAccount: p.identity.serviceAccount,
-          address: this.host,
-          ports: {},
-        })),
-    ];
-    const registry = buildRegistry(config, { localWorkloads });
+    const gateways: LocalWorkload[] = [...this.proxies.values()]
+      .filter((p) => p.kind !== 'sidecar')
+      .map((p) => ({
+        name: p.identity.id.split('.')[0] ?? p.identity.id,
+        namespace: p.identity.namespace,
+        labels: p.identity.labels,
+        serviceAccount: p.identity.serviceAccount,
+        address: this.host,
+        ports: {},
+      }));
+    const ready = [...this.workloads.filter((w) => w.ready).map((w) => w.local), ...gateways];
+    // Locally every workload is a process the runner started: Deployments and Pods in the config are
+    // only their description, never endpoints of their own (offline they would get placeholder IPs).
+    const described = createConfigSnapshot(
+      config.resources.filter((r) => r.kind !== 'Deployment' && r.kind !== 'Pod'),
+      config.meshConfig,
+      config.revision,
+    );
+    const registry = buildRegistry(described, { localWorkloads: ready });
+    // An unready workload's own sidecar still needs its inbound side (it answers 503 UF, as Envoy does).
+    const everyone =
+      ready.length === this.workloads.length + gateways.length
+        ? registry
+        : buildRegistry(config, {
+            localWorkloads: [...this.workloads.map((w) => w.local), ...gateways],
+          });
     this.registry = registry;
     for (const mp of this.proxies.values()) {
+      const own = this.workloads.find((w) => w.proxy === mp);
       let snapshot: ProxySnapshot;
       try {
-        snapshot = compileProxy(config, registry, mp.identity);
+        snapshot = compileProxy(config, own && !own.ready ? everyone : registry, mp.identity);
       } catch (err) {
         this.out(
           `error: compiling ${mp.identity.id}: ${(err as Error).message}; it keeps its previous config`,
@@ -310,6 +352,7 @@ export class Mesh {
           .map(([name, p]) => `${name} ${this.host}:${p}`),
       ],
       ...(mp.outbound ? { outbound: `${mp.outbound.host}:${mp.outbound.port}` } : {}),
+      ready: this.workloads.find((w) => w.proxy === mp)?.ready ?? true,
       pid: this.workloads.find((w) => w.proxy === mp)
         ? this.supervisor.pid(mp.identity.id.split('.')[0] ?? '', mp.identity.namespace)
         : process.pid,
@@ -370,6 +413,27 @@ export class Mesh {
         body: mp.log.tail(Number(url.searchParams.get('tail') ?? 100)).join(''),
       })),
     );
+    admin.route('GET', '/proxy-config', (_req, res, url) => {
+      const kind = url.pathname.split('/')[2] as ProxyConfigKind;
+      const mp = this.findProxy(url.searchParams.get('proxy'));
+      const snapshot = mp?.proxy.snapshot();
+      if (!['routes', 'clusters', 'listeners', 'endpoints'].includes(kind) || !snapshot) {
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end(
+          mp
+            ? `unknown proxy-config type "${kind}"\n`
+            : `proxy "${url.searchParams.get('proxy') ?? ''}" not found; running proxies: ${[...this.proxies.keys()].join(', ')}\n`,
+        );
+        return;
+      }
+      const options: ProxyConfigOptions = { output: url.searchParams.get('output') ?? 'short' };
+      for (const f of PROXY_CONFIG_FILTERS) {
+        const v = url.searchParams.get(f);
+        if (v) options[f] = v;
+      }
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(renderProxyConfig(kind, snapshot, options));
+    });
     admin.route('GET', '/pods', (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ items: this.runtimeObjects() }));

@@ -1,7 +1,6 @@
 // `switchyard proxy-config routes|clusters|listeners|endpoints <proxy> -f FILES`: istioctl's
 // proxy-config tables, from a snapshot compiled offline from files (or, later, from a running mesh).
 import type { Command } from 'commander';
-import { stringify as toYaml } from 'yaml';
 import {
   createConfigSnapshot,
   formatDiagnostic,
@@ -11,12 +10,9 @@ import {
 } from '../../config/index.js';
 import { readFileSync } from 'node:fs';
 import {
-  clustersTable,
   compileProxy,
-  endpointsTable,
-  listenersTable,
-  routesTable,
-  toPlain,
+  PROXY_CONFIG_FILTERS,
+  renderProxyConfig,
   type ProxySnapshot,
 } from '../../compile/index.js';
 import { buildRegistry, proxyNames, resolveProxy } from '../../registry/index.js';
@@ -71,46 +67,6 @@ export function snapshotFromFiles(
   return { snapshot: compileProxy(config, registry, proxy), errors: [] };
 }
 
-function render(kind: Kind, s: ProxySnapshot, o: Opts): string {
-  const port = o.port ? Number(o.port) : undefined;
-  if (o.output === 'json' || o.output === 'yaml') {
-    let data: unknown;
-    if (kind === 'routes')
-      data = [...s.routeTables.values()].filter((t) => !o.name || t.name === o.name);
-    else if (kind === 'clusters')
-      data = [...s.clusters.values()].map((c) => ({ ...c, endpoints: undefined }));
-    else if (kind === 'endpoints')
-      data = [...s.clusters.values()]
-        .filter((c) => c.endpoints.length > 0 && (!o.cluster || c.name === o.cluster))
-        .map((c) => ({ name: c.name, endpoints: c.endpoints }));
-    else data = s.listeners.filter((l) => !port || l.port === port);
-    const plain = toPlain(data);
-    return o.output === 'json' ? JSON.stringify(plain, null, 4) + '\n' : toYaml(plain);
-  }
-  switch (kind) {
-    case 'routes':
-      return routesTable(s, { ...(o.name ? { name: o.name } : {}) });
-    case 'clusters':
-      return clustersTable(s, {
-        ...(o.fqdn ? { fqdn: o.fqdn } : {}),
-        ...(port ? { port } : {}),
-        ...(o.subset ? { subset: o.subset } : {}),
-        ...(o.direction ? { direction: o.direction } : {}),
-      });
-    case 'endpoints':
-      return endpointsTable(s, {
-        ...(o.address ? { address: o.address } : {}),
-        ...(port ? { port } : {}),
-        ...(o.cluster ? { cluster: o.cluster } : {}),
-      });
-    case 'listeners':
-      return listenersTable(s, {
-        ...(o.address ? { address: o.address } : {}),
-        ...(port ? { port } : {}),
-      });
-  }
-}
-
 function addSub(parent: Command, kind: Kind, aliases: string[], description: string): void {
   const cmd = parent
     .command(`${kind} <proxy>`)
@@ -143,10 +99,13 @@ function addSub(parent: Command, kind: Kind, aliases: string[], description: str
       .option('--port <port>', 'filter by port');
   cmd.action((proxy: string, o: Opts) => {
     if (o.server && !o.filename) {
-      console.error(
-        `error: reading ${kind} from a running mesh (${o.server}/config_dump?proxy=${proxy}) is not available yet; compile offline with -f FILES`,
+      fromServer(kind, proxy, o).then(
+        (text) => process.stdout.write(text),
+        (err: unknown) => {
+          console.error(`error: ${(err as Error).message}`);
+          process.exitCode = EXIT.failure;
+        },
       );
-      process.exitCode = EXIT.failure;
       return;
     }
     if (!o.filename || o.filename.length === 0) {
@@ -165,8 +124,28 @@ function addSub(parent: Command, kind: Kind, aliases: string[], description: str
       process.exitCode = EXIT.failure;
       return;
     }
-    process.stdout.write(render(kind, snapshot, o));
+    process.stdout.write(renderProxyConfig(kind, snapshot, o));
   });
+}
+
+/** Asks a running mesh (`switchyard up`) to render the proxy's live snapshot. */
+async function fromServer(kind: Kind, proxy: string, o: Opts): Promise<string> {
+  const url = new URL(`${o.server!.replace(/\/+$/, '')}/proxy-config/${kind}`);
+  url.searchParams.set('proxy', proxy);
+  url.searchParams.set('output', o.output);
+  for (const f of PROXY_CONFIG_FILTERS) {
+    const v = o[f];
+    if (v) url.searchParams.set(f, v);
+  }
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch {
+    throw new Error(`cannot reach the mesh at ${o.server}: is \`switchyard up\` running?`);
+  }
+  const text = await res.text();
+  if (!res.ok) throw new Error(text.trim());
+  return text;
 }
 
 export function registerProxyConfig(program: Command): void {
