@@ -206,7 +206,7 @@ test('analyze cli: --server analyzes what a running mesh holds (GET /config)', a
         err: (t) => (err += t),
       },
     );
-    assert.deepEqual(paths, ['/config']);
+    assert.deepEqual(paths, ['/config', '/pods']);
     assert.equal(code, EXIT.analyzeIssues, err);
     assert.match(
       out,

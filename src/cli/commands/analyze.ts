@@ -32,6 +32,7 @@ import {
   type AnalysisMessage,
   type Suppression,
 } from '../../analyze/index.js';
+import { DEFAULT_SERVER } from '../client.js';
 import { EXIT } from '../exit-codes.js';
 
 /** Namespaces the loader drops (istio/istio pkg/config/analysis/local: ignored by default). */
@@ -141,6 +142,9 @@ export async function runAnalyzeCommand(
   opts: AnalyzeFlags,
   io: AnalyzeIo,
 ): Promise<number> {
+  // With no files, istioctl analyzes the live cluster: here, the running mesh at the default server.
+  if (!opts.server && files.length === 0 && opts.filename.length === 0 && !opts.listAnalyzers)
+    opts.server = DEFAULT_SERVER;
   if (!opts.server) return runAnalyze(files, opts, io);
   let live: Resource[];
   try {

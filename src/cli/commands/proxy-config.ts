@@ -16,6 +16,7 @@ import {
   type ProxySnapshot,
 } from '../../compile/index.js';
 import { buildRegistry, proxyNames, resolveProxy } from '../../registry/index.js';
+import { DEFAULT_SERVER } from '../client.js';
 import { EXIT } from '../exit-codes.js';
 
 type Kind = 'routes' | 'clusters' | 'listeners' | 'endpoints';
@@ -98,6 +99,8 @@ function addSub(parent: Command, kind: Kind, aliases: string[], description: str
       .option('--address <address>', 'filter by address')
       .option('--port <port>', 'filter by port');
   cmd.action((proxy: string, o: Opts) => {
+    // Without files, read the running mesh (istioctl reads the live cluster).
+    if (!o.filename || o.filename.length === 0) o.server ??= DEFAULT_SERVER;
     if (o.server && !o.filename) {
       fromServer(kind, proxy, o).then(
         (text) => process.stdout.write(text),
