@@ -12,7 +12,6 @@ import {
   cluster,
   endpoint,
   forward,
-  m,
   outbound,
   route,
   routeTable,
@@ -287,7 +286,7 @@ test('fault: delay then abort with independent draws (DI,FI); abort skips the up
     },
   });
   const p = t.get();
-  await new Promise((r) => setTimeout(r, 20));
+  await until(() => clock.pendingTimers() > 0); // the delay timer is armed
   assert.equal(b.received.length, 0);
   clock.advance(7000);
   const r = await p;
