@@ -29,3 +29,4 @@ const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
 server.listen(0, '127.0.0.1', () => {
   console.log(JSON.stringify({ port: (server.address() as AddressInfo).port }));
 });
+process.on('SIGTERM', () => process.exit(0));

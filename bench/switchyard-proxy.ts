@@ -62,3 +62,4 @@ proxy.update({
 void proxy
   .listen('0.0.0.0_80', { host: '127.0.0.1', port: 0 })
   .then(({ port }) => console.log(JSON.stringify({ port })));
+process.on('SIGTERM', () => process.exit(0));

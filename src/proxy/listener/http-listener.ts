@@ -27,6 +27,7 @@ import {
 } from '../filters/headers.js';
 import { redirectLocation, rewritePath, splitPath } from '../filters/rewrite.js';
 import { ForwardRequest } from '../router/forward.js';
+import { effectiveTimeoutMs } from '../router/grpc-timeout.js';
 import { sendMirrors } from '../router/mirror.js';
 import {
   queryParam,
@@ -154,7 +155,6 @@ export class HttpConnectionManager {
     ctx.downstreamLocal = `${stripMapped(sock.localAddress)}:${sock.localPort ?? 0}`;
     ctx.downstreamRemote = `${stripMapped(sock.remoteAddress)}:${sock.remotePort ?? 0}`;
     const down = new DownstreamImpl(ctx, res, this.log, svc);
-    res.once('finish', () => down.complete(false));
     res.once('close', () => down.complete(!res.writableFinished));
     try {
       this.route(binding, snap, ctx, down, req, res);
@@ -521,6 +521,13 @@ export class HttpConnectionManager {
       fixedHost,
       corsOrigin,
       setCookie,
+      timeoutMs: action
+        ? effectiveTimeoutMs(
+            action.timeoutMs,
+            firstValue(headers['content-type']),
+            firstValue(headers['grpc-timeout']),
+          )
+        : 0,
     }).start();
   }
 }

@@ -29,6 +29,10 @@ const CONNECT_ERRORS = new Set([
   'EADDRNOTAVAIL',
 ]);
 
+function uncork(sock: { uncork(): void }): void {
+  sock.uncork();
+}
+
 export interface ForwardRequestInit {
   svc: ProxyServices;
   down: Downstream;
@@ -48,6 +52,8 @@ export interface ForwardRequestInit {
   fixedHost?: Host;
   corsOrigin?: string;
   setCookie?: string;
+  /** Route timeout after grpc-timeout (see grpc-timeout.ts); defaults to action.timeoutMs. */
+  timeoutMs?: number;
 }
 
 /** One upstream attempt: a plain undici handler; stale callbacks of an abandoned attempt are ignored. */
@@ -99,7 +105,7 @@ export class ForwardRequest {
   }
 
   start(): void {
-    const timeout = this.f.action?.timeoutMs ?? 0;
+    const timeout = this.f.timeoutMs ?? this.f.action?.timeoutMs ?? 0;
     if (timeout > 0) this.routeTimer = this.f.svc.clock.setTimer(timeout, this.onRouteTimeout);
     this.f.down.onAbort(this.onDownstreamAbort);
     this.attempt();
@@ -239,6 +245,13 @@ export class ForwardRequest {
     if (!this.committed) return;
     const { res, down } = this.f;
     down.ctx.bytesSent += chunk.length;
+    // Cork until the end of this tick so head, body and end leave in one writev when the whole
+    // response arrived in one read (performance.md: one write per response).
+    const sock = res.socket;
+    if (sock && !sock.writableCorked) {
+      sock.cork();
+      process.nextTick(uncork, sock);
+    }
     if (!res.write(chunk)) {
       controller.pause();
       res.once('drain', () => {
