@@ -360,3 +360,39 @@ test('outlier detection: a host with consecutive 5xx is ejected and returns afte
   for (let i = 0; i < 2; i++) seen.add(String((await t.get()).status));
   assert.ok(seen.has('500'));
 });
+
+test('a small request body is buffered so a retry and a mirror replay it', async () => {
+  const bad = await echo('bad-body');
+  bad.behaviour = (_q, res) => (res.writeHead(503, { 'content-length': '0' }).end(), true);
+  const good = await echo('good-body');
+  const shadow = await echo('shadow-body');
+  const t = await setup({
+    backends: [bad, good],
+    mirrorBackends: [{ address: '127.0.0.1', port: shadow.port }],
+    action: { retry: retry({}), mirrors: [{ clusterName: MIRROR, percentage: 100 }] },
+  });
+  const { request } = await import('node:http');
+  const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: t.port,
+        method: 'POST',
+        path: '/post',
+        headers: { host: 'httpbin:8000', 'content-type': 'text/plain' },
+      },
+      (r) => {
+        let b = '';
+        r.on('data', (c: Buffer) => (b += c.toString()));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, body: b }));
+      },
+    );
+    req.on('error', reject);
+    req.end('hello body');
+  });
+  assert.equal(res.status, 200);
+  assert.equal((JSON.parse(res.body) as { bodyLength: number }).bodyLength, 10);
+  assert.equal(bad.received[0]?.bodyLength, 10);
+  await until(() => shadow.received.length === 1);
+  assert.equal(shadow.received[0]?.bodyLength, 10);
+});

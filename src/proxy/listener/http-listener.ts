@@ -39,7 +39,11 @@ import { pickWeighted } from '../router/weighted.js';
 import type { Downstream, LocalReplyOverrides, ProxyServices } from '../services.js';
 import { hashString } from '../upstream/lb/index.js';
 import type { ClusterState } from '../upstream/cluster-state.js';
+import type { Host } from '../upstream/host.js';
 import { requestDefect } from './request-checks.js';
+
+/** Largest request body buffered for replay by retries and mirrors. */
+const REPLAY_BUFFER_LIMIT = 64 * 1024;
 
 export type Binding =
   | { kind: 'virtualOutbound' }
@@ -454,7 +458,7 @@ export class HttpConnectionManager {
         : this.svc.clusters.get(clusterName);
     if (!cluster) return down.localReply(LOCAL_REPLIES.cluster_not_found);
     headers['host'] = authority;
-    let fixedHost;
+    let fixedHost: Host | undefined;
     if (
       clusterName === PASSTHROUGH_CLUSTER ||
       cluster.cluster.lbPolicy === 'PASSTHROUGH' ||
@@ -492,43 +496,64 @@ export class HttpConnectionManager {
     ctx.bytesReceived = Number.isFinite(cl) ? cl : 0;
     if (hasBody && req.headers['content-length'] !== undefined)
       headers['content-length'] = req.headers['content-length'];
-    if (action && action.mirrors.length > 0 && !hasBody) {
-      sendMirrors(
-        action.mirrors,
-        this.svc.clusters,
-        this.svc.random,
-        ctx.method,
+    const go = (body: Buffer | undefined): void => {
+      if (down.logged) return;
+      if (action && action.mirrors.length > 0 && (!hasBody || body)) {
+        sendMirrors(
+          action.mirrors,
+          this.svc.clusters,
+          this.svc.random,
+          ctx.method,
+          path,
+          headers,
+          authority,
+          ctx.snapshot.mesh.shadowHostSuffix,
+          body ?? null,
+        );
+      }
+      new ForwardRequest({
+        svc: this.svc,
+        down,
+        req,
+        res,
+        route,
+        action,
+        wc,
+        cluster,
+        headers: toFlat(headers),
+        method: ctx.method,
         path,
-        headers,
-        authority,
-        ctx.snapshot.mesh.shadowHostSuffix,
-      );
+        hasBody,
+        body,
+        hashKey,
+        fixedHost,
+        corsOrigin,
+        setCookie,
+        timeoutMs: action
+          ? effectiveTimeoutMs(
+              action.timeoutMs,
+              firstValue(headers['content-type']),
+              firstValue(headers['grpc-timeout']),
+            )
+          : 0,
+      }).start();
+    };
+    // Small bodies with a Content-Length are buffered so retries and mirrors can replay them
+    // (Envoy buffers for retry/shadow up to its per-request limit); larger ones stream.
+    if (
+      hasBody &&
+      req.headers['transfer-encoding'] === undefined &&
+      cl > 0 &&
+      cl <= REPLAY_BUFFER_LIMIT &&
+      (action?.retry || action?.mirrors.length)
+    ) {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.once('end', () => go(Buffer.concat(chunks)));
+      req.once('error', () => undefined);
+      return;
     }
-    new ForwardRequest({
-      svc: this.svc,
-      down,
-      req,
-      res,
-      route,
-      action,
-      wc,
-      cluster,
-      headers: toFlat(headers),
-      method: ctx.method,
-      path,
-      hasBody,
-      hashKey,
-      fixedHost,
-      corsOrigin,
-      setCookie,
-      timeoutMs: action
-        ? effectiveTimeoutMs(
-            action.timeoutMs,
-            firstValue(headers['content-type']),
-            firstValue(headers['grpc-timeout']),
-          )
-        : 0,
-    }).start();
+    go(undefined);
   }
 }
 

@@ -47,6 +47,8 @@ export interface ForwardRequestInit {
   method: string;
   path: string;
   hasBody: boolean;
+  /** The request body when it was small enough to buffer (then retries can replay it). */
+  body?: Buffer;
   hashKey?: number;
   /** PASSTHROUGH / ORIGINAL_DST: the host to connect to. */
   fixedHost?: Host;
@@ -99,9 +101,10 @@ export class ForwardRequest {
   private tried: Set<Host> | undefined;
 
   constructor(private readonly f: ForwardRequestInit) {
-    // A streamed request body cannot be replayed: requests with a body are not retried
-    // (Envoy buffers up to the connection buffer limit for retries; Switchyard does not).
-    this.retry = f.hasBody ? undefined : RetryState.create(f.action?.retry, f.svc.random);
+    // A streamed request body cannot be replayed: only bodyless or buffered-body requests are
+    // retried (Envoy buffers up to its buffer limit for retries, then stops retrying).
+    const replayable = !f.hasBody || f.body !== undefined;
+    this.retry = replayable ? RetryState.create(f.action?.retry, f.svc.random) : undefined;
   }
 
   start(): void {
@@ -156,7 +159,7 @@ export class ForwardRequest {
           path: this.f.path,
           method: this.f.method,
           headers: this.f.headers,
-          body: this.f.hasBody ? this.f.req : null,
+          body: this.f.body ?? (this.f.hasBody ? this.f.req : null),
           headersTimeout: 0,
           bodyTimeout: 0,
         },
