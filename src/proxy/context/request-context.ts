@@ -29,6 +29,7 @@ export class RequestContext {
   upstreamTransportFailureReason: string | undefined;
   downstreamLocal = '';
   downstreamRemote = '';
+  downstreamRemoteIp = '';
   routeName: string | undefined;
   attempts = 0;
   constructor(readonly snapshot: ProxySnapshot) {}

@@ -4,6 +4,7 @@
 // Envoy: source/common/http/conn_manager_impl.cc; Istio listener layout: src/compile/snapshot.ts.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import {
   BLACKHOLE_CLUSTER,
   PASSTHROUGH_CLUSTER,
@@ -23,6 +24,7 @@ import {
   firstValue,
   headersFromRaw,
   toFlat,
+  writeHead,
   type HeaderMap,
 } from '../filters/headers.js';
 import { redirectLocation, rewritePath, splitPath } from '../filters/rewrite.js';
@@ -115,7 +117,7 @@ class DownstreamImpl implements Downstream {
     ctx.responseCode = status;
     ctx.bytesSent = len;
     try {
-      res.writeHead(status, toFlat(headers));
+      writeHead(res, status, headers, ctx.protocol === 'HTTP/2');
       res.end(ctx.method === 'HEAD' ? undefined : body);
     } catch {
       res.destroy();
@@ -154,10 +156,15 @@ export class HttpConnectionManager {
     ctx.startMs = svc.clock.now();
     ctx.startMono = svc.clock.monotonic();
     ctx.method = req.method ?? 'GET';
-    ctx.protocol = req.httpVersion === '1.0' ? 'HTTP/1.0' : 'HTTP/1.1';
-    const sock = req.socket;
+    ctx.protocol =
+      req.httpVersionMajor === 2 ? 'HTTP/2' : req.httpVersion === '1.0' ? 'HTTP/1.0' : 'HTTP/1.1';
+    // HTTP/2 sessions run over a replaying Duplex that carries the TCP socket's addresses.
+    const sock = req.socket.remoteAddress
+      ? req.socket
+      : ((req.socket as unknown as { stream?: Socket }).stream ?? req.socket);
     ctx.downstreamLocal = `${stripMapped(sock.localAddress)}:${sock.localPort ?? 0}`;
-    ctx.downstreamRemote = `${stripMapped(sock.remoteAddress)}:${sock.remotePort ?? 0}`;
+    ctx.downstreamRemoteIp = stripMapped(sock.remoteAddress);
+    ctx.downstreamRemote = `${ctx.downstreamRemoteIp}:${sock.remotePort ?? 0}`;
     const down = new DownstreamImpl(ctx, res, this.log, svc);
     res.once('close', () => down.complete(!res.writableFinished));
     try {
@@ -184,7 +191,7 @@ export class HttpConnectionManager {
   ): void {
     const defect = requestDefect(req);
     let url = req.url ?? '/';
-    let authority = req.headers.host ?? '';
+    let authority = req.headers.host ?? firstValue(req.headers[':authority']) ?? '';
     // Absolute-form (proxy-form) request target: the URL's authority wins (Envoy allow_absolute_url).
     if (url.startsWith('http://') || url.startsWith('https://')) {
       const start = url.indexOf('//') + 2;
@@ -232,7 +239,7 @@ export class HttpConnectionManager {
     // Forwarding headers (Envoy use_remote_address is on at gateways and inbound, off on outbound).
     const edge = listener?.direction !== 'outbound';
     if (edge) {
-      const remote = stripMapped(req.socket.remoteAddress);
+      const remote = ctx.downstreamRemoteIp;
       const xff = firstValue(headers['x-forwarded-for']);
       headers['x-forwarded-for'] = xff ? `${xff}, ${remote}` : remote;
       headers['x-forwarded-proto'] = 'http';
@@ -476,7 +483,7 @@ export class HttpConnectionManager {
     if (hp && (cluster.cluster.lbPolicy === 'RING_HASH' || cluster.cluster.lbPolicy === 'MAGLEV')) {
       let key: string | undefined;
       if (hp.kind === 'header') key = firstValue(headers[hp.name]);
-      else if (hp.kind === 'sourceIp') key = stripMapped(req.socket.remoteAddress);
+      else if (hp.kind === 'sourceIp') key = ctx.downstreamRemoteIp;
       else if (hp.kind === 'queryParameter') key = queryParam(splitPath(ctx.path)[1], hp.name);
       else {
         key = cookieValue(headers['cookie'], hp.name);

@@ -9,7 +9,7 @@ import type { TimerHandle } from '../../runtime/clock.js';
 import type { ForwardAction, Route, WeightedCluster } from '../../compile/snapshot.js';
 import { LOCAL_REPLIES, type LocalReply } from '../context/local-reply.js';
 import { corsOnResponse } from '../filters/cors.js';
-import { applyHeaderOps, firstValue, stripHopByHop, toFlat } from '../filters/headers.js';
+import { applyHeaderOps, firstValue, stripHopByHop, writeHead } from '../filters/headers.js';
 import type { Downstream, ProxyServices } from '../services.js';
 import type { ClusterState } from '../upstream/cluster-state.js';
 import type { Connection } from '../upstream/connection.js';
@@ -232,7 +232,7 @@ export class ForwardRequest {
     ctx.responseCode = status;
     ctx.details = 'via_upstream';
     try {
-      res.writeHead(status, toFlat(out));
+      writeHead(res, status, out, ctx.protocol === 'HTTP/2');
     } catch {
       // A header the upstream sent that Node refuses downstream: reset rather than throw.
       this.endAttempt(a, false);
@@ -250,7 +250,7 @@ export class ForwardRequest {
     down.ctx.bytesSent += chunk.length;
     // Cork until the end of this tick so head, body and end leave in one writev when the whole
     // response arrived in one read (performance.md: one write per response).
-    const sock = res.socket;
+    const sock = down.ctx.protocol === 'HTTP/2' ? null : res.socket;
     if (sock && !sock.writableCorked) {
       sock.cork();
       process.nextTick(uncork, sock);

@@ -143,6 +143,12 @@ export class ClusterState {
       {
         connectTimeoutMs: cp.connectTimeoutMs || 10_000,
         idleTimeoutMs: cp.idleTimeoutMs || 3_600_000,
+        // istio/istio pilot/pkg/networking/core/cluster_builder.go: HTTP/2 upstream for http2/grpc
+        // ports, or when h2UpgradePolicy is UPGRADE.
+        h2c:
+          this.cluster.protocol === 'http2' ||
+          this.cluster.protocol === 'grpc' ||
+          cp.h2UpgradePolicy === 'UPGRADE',
       },
       () => this.stats.upstream_cx_total++,
       (c) => {

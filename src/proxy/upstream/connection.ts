@@ -1,4 +1,4 @@
-// One upstream HTTP/1.1 keep-alive connection: an undici Client with pipelining 1, driven with
+// One upstream keep-alive connection (HTTP/1.1, or h2c): an undici Client with pipelining 1, driven with
 // Client.dispatch and a plain handler (no streams or promises per request; see performance.md).
 import { Client } from 'undici';
 import type { Host } from './host.js';
@@ -11,7 +11,7 @@ export class Connection {
   localAddress: string | undefined;
   constructor(
     readonly host: Host,
-    opts: { connectTimeoutMs: number; idleTimeoutMs: number },
+    opts: { connectTimeoutMs: number; idleTimeoutMs: number; h2c: boolean },
     onConnect: () => void,
     onGone: (conn: Connection) => void,
   ) {
@@ -26,7 +26,9 @@ export class Connection {
       headersTimeout: 0,
       bodyTimeout: 0,
       connect: { noDelay: true },
-    });
+      // HTTP/2 upstream with prior knowledge (h2c) for http2/grpc ports or h2UpgradePolicy UPGRADE.
+      ...(opts.h2c ? { allowH2: true, useH2c: true } : {}),
+    } as ConstructorParameters<typeof Client>[1]);
     this.client.on('connect', (_origin, targets) => {
       const sock = (targets as unknown as { [k: symbol]: unknown }[])?.[0];
       void sock;
