@@ -172,6 +172,7 @@ test('retries: 5xx retried to another host, counted; exhausted retries return th
   const r = await t.get();
   assert.equal(r.status, 200);
   assert.equal(r.headers['x-backend'], 'good');
+  assert.equal(good.received[0]?.headers['x-envoy-attempt-count'], '2');
   assert.equal(t.stat('upstream_rq_retry'), 1);
   const t2 = await setup({ backends: [bad], action: { retry: retry({ numRetries: 2 }) } });
   const r2 = await t2.get();

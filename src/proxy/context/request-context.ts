@@ -32,6 +32,8 @@ export class RequestContext {
   downstreamRemoteIp = '';
   routeName: string | undefined;
   attempts = 0;
+  /** Whether upstream requests carry x-envoy-attempt-count. */
+  attemptCount = true;
   constructor(readonly snapshot: ProxySnapshot) {}
 
   addFlag(flag: string): void {

@@ -238,6 +238,9 @@ export class HttpConnectionManager {
     }
     // Forwarding headers (Envoy use_remote_address is on at gateways and inbound, off on outbound).
     const edge = listener?.direction !== 'outbound';
+    // istio/istio pilot/pkg/networking/core/httproute.go: IncludeRequestAttemptCount on sidecar
+    // outbound and gateway virtual hosts (not inbound).
+    ctx.attemptCount = listener?.direction !== 'inbound';
     if (edge) {
       const remote = ctx.downstreamRemoteIp;
       const xff = firstValue(headers['x-forwarded-for']);
@@ -536,6 +539,7 @@ export class HttpConnectionManager {
         fixedHost,
         corsOrigin,
         setCookie,
+        attemptCount: ctx.attemptCount,
         timeoutMs: action
           ? effectiveTimeoutMs(
               action.timeoutMs,

@@ -54,6 +54,8 @@ export interface ForwardRequestInit {
   fixedHost?: Host;
   corsOrigin?: string;
   setCookie?: string;
+  /** Send `x-envoy-attempt-count` (Istio sets include_request_attempt_count on outbound and gateway vhosts). */
+  attemptCount?: boolean;
   /** Route timeout after grpc-timeout (see grpc-timeout.ts); defaults to action.timeoutMs. */
   timeoutMs?: number;
 }
@@ -158,7 +160,7 @@ export class ForwardRequest {
         {
           path: this.f.path,
           method: this.f.method,
-          headers: this.f.headers,
+          headers: this.headersForAttempt(),
           body: this.f.body ?? (this.f.hasBody ? this.f.req : null),
           headersTimeout: 0,
           bodyTimeout: 0,
@@ -171,6 +173,18 @@ export class ForwardRequest {
       this.current = undefined;
       this.fail(LOCAL_REPLIES.upstream_reset, undefined, String((err as Error).message));
     }
+  }
+
+  private attemptCountAt = -1;
+  private headersForAttempt(): string[] {
+    const h = this.f.headers;
+    if (!this.f.attemptCount) return h;
+    const n = String(this.f.down.ctx.attempts);
+    if (this.attemptCountAt < 0) {
+      this.attemptCountAt = h.length + 1;
+      h.push('x-envoy-attempt-count', n);
+    } else h[this.attemptCountAt] = n;
+    return h;
   }
 
   /** Ends an attempt: releases its connection and stops its per-try timer. */

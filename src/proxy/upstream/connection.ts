@@ -9,12 +9,21 @@ export class Connection {
   busy = false;
   dead = false;
   localAddress: string | undefined;
+  readonly createdAt: number;
   constructor(
     readonly host: Host,
-    opts: { connectTimeoutMs: number; idleTimeoutMs: number; h2c: boolean },
+    opts: {
+      connectTimeoutMs: number;
+      idleTimeoutMs: number;
+      h2c: boolean;
+      /** TCP keepalive first-probe delay (DestinationRule tcp.tcpKeepalive.time). */
+      keepAliveMs?: number;
+      createdAt: number;
+    },
     onConnect: () => void,
     onGone: (conn: Connection) => void,
   ) {
+    this.createdAt = opts.createdAt;
     const addr = host.endpoint.address.includes(':')
       ? `[${host.endpoint.address}]`
       : host.endpoint.address;
@@ -25,7 +34,12 @@ export class Connection {
       keepAliveMaxTimeout: opts.idleTimeoutMs,
       headersTimeout: 0,
       bodyTimeout: 0,
-      connect: { noDelay: true },
+      connect: {
+        noDelay: true,
+        ...(opts.keepAliveMs !== undefined
+          ? { keepAlive: true, keepAliveInitialDelay: opts.keepAliveMs }
+          : {}),
+      },
       // HTTP/2 upstream with prior knowledge (h2c) for http2/grpc ports or h2UpgradePolicy UPGRADE.
       ...(opts.h2c ? { allowH2: true, useH2c: true } : {}),
     } as ConstructorParameters<typeof Client>[1]);
