@@ -312,7 +312,11 @@ export class ForwardRequest {
         cluster.stats.upstream_rq_retry_limit_exceeded++;
       }
     }
-    const reply = connectFailure ? LOCAL_REPLIES.connection_failure : LOCAL_REPLIES.upstream_reset;
+    const reply = connectFailure
+      ? LOCAL_REPLIES.connection_failure
+      : code.startsWith('HPE_') || err.name === 'HTTPParserError'
+        ? LOCAL_REPLIES.protocol_error
+        : LOCAL_REPLIES.upstream_reset;
     this.fail(reply, undefined, connectFailure ? undefined : code || err.message);
   }
 
