@@ -158,6 +158,39 @@ export class Proxy implements ProxyServices {
     });
   }
 
+  /**
+   * Live endpoint state per cluster, as `istioctl proxy-config endpoints` shows it (STATUS HEALTHY,
+   * OUTLIER CHECK OK/FAILED), plus the host's active requests.
+   */
+  endpoints(): {
+    cluster: string;
+    address: string;
+    port: number;
+    outlierCheck: 'OK' | 'FAILED';
+    active: number;
+  }[] {
+    const out: {
+      cluster: string;
+      address: string;
+      port: number;
+      outlierCheck: 'OK' | 'FAILED';
+      active: number;
+    }[] = [];
+    for (const name of this.current?.clusters.keys() ?? []) {
+      const st = this.clusters.get(name);
+      for (const h of st?.hosts ?? []) {
+        out.push({
+          cluster: name,
+          address: h.endpoint.address,
+          port: h.endpoint.port,
+          outlierCheck: h.ejected ? 'FAILED' : 'OK',
+          active: h.active,
+        });
+      }
+    }
+    return out;
+  }
+
   /** Envoy-named counters: `cluster.<name>.upstream_rq_total`, ... */
   stats(): Map<string, number> {
     const out = new Map<string, number>();

@@ -354,6 +354,10 @@ test('outlier detection: a host with consecutive 5xx is ejected and returns afte
   });
   assert.equal((await t.get()).status, 500);
   assert.equal(t.stat('outlier_detection.ejections_active'), 1);
+  assert.deepEqual(
+    t.proxy.endpoints().map((e) => e.outlierCheck),
+    ['FAILED', 'OK'],
+  );
   for (let i = 0; i < 4; i++) assert.equal((await t.get()).headers['x-backend'], 'good-od');
   clock.advance(31_000);
   assert.equal(t.stat('outlier_detection.ejections_active'), 0);
