@@ -73,6 +73,7 @@ test('inbound: one socket per service port routes through inbound|<port>||', asy
   });
   assert.equal(r.status, 200);
   assert.equal(app.received[0]?.headers['x-forwarded-for'], '10.0.0.9, 127.0.0.1');
+  assert.equal(app.received[0]?.headers['x-envoy-attempt-count'], undefined);
   await assert.rejects(proxy.listen('virtualInbound', { host: '127.0.0.1', port: 0 }));
 });
 

@@ -1,7 +1,14 @@
 // A proxy process-equivalent: one current snapshot (swapped in one assignment), the cluster states
 // that outlive it, the sockets bound for its listeners, the access log and the counters.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createH2Server, type Http2Server, type Http2Session } from 'node:http2';
+import {
+  createServer as createNetServer,
+  type AddressInfo,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net';
+import { Duplex } from 'node:stream';
 import type { ProxySnapshot } from '../compile/snapshot.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { systemRandom, type Random } from '../runtime/random.js';
@@ -40,6 +47,9 @@ export class Proxy implements ProxyServices {
   private current: ProxySnapshot | undefined;
   private readonly hcm: HttpConnectionManager;
   private readonly servers = new Set<Server>();
+  private readonly listeners = new Set<NetServer>();
+  private readonly h2Servers = new Set<Http2Server>();
+  private readonly h2Sessions = new Set<Http2Session>();
   private readonly sockets = new Set<Socket>();
   private readonly log: AccessLogWriter | undefined;
   private readonly encoding: 'TEXT' | 'JSON';
@@ -100,10 +110,6 @@ export class Proxy implements ProxyServices {
       },
       (req, res) => this.hcm.handle(binding, req, res),
     );
-    server.on('connection', (s: Socket) => {
-      this.sockets.add(s);
-      s.once('close', () => this.sockets.delete(s));
-    });
     server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
       // A request llhttp refuses: 400 and close (Envoy codec error), never a crash.
       if (socket.writable && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) {
@@ -112,15 +118,77 @@ export class Proxy implements ProxyServices {
         socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
       } else socket.destroy();
     });
+    // h2c with prior knowledge on the same socket; Envoy's edge guidance caps streams at 100.
+    const h2 = createH2Server({ settings: { maxConcurrentStreams: 100 } }, (req, res) =>
+      this.hcm.handle(binding, req as unknown as IncomingMessage, res as unknown as ServerResponse),
+    );
+    h2.on('session', (session: Http2Session) => {
+      this.h2Sessions.add(session);
+      session.once('close', () => this.h2Sessions.delete(session));
+    });
+    h2.on('sessionError', () => undefined);
     this.servers.add(server);
+    this.h2Servers.add(h2);
+    // One socket per listener: the first bytes tell an HTTP/2 connection preface from HTTP/1.
+    const net = createNetServer({ noDelay: true }, (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      socket.on('error', () => undefined);
+      socket.once('data', (first: Buffer) => {
+        socket.pause();
+        if (isH2Preface(first)) {
+          // nghttp2 reads a net.Socket's handle directly, past anything unshifted: hand it a
+          // Duplex that replays the first bytes (Node wraps it in a JS stream socket).
+          h2.emit('connection', replayingDuplex(socket, first));
+          return;
+        }
+        socket.unshift(first);
+        server.emit('connection', socket);
+        socket.resume();
+      });
+    });
+    this.listeners.add(net);
     return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(addr.port, addr.host, () => {
-        server.off('error', reject);
-        const a = server.address() as AddressInfo;
+      net.once('error', reject);
+      net.listen(addr.port, addr.host, () => {
+        net.off('error', reject);
+        const a = net.address() as AddressInfo;
         resolve({ host: a.address, port: a.port });
       });
     });
+  }
+
+  /**
+   * Live endpoint state per cluster, as `istioctl proxy-config endpoints` shows it (STATUS HEALTHY,
+   * OUTLIER CHECK OK/FAILED), plus the host's active requests.
+   */
+  endpoints(): {
+    cluster: string;
+    address: string;
+    port: number;
+    outlierCheck: 'OK' | 'FAILED';
+    active: number;
+  }[] {
+    const out: {
+      cluster: string;
+      address: string;
+      port: number;
+      outlierCheck: 'OK' | 'FAILED';
+      active: number;
+    }[] = [];
+    for (const name of this.current?.clusters.keys() ?? []) {
+      const st = this.clusters.get(name);
+      for (const h of st?.hosts ?? []) {
+        out.push({
+          cluster: name,
+          address: h.endpoint.address,
+          port: h.endpoint.port,
+          outlierCheck: h.ejected ? 'FAILED' : 'OK',
+          active: h.active,
+        });
+      }
+    }
+    return out;
   }
 
   /** Envoy-named counters: `cluster.<name>.upstream_rq_total`, ... */
@@ -133,19 +201,69 @@ export class Proxy implements ProxyServices {
 
   /** Stops accepting, lets in-flight requests finish (up to a grace period), closes pools. */
   async close(graceMs = 5000): Promise<void> {
-    const closing = [...this.servers].map(
+    const closing = [...this.listeners].map(
       (s) => new Promise<void>((resolve) => s.close(() => resolve())),
     );
-    for (const s of this.servers) s.closeIdleConnections();
+    // Keep-alive connections close as soon as their in-flight request is done.
+    const sweep = (): void => {
+      for (const s of this.servers) s.closeIdleConnections();
+      for (const s of this.h2Sessions) s.close();
+    };
+    sweep();
+    const sweeper = setInterval(sweep, 20);
     const timer = setTimeout(() => {
       for (const s of this.sockets) s.destroy();
     }, graceMs);
+    // Wait for in-flight requests: sockets close when their requests are done.
     await Promise.all(closing);
     clearTimeout(timer);
+    clearInterval(sweeper);
+    for (const s of this.sockets) s.destroy();
+    this.listeners.clear();
     this.servers.clear();
+    this.h2Servers.clear();
     this.clusters.close();
     await this.log?.close();
   }
+}
+
+/** A Duplex over `socket` that first yields `first`; carries the socket's addresses for logs. */
+function replayingDuplex(socket: Socket, first: Buffer): Duplex {
+  const d = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _enc, cb) {
+      socket.write(chunk, cb);
+    },
+    final(cb) {
+      socket.end();
+      cb();
+    },
+    destroy(err, cb) {
+      socket.destroy(err ?? undefined);
+      cb(err);
+    },
+  });
+  Object.assign(d, {
+    remoteAddress: socket.remoteAddress,
+    remotePort: socket.remotePort,
+    localAddress: socket.localAddress,
+    localPort: socket.localPort,
+  });
+  d.push(first);
+  socket.on('data', (c: Buffer) => {
+    if (!d.push(c)) socket.pause();
+  });
+  socket.once('end', () => d.push(null));
+  socket.once('close', () => d.destroy());
+  return d;
+}
+
+const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n');
+function isH2Preface(b: Buffer): boolean {
+  const n = Math.min(b.length, PREFACE.length);
+  return n > 0 && b.subarray(0, n).equals(PREFACE.subarray(0, n));
 }
 
 export function createProxy(opts: ProxyOptions): Proxy {

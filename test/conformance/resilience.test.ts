@@ -12,7 +12,6 @@ import {
   cluster,
   endpoint,
   forward,
-  m,
   outbound,
   route,
   routeTable,
@@ -173,6 +172,7 @@ test('retries: 5xx retried to another host, counted; exhausted retries return th
   const r = await t.get();
   assert.equal(r.status, 200);
   assert.equal(r.headers['x-backend'], 'good');
+  assert.equal(good.received[0]?.headers['x-envoy-attempt-count'], '2');
   assert.equal(t.stat('upstream_rq_retry'), 1);
   const t2 = await setup({ backends: [bad], action: { retry: retry({ numRetries: 2 }) } });
   const r2 = await t2.get();
@@ -287,7 +287,7 @@ test('fault: delay then abort with independent draws (DI,FI); abort skips the up
     },
   });
   const p = t.get();
-  await new Promise((r) => setTimeout(r, 20));
+  await until(() => clock.pendingTimers() > 0); // the delay timer is armed
   assert.equal(b.received.length, 0);
   clock.advance(7000);
   const r = await p;
@@ -354,10 +354,50 @@ test('outlier detection: a host with consecutive 5xx is ejected and returns afte
   });
   assert.equal((await t.get()).status, 500);
   assert.equal(t.stat('outlier_detection.ejections_active'), 1);
+  assert.deepEqual(
+    t.proxy.endpoints().map((e) => e.outlierCheck),
+    ['FAILED', 'OK'],
+  );
   for (let i = 0; i < 4; i++) assert.equal((await t.get()).headers['x-backend'], 'good-od');
   clock.advance(31_000);
   assert.equal(t.stat('outlier_detection.ejections_active'), 0);
   const seen = new Set<string>();
   for (let i = 0; i < 2; i++) seen.add(String((await t.get()).status));
   assert.ok(seen.has('500'));
+});
+
+test('a small request body is buffered so a retry and a mirror replay it', async () => {
+  const bad = await echo('bad-body');
+  bad.behaviour = (_q, res) => (res.writeHead(503, { 'content-length': '0' }).end(), true);
+  const good = await echo('good-body');
+  const shadow = await echo('shadow-body');
+  const t = await setup({
+    backends: [bad, good],
+    mirrorBackends: [{ address: '127.0.0.1', port: shadow.port }],
+    action: { retry: retry({}), mirrors: [{ clusterName: MIRROR, percentage: 100 }] },
+  });
+  const { request } = await import('node:http');
+  const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: t.port,
+        method: 'POST',
+        path: '/post',
+        headers: { host: 'httpbin:8000', 'content-type': 'text/plain' },
+      },
+      (r) => {
+        let b = '';
+        r.on('data', (c: Buffer) => (b += c.toString()));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, body: b }));
+      },
+    );
+    req.on('error', reject);
+    req.end('hello body');
+  });
+  assert.equal(res.status, 200);
+  assert.equal((JSON.parse(res.body) as { bodyLength: number }).bodyLength, 10);
+  assert.equal(bad.received[0]?.bodyLength, 10);
+  await until(() => shadow.received.length === 1);
+  assert.equal(shadow.received[0]?.bodyLength, 10);
 });

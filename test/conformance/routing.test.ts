@@ -384,6 +384,7 @@ const cases: Case[] = [
       upstreamHeaders: {
         'x-request-id': /^case-/,
         'x-forwarded-proto': 'http',
+        'x-envoy-attempt-count': '1',
         'x-hop': undefined,
         te: undefined,
       },

@@ -75,6 +75,8 @@ export function send(port: number, r: CaseRequest): Promise<Response> {
       },
     );
     req.on('error', reject);
+    // A test must fail, never hang, when the proxy does not answer.
+    req.setTimeout(15_000, () => req.destroy(new Error('no response within 15s')));
     req.end();
   });
 }

@@ -12,6 +12,7 @@ export type LocalReplyCode =
   | 'upstream_response_timeout'
   | 'upstream_per_try_timeout'
   | 'upstream_reset'
+  | 'protocol_error'
   | 'fault_filter_abort'
   | 'direct_response'
   | 'blackhole'
@@ -90,6 +91,14 @@ export const LOCAL_REPLIES: Readonly<Record<LocalReplyCode, LocalReply>> = {
     flag: 'UC',
     details: 'upstream_reset_before_response_started{connection_termination}',
     body: RESET_BODY + 'reset reason: connection termination',
+  },
+  // An upstream response the codec cannot parse (Envoy UPE, upstream protocol error).
+  protocol_error: {
+    code: 'protocol_error',
+    status: 503,
+    flag: 'UPE',
+    details: 'upstream_reset_before_response_started{protocol_error}',
+    body: RESET_BODY + 'reset reason: protocol error',
   },
   // envoy source/extensions/filters/http/fault/fault_filter.cc: body "fault filter abort".
   fault_filter_abort: {

@@ -29,8 +29,11 @@ export class RequestContext {
   upstreamTransportFailureReason: string | undefined;
   downstreamLocal = '';
   downstreamRemote = '';
+  downstreamRemoteIp = '';
   routeName: string | undefined;
   attempts = 0;
+  /** Whether upstream requests carry x-envoy-attempt-count. */
+  attemptCount = true;
   constructor(readonly snapshot: ProxySnapshot) {}
 
   addFlag(flag: string): void {

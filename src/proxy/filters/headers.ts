@@ -25,6 +25,8 @@ export function headersFromRaw(raw: readonly string[], dropAlso?: string): Heade
   for (let i = 0; i < raw.length; i += 2) {
     const name = (raw[i] ?? '').toLowerCase();
     const value = raw[i + 1] ?? '';
+    // HTTP/2 pseudo-headers are request metadata, not headers to forward.
+    if (name.charCodeAt(0) === 58 /* : */) continue;
     if (name === 'connection') {
       for (const t of value.split(',')) {
         const tok = t.trim().toLowerCase();
@@ -86,4 +88,16 @@ export function toFlat(h: HeaderMap): string[] {
     else if (v !== undefined) out.push(k, v);
   }
   return out;
+}
+
+/** Writes the response head: a flat list for HTTP/1 (no re-parsing), an object for HTTP/2 compat. */
+export function writeHead(
+  res: {
+    writeHead(status: number, headers: string[] | Record<string, string | string[]>): unknown;
+  },
+  status: number,
+  h: HeaderMap,
+  h2: boolean,
+): void {
+  res.writeHead(status, h2 ? h : toFlat(h));
 }

@@ -4,6 +4,7 @@
 // Envoy: source/common/http/conn_manager_impl.cc; Istio listener layout: src/compile/snapshot.ts.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import {
   BLACKHOLE_CLUSTER,
   PASSTHROUGH_CLUSTER,
@@ -23,10 +24,12 @@ import {
   firstValue,
   headersFromRaw,
   toFlat,
+  writeHead,
   type HeaderMap,
 } from '../filters/headers.js';
 import { redirectLocation, rewritePath, splitPath } from '../filters/rewrite.js';
 import { ForwardRequest } from '../router/forward.js';
+import { effectiveTimeoutMs } from '../router/grpc-timeout.js';
 import { sendMirrors } from '../router/mirror.js';
 import {
   queryParam,
@@ -38,7 +41,11 @@ import { pickWeighted } from '../router/weighted.js';
 import type { Downstream, LocalReplyOverrides, ProxyServices } from '../services.js';
 import { hashString } from '../upstream/lb/index.js';
 import type { ClusterState } from '../upstream/cluster-state.js';
+import type { Host } from '../upstream/host.js';
 import { requestDefect } from './request-checks.js';
+
+/** Largest request body buffered for replay by retries and mirrors. */
+const REPLAY_BUFFER_LIMIT = 64 * 1024;
 
 export type Binding =
   | { kind: 'virtualOutbound' }
@@ -110,7 +117,7 @@ class DownstreamImpl implements Downstream {
     ctx.responseCode = status;
     ctx.bytesSent = len;
     try {
-      res.writeHead(status, toFlat(headers));
+      writeHead(res, status, headers, ctx.protocol === 'HTTP/2');
       res.end(ctx.method === 'HEAD' ? undefined : body);
     } catch {
       res.destroy();
@@ -149,12 +156,16 @@ export class HttpConnectionManager {
     ctx.startMs = svc.clock.now();
     ctx.startMono = svc.clock.monotonic();
     ctx.method = req.method ?? 'GET';
-    ctx.protocol = req.httpVersion === '1.0' ? 'HTTP/1.0' : 'HTTP/1.1';
-    const sock = req.socket;
+    ctx.protocol =
+      req.httpVersionMajor === 2 ? 'HTTP/2' : req.httpVersion === '1.0' ? 'HTTP/1.0' : 'HTTP/1.1';
+    // HTTP/2 sessions run over a replaying Duplex that carries the TCP socket's addresses.
+    const sock = req.socket.remoteAddress
+      ? req.socket
+      : ((req.socket as unknown as { stream?: Socket }).stream ?? req.socket);
     ctx.downstreamLocal = `${stripMapped(sock.localAddress)}:${sock.localPort ?? 0}`;
-    ctx.downstreamRemote = `${stripMapped(sock.remoteAddress)}:${sock.remotePort ?? 0}`;
+    ctx.downstreamRemoteIp = stripMapped(sock.remoteAddress);
+    ctx.downstreamRemote = `${ctx.downstreamRemoteIp}:${sock.remotePort ?? 0}`;
     const down = new DownstreamImpl(ctx, res, this.log, svc);
-    res.once('finish', () => down.complete(false));
     res.once('close', () => down.complete(!res.writableFinished));
     try {
       this.route(binding, snap, ctx, down, req, res);
@@ -180,7 +191,7 @@ export class HttpConnectionManager {
   ): void {
     const defect = requestDefect(req);
     let url = req.url ?? '/';
-    let authority = req.headers.host ?? '';
+    let authority = req.headers.host ?? firstValue(req.headers[':authority']) ?? '';
     // Absolute-form (proxy-form) request target: the URL's authority wins (Envoy allow_absolute_url).
     if (url.startsWith('http://') || url.startsWith('https://')) {
       const start = url.indexOf('//') + 2;
@@ -227,8 +238,11 @@ export class HttpConnectionManager {
     }
     // Forwarding headers (Envoy use_remote_address is on at gateways and inbound, off on outbound).
     const edge = listener?.direction !== 'outbound';
+    // istio/istio pilot/pkg/networking/core/httproute.go: IncludeRequestAttemptCount on sidecar
+    // outbound and gateway virtual hosts (not inbound).
+    ctx.attemptCount = listener?.direction !== 'inbound';
     if (edge) {
-      const remote = stripMapped(req.socket.remoteAddress);
+      const remote = ctx.downstreamRemoteIp;
       const xff = firstValue(headers['x-forwarded-for']);
       headers['x-forwarded-for'] = xff ? `${xff}, ${remote}` : remote;
       headers['x-forwarded-proto'] = 'http';
@@ -454,7 +468,7 @@ export class HttpConnectionManager {
         : this.svc.clusters.get(clusterName);
     if (!cluster) return down.localReply(LOCAL_REPLIES.cluster_not_found);
     headers['host'] = authority;
-    let fixedHost;
+    let fixedHost: Host | undefined;
     if (
       clusterName === PASSTHROUGH_CLUSTER ||
       cluster.cluster.lbPolicy === 'PASSTHROUGH' ||
@@ -472,7 +486,7 @@ export class HttpConnectionManager {
     if (hp && (cluster.cluster.lbPolicy === 'RING_HASH' || cluster.cluster.lbPolicy === 'MAGLEV')) {
       let key: string | undefined;
       if (hp.kind === 'header') key = firstValue(headers[hp.name]);
-      else if (hp.kind === 'sourceIp') key = stripMapped(req.socket.remoteAddress);
+      else if (hp.kind === 'sourceIp') key = ctx.downstreamRemoteIp;
       else if (hp.kind === 'queryParameter') key = queryParam(splitPath(ctx.path)[1], hp.name);
       else {
         key = cookieValue(headers['cookie'], hp.name);
@@ -492,36 +506,65 @@ export class HttpConnectionManager {
     ctx.bytesReceived = Number.isFinite(cl) ? cl : 0;
     if (hasBody && req.headers['content-length'] !== undefined)
       headers['content-length'] = req.headers['content-length'];
-    if (action && action.mirrors.length > 0 && !hasBody) {
-      sendMirrors(
-        action.mirrors,
-        this.svc.clusters,
-        this.svc.random,
-        ctx.method,
+    const go = (body: Buffer | undefined): void => {
+      if (down.logged) return;
+      if (action && action.mirrors.length > 0 && (!hasBody || body)) {
+        sendMirrors(
+          action.mirrors,
+          this.svc.clusters,
+          this.svc.random,
+          ctx.method,
+          path,
+          headers,
+          authority,
+          ctx.snapshot.mesh.shadowHostSuffix,
+          body ?? null,
+        );
+      }
+      new ForwardRequest({
+        svc: this.svc,
+        down,
+        req,
+        res,
+        route,
+        action,
+        wc,
+        cluster,
+        headers: toFlat(headers),
+        method: ctx.method,
         path,
-        headers,
-        authority,
-        ctx.snapshot.mesh.shadowHostSuffix,
-      );
+        hasBody,
+        body,
+        hashKey,
+        fixedHost,
+        corsOrigin,
+        setCookie,
+        attemptCount: ctx.attemptCount,
+        timeoutMs: action
+          ? effectiveTimeoutMs(
+              action.timeoutMs,
+              firstValue(headers['content-type']),
+              firstValue(headers['grpc-timeout']),
+            )
+          : 0,
+      }).start();
+    };
+    // Small bodies with a Content-Length are buffered so retries and mirrors can replay them
+    // (Envoy buffers for retry/shadow up to its per-request limit); larger ones stream.
+    if (
+      hasBody &&
+      req.headers['transfer-encoding'] === undefined &&
+      cl > 0 &&
+      cl <= REPLAY_BUFFER_LIMIT &&
+      (action?.retry || action?.mirrors.length)
+    ) {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.once('end', () => go(Buffer.concat(chunks)));
+      req.once('error', () => undefined);
+      return;
     }
-    new ForwardRequest({
-      svc: this.svc,
-      down,
-      req,
-      res,
-      route,
-      action,
-      wc,
-      cluster,
-      headers: toFlat(headers),
-      method: ctx.method,
-      path,
-      hasBody,
-      hashKey,
-      fixedHost,
-      corsOrigin,
-      setCookie,
-    }).start();
+    go(undefined);
   }
 }
 

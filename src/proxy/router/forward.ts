@@ -9,7 +9,7 @@ import type { TimerHandle } from '../../runtime/clock.js';
 import type { ForwardAction, Route, WeightedCluster } from '../../compile/snapshot.js';
 import { LOCAL_REPLIES, type LocalReply } from '../context/local-reply.js';
 import { corsOnResponse } from '../filters/cors.js';
-import { applyHeaderOps, firstValue, stripHopByHop, toFlat } from '../filters/headers.js';
+import { applyHeaderOps, firstValue, stripHopByHop, writeHead } from '../filters/headers.js';
 import type { Downstream, ProxyServices } from '../services.js';
 import type { ClusterState } from '../upstream/cluster-state.js';
 import type { Connection } from '../upstream/connection.js';
@@ -29,6 +29,10 @@ const CONNECT_ERRORS = new Set([
   'EADDRNOTAVAIL',
 ]);
 
+function uncork(sock: { uncork(): void }): void {
+  sock.uncork();
+}
+
 export interface ForwardRequestInit {
   svc: ProxyServices;
   down: Downstream;
@@ -43,11 +47,17 @@ export interface ForwardRequestInit {
   method: string;
   path: string;
   hasBody: boolean;
+  /** The request body when it was small enough to buffer (then retries can replay it). */
+  body?: Buffer;
   hashKey?: number;
   /** PASSTHROUGH / ORIGINAL_DST: the host to connect to. */
   fixedHost?: Host;
   corsOrigin?: string;
   setCookie?: string;
+  /** Send `x-envoy-attempt-count` (Istio sets include_request_attempt_count on outbound and gateway vhosts). */
+  attemptCount?: boolean;
+  /** Route timeout after grpc-timeout (see grpc-timeout.ts); defaults to action.timeoutMs. */
+  timeoutMs?: number;
 }
 
 /** One upstream attempt: a plain undici handler; stale callbacks of an abandoned attempt are ignored. */
@@ -93,13 +103,14 @@ export class ForwardRequest {
   private tried: Set<Host> | undefined;
 
   constructor(private readonly f: ForwardRequestInit) {
-    // A streamed request body cannot be replayed: requests with a body are not retried
-    // (Envoy buffers up to the connection buffer limit for retries; Switchyard does not).
-    this.retry = f.hasBody ? undefined : RetryState.create(f.action?.retry, f.svc.random);
+    // A streamed request body cannot be replayed: only bodyless or buffered-body requests are
+    // retried (Envoy buffers up to its buffer limit for retries, then stops retrying).
+    const replayable = !f.hasBody || f.body !== undefined;
+    this.retry = replayable ? RetryState.create(f.action?.retry, f.svc.random) : undefined;
   }
 
   start(): void {
-    const timeout = this.f.action?.timeoutMs ?? 0;
+    const timeout = this.f.timeoutMs ?? this.f.action?.timeoutMs ?? 0;
     if (timeout > 0) this.routeTimer = this.f.svc.clock.setTimer(timeout, this.onRouteTimeout);
     this.f.down.onAbort(this.onDownstreamAbort);
     this.attempt();
@@ -149,8 +160,8 @@ export class ForwardRequest {
         {
           path: this.f.path,
           method: this.f.method,
-          headers: this.f.headers,
-          body: this.f.hasBody ? this.f.req : null,
+          headers: this.headersForAttempt(),
+          body: this.f.body ?? (this.f.hasBody ? this.f.req : null),
           headersTimeout: 0,
           bodyTimeout: 0,
         },
@@ -162,6 +173,18 @@ export class ForwardRequest {
       this.current = undefined;
       this.fail(LOCAL_REPLIES.upstream_reset, undefined, String((err as Error).message));
     }
+  }
+
+  private attemptCountAt = -1;
+  private headersForAttempt(): string[] {
+    const h = this.f.headers;
+    if (!this.f.attemptCount) return h;
+    const n = String(this.f.down.ctx.attempts);
+    if (this.attemptCountAt < 0) {
+      this.attemptCountAt = h.length + 1;
+      h.push('x-envoy-attempt-count', n);
+    } else h[this.attemptCountAt] = n;
+    return h;
   }
 
   /** Ends an attempt: releases its connection and stops its per-try timer. */
@@ -223,7 +246,7 @@ export class ForwardRequest {
     ctx.responseCode = status;
     ctx.details = 'via_upstream';
     try {
-      res.writeHead(status, toFlat(out));
+      writeHead(res, status, out, ctx.protocol === 'HTTP/2');
     } catch {
       // A header the upstream sent that Node refuses downstream: reset rather than throw.
       this.endAttempt(a, false);
@@ -239,6 +262,13 @@ export class ForwardRequest {
     if (!this.committed) return;
     const { res, down } = this.f;
     down.ctx.bytesSent += chunk.length;
+    // Cork until the end of this tick so head, body and end leave in one writev when the whole
+    // response arrived in one read (performance.md: one write per response).
+    const sock = down.ctx.protocol === 'HTTP/2' ? null : res.socket;
+    if (sock && !sock.writableCorked) {
+      sock.cork();
+      process.nextTick(uncork, sock);
+    }
     if (!res.write(chunk)) {
       controller.pause();
       res.once('drain', () => {
@@ -282,7 +312,11 @@ export class ForwardRequest {
         cluster.stats.upstream_rq_retry_limit_exceeded++;
       }
     }
-    const reply = connectFailure ? LOCAL_REPLIES.connection_failure : LOCAL_REPLIES.upstream_reset;
+    const reply = connectFailure
+      ? LOCAL_REPLIES.connection_failure
+      : code.startsWith('HPE_') || err.name === 'HTTPParserError'
+        ? LOCAL_REPLIES.protocol_error
+        : LOCAL_REPLIES.upstream_reset;
     this.fail(reply, undefined, connectFailure ? undefined : code || err.message);
   }
 

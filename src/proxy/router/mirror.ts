@@ -46,7 +46,7 @@ export function shadowAuthority(authority: string): string {
   return `${authority}-shadow`;
 }
 
-/** Sends bodiless copies of a request to each mirror whose percentage draw hits. */
+/** Sends copies of a request (bodiless or with its buffered body) to each mirror whose draw hits. */
 export function sendMirrors(
   mirrors: readonly MirrorPolicy[],
   clusters: ClusterManager,
@@ -56,6 +56,7 @@ export function sendMirrors(
   headers: Record<string, string | string[]>,
   authority: string,
   shadowSuffix: boolean,
+  body: Buffer | null,
 ): void {
   for (const m of mirrors) {
     if (!faultDraw(random, m.percentage)) continue;
@@ -77,7 +78,7 @@ export function sendMirrors(
       if (!r.ok) return;
       try {
         r.conn.client.dispatch(
-          { path, method, headers: flat, body: null, headersTimeout: 0, bodyTimeout: 0 },
+          { path, method, headers: flat, body, headersTimeout: 0, bodyTimeout: 0 },
           new MirrorHandler(cluster, r.conn),
         );
       } catch {

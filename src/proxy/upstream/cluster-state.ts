@@ -143,6 +143,14 @@ export class ClusterState {
       {
         connectTimeoutMs: cp.connectTimeoutMs || 10_000,
         idleTimeoutMs: cp.idleTimeoutMs || 3_600_000,
+        // istio/istio pilot/pkg/networking/core/cluster_builder.go: HTTP/2 upstream for http2/grpc
+        // ports, or when h2UpgradePolicy is UPGRADE.
+        h2c:
+          this.cluster.protocol === 'http2' ||
+          this.cluster.protocol === 'grpc' ||
+          cp.h2UpgradePolicy === 'UPGRADE',
+        keepAliveMs: cp.tcpKeepalive ? (cp.tcpKeepalive.timeMs ?? 7_200_000) : undefined,
+        createdAt: this.clock.monotonic(),
       },
       () => this.stats.upstream_cx_total++,
       (c) => {
@@ -169,7 +177,18 @@ export class ClusterState {
     conn.host.active--;
     const max = this.cluster.connectionPool.maxRequestsPerConnection;
     const host = conn.host;
-    if (!reusable || conn.dead || host.closed || this.closed || (max > 0 && conn.requests >= max)) {
+    // max_requests_per_connection and max_connection_duration end a connection after its request.
+    const maxAge = this.cluster.connectionPool.maxConnectionDurationMs;
+    const expired =
+      maxAge !== undefined && maxAge > 0 && this.clock.monotonic() - conn.createdAt >= maxAge;
+    if (
+      !reusable ||
+      conn.dead ||
+      host.closed ||
+      this.closed ||
+      expired ||
+      (max > 0 && conn.requests >= max)
+    ) {
       if (!reusable && !conn.dead) {
         conn.dead = true;
         conn.client.destroy().catch(() => undefined);

@@ -1,4 +1,4 @@
-// One upstream HTTP/1.1 keep-alive connection: an undici Client with pipelining 1, driven with
+// One upstream keep-alive connection (HTTP/1.1, or h2c): an undici Client with pipelining 1, driven with
 // Client.dispatch and a plain handler (no streams or promises per request; see performance.md).
 import { Client } from 'undici';
 import type { Host } from './host.js';
@@ -9,12 +9,21 @@ export class Connection {
   busy = false;
   dead = false;
   localAddress: string | undefined;
+  readonly createdAt: number;
   constructor(
     readonly host: Host,
-    opts: { connectTimeoutMs: number; idleTimeoutMs: number },
+    opts: {
+      connectTimeoutMs: number;
+      idleTimeoutMs: number;
+      h2c: boolean;
+      /** TCP keepalive first-probe delay (DestinationRule tcp.tcpKeepalive.time). */
+      keepAliveMs?: number;
+      createdAt: number;
+    },
     onConnect: () => void,
     onGone: (conn: Connection) => void,
   ) {
+    this.createdAt = opts.createdAt;
     const addr = host.endpoint.address.includes(':')
       ? `[${host.endpoint.address}]`
       : host.endpoint.address;
@@ -25,8 +34,15 @@ export class Connection {
       keepAliveMaxTimeout: opts.idleTimeoutMs,
       headersTimeout: 0,
       bodyTimeout: 0,
-      connect: { noDelay: true },
-    });
+      connect: {
+        noDelay: true,
+        ...(opts.keepAliveMs !== undefined
+          ? { keepAlive: true, keepAliveInitialDelay: opts.keepAliveMs }
+          : {}),
+      },
+      // HTTP/2 upstream with prior knowledge (h2c) for http2/grpc ports or h2UpgradePolicy UPGRADE.
+      ...(opts.h2c ? { allowH2: true, useH2c: true } : {}),
+    } as ConstructorParameters<typeof Client>[1]);
     this.client.on('connect', (_origin, targets) => {
       const sock = (targets as unknown as { [k: symbol]: unknown }[])?.[0];
       void sock;

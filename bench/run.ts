@@ -1,0 +1,175 @@
+// `npm run bench`: direct vs a featureless node:http proxy vs Switchyard (routing + header ops +
+// access log), measured as performance.md asks: wrk (neutral load generator, 1 thread) and the
+// upstream pinned to core 0, the proxy alone on core 1, >= 3 interleaved rounds, medians, ratios.
+// Latency at ~1k req/s uses a paced built-in client (wrk cannot pace), labelled as such.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from 'undici';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const DURATION = process.env.BENCH_DURATION ?? '5s';
+const CONNS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const multiCore = cpus().length >= 2;
+const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
+const hasWrk = spawnSync('wrk', ['-v']).status !== null && spawnSync('which', ['wrk']).status === 0;
+
+function pin(core: number, cmd: string, args: string[]): [string, string[]] {
+  return hasTaskset && multiCore ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args];
+}
+
+async function start(
+  script: string,
+  args: string[],
+  core: number,
+): Promise<{ child: ChildProcess; port: number }> {
+  const [cmd, argv] = pin(core, process.execPath, [join(here, script), ...args]);
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout?.once('data', (d: Buffer) =>
+      resolve((JSON.parse(d.toString().split('\n')[0] ?? '{}') as { port: number }).port),
+    );
+    child.once('exit', (c) => reject(new Error(`${script} exited ${c}`)));
+  });
+  return { child, port };
+}
+
+function rssMb(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    // taskset execs node in place, so the pid is node's.
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+function wrk(port: number, duration: string): number {
+  const [cmd, argv] = pin(0, 'wrk', [
+    '-t1',
+    `-c${CONNS}`,
+    `-d${duration}`,
+    '-H',
+    'Host: bench',
+    `http://127.0.0.1:${port}/`,
+  ]);
+  const out = spawnSync(cmd, argv, { encoding: 'utf8' });
+  const m = /Requests\/sec:\s+([\d.]+)/.exec(out.stdout);
+  return m ? Number(m[1]) : NaN;
+}
+
+/** Built-in fallback when wrk is absent (NOT neutral: it shares the event loop design under test). */
+async function loop(port: number, ms: number): Promise<number> {
+  const client = new Client(`http://127.0.0.1:${port}`, { connections: CONNS } as never);
+  let n = 0;
+  const end = performance.now() + ms;
+  await Promise.all(
+    Array.from({ length: CONNS }, async () => {
+      while (performance.now() < end) {
+        const r = await client.request({ path: '/', method: 'GET', headers: { host: 'bench' } });
+        await r.body.dump();
+        n++;
+      }
+    }),
+  );
+  await client.close();
+  return n / (ms / 1000);
+}
+
+/** Paced client: one request per millisecond (~1k req/s) on one keep-alive connection; latency in ms. */
+async function pacedLatency(port: number, count: number): Promise<{ p50: number; p99: number }> {
+  const client = new Client(`http://127.0.0.1:${port}`);
+  const lat: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    const due = start + i;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const t0 = performance.now();
+    const r = await client.request({ path: '/', method: 'GET', headers: { host: 'bench' } });
+    await r.body.dump();
+    lat.push(performance.now() - t0);
+  }
+  await client.close();
+  lat.sort((a, b) => a - b);
+  const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
+  return { p50: q(0.5), p99: q(0.99) };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+};
+
+async function main(): Promise<void> {
+  console.log(
+    `bench: ${ROUNDS} interleaved rounds, ${DURATION} per run, ${CONNS} connections, load generator: ${hasWrk ? 'wrk -t1 (neutral)' : 'built-in loop (NOT neutral: wrk not installed)'}`,
+  );
+  console.log(
+    `pinning: ${hasTaskset && multiCore ? 'upstream + load generator on core 0, proxy on core 1' : 'none (taskset or a second core missing)'}`,
+  );
+  const upstream = await start('upstream.js', [], 0);
+  const targets = ['direct', 'node-http-proxy', 'switchyard'] as const;
+  const res: Record<string, { rps: number[]; p50: number[]; p99: number[]; rss: number[] }> = {};
+  for (const t of targets) res[t] = { rps: [], p50: [], p99: [], rss: [] };
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const t of targets) {
+      let proc: { child: ChildProcess; port: number } | undefined;
+      let port = upstream.port;
+      if (t === 'node-http-proxy')
+        proc = await start('baseline-proxy.js', [String(upstream.port)], 1);
+      if (t === 'switchyard') proc = await start('switchyard-proxy.js', [String(upstream.port)], 1);
+      if (proc) port = proc.port;
+      const measure = (d: string) =>
+        hasWrk ? Promise.resolve(wrk(port, d)) : loop(port, Number.parseFloat(d) * 1000);
+      await measure('1s'); // warm-up
+      const rps = await measure(DURATION);
+      const rss = rssMb(proc?.child.pid);
+      const lat = await pacedLatency(port, 3000);
+      const r = res[t]!;
+      r.rps.push(rps);
+      r.p50.push(lat.p50);
+      r.p99.push(lat.p99);
+      r.rss.push(rss);
+      console.log(
+        `round ${round} ${t.padEnd(16)} ${rps.toFixed(0).padStart(7)} req/s  p50 ${lat.p50.toFixed(3)} ms  p99 ${lat.p99.toFixed(3)} ms  rss ${Number.isNaN(rss) ? '-' : rss.toFixed(0) + ' MB'}`,
+      );
+      proc?.child.kill();
+    }
+  }
+  upstream.child.kill();
+  const d = res.direct!;
+  const b = res['node-http-proxy']!;
+  const s = res.switchyard!;
+  const addP50 = (x: typeof d) => median(x.p50) - median(d.p50);
+  const addP99 = (x: typeof d) => median(x.p99) - median(d.p99);
+  console.log('\nmedians (proxy pinned to one core, so req/s is per proxy core):');
+  for (const [name, x] of [
+    ['node-http-proxy', b],
+    ['switchyard', s],
+  ] as const) {
+    console.log(
+      `  ${name.padEnd(16)} ${median(x.rps).toFixed(0).padStart(7)} req/s   added p50 ${addP50(x).toFixed(3)} ms   added p99 ${addP99(x).toFixed(3)} ms   rss ${median(x.rss).toFixed(0)} MB`,
+    );
+  }
+  console.log(`  direct           ${median(d.rps).toFixed(0).padStart(7)} req/s`);
+  console.log('\nratios switchyard / featureless node:http proxy:');
+  console.log(
+    `  throughput per core  ${(median(s.rps) / median(b.rps)).toFixed(2)}x   (goal >= 1.7x)`,
+  );
+  console.log(
+    `  added p99            ${(addP99(s) / addP99(b)).toFixed(2)}x   (goal: added p99 <= 0.45 ms; got ${addP99(s).toFixed(3)} ms)`,
+  );
+  console.log(
+    `  RSS                  ${(median(s.rss) / median(b.rss)).toFixed(2)}x   (goal <= 80 MB; got ${median(s.rss).toFixed(0)} MB)`,
+  );
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
