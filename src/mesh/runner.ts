@@ -516,7 +516,13 @@ export class Mesh {
     this.admin?.setReady(false);
     for (const w of this.watchers) w.close();
     this.unsubscribe?.();
-    await Promise.all([...this.proxies.values()].map((mp) => mp.proxy.close(5000)));
+    // Edge first: gateways stop accepting and wait for their requests in flight, which still need
+    // every sidecar and workload behind them; only then do the sidecars and workloads go.
+    const all = [...this.proxies.values()];
+    await Promise.all(
+      all.filter((mp) => mp.kind !== 'sidecar').map((mp) => mp.proxy.close(10_000)),
+    );
+    await Promise.all(all.filter((mp) => mp.kind === 'sidecar').map((mp) => mp.proxy.close(5000)));
     await this.supervisor.stopAll();
     await this.admin?.close();
   }

@@ -110,6 +110,9 @@ export class Proxy implements ProxyServices {
       },
       (req, res) => this.hcm.handle(binding, req, res),
     );
+    // The http server never listens itself (connections are handed to it), so start its connection
+    // tracking by hand: without it neither the 1s slow-client check nor closeIdleConnections() runs.
+    server.emit('listening');
     server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
       // A request llhttp refuses: 400 and close (Envoy codec error), never a crash.
       if (socket.writable && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) {
@@ -204,6 +207,8 @@ export class Proxy implements ProxyServices {
     const closing = [...this.listeners].map(
       (s) => new Promise<void>((resolve) => s.close(() => resolve())),
     );
+    // Stops the inner http servers' connection checks (they never listened: the callback's error is moot).
+    for (const s of this.servers) s.close(() => undefined);
     // Keep-alive connections close as soon as their in-flight request is done.
     const sweep = (): void => {
       for (const s of this.servers) s.closeIdleConnections();
