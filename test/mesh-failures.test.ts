@@ -58,7 +58,9 @@ test('a killed workload leaves the endpoints (503 UH in the access log), the res
   const details = await get(`${mesh.gateway}/api/v1/products/0`);
   assert.equal(details.status, 200, 'the rest of the mesh keeps serving');
 
-  const log = (await get(`${mesh.admin}/logs?proxy=productpage-v1-0.default&tail=50`)).body;
+  const logs = mesh.cli(['logs', 'productpage-v1', '--tail', '50']);
+  assert.equal(logs.status, 0, logs.stderr);
+  const log = logs.stdout;
   const line = log
     .split('\n')
     .find(

@@ -5,6 +5,7 @@ import { registerApply } from './apply.js';
 import { registerDelete } from './delete.js';
 import { registerGet } from './get.js';
 import { registerLoad } from './load.js';
+import { registerLogs } from './logs.js';
 import { registerPatch } from './patch.js';
 import { registerProxyConfig } from './proxy-config.js';
 import { registerUp } from './up.js';
@@ -19,6 +20,7 @@ export function registerCommands(program: Command): void {
   registerPatch(program);
   registerDelete(program);
   registerProxyConfig(program);
+  registerLogs(program);
   registerUp(program);
   registerWorkload(program);
   registerLoad(program);
