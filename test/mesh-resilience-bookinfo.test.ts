@@ -65,8 +65,13 @@ test('delay: 3s on ratings for everyone; 7s for jason shows the reviews fallback
   const cookie = await loginJason();
   assert.ok(cookie.includes('session'), 'jason logged in');
 
-  apply('ratings-delays.yaml');
-  const r = mesh.cli(['apply', '-f', fixture('mesh', 'reviews-jason-v2.yaml')]);
+  const r = mesh.cli([
+    'apply',
+    '-f',
+    fixture('resilience', 'ratings-delays.yaml'),
+    '-f',
+    fixture('mesh', 'reviews-jason-v2.yaml'),
+  ]);
   assert.equal(r.status, 0, r.stderr);
 
   // Both at once: the sleep client's call to ratings, and jason's page (reviews v2 -> ratings).
@@ -115,7 +120,7 @@ test('abort: 50% httpStatus 503 on ratings fails 50% +- 8% of 400 requests (load
 });
 
 test('circuit breaker: load -c 3 -qps 0 -n 30 on reviews reports Code 200 and Code 503; the overflow counter rises', async () => {
-  for (const vs of ['ratings', 'reviews']) mesh.cli(['delete', 'virtualservice', vs]);
+  mesh.cli(['delete', 'virtualservice', 'ratings', 'reviews']);
   apply('reviews-circuit-breaker.yaml');
   const r = mesh.cli([
     'load',
