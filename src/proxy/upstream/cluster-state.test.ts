@@ -99,3 +99,18 @@ test('a swap with the same hash keeps hosts (and their state), drops removed end
   assert.equal(kept.consecutive5xx, 3);
   s.close();
 });
+
+test('every pick made in panic counts lb_healthy_panic', () => {
+  const stats = new ClusterStats();
+  const s = new ClusterState(
+    base({ outlierDetection: od(80) }),
+    new ManualClock(),
+    new SequenceRandom([0]),
+    stats,
+  );
+  s.hosts[0]!.ejected = true; // 75% healthy < 80%
+  assert.equal(s.healthyHosts().length, 4);
+  assert.equal(s.healthyHosts().length, 4);
+  assert.equal(stats.lb_healthy_panic, 2);
+  s.close();
+});

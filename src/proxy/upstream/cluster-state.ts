@@ -88,7 +88,11 @@ export class ClusterState {
     for (const h of this.hosts) if (!h.ejected) healthy++;
     if (healthy === this.hosts.length) return this.hosts;
     const panic = this.outlier.policy.minHealthPercent;
-    if (panic > 0 && (healthy * 100) / Math.max(1, this.hosts.length) < panic) return this.hosts;
+    // Envoy isHostSetInPanic: 100 x healthy / hosts below the threshold (no overprovisioning factor).
+    if (panic > 0 && (healthy * 100) / Math.max(1, this.hosts.length) < panic) {
+      this.stats.lb_healthy_panic++;
+      return this.hosts;
+    }
     return this.hosts.filter((h) => !h.ejected);
   }
 
