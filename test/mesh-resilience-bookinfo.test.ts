@@ -15,9 +15,11 @@ const REVIEWS_CLUSTER = 'outbound|9080||reviews.default.svc.cluster.local';
 
 before(async () => {
   mesh = await startMesh(['--demo', 'bookinfo', '-f', fixture('resilience', 'sleep.yaml')]);
-  const items = (JSON.parse((await get(`${mesh.admin}/proxies`)).body) as {
-    items: { workload: string; outbound?: string }[];
-  }).items;
+  const items = (
+    JSON.parse((await get(`${mesh.admin}/proxies`)).body) as {
+      items: { workload: string; outbound?: string }[];
+    }
+  ).items;
   const sleep = items.find((p) => p.workload === 'sleep');
   assert.ok(sleep?.outbound, 'the sleep client has a sidecar');
   // What `curl` inside the sleep pod does: every call goes through its sidecar.
@@ -147,12 +149,21 @@ test('circuit breaker: load -c 3 -qps 0 -n 30 on reviews reports Code 200 and Co
   // The same counter as `pilot-agent request GET stats | grep pending` shows it.
   const cli = mesh.cli(['envoy-stats', 'sleep', '--filter', 'reviews.*pending_overflow']);
   assert.equal(cli.status, 0, cli.stderr);
-  assert.match(cli.stdout, /^cluster\.outbound\|9080\|\|reviews\.default\.svc\.cluster\.local\.upstream_rq_pending_overflow: [1-9]\d*$/m);
+  assert.match(
+    cli.stdout,
+    /^cluster\.outbound\|9080\|\|reviews\.default\.svc\.cluster\.local\.upstream_rq_pending_overflow: [1-9]\d*$/m,
+  );
   // Overflow is local (UO): never an outlier signal, so the reviews hosts stay in.
   const eps = mesh.cli(['proxy-config', 'endpoints', 'sleep', '--cluster', REVIEWS_CLUSTER]);
   assert.equal(eps.status, 0, eps.stderr);
   assert.match(eps.stdout, /ENDPOINT\s+STATUS\s+OUTLIER CHECK\s+CLUSTER/);
-  assert.equal(eps.stdout.match(/HEALTHY\s+OK\s+outbound\|9080\|\|reviews/g)?.length, 3, eps.stdout);
-  const log = (await logs('sleep')).filter((l) => l.includes(REVIEWS_CLUSTER) && / 503 UO /.test(l));
+  assert.equal(
+    eps.stdout.match(/HEALTHY\s+OK\s+outbound\|9080\|\|reviews/g)?.length,
+    3,
+    eps.stdout,
+  );
+  const log = (await logs('sleep')).filter(
+    (l) => l.includes(REVIEWS_CLUSTER) && / 503 UO /.test(l),
+  );
   assert.ok(log.length > 0, 'the sleep sidecar logged 503 UO for the overflows');
 });

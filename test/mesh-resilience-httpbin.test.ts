@@ -80,7 +80,10 @@ test('retries vs timeout, and mirroring to v2 while the client sees only v1', as
   assert.equal(withRetryOn.status, 504);
   assert.equal(withRetryOn.body, 'upstream request timeout');
   assert.ok(withRetryOn.ms >= 3000, `failed after ${withRetryOn.ms} ms, before the 3s timeout`);
-  assert.ok(withRetryOn.ms < 6000, `failed after ${withRetryOn.ms} ms: retries outlived the timeout`);
+  assert.ok(
+    withRetryOn.ms < 6000,
+    `failed after ${withRetryOn.ms} ms: retries outlived the timeout`,
+  );
   // Istio's default retryOn (connect-failure,refused-stream,unavailable,cancelled,
   // retriable-status-codes) does not retry a per-try timeout: 504 UT after ~2s.
   assert.equal(defaults.status, 504);
@@ -109,7 +112,10 @@ test('retries vs timeout, and mirroring to v2 while the client sees only v1', as
   );
   const seenByV2 = (await logs('httpbin-v2')).filter((l) => l.includes('/headers?i='));
   assert.equal(seenByV2.length, 10, 'v2 saw every request');
-  assert.ok(seenByV2.every((l) => l.includes('inbound|80||')), seenByV2.join('\n'));
+  assert.ok(
+    seenByV2.every((l) => l.includes('inbound|80||')),
+    seenByV2.join('\n'),
+  );
   const seenByV1 = (await logs('httpbin-v1')).filter((l) => l.includes('/headers?i='));
   assert.equal(seenByV1.length, 10, 'v1 answered every request');
 
@@ -121,6 +127,39 @@ test('retries vs timeout, and mirroring to v2 while the client sees only v1', as
     const r = await timed(`http://httpbin:8000/get?dead=${i}`);
     assert.equal(r.status, 200, 'the primary is untouched by a dead mirror');
   }
+});
+
+test("mesh defaultHttpRetryPolicy (istio ConfigMap) replaces Istio's default retries on routes without retries", async () => {
+  const meshConfig = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: istio
+  namespace: istio-system
+data:
+  mesh: |
+    defaultHttpRetryPolicy:
+      attempts: 1
+      retryOn: gateway-error
+`;
+  const r = mesh.cli(['apply', '-f', '-'], meshConfig);
+  assert.equal(r.status, 0, r.stderr);
+  const retried = await stat('sleep', `cluster.${V1}.upstream_rq_retry`);
+  assert.equal((await timed('http://httpbin:8000/status/500')).status, 500);
+  assert.equal(
+    await stat('sleep', `cluster.${V1}.upstream_rq_retry`),
+    retried,
+    '500 is no gateway error',
+  );
+  assert.equal((await timed('http://httpbin:8000/status/502')).status, 502);
+  assert.equal(
+    await stat('sleep', `cluster.${V1}.upstream_rq_retry`),
+    retried + 1,
+    '502 retried once',
+  );
+  const last = (await logs('sleep')).filter((l) => l.includes('/status/502')).pop() ?? '';
+  assert.match(last, / 502 URX via_upstream /);
+  const removed = mesh.cli(['delete', 'configmap', 'istio', '-n', 'istio-system']);
+  assert.equal(removed.status, 0, removed.stderr);
 });
 
 test('outlier detection: an ejected host shows OUTLIER CHECK FAILED in proxy-config endpoints', async () => {

@@ -438,7 +438,8 @@ test('retries: maxRetries overflow skips the retry with UO (upstream_rq_retry_ov
 test('retries: an upstream 503 with x-envoy-overloaded (a breaker further on) is never retried', async () => {
   const b = await echo('overloaded');
   b.behaviour = (_q, res) => (
-    res.writeHead(503, { 'content-length': '0', 'x-envoy-overloaded': 'true' }).end(), true
+    res.writeHead(503, { 'content-length': '0', 'x-envoy-overloaded': 'true' }).end(),
+    true
   );
   const t = await setup({ backends: [b], action: { retry: retry({ numRetries: 2 }) } });
   const r = await t.get();

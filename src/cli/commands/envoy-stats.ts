@@ -26,7 +26,9 @@ export function parseStats(text: string): [string, number][] {
 /** Renders stats as Envoy's admin /stats does: text `name: value`, or `{"stats":[{name,value}]}`. */
 export function renderStats(stats: readonly [string, number][], output: string): string {
   if (output === 'json')
-    return JSON.stringify({ stats: stats.map(([name, value]) => ({ name, value })) }, null, 2) + '\n';
+    return (
+      JSON.stringify({ stats: stats.map(([name, value]) => ({ name, value })) }, null, 2) + '\n'
+    );
   return stats.map(([k, v]) => `${k}: ${v}\n`).join('');
 }
 

@@ -71,5 +71,8 @@ test('reset retries a per-try timeout; an x-envoy-overloaded response is never r
   assert.equal(rs(['reset']).retriableFailure('connect-failure'), true);
   const overloaded = (n: string) => (n === 'x-envoy-overloaded' ? 'true' : undefined);
   assert.equal(rs(['5xx']).retriableStatus(503, overloaded), false);
-  assert.equal(rs(['5xx']).retriableStatus(503, () => undefined), true);
+  assert.equal(
+    rs(['5xx']).retriableStatus(503, () => undefined),
+    true,
+  );
 });
