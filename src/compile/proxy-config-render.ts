@@ -21,6 +21,8 @@ export interface ProxyConfigOptions {
   direction?: string;
   address?: string;
   cluster?: string;
+  /** Live outlier state for the endpoints table (see EndpointFilter.outlier). */
+  outlier?: ReadonlyMap<string, 'OK' | 'FAILED'>;
 }
 
 export const PROXY_CONFIG_FILTERS = [
@@ -68,6 +70,7 @@ export function renderProxyConfig(
         ...(o.address ? { address: o.address } : {}),
         ...(port ? { port } : {}),
         ...(o.cluster ? { cluster: o.cluster } : {}),
+        ...(o.outlier ? { outlier: o.outlier } : {}),
       });
     case 'listeners':
       return listenersTable(s, {

@@ -156,6 +156,8 @@ export interface EndpointFilter {
   address?: string;
   port?: number;
   cluster?: string;
+  /** Live outlier state from a running proxy (`cluster|address:port` -> FAILED when ejected); offline all OK. */
+  outlier?: ReadonlyMap<string, 'OK' | 'FAILED'>;
 }
 
 // writer/envoy/clusters/clusters.go: every host of every cluster, sorted by address, port, cluster.
@@ -183,7 +185,12 @@ export function endpointsTable(s: ProxySnapshot, filter: EndpointFilter = {}): s
             : 0,
   );
   const rows: string[][] = [['ENDPOINT', 'STATUS', 'OUTLIER CHECK', 'CLUSTER']];
-  for (const e of list) rows.push([`${e.address}:${e.port}`, 'HEALTHY', 'OK', e.cluster]);
+  // istioctl: STATUS is the EDS health (our endpoints are the ready ones: HEALTHY); OUTLIER CHECK is
+  // FAILED while the host is ejected (istio/istio istioctl/pkg/writer/envoy/clusters/clusters.go).
+  for (const e of list) {
+    const check = filter.outlier?.get(`${e.cluster}|${e.address}:${e.port}`) ?? 'OK';
+    rows.push([`${e.address}:${e.port}`, 'HEALTHY', check, e.cluster]);
+  }
   return tabWrite(rows);
 }
 

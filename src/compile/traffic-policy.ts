@@ -162,7 +162,9 @@ export function outlierDetectionOf(
 ): OutlierDetectionPolicy | undefined {
   if (!od) return undefined;
   return {
-    consecutive5xx: od.consecutive5xxErrors ?? od.consecutiveErrors ?? 5,
+    // Deprecated consecutiveErrors is not read by Istio's applyOutlierDetection (only warned about);
+    // unset consecutive5xxErrors leaves Envoy's default 5 (enforcing 100); 0 disables it.
+    consecutive5xx: od.consecutive5xxErrors ?? 5,
     consecutiveGatewayErrors: od.consecutiveGatewayErrors ?? 0,
     splitExternalLocalOriginErrors: od.splitExternalLocalOriginErrors ?? false,
     consecutiveLocalOriginFailures: od.consecutiveLocalOriginFailures ?? 5,

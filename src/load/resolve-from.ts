@@ -46,11 +46,15 @@ export async function resolveFrom(server: string, from: string): Promise<string>
       `cannot reach the Switchyard admin API at ${server} to resolve --from ${from} (is \`switchyard up\` running? use --server URL): ${cause}`,
     );
   }
+  // The admin API answers `{ kind: 'ProxyList', items: [...] }`; a bare list or `{ proxies }` is accepted too.
+  const wrapped = body as { items?: unknown; proxies?: unknown } | null;
   const list = Array.isArray(body)
     ? (body as ProxyInfo[])
-    : Array.isArray((body as { proxies?: unknown })?.proxies)
-      ? (body as { proxies: ProxyInfo[] }).proxies
-      : [];
+    : Array.isArray(wrapped?.items)
+      ? (wrapped.items as ProxyInfo[])
+      : Array.isArray(wrapped?.proxies)
+        ? (wrapped.proxies as ProxyInfo[])
+        : [];
   const outbound = pickProxy(list, from).outbound!;
   return outbound.includes('://') ? outbound : `http://${outbound}`;
 }

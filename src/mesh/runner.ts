@@ -431,6 +431,11 @@ export class Mesh {
         const v = url.searchParams.get(f);
         if (v) options[f] = v;
       }
+      // Live endpoint health (outlier ejections) from the running proxy, as istioctl reads Envoy's /clusters.
+      if (kind === 'endpoints' && mp)
+        options.outlier = new Map(
+          mp.proxy.endpoints().map((e) => [`${e.cluster}|${e.address}:${e.port}`, e.outlierCheck]),
+        );
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(renderProxyConfig(kind, snapshot, options));
     });

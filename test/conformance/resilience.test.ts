@@ -401,3 +401,49 @@ test('a small request body is buffered so a retry and a mirror replay it', async
   await until(() => shadow.received.length === 1);
   assert.equal(shadow.received[0]?.bodyLength, 10);
 });
+
+test('retries: maxRetries overflow skips the retry with UO (upstream_rq_retry_overflow); a later good answer counts retry_success', async () => {
+  const clock = new ManualClock();
+  const bad = await echo('bad-overflow');
+  bad.behaviour = (_q, res) => (res.writeHead(503, { 'content-length': '0' }).end(), true);
+  const t = await setup({
+    backends: [bad],
+    clock,
+    cluster: { connectionPool: { ...unlimited, maxRetries: 1 } },
+    action: { retry: retry({ numRetries: 1 }) },
+  });
+  // The first request waits in its retry backoff (manual clock), holding the one retry slot.
+  const first = t.get();
+  await until(() => t.stat('upstream_rq_retry') === 1);
+  const second = await t.get();
+  assert.equal(second.status, 503);
+  assert.equal((await t.lastLog()).response_flags, 'UO');
+  assert.equal(t.stat('upstream_rq_retry_overflow'), 1);
+  clock.advance(0);
+  assert.equal((await first).status, 503);
+  assert.equal((await t.lastLog()).response_flags, 'URX');
+  assert.equal(t.stat('upstream_rq_retry_limit_exceeded'), 1);
+  assert.equal(t.stat('upstream_rq_retry_backoff_exponential'), 1);
+
+  const good = await echo('good-after-retry');
+  let n = 0;
+  good.behaviour = (_q, res) =>
+    n++ === 0 ? (res.writeHead(503, { 'content-length': '0' }).end(), true) : false;
+  const t2 = await setup({ backends: [good], action: { retry: retry({ numRetries: 2 }) } });
+  assert.equal((await t2.get()).status, 200);
+  assert.equal(t2.stat('upstream_rq_retry'), 1);
+  assert.equal(t2.stat('upstream_rq_retry_success'), 1);
+});
+
+test('retries: an upstream 503 with x-envoy-overloaded (a breaker further on) is never retried', async () => {
+  const b = await echo('overloaded');
+  b.behaviour = (_q, res) => (
+    res.writeHead(503, { 'content-length': '0', 'x-envoy-overloaded': 'true' }).end(),
+    true
+  );
+  const t = await setup({ backends: [b], action: { retry: retry({ numRetries: 2 }) } });
+  const r = await t.get();
+  assert.equal(r.status, 503);
+  assert.equal(b.received.length, 1);
+  assert.equal(t.stat('upstream_rq_retry'), 0);
+});

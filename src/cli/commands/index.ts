@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { registerAnalyze } from './analyze.js';
 import { registerApply } from './apply.js';
 import { registerDelete } from './delete.js';
+import { registerEnvoyStats } from './envoy-stats.js';
 import { registerGet } from './get.js';
 import { registerLoad } from './load.js';
 import { registerLogs } from './logs.js';
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   registerUp(program);
   registerWorkload(program);
   registerLoad(program);
+  registerEnvoyStats(program);
 }

@@ -220,10 +220,9 @@ export class ForwardRequest {
         this.endAttempt(a, false);
         return this.scheduleRetry(a.conn.host);
       }
-      if (this.retry.retriesLeft <= 0) {
-        ctx.addFlag('URX');
-        cluster.stats.upstream_rq_retry_limit_exceeded++;
-      }
+    } else if (this.retry && this.retry.retriesDone > 0) {
+      // A retried request whose answer is not retriable (retry_state_impl.cc shouldRetry).
+      cluster.stats.upstream_rq_retry_success++;
     }
     this.committed = true;
     const out = stripHopByHop(headers);
@@ -305,13 +304,8 @@ export class ForwardRequest {
     if (connectFailure) cluster.stats.upstream_cx_connect_fail++;
     else cluster.stats.upstream_rq_rx_reset++;
     const failure: AttemptFailure = connectFailure ? 'connect-failure' : 'reset';
-    if (this.retry?.retriableFailure(failure)) {
-      if (this.canRetry()) return this.scheduleRetry(a.conn.host);
-      if (this.retry.retriesLeft <= 0) {
-        down.ctx.addFlag('URX');
-        cluster.stats.upstream_rq_retry_limit_exceeded++;
-      }
-    }
+    if (this.retry?.retriableFailure(failure) && this.canRetry())
+      return this.scheduleRetry(a.conn.host);
     const reply = connectFailure
       ? LOCAL_REPLIES.connection_failure
       : code.startsWith('HPE_') || err.name === 'HTTPParserError'
@@ -322,14 +316,12 @@ export class ForwardRequest {
 
   private onPerTryTimeout(a: Attempt): void {
     if (a.done || this.committed) return;
-    const { cluster, down } = this.f;
+    const { cluster } = this.f;
     cluster.stats.upstream_rq_per_try_timeout++;
     this.endAttempt(a, false);
     cluster.outlier?.putResult(a.conn.host, { kind: 'local' });
-    if (this.retry?.retriableFailure('per-try-timeout')) {
-      if (this.canRetry()) return this.scheduleRetry(a.conn.host);
-      if (this.retry.retriesLeft <= 0) down.ctx.addFlag('URX');
-    }
+    if (this.retry?.retriableFailure('per-try-timeout') && this.canRetry())
+      return this.scheduleRetry(a.conn.host);
     this.fail(LOCAL_REPLIES.upstream_per_try_timeout);
   }
 
@@ -359,11 +351,21 @@ export class ForwardRequest {
     this.finish();
   };
 
+  /**
+   * For a retriable outcome: whether a retry may go. Otherwise the outcome is returned with URX
+   * (retries exhausted) or UO (thresholds.max_retries reached: upstream_rq_retry_overflow), as
+   * Envoy's RetryStateImpl::shouldRetry and router.cc set them.
+   */
   private canRetry(): boolean {
-    if (!this.retry || this.retry.retriesLeft <= 0 || this.finished) return false;
-    const { cluster } = this.f;
-    // Envoy thresholds.max_retries: a retry beyond it is skipped (upstream_rq_retry_overflow).
+    if (!this.retry || this.finished) return false;
+    const { cluster, down } = this.f;
+    if (this.retry.retriesLeft <= 0) {
+      down.ctx.addFlag('URX');
+      cluster.stats.upstream_rq_retry_limit_exceeded++;
+      return false;
+    }
     if (cluster.retriesActive >= cluster.cluster.connectionPool.maxRetries) {
+      down.ctx.addFlag('UO');
       cluster.stats.upstream_rq_retry_overflow++;
       return false;
     }
@@ -376,6 +378,7 @@ export class ForwardRequest {
     retry.retriesLeft--;
     const { cluster, svc } = this.f;
     cluster.stats.upstream_rq_retry++;
+    cluster.stats.upstream_rq_retry_backoff_exponential++;
     cluster.retriesActive++;
     this.retrying = true;
     (this.tried ??= new Set()).add(host);

@@ -64,3 +64,15 @@ test('per-try timeouts are retried only under 5xx or gateway-error; connect fail
   assert.equal(rs(['connect-failure']).retriableFailure('reset'), false);
   assert.equal(rs(['reset']).retriableFailure('reset'), true);
 });
+
+test('reset retries a per-try timeout; an x-envoy-overloaded response is never retried', () => {
+  const rs = (on: string[]) => RetryState.create(policy(on), new SequenceRandom([0]))!;
+  assert.equal(rs(['reset']).retriableFailure('per-try-timeout'), true);
+  assert.equal(rs(['reset']).retriableFailure('connect-failure'), true);
+  const overloaded = (n: string) => (n === 'x-envoy-overloaded' ? 'true' : undefined);
+  assert.equal(rs(['5xx']).retriableStatus(503, overloaded), false);
+  assert.equal(
+    rs(['5xx']).retriableStatus(503, () => undefined),
+    true,
+  );
+});

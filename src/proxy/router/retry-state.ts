@@ -18,6 +18,10 @@ export class RetryState {
   retriesLeft: number;
   private readonly on: ReadonlySet<string>;
   private retryCount = 0;
+  /** Retries actually scheduled (Envoy counts upstream_rq_retry_success after one). */
+  get retriesDone(): number {
+    return this.retryCount;
+  }
   constructor(
     readonly policy: RetryPolicy,
     private readonly random: Random,
@@ -35,6 +39,8 @@ export class RetryState {
   /** Whether this response would be retried under retryOn (ignoring how many retries are left). */
   retriableStatus(status: number, header: (name: string) => string | undefined): boolean {
     const on = this.on;
+    // Never retry an upstream breaker's overflow (retry_state_impl.cc wouldRetryFromHeaders).
+    if (header('x-envoy-overloaded') === 'true') return false;
     if (on.has('5xx') && status >= 500) return true;
     if (on.has('gateway-error') && (status === 502 || status === 503 || status === 504))
       return true;
@@ -50,13 +56,17 @@ export class RetryState {
     return false;
   }
 
-  /** Whether a failure without a response is retried. A per-try timeout only with 5xx/gateway-error. */
+  /**
+   * Whether a failure without a response is retried (retry_state_impl.cc wouldRetryFromReset). A
+   * per-try timeout is a local reset after the request started: only 5xx, gateway-error and reset
+   * retry it (router.cc onPerTryTimeoutCommon), so Istio's default conditions never do.
+   */
   retriableFailure(f: AttemptFailure): boolean {
     const on = this.on;
     const broad = on.has('5xx') || on.has('gateway-error');
     switch (f) {
       case 'per-try-timeout':
-        return broad;
+        return broad || on.has('reset');
       case 'connect-failure':
         return (
           broad || on.has('connect-failure') || on.has('reset') || on.has('reset-before-request')

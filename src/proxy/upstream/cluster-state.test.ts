@@ -99,3 +99,44 @@ test('a swap with the same hash keeps hosts (and their state), drops removed end
   assert.equal(kept.consecutive5xx, 3);
   s.close();
 });
+
+test('every pick made in panic counts lb_healthy_panic', () => {
+  const stats = new ClusterStats();
+  const s = new ClusterState(
+    base({ outlierDetection: od(80) }),
+    new ManualClock(),
+    new SequenceRandom([0]),
+    stats,
+  );
+  s.hosts[0]!.ejected = true; // 75% healthy < 80%
+  assert.equal(s.healthyHosts().length, 4);
+  assert.equal(s.healthyHosts().length, 4);
+  assert.equal(stats.lb_healthy_panic, 2);
+  s.close();
+});
+
+test('max_requests counts attached requests only: pending ones wait under maxPendingRequests', () => {
+  const stats = new ClusterStats();
+  const s = new ClusterState(
+    base({
+      endpoints: base().endpoints.slice(0, 1),
+      connectionPool: {
+        ...base().connectionPool,
+        maxConnections: 1,
+        maxRequests: 2,
+        maxPendingRequests: 5,
+      },
+    }),
+    new ManualClock(),
+    new SequenceRandom([0]),
+    stats,
+  );
+  const results: string[] = [];
+  const host = s.hosts[0]!;
+  for (let i = 0; i < 4; i++) s.acquire(host, (r) => results.push(r.ok ? 'ok' : r.reason));
+  // One connection (maxConnections 1): one attached, three pending; none overflow (Envoy semantics).
+  assert.deepEqual(results, ['ok']);
+  assert.equal(s.rqPending, 3);
+  assert.equal(stats.upstream_rq_pending_overflow, 0);
+  s.close();
+});

@@ -88,7 +88,11 @@ export class ClusterState {
     for (const h of this.hosts) if (!h.ejected) healthy++;
     if (healthy === this.hosts.length) return this.hosts;
     const panic = this.outlier.policy.minHealthPercent;
-    if (panic > 0 && (healthy * 100) / Math.max(1, this.hosts.length) < panic) return this.hosts;
+    // Envoy isHostSetInPanic: 100 x healthy / hosts below the threshold (no overprovisioning factor).
+    if (panic > 0 && (healthy * 100) / Math.max(1, this.hosts.length) < panic) {
+      this.stats.lb_healthy_panic++;
+      return this.hosts;
+    }
     return this.hosts.filter((h) => !h.ejected);
   }
 
@@ -96,14 +100,24 @@ export class ClusterState {
   acquire(host: Host, cb: (r: AcquireResult) => void): void {
     const limits = this.cluster.connectionPool;
     if (this.closed) return cb({ ok: false, reason: 'closed' });
-    // max_requests: checked when the stream is requested (Envoy counts it as pending overflow).
-    if (this.rqActive + this.rqPending >= limits.maxRequests) {
-      this.stats.upstream_rq_pending_overflow++;
-      return cb({ ok: false, reason: 'overflow' });
-    }
+    // max_requests counts streams attached to a connection, checked when one is attached; an
+    // overflow is counted as upstream_rq_pending_overflow (envoy conn_pool_base.cc attachStreamToClient).
+    const attach = (c: Connection): void => {
+      if (this.rqActive >= limits.maxRequests) {
+        this.stats.upstream_rq_pending_overflow++;
+        this.handBack(c);
+        return cb({ ok: false, reason: 'overflow' });
+      }
+      cb({ ok: true, conn: this.bind(c) });
+    };
     let conn: Connection | undefined;
     while ((conn = host.idle.pop())) {
-      if (!conn.dead) return cb({ ok: true, conn: this.bind(conn) });
+      if (!conn.dead) return attach(conn);
+    }
+    if (this.rqActive >= limits.maxRequests) {
+      // Would attach at once to a new connection: refuse before opening it.
+      this.stats.upstream_rq_pending_overflow++;
+      return cb({ ok: false, reason: 'overflow' });
     }
     if (this.cxActive < limits.maxConnections || host.connections === 0) {
       return cb({ ok: true, conn: this.bind(this.newConnection(host)) });
@@ -120,8 +134,15 @@ export class ClusterState {
       this.rqPending--;
       this.stats.upstream_rq_pending_active--;
       if (!c) return cb({ ok: false, reason: 'closed' });
-      cb({ ok: true, conn: this.bind(c) });
+      attach(c);
     });
+  }
+
+  /** An unused connection goes to the host's next waiter, or back to the idle stack. */
+  private handBack(conn: Connection): void {
+    const w = conn.host.waiters.shift();
+    if (w) w(conn);
+    else conn.host.idle.push(conn);
   }
 
   private bind(conn: Connection): Connection {

@@ -11,6 +11,7 @@ export class ClusterStats {
   upstream_rq_retry_overflow = 0;
   upstream_rq_retry_success = 0;
   upstream_rq_retry_limit_exceeded = 0;
+  upstream_rq_retry_backoff_exponential = 0;
   upstream_rq_timeout = 0;
   upstream_rq_per_try_timeout = 0;
   upstream_rq_rx_reset = 0;
@@ -18,6 +19,8 @@ export class ClusterStats {
   upstream_cx_active = 0;
   upstream_cx_connect_fail = 0;
   upstream_cx_overflow = 0;
+  /** Picks made while in panic (healthy % below minHealthPercent): all hosts used. */
+  lb_healthy_panic = 0;
   upstream_rq_2xx = 0;
   upstream_rq_3xx = 0;
   upstream_rq_4xx = 0;
