@@ -265,3 +265,12 @@ test('serviceParts splits Kubernetes hostnames only', () => {
   });
   assert.deepEqual(serviceParts('httpbin.org'), { name: 'httpbin.org', namespace: undefined });
 });
+
+test('a snapshot swap keeps counting into the same series', () => {
+  const stats = new IstioStats({ identity: productpage });
+  const at = { upstreamCluster: REVIEWS, upstreamHost: '127.0.0.1:4000' };
+  stats.record(ctx(snap(productpage, [cluster(REVIEWS)]), at));
+  stats.record(ctx(snap(productpage, [cluster(REVIEWS)]), at));
+  assert.equal(stats.httpSeries().length, 1);
+  assert.match(stats.render(), /^istio_requests_total\{.*\} 2$/m);
+});

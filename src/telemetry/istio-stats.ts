@@ -73,6 +73,9 @@ interface Prefix {
   text: string;
   labels: Record<string, string>;
   tcp: boolean;
+  /** This peer set's series by their remaining labels (protocol, code, grpc status, flags). */
+  http: Map<string, HttpSeries>;
+  tcpSeries: Map<string, TcpSeries>;
 }
 
 const endpointIndex = new WeakMap<Cluster, Map<string, Endpoint>>();
@@ -96,9 +99,12 @@ const or = (v: string | undefined, dflt: string): string => (v ? v : dflt);
 
 export class IstioStats {
   readonly self: PeerMetadata;
-  private readonly http = new Map<string, HttpSeries>();
-  private readonly tcp = new Map<string, TcpSeries>();
-  private readonly prefixes = new Map<string, Prefix>();
+  private readonly http: HttpSeries[] = [];
+  private readonly tcp: TcpSeries[] = [];
+  /** Peer label sets by reporter/cluster/host, then by the downstream peer header. */
+  private readonly prefixes = new Map<string, Map<string, Prefix>>();
+  /** Every peer label set ever built (their series outlive a snapshot swap). */
+  private readonly known = new Map<string, Prefix>();
   private prefixSnapshot: ProxySnapshot | undefined;
   private readonly endpointPeer: (endpoint: Endpoint) => PeerMetadata | undefined;
   private readonly sidecar: boolean;
@@ -120,11 +126,10 @@ export class IstioStats {
     const flags = formatResponseFlags(ctx.flags);
     const security = prefix.labels['reporter'] === 'destination' ? 'none' : 'unknown';
     if (prefix.tcp) {
-      const key = `${prefix.text},request_protocol="tcp",response_flags="${flags}",connection_security_policy="${security}"`;
-      let s = this.tcp.get(key);
+      let s = prefix.tcpSeries.get(flags);
       if (!s) {
         s = {
-          labelText: key,
+          labelText: `${prefix.text},request_protocol="tcp",response_flags="${escapeLabel(flags)}",connection_security_policy="${security}"`,
           labels: {
             ...prefix.labels,
             request_protocol: 'tcp',
@@ -136,7 +141,8 @@ export class IstioStats {
           sent: 0,
           received: 0,
         };
-        this.tcp.set(key, s);
+        prefix.tcpSeries.set(flags, s);
+        this.tcp.push(s);
       }
       // Each request forwarded over a TCP filter chain is one connection locally.
       s.opened++;
@@ -149,11 +155,11 @@ export class IstioStats {
     const code = String(ctx.responseCode);
     // Without trailers at hand: 200 counts as OK (0); other codes map as Envoy's httpToGrpcStatus.
     const grpc = ctx.grpc ? grpcStatusOf(ctx.responseCode) : '';
-    const key = `${prefix.text},request_protocol="${protocol}",response_code="${code}",grpc_response_status="${grpc}",response_flags="${flags}",connection_security_policy="${security}"`;
-    let s = this.http.get(key);
+    const key = `${protocol} ${code} ${grpc} ${flags}`;
+    let s = prefix.http.get(key);
     if (!s) {
       s = {
-        labelText: key,
+        labelText: `${prefix.text},request_protocol="${protocol}",response_code="${code}",grpc_response_status="${grpc}",response_flags="${escapeLabel(flags)}",connection_security_policy="${security}"`,
         labels: {
           ...prefix.labels,
           request_protocol: protocol,
@@ -167,7 +173,8 @@ export class IstioStats {
         requestBytes: new Histogram(),
         responseBytes: new Histogram(),
       };
-      this.http.set(key, s);
+      prefix.http.set(key, s);
+      this.http.push(s);
     }
     s.requests++;
     s.duration.observe(ctx.durationMs);
@@ -175,12 +182,12 @@ export class IstioStats {
     s.responseBytes.observe(ctx.bytesSent);
   }
 
-  httpSeries(): IterableIterator<HttpSeries> {
-    return this.http.values();
+  httpSeries(): readonly HttpSeries[] {
+    return this.http;
   }
 
-  tcpSeries(): IterableIterator<TcpSeries> {
-    return this.tcp.values();
+  tcpSeries(): readonly TcpSeries[] {
+    return this.tcp;
   }
 
   /** Peer labels for a request, cached per reporter, cluster, host, peer header and authority. */
@@ -193,16 +200,26 @@ export class IstioStats {
     const clusterName = ctx.upstreamCluster ?? '';
     const cluster = clusterName ? ctx.snapshot.clusters.get(clusterName) : undefined;
     const hostNeeded = !cluster?.serviceHost;
-    const key = `${reporter}\n${clusterName}\n${ctx.upstreamHost ?? ''}\n${ctx.downstreamPeer ?? ''}\n${hostNeeded ? ctx.authority : ''}\n${ctx.routeName === 'block_all' || ctx.routeName === 'allow_any' ? ctx.routeName : ''}`;
-    let p = this.prefixes.get(key);
+    const special = ctx.routeName === 'block_all' || ctx.routeName === 'allow_any';
+    const key = `${reporter} ${clusterName} ${ctx.upstreamHost ?? ''} ${hostNeeded ? ctx.authority : ''} ${special ? ctx.routeName : ''}`;
+    let byPeer = this.prefixes.get(key);
+    if (!byPeer) {
+      byPeer = new Map();
+      this.prefixes.set(key, byPeer);
+    }
+    const peerKey = ctx.downstreamPeer ?? '';
+    let p = byPeer.get(peerKey);
     if (!p) {
       const labels = this.peerLabels(reporter, ctx, cluster);
-      p = {
-        labels,
-        text: PEER_LABELS.map((l) => `${l}="${escapeLabel(labels[l] ?? '')}"`).join(','),
-        tcp: cluster?.protocol === 'tcp',
-      };
-      this.prefixes.set(key, p);
+      const text = PEER_LABELS.map((l) => `${l}="${escapeLabel(labels[l] ?? '')}"`).join(',');
+      const tcp = cluster?.protocol === 'tcp';
+      // The same labels after a snapshot swap keep counting into the same series.
+      p = this.known.get(`${tcp}${text}`);
+      if (!p) {
+        p = { labels, text, tcp, http: new Map(), tcpSeries: new Map() };
+        this.known.set(`${tcp}${text}`, p);
+      }
+      byPeer.set(peerKey, p);
     }
     return p;
   }
