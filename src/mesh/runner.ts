@@ -543,6 +543,9 @@ export class Mesh {
     }
     lines.push(`${'admin'.padEnd(15)} ${this.admin?.url ?? ''}   token ${this.tokenPath}`);
     lines.push(`${'access logs'.padEnd(15)} ${this.logDir}`);
+    lines.push(
+      `${'service graph'.padEnd(15)} ${this.admin?.url ?? ''}/graph   metrics ${this.admin?.url ?? ''}/metrics`,
+    );
     return lines;
   }
 

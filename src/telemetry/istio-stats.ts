@@ -287,7 +287,7 @@ export class IstioStats {
       source_version: me.version,
       source_cluster: me.cluster,
       destination_workload: or(peer?.workload, 'unknown'),
-      destination_workload_namespace: or(peer?.namespace, 'unknown'),
+      destination_workload_namespace: or(peer?.namespace || serviceNamespace, 'unknown'),
       destination_principal: 'unknown',
       destination_app: or(peer?.app, 'unknown'),
       destination_version: or(peer?.version, 'unknown'),

@@ -48,10 +48,8 @@ export class MeshTelemetry {
 
   private endpointPeer(e: Endpoint): PeerMetadata | undefined {
     if (!e.workload) return undefined;
-    return (
-      this.pods.get(e.workload) ??
-      peerFromLabels(workloadOfPod(e.workload), e.labels['namespace'] ?? 'unknown', e.labels)
-    );
+    // A workload the runner did not start (e.g. a WorkloadEntry): its labels, namespace unknown.
+    return this.pods.get(e.workload) ?? peerFromLabels(workloadOfPod(e.workload), '', e.labels);
   }
 
   stats(proxyId: string): IstioStats | undefined {
