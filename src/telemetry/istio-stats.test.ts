@@ -274,3 +274,14 @@ test('a snapshot swap keeps counting into the same series', () => {
   assert.equal(stats.httpSeries().length, 1);
   assert.match(stats.render(), /^istio_requests_total\{.*\} 2$/m);
 });
+
+test('a request a fault aborts before the router still names the route’s service', () => {
+  const stats = new IstioStats({ identity: productpage });
+  const s = snap(productpage, [cluster(REVIEWS)]);
+  stats.record(ctx(s, { routeCluster: REVIEWS, responseCode: 500, flags: ['FI'] }));
+  const [labels] = seriesLabels(stats.render(), 'istio_requests_total');
+  assert.equal(labels?.['destination_service'], 'reviews.default.svc.cluster.local');
+  assert.equal(labels?.['destination_service_name'], 'reviews');
+  assert.equal(labels?.['destination_workload'], 'unknown');
+  assert.equal(labels?.['response_flags'], 'FI');
+});

@@ -197,7 +197,7 @@ export class IstioStats {
       this.prefixSnapshot = ctx.snapshot;
     }
     const reporter: Reporter = ctx.listenerDirection === 'inbound' ? 'destination' : 'source';
-    const clusterName = ctx.upstreamCluster ?? '';
+    const clusterName = ctx.upstreamCluster ?? ctx.routeCluster ?? '';
     const cluster = clusterName ? ctx.snapshot.clusters.get(clusterName) : undefined;
     const hostNeeded = !cluster?.serviceHost;
     const special = ctx.routeName === 'block_all' || ctx.routeName === 'allow_any';

@@ -301,6 +301,9 @@ export class HttpConnectionManager {
     const route = selectRoute(vh, input);
     if (!route) return down.localReply(LOCAL_REPLIES.route_not_found);
     ctx.routeName = route.name;
+    // Envoy knows the route's cluster once the route is chosen (HCM refreshCachedRoute), even for
+    // requests a fault aborts before the router: telemetry reads its service from it.
+    if (route.action.type === 'forward') ctx.routeCluster = route.action.clusters[0]?.clusterName;
 
     // CORS (Envoy cors filter runs before fault and router).
     const origin = firstValue(headers['origin']);
