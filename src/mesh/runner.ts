@@ -35,6 +35,7 @@ import { planWorkloads, type WorkloadInstance } from './workload-plan.js';
 import { Supervisor } from './supervisor.js';
 import { freePort, localGatewayPort } from './ports.js';
 import { LogRing } from './log-ring.js';
+import { MeshTelemetry, registerTelemetryRoutes } from '../telemetry/index.js';
 
 export interface MeshOptions {
   /** Config files/dirs (`up -f`), watched and re-applied on save. */
@@ -82,6 +83,8 @@ const GATEWAYS: readonly { kind: MeshProxyKind; name: string; labels: Record<str
 
 export class Mesh {
   readonly store: ConfigStore;
+  /** Istio's standard metrics per proxy and the live service graph. */
+  readonly telemetry = new MeshTelemetry();
   private readonly supervisor: Supervisor;
   private readonly proxies = new Map<string, MeshProxy>();
   private readonly workloads: {
@@ -258,6 +261,7 @@ export class Mesh {
       log,
     };
     this.proxies.set(id, mp);
+    this.telemetry.attach(proxy, mp.identity, workload);
     return mp;
   }
 
@@ -370,6 +374,7 @@ export class Mesh {
 
   private registerAdminRoutes(admin: AdminServer): void {
     admin.setProxyProvider(() => this.proxyInfos());
+    registerTelemetryRoutes(admin, this.telemetry, (name) => this.findProxy(name)?.identity.id);
     const withProxy =
       (
         fn: (mp: MeshProxy, url: URL) => { type: string; body: string },
@@ -549,6 +554,9 @@ export class Mesh {
     }
     lines.push(`${'admin'.padEnd(15)} ${this.admin?.url ?? ''}   token ${this.tokenPath}`);
     lines.push(`${'access logs'.padEnd(15)} ${this.logDir}`);
+    lines.push(
+      `${'service graph'.padEnd(15)} ${this.admin?.url ?? ''}/graph   metrics ${this.admin?.url ?? ''}/metrics`,
+    );
     return lines;
   }
 

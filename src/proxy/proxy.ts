@@ -54,6 +54,9 @@ export class Proxy implements ProxyServices {
   private readonly log: AccessLogWriter | undefined;
   private readonly encoding: 'TEXT' | 'JSON';
   private downstreamRq = 0;
+  private readonly observers: ((ctx: RequestContext) => void)[] = [];
+  /** Headers the outbound side adds to every request (Istio metadata exchange); see observe(). */
+  peerHeaders: readonly (readonly [string, string])[] = [];
 
   constructor(opts: ProxyOptions) {
     this.name = opts.name;
@@ -77,8 +80,18 @@ export class Proxy implements ProxyServices {
     this.current = snapshot;
   }
 
+  /** Calls fn with every completed request (telemetry); returns a function that stops it. */
+  observe(fn: (ctx: RequestContext) => void): () => void {
+    this.observers.push(fn);
+    return () => {
+      const i = this.observers.indexOf(fn);
+      if (i >= 0) this.observers.splice(i, 1);
+    };
+  }
+
   private onComplete(ctx: RequestContext): void {
     this.downstreamRq++;
+    for (const fn of this.observers) fn(ctx);
     if (!this.log) return;
     this.log.write(this.encoding === 'JSON' ? formatJson(ctx) : formatText(ctx));
   }

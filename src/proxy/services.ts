@@ -22,6 +22,8 @@ export interface ProxyServices {
   readonly random: Random;
   readonly clusters: ClusterManager;
   snapshot(): ProxySnapshot | undefined;
+  /** Metadata-exchange headers the outbound side adds (x-envoy-peer-metadata[-id]); may be empty. */
+  readonly peerHeaders?: readonly (readonly [string, string])[];
 }
 
 /** The downstream side of one request as the router sees it. */

@@ -31,6 +31,14 @@ export class RequestContext {
   downstreamRemote = '';
   downstreamRemoteIp = '';
   routeName: string | undefined;
+  /** The route's (first) cluster, known before the router picks one (telemetry). */
+  routeCluster: string | undefined;
+  /** Direction of the listener that took the request (telemetry's reporter). */
+  listenerDirection: 'outbound' | 'inbound' | 'gateway' | undefined;
+  /** The downstream peer's `x-envoy-peer-metadata` (inbound only; taken off before the app). */
+  downstreamPeer: string | undefined;
+  /** The request's content-type is application/grpc* (telemetry's request_protocol). */
+  grpc = false;
   attempts = 0;
   /** Whether upstream requests carry x-envoy-attempt-count. */
   attemptCount = true;

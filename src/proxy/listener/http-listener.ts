@@ -248,6 +248,17 @@ export class HttpConnectionManager {
       headers['x-forwarded-proto'] = 'http';
     } else if (!headers['x-forwarded-proto']) headers['x-forwarded-proto'] = 'http';
     ctx.xForwardedFor = firstValue(headers['x-forwarded-for']);
+    ctx.listenerDirection = listener?.direction;
+    ctx.grpc = firstValue(headers['content-type'])?.startsWith('application/grpc') ?? false;
+    // Istio metadata exchange (istio/proxy peer_metadata filter): the client side adds its identity,
+    // the server side reads it and takes it off before the app.
+    if (ctx.listenerDirection === 'inbound') {
+      ctx.downstreamPeer = firstValue(headers['x-envoy-peer-metadata']);
+      delete headers['x-envoy-peer-metadata'];
+      delete headers['x-envoy-peer-metadata-id'];
+    } else if (this.svc.peerHeaders) {
+      for (const [k, v] of this.svc.peerHeaders) headers[k] = v;
+    }
     if (!chain) return down.localReply(LOCAL_REPLIES.route_not_found);
     if (!chain.http) {
       // A TCP filter chain: forward the HTTP request as is to its cluster.
@@ -290,6 +301,9 @@ export class HttpConnectionManager {
     const route = selectRoute(vh, input);
     if (!route) return down.localReply(LOCAL_REPLIES.route_not_found);
     ctx.routeName = route.name;
+    // Envoy knows the route's cluster once the route is chosen (HCM refreshCachedRoute), even for
+    // requests a fault aborts before the router: telemetry reads its service from it.
+    if (route.action.type === 'forward') ctx.routeCluster = route.action.clusters[0]?.clusterName;
 
     // CORS (Envoy cors filter runs before fault and router).
     const origin = firstValue(headers['origin']);

@@ -1,0 +1,165 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Cluster, ProxyIdentity, ProxySnapshot } from '../compile/snapshot.js';
+import { RequestContext } from '../proxy/index.js';
+import { ManualClock } from '../runtime/clock.js';
+import { GraphTracker } from './graph.js';
+import { IstioStats } from './istio-stats.js';
+
+const DETAILS = 'outbound|9080||details.default.svc.cluster.local';
+
+function identity(
+  kind: 'sidecar' | 'router',
+  id: string,
+  labels: Record<string, string>,
+): ProxyIdentity {
+  return {
+    kind,
+    id,
+    namespace: id.split('.')[1] ?? 'default',
+    labels,
+    serviceAccount: 'sa',
+    ip: '127.0.0.1',
+  };
+}
+
+function snap(me: ProxyIdentity): ProxySnapshot {
+  const details: Cluster = {
+    name: DETAILS,
+    type: 'EDS',
+    direction: 'outbound',
+    serviceHost: 'details.default.svc.cluster.local',
+    port: 9080,
+    subset: '',
+    protocol: 'http',
+    endpoints: [
+      {
+        address: '127.0.0.1',
+        port: 5000,
+        labels: { app: 'details', version: 'v1' },
+        weight: 1,
+        workload: 'details-v1-0',
+      },
+    ],
+    lbPolicy: 'ROUND_ROBIN',
+    connectionPool: {
+      maxConnections: 1,
+      maxPendingRequests: 1,
+      maxRequests: 1,
+      maxRetries: 1,
+      maxRequestsPerConnection: 0,
+      connectTimeoutMs: 1,
+      idleTimeoutMs: 1,
+    },
+    configHash: 'd',
+  };
+  return {
+    version: 1,
+    proxy: me,
+    listeners: [],
+    routeTables: new Map(),
+    clusters: new Map([[DETAILS, details]]),
+    mesh: { accessLogFile: '', accessLogEncoding: 'TEXT', shadowHostSuffix: false },
+  };
+}
+
+function request(
+  s: ProxySnapshot,
+  code: number,
+  extra: Partial<RequestContext> = {},
+): RequestContext {
+  const c = new RequestContext(s);
+  Object.assign(c, {
+    listenerDirection: 'outbound',
+    authority: 'details:9080',
+    upstreamCluster: DETAILS,
+    upstreamHost: '127.0.0.1:5000',
+    responseCode: code,
+    ...extra,
+  });
+  return c;
+}
+
+test('nodes for every proxy, edges from source series, rates and 5xx share over the window', () => {
+  const clock = new ManualClock();
+  const ppId = identity('sidecar', 'productpage-v1-0.default', {
+    app: 'productpage',
+    version: 'v1',
+  });
+  const gwId = identity('router', 'istio-ingressgateway-0.istio-system', {
+    app: 'istio-ingressgateway',
+  });
+  const pp = new IstioStats({ identity: ppId });
+  const gw = new IstioStats({ identity: gwId, workload: 'istio-ingressgateway' });
+  const detailsId = identity('sidecar', 'details-v1-0.default', { app: 'details', version: 'v1' });
+  const details = new IstioStats({ identity: detailsId });
+  const proxies = [
+    { kind: 'sidecar' as const, stats: pp },
+    { kind: 'gateway' as const, stats: gw },
+    { kind: 'sidecar' as const, stats: details },
+  ];
+  const tracker = new GraphTracker(clock);
+  const s = snap(ppId);
+  for (let i = 0; i < 4; i++) pp.record(request(s, 200));
+  // The inbound side's own report is not an edge (Kiali reads reporter="source").
+  details.record(request(snap(detailsId), 200, { listenerDirection: 'inbound' }));
+  const first = tracker.build(proxies);
+  assert.deepEqual(
+    first.nodes.map((n) => [n.id, n.kind, n.label]),
+    [
+      ['default/details-v1', 'workload', 'details v1'],
+      ['default/productpage-v1', 'workload', 'productpage v1'],
+      ['istio-system/istio-ingressgateway', 'gateway', 'istio-ingressgateway'],
+    ],
+  );
+  assert.equal(first.edges.length, 1);
+  assert.deepEqual(
+    { ...first.edges[0], codes: undefined },
+    {
+      source: 'default/productpage-v1',
+      target: 'default/details-v1',
+      protocol: 'http',
+      rps: 0,
+      errorRate: 0,
+      total: 4,
+      errors: 0,
+      codes: undefined,
+    },
+  );
+
+  clock.advance(2000);
+  for (let i = 0; i < 6; i++) pp.record(request(s, 200));
+  for (let i = 0; i < 4; i++) pp.record(request(s, 503, { flags: ['UF'] }));
+  const second = tracker.build(proxies);
+  const edge = second.edges[0];
+  assert.equal(edge?.rps, 5);
+  assert.equal(edge?.errorRate, 0.4);
+  assert.equal(edge?.total, 14);
+  assert.deepEqual(edge?.codes, { '200': 10, '503': 4 });
+  assert.equal(second.windowSeconds, 2);
+});
+
+test('requests to services without a workload become service nodes', () => {
+  const clock = new ManualClock();
+  const id = identity('sidecar', 'sleep-0.default', { app: 'sleep' });
+  const stats = new IstioStats({ identity: id });
+  const s = snap(id);
+  stats.record(
+    request(s, 200, {
+      authority: 'httpbin.org',
+      routeName: 'allow_any',
+      upstreamCluster: 'PassthroughCluster',
+      upstreamHost: undefined,
+    }),
+  );
+  const g = new GraphTracker(clock).build([{ kind: 'sidecar', stats }]);
+  const svc = g.nodes.find((n) => n.kind === 'service');
+  assert.deepEqual(svc, {
+    id: 'service:httpbin.org',
+    kind: 'service',
+    label: 'httpbin.org',
+    service: 'httpbin.org',
+  });
+  assert.equal(g.edges[0]?.source, 'default/sleep');
+  assert.equal(g.edges[0]?.target, 'service:httpbin.org');
+});

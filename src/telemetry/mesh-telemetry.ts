@@ -1,0 +1,73 @@
+// The mesh's telemetry: one IstioStats per proxy, hooked on the proxy's completed requests, the
+// metadata-exchange headers each proxy sends, and the endpoint -> workload directory that stands in
+// for Istio's endpoint metadata (EDS `istio.workload`).
+import type { Endpoint, ProxyIdentity } from '../compile/snapshot.js';
+import type { Proxy } from '../proxy/index.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
+import { GraphTracker, type GraphJson } from './graph.js';
+import { IstioStats, renderFamilies } from './istio-stats.js';
+import { peerFromLabels, peerHeaders, workloadOfPod, type PeerMetadata } from './peer-metadata.js';
+
+interface Entry {
+  id: string;
+  kind: 'sidecar' | 'gateway';
+  stats: IstioStats;
+  stop: () => void;
+}
+
+export class MeshTelemetry {
+  private readonly entries = new Map<string, Entry>();
+  /** Pod name (`reviews-v2-0`) -> the workload behind it. */
+  private readonly pods = new Map<string, PeerMetadata>();
+  private readonly tracker: GraphTracker;
+
+  constructor(clock: Clock = systemClock) {
+    this.tracker = new GraphTracker(clock);
+  }
+
+  /** Starts recording a proxy's requests; `workload` is its Deployment name. */
+  attach(proxy: Proxy, identity: ProxyIdentity, workload: string): IstioStats {
+    this.entries.get(identity.id)?.stop();
+    const stats = new IstioStats({
+      identity,
+      workload,
+      endpointPeer: (e) => this.endpointPeer(e),
+    });
+    const pod = identity.id.split('.')[0] ?? identity.id;
+    this.pods.set(pod, stats.self);
+    proxy.peerHeaders = peerHeaders(stats.self, identity.id, identity.kind);
+    const stop = proxy.observe((ctx) => stats.record(ctx));
+    this.entries.set(identity.id, {
+      id: identity.id,
+      kind: identity.kind === 'sidecar' ? 'sidecar' : 'gateway',
+      stats,
+      stop,
+    });
+    return stats;
+  }
+
+  private endpointPeer(e: Endpoint): PeerMetadata | undefined {
+    if (!e.workload) return undefined;
+    // A workload the runner did not start (e.g. a WorkloadEntry): its labels, namespace unknown.
+    return this.pods.get(e.workload) ?? peerFromLabels(workloadOfPod(e.workload), '', e.labels);
+  }
+
+  stats(proxyId: string): IstioStats | undefined {
+    return this.entries.get(proxyId)?.stats;
+  }
+
+  /** One proxy's series (Envoy's `:15090/stats/prometheus`, Istio metrics only). */
+  renderProxy(proxyId: string): string | undefined {
+    const e = this.entries.get(proxyId);
+    return e ? e.stats.render() : undefined;
+  }
+
+  /** Every proxy's series: the whole mesh as one Prometheus scrape target. */
+  renderAll(): string {
+    return renderFamilies([...this.entries.values()].map((e) => e.stats));
+  }
+
+  graph(): GraphJson {
+    return this.tracker.build([...this.entries.values()]);
+  }
+}

@@ -1,0 +1,55 @@
+// Admin routes for telemetry: `/stats/prometheus?proxy=` (one proxy, like Envoy's 15090 endpoint),
+// `/metrics` (the whole mesh), and the live service graph `/graph` + `/graph.json`.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AdminServer } from '../admin/index.js';
+import type { MeshTelemetry } from './mesh-telemetry.js';
+
+/** Prometheus text exposition format 0.0.4. */
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** The graph page ships in the source tree (src/telemetry/ui), next to the compiled dist/. */
+export function graphPagePath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return join(here, '..', '..', '..', 'src', 'telemetry', 'ui', 'graph.html');
+}
+
+export function registerTelemetryRoutes(
+  admin: AdminServer,
+  telemetry: MeshTelemetry,
+  resolveProxy: (name: string | null) => string | undefined,
+): void {
+  admin.route('GET', '/stats/prometheus', (_req, res, url) => {
+    const name = url.searchParams.get('proxy');
+    const id = resolveProxy(name);
+    const body = id ? telemetry.renderProxy(id) : undefined;
+    if (body === undefined) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end(`no proxy "${name ?? ''}"; see GET /proxies\n`);
+      return;
+    }
+    res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE });
+    res.end(body);
+  });
+  admin.route('GET', '/metrics', (_req, res) => {
+    res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE });
+    res.end(telemetry.renderAll());
+  });
+  admin.route('GET', '/graph.json', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(JSON.stringify(telemetry.graph()));
+  });
+  admin.route('GET', '/graph', (_req, res) => {
+    let page: string;
+    try {
+      page = readFileSync(graphPagePath(), 'utf8');
+    } catch (err) {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`graph page missing: ${(err as Error).message}\n`);
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(page);
+  });
+}
