@@ -48,7 +48,7 @@ export interface RowExpect {
   details?: string;
   routeName?: string;
   cluster?: string;
-  /** With `repeat`: every response came from one backend. */
+  /** With `repeat`: true = every response came from one backend; false = more than one. */
   sticky?: boolean;
   /** With `repeat`: how many requests each backend answered. */
   backendCounts?: Record<string, number>;

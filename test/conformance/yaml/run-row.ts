@@ -153,14 +153,16 @@ async function runRepeated(h: MeshHarness, row: Row): Promise<void> {
   void _a;
   rest.forEach((o, i) => check(`${row.name} #${i + 2}`, o, { ...later, backend: undefined }));
   const names = outcomes.map((o) => o.received?.name ?? 'none');
-  if (row.expect.sticky)
+  if (row.expect.sticky === true)
     assert.equal(new Set(names).size, 1, `${row.name}: sticky, got ${names.join(',')}`);
+  if (row.expect.sticky === false)
+    assert.ok(new Set(names).size > 1, `${row.name}: spread, got ${names.join(',')}`);
   if (row.expect.backendCounts) {
     const counts: Record<string, number> = {};
     for (const x of names) counts[x] = (counts[x] ?? 0) + 1;
     assert.deepEqual(counts, row.expect.backendCounts, `${row.name}: backend counts`);
   }
-  if (n === 1 || (!row.expect.sticky && !row.expect.backendCounts)) {
+  if (n === 1 || (row.expect.sticky === undefined && !row.expect.backendCounts)) {
     if (row.expect.backend !== undefined)
       for (const o of outcomes)
         assert.equal(o.received?.name ?? null, row.expect.backend, `${row.name}: backend`);
