@@ -47,6 +47,8 @@ export interface MeshHarness {
   logs: Record<string, unknown>[];
   random: SwitchableRandom;
   warnings: CompileWarning[];
+  /** Replaces `{{port:NAME}}` by echo backend NAME's port. */
+  expand(text: string): string;
   /** Recompiles every proxy from new manifest text and swaps the snapshots in. */
   apply(manifest: string): Promise<void>;
   close(): Promise<void>;
@@ -158,6 +160,7 @@ export async function startMeshHarness(cf: CaseFile): Promise<MeshHarness> {
     logs,
     random,
     warnings,
+    expand,
     apply(manifest: string) {
       for (const { id, snapshot } of compileAll(manifest)) {
         const p = id === GATEWAY_ID ? gateway : sidecars.get(id.slice(0, id.lastIndexOf('.')));

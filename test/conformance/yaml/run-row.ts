@@ -78,6 +78,7 @@ async function once(
   extra: Record<string, string>,
 ): Promise<Outcome> {
   const rid = `yaml-case-${++seq}`;
+  r = { ...r, host: h.expand(r.host) };
   const res = await send(portFor(h, r), r, { 'x-request-id': rid, ...extra });
   let received: Received | undefined;
   for (const b of h.backends.values())
