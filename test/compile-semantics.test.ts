@@ -804,3 +804,28 @@ spec:
   });
   assert.deepEqual(two?.requestHeaders, { set: [['x-a', 'route']], add: [], remove: [] });
 });
+
+test('sidecar: a VS applies to its service even when an earlier host of it is not a service', () => {
+  // Found by test/conformance/yaml/cases/gateway.yaml "gateways: [mesh] route at the sidecar".
+  const vs = `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews }
+spec:
+  hosts: [app.example.com, reviews]
+  http:
+    - name: first
+      match: [{ uri: { prefix: /gw } }]
+      route: [{ destination: { host: reviews, subset: v2 } }]
+`;
+  const routes = vhostRoutes(
+    [bookinfo, drs, vs],
+    'productpage-v1',
+    '9080',
+    'reviews.default.svc.cluster.local:9080',
+  );
+  assert.deepEqual(
+    routes.map((r) => r.name),
+    ['first'],
+  );
+});

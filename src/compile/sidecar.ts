@@ -134,8 +134,11 @@ function outboundRouteTable(
   // httproute.go selectVirtualServices: only VirtualServices matching a service on this port, except
   // on port 80, which also takes VSs whose hosts match no HTTP service at all (route.go
   // buildSidecarVirtualHostsForVirtualService puts non-registry hosts on port 80 only).
-  const matchesAny = (vs: VirtualServiceInfo, hosts: Iterable<string>) =>
-    vs.hosts.some((h) => [...hosts].some((s) => s === h || hostsIntersect(h, s)));
+  // `hosts` is materialized once: an iterator (Map keys) would be spent by the first VS host.
+  const matchesAny = (vs: VirtualServiceInfo, hosts: Iterable<string>) => {
+    const list = [...hosts];
+    return vs.hosts.some((h) => list.some((s) => s === h || hostsIntersect(h, s)));
+  };
   const httpHosts = services
     .filter((s) => s.ports.some((p) => isHttpProtocol(p.protocol)))
     .map((s) => s.hostname);
