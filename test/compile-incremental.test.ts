@@ -4,7 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createConfigSnapshot } from '../src/config/index.js';
-import { SnapshotCache, compileProxy } from '../src/compile/index.js';
+import {
+  SnapshotCache,
+  compileProxy,
+  type ProxySnapshot,
+  type VirtualHost,
+} from '../src/compile/index.js';
 import { buildRegistry, resolveProxy } from '../src/registry/index.js';
 import { resourcesOf } from './helpers/compile.js';
 import { fixture } from './helpers/shared.js';
@@ -52,4 +57,57 @@ test('configHash ignores endpoints and is stable across compiles', () => {
   const v1 = a.clusters.get('outbound|9080|v1|reviews.default.svc.cluster.local')!;
   assert.notEqual(all.endpoints.length, v1.endpoints.length);
   assert.ok(Object.isFrozen(a) && Object.isFrozen(all));
+});
+
+// Incremental recompiles through the route/cluster memo: unchanged VirtualServices keep their
+// virtual-host objects, and the output equals a compile from scratch.
+const vss = readFileSync(fixture('compile', 'virtual-services.yaml'), 'utf8');
+const gateway = readFileSync(fixture('compile', 'gateway.yaml'), 'utf8');
+
+function vhostsByName(s: ProxySnapshot): Map<string, VirtualHost> {
+  const out = new Map<string, VirtualHost>();
+  // Inbound virtual hosts are rebuilt each time (they hold no VirtualService routes).
+  for (const t of s.routeTables.values())
+    for (const vh of t.virtualHosts)
+      if (!vh.name.startsWith('inbound')) out.set(`${t.name}/${vh.name}`, vh);
+  return out;
+}
+
+test('a change to one VirtualService rebuilds only its virtual hosts; output equals a full compile', () => {
+  const cache = new SnapshotCache();
+  const base = resourcesOf(bookinfo, drs, vss, gateway);
+  const c1 = createConfigSnapshot(base, undefined, 1);
+  const r1 = buildRegistry(c1);
+  const ids = ['productpage-v1', 'istio-ingressgateway'];
+  const first = ids.map((id) => cache.compile(c1, r1, resolveProxy(r1, id)!));
+  // The reviews VS changes (a new object, as after an apply); every other resource is the same object.
+  const changed = resourcesOf(vss.replace(/subset: v1/g, 'subset: v3')).find(
+    (r) => r.metadata.name === 'reviews',
+  )!;
+  assert.ok(changed, 'fixture has a reviews VS');
+  const next = base.map((r) =>
+    r.kind === 'VirtualService' && r.metadata.name === 'reviews' ? changed : r,
+  );
+  const c2 = createConfigSnapshot(next, undefined, 2);
+  const r2 = buildRegistry(c2);
+  const hitsBefore = cache.memo.hits;
+  ids.forEach((id, i) => {
+    const proxy = resolveProxy(r2, id)!;
+    const inc = cache.compile(c2, r2, proxy);
+    const full = compileProxy(c2, r2, proxy);
+    assert.deepStrictEqual(inc, full, `${id}: incremental equals full compile`);
+    const before = vhostsByName(first[i]!);
+    const after = vhostsByName(inc);
+    for (const [name, vh] of after) {
+      if (name.includes('reviews')) {
+        if (before.has(name)) assert.notEqual(vh, before.get(name), `${id} ${name} rebuilt`);
+      } else if (before.has(name) && !name.endsWith('/allow_any') && !name.endsWith('/block_all'))
+        assert.equal(vh, before.get(name), `${id} ${name} reused (===)`);
+    }
+  });
+  assert.ok(cache.memo.hits > hitsBefore, 'the memo answered');
+  // A change the memo key does not see through would show here: same inputs, fresh memo, same output.
+  const fresh = new SnapshotCache();
+  const proxy = resolveProxy(r2, 'productpage-v1')!;
+  assert.deepStrictEqual(fresh.compile(c2, r2, proxy), compileProxy(c2, r2, proxy));
 });
