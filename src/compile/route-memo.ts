@@ -42,6 +42,7 @@ export class RouteMemo {
     { cluster: Cluster; warnings: readonly CompileWarning[] }
   >();
   private readonly meshTokens = new WeakMap<MeshConfig, string>();
+  private readonly meshIds = new Map<string, number>();
   private readonly secretTokens = new WeakMap<ConfigSnapshot, string>();
   /** Counters for tests and the compile benchmark. */
   hits = 0;
@@ -55,7 +56,7 @@ export class RouteMemo {
     const cached = this.envByCtx.get(ctx);
     if (cached !== undefined) return cached;
     const parts: string[] = [ctx.proxy.namespace, JSON.stringify(ctx.proxy.labels)];
-    parts.push(JSON.stringify(ctx.mesh));
+    parts.push(this.mesh(ctx.mesh));
     for (const r of ctx.config.byKind('DestinationRule')) parts.push(String(identityOf(r)));
     parts.push('|');
     for (const s of ctx.services) {
@@ -108,7 +109,16 @@ export class RouteMemo {
   /** A token for the mesh config's value (object identity may change between snapshots). */
   mesh(mesh: MeshConfig): string {
     let t = this.meshTokens.get(mesh);
-    if (t === undefined) this.meshTokens.set(mesh, (t = JSON.stringify(mesh)));
+    if (t === undefined) {
+      // Interned to a short token: it goes into every cluster key.
+      const text = JSON.stringify(mesh);
+      let id = this.meshIds.get(text);
+      if (id === undefined) {
+        if (this.meshIds.size >= 64) this.meshIds.clear();
+        this.meshIds.set(text, (id = identityOf({})));
+      }
+      this.meshTokens.set(mesh, (t = `m${id}`));
+    }
     return t;
   }
 
