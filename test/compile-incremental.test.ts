@@ -111,3 +111,41 @@ test('a change to one VirtualService rebuilds only its virtual hosts; output equ
   const proxy = resolveProxy(r2, 'productpage-v1')!;
   assert.deepStrictEqual(fresh.compile(c2, r2, proxy), compileProxy(c2, r2, proxy));
 });
+
+test('sidecars in one namespace share VirtualService routes unless sourceLabels can tell them apart', () => {
+  const routesOf = (s: ProxySnapshot) =>
+    s.routeTables.get('9080')!.virtualHosts.find((v) => v.name.startsWith('reviews'))!.routes;
+  const cache = new SnapshotCache();
+  const c1 = createConfigSnapshot(resourcesOf(bookinfo, drs, vss), undefined, 1);
+  const r1 = buildRegistry(c1);
+  const a = cache.compile(c1, r1, resolveProxy(r1, 'productpage-v1')!);
+  const b = cache.compile(c1, r1, resolveProxy(r1, 'ratings-v1')!);
+  assert.equal(routesOf(a), routesOf(b), 'same route objects across proxies');
+  const bySource = `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: by-source }
+spec:
+  hosts: [details]
+  http:
+    - match: [{ sourceLabels: { app: productpage } }]
+      route: [{ destination: { host: details, subset: v2 } }]
+    - route: [{ destination: { host: details, subset: v1 } }]
+`;
+  const c2 = createConfigSnapshot(resourcesOf(bookinfo, drs, bySource), undefined, 2);
+  const r2 = buildRegistry(c2);
+  for (const id of ['productpage-v1', 'ratings-v1']) {
+    const proxy = resolveProxy(r2, id)!;
+    assert.deepStrictEqual(cache.compile(c2, r2, proxy), compileProxy(c2, r2, proxy), id);
+  }
+  const pp = cache.get('productpage-v1-0.default')!;
+  const rt = cache.get('ratings-v1-0.default')!;
+  const details = (s: ProxySnapshot) =>
+    s.routeTables.get('9080')!.virtualHosts.find((v) => v.name.startsWith('details'))!.routes;
+  const target = (s: ProxySnapshot) => {
+    const a = details(s)[0]!.action;
+    return a.type === 'forward' ? a.clusters[0]!.clusterName : a.type;
+  };
+  assert.equal(target(pp), 'outbound|9080|v2|details.default.svc.cluster.local');
+  assert.equal(target(rt), 'outbound|9080|v1|details.default.svc.cluster.local');
+});

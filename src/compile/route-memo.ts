@@ -37,6 +37,11 @@ export class RouteMemo {
   private readonly sortedRoutes = new WeakMap<readonly Route[], Route[]>();
   private readonly envIds = new Map<string, number>();
   private readonly envByCtx = new WeakMap<ProxyContext, string>();
+  private readonly envByInputs = new WeakMap<
+    ConfigSnapshot,
+    WeakMap<object, Map<string, string>>
+  >();
+  private readonly labelsMatterBy = new WeakMap<ConfigSnapshot, boolean>();
   private readonly clusters = new Map<
     string,
     { cluster: Cluster; warnings: readonly CompileWarning[] }
@@ -50,30 +55,72 @@ export class RouteMemo {
 
   /**
    * The environment a proxy's route building reads besides the VS itself, as a short token: proxy
-   * namespace and labels, visible services and their ports, DestinationRule objects, mesh config.
+   * namespace (and labels, when any VS `sourceLabels` or DR `workloadSelector` makes them matter),
+   * visible services and their ports, DestinationRule objects, mesh config. Proxies with the same
+   * environment share route objects; the token is computed once per (config, registry, key).
    */
   env(ctx: ProxyContext): string {
     const cached = this.envByCtx.get(ctx);
     if (cached !== undefined) return cached;
-    const parts: string[] = [ctx.proxy.namespace, JSON.stringify(ctx.proxy.labels)];
-    parts.push(this.mesh(ctx.mesh));
-    for (const r of ctx.config.byKind('DestinationRule')) parts.push(String(identityOf(r)));
-    parts.push('|');
-    for (const s of ctx.services) {
-      parts.push(s.hostname, s.namespace);
-      for (const p of s.ports) parts.push(String(p.port));
-      parts.push(';');
+    const labels = this.labelsMatter(ctx.config) ? JSON.stringify(ctx.proxy.labels) : '*';
+    const key = `${ctx.proxy.namespace}|${labels}|${this.mesh(ctx.mesh)}`;
+    let perConfig = this.envByInputs.get(ctx.config);
+    if (!perConfig) this.envByInputs.set(ctx.config, (perConfig = new WeakMap()));
+    let perRegistry = perConfig.get(ctx.registry);
+    if (!perRegistry) perConfig.set(ctx.registry, (perRegistry = new Map()));
+    let token = perRegistry.get(key);
+    if (token === undefined) {
+      const parts: string[] = [key];
+      for (const r of ctx.config.byKind('DestinationRule')) parts.push(String(identityOf(r)));
+      parts.push('|');
+      for (const s of ctx.services) {
+        parts.push(s.hostname, s.namespace);
+        for (const p of s.ports) parts.push(String(p.port));
+        parts.push(';');
+      }
+      const text = parts.join(',');
+      let id = this.envIds.get(text);
+      if (id === undefined) {
+        // Environments come and go with config revisions; a bounded table is plenty.
+        if (this.envIds.size >= 256) this.envIds.clear();
+        this.envIds.set(text, (id = identityOf({})));
+      }
+      token = `e${id}`;
+      perRegistry.set(key, token);
     }
-    const text = parts.join(',');
-    let id = this.envIds.get(text);
-    if (id === undefined) {
-      // Environments come and go with config revisions; a handful is plenty.
-      if (this.envIds.size >= 64) this.envIds.clear();
-      this.envIds.set(text, (id = identityOf({})));
-    }
-    const token = `e${id}`;
     this.envByCtx.set(ctx, token);
     return token;
+  }
+
+  /** Whether proxy labels can change routes: a VS match with sourceLabels, or a DR workloadSelector. */
+  private labelsMatter(config: ConfigSnapshot): boolean {
+    let v = this.labelsMatterBy.get(config);
+    if (v === undefined) {
+      v =
+        config.byKind('DestinationRule').some((r) => {
+          const sel = (r.spec as { workloadSelector?: { matchLabels?: object } } | undefined)
+            ?.workloadSelector?.matchLabels;
+          return !!sel && Object.keys(sel).length > 0;
+        }) ||
+        config.byKind('VirtualService').some((r) =>
+          (['http', 'tcp', 'tls'] as const).some((kind) => {
+            const rules = (r.spec as Record<string, unknown> | undefined)?.[kind];
+            return (
+              Array.isArray(rules) &&
+              rules.some((rule: { match?: unknown }) =>
+                Array.isArray(rule?.match)
+                  ? rule.match.some(
+                      (m: { sourceLabels?: object }) =>
+                        !!m?.sourceLabels && Object.keys(m.sourceLabels).length > 0,
+                    )
+                  : false,
+              )
+            );
+          }),
+        );
+      this.labelsMatterBy.set(config, v);
+    }
+    return v;
   }
 
   /** Memoized route building for one VS; replays the warnings the first build recorded. */
