@@ -760,3 +760,72 @@ test('odd shapes (nulls, numbers for strings) are skipped with warnings, never t
     ['blackhole:80'],
   );
 });
+
+test('single destination: its header ops join the route level after the route ops; weighted keep theirs', () => {
+  // Found by test/conformance/yaml/cases/actions.yaml "header set/add/remove at route and destination level".
+  const vs = `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews }
+spec:
+  hosts: [reviews]
+  http:
+    - match: [{ uri: { prefix: /one } }]
+      headers: { request: { set: { x-a: route }, add: { x-b: r } } }
+      route:
+        - destination: { host: reviews }
+          headers: { request: { set: { x-a: dest, x-b: dest } }, response: { add: { x-r: d } } }
+    - headers: { request: { set: { x-a: route } } }
+      route:
+        - { destination: { host: reviews }, weight: 50, headers: { request: { set: { x-a: w } } } }
+        - { destination: { host: ratings }, weight: 50 }
+`;
+  const [one, two] = vhostRoutes(
+    [bookinfo, vs],
+    'productpage-v1',
+    '9080',
+    'reviews.default.svc.cluster.local:9080',
+  );
+  assert.deepEqual(one?.requestHeaders, {
+    set: [
+      ['x-a', 'route'],
+      ['x-a', 'dest'],
+      ['x-b', 'dest'],
+    ],
+    add: [],
+    remove: [],
+  });
+  assert.deepEqual(one?.responseHeaders, { set: [], add: [['x-r', 'd']], remove: [] });
+  assert.equal(fwd(one).clusters[0]?.requestHeaders, undefined);
+  assert.deepEqual(fwd(two).clusters[0]?.requestHeaders, {
+    set: [['x-a', 'w']],
+    add: [],
+    remove: [],
+  });
+  assert.deepEqual(two?.requestHeaders, { set: [['x-a', 'route']], add: [], remove: [] });
+});
+
+test('sidecar: a VS applies to its service even when an earlier host of it is not a service', () => {
+  // Found by test/conformance/yaml/cases/gateway.yaml "gateways: [mesh] route at the sidecar".
+  const vs = `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews }
+spec:
+  hosts: [app.example.com, reviews]
+  http:
+    - name: first
+      match: [{ uri: { prefix: /gw } }]
+      route: [{ destination: { host: reviews, subset: v2 } }]
+`;
+  const routes = vhostRoutes(
+    [bookinfo, drs, vs],
+    'productpage-v1',
+    '9080',
+    'reviews.default.svc.cluster.local:9080',
+  );
+  assert.deepEqual(
+    routes.map((r) => r.name),
+    ['first'],
+  );
+});

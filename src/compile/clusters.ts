@@ -8,7 +8,8 @@ import { labelsMatch } from '../config/names.js';
 import type { Registry, Service, ServicePort, Workload } from '../registry/types.js';
 import { stringMap } from '../registry/shape.js';
 import { clusterConfigHash } from './config-hash.js';
-import type { DestinationRuleIndex } from './destination-rules.js';
+import type { DestinationRuleIndex, MergedDestinationRule } from './destination-rules.js';
+import { identityOf, type RouteMemo } from './route-memo.js';
 import {
   BLACKHOLE_CLUSTER,
   PASSTHROUGH_CLUSTER,
@@ -120,6 +121,37 @@ export interface ClusterBuildContext {
   proxyKind: ProxyKind;
   proxyNamespace: string;
   warnings: WarningList;
+  /** Remembers clusters across compiles by everything they are built from. */
+  memo?: RouteMemo;
+}
+
+/** policyCluster through the memo: the key names every input but the endpoints. */
+function memoCluster(
+  ctx: ClusterBuildContext,
+  svc: Service,
+  sp: ServicePort,
+  subset: string,
+  dr: MergedDestinationRule | undefined,
+  policy: () => EffectivePolicy,
+  endpoints: readonly Endpoint[],
+): Cluster {
+  if (!ctx.memo) return policyCluster(ctx, svc, sp, subset, policy(), endpoints, dr?.ref);
+  const key = [
+    identityOf(svc.source),
+    svc.hostname,
+    sp.port,
+    sp.protocol,
+    subset,
+    dr ? dr.sources.map(identityOf).join('+') : '-',
+    dr?.ref ?? '',
+    ctx.proxyKind,
+    ctx.proxyNamespace,
+    ctx.memo.mesh(ctx.mesh),
+    ctx.memo.secrets(ctx.config),
+  ].join('|');
+  return ctx.memo.cluster(key, endpoints, ctx.warnings, (warnings) =>
+    policyCluster({ ...ctx, warnings }, svc, sp, subset, policy(), endpoints, dr?.ref),
+  );
 }
 
 function policyCluster(
@@ -165,14 +197,14 @@ export function buildOutboundClusters(
     const dr = ctx.drs.lookup(svc.hostname, svc.namespace);
     for (const sp of svc.ports) {
       const endpoints = ctx.registry.instances(svc, sp.port).map((i) => i.endpoint);
-      const main = policyCluster(
+      const main = memoCluster(
         ctx,
         svc,
         sp,
         '',
-        effectivePolicy(dr?.trafficPolicy, undefined, sp.port),
+        dr,
+        () => effectivePolicy(dr?.trafficPolicy, undefined, sp.port),
         endpoints,
-        dr?.ref,
       );
       if (seen.has(main.name)) continue;
       seen.add(main.name);
@@ -182,14 +214,14 @@ export function buildOutboundClusters(
         const filtered = endpoints.filter((e) =>
           labelsMatch(stringMap(subset.labels) ?? {}, e.labels),
         );
-        const c = policyCluster(
+        const c = memoCluster(
           ctx,
           svc,
           sp,
           subset.name,
-          effectivePolicy(dr?.trafficPolicy, subset.trafficPolicy, sp.port),
+          dr,
+          () => effectivePolicy(dr?.trafficPolicy, subset.trafficPolicy, sp.port),
           filtered,
-          dr?.ref,
         );
         if (seen.has(c.name)) continue;
         seen.add(c.name);

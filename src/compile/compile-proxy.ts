@@ -10,6 +10,7 @@ import {
 } from './clusters.js';
 import { makeContext } from './context.js';
 import { compileGateway } from './gateway.js';
+import type { RouteMemo } from './route-memo.js';
 import { compileSidecar } from './sidecar.js';
 import { sidecarScopeFor } from './sidecar-scope.js';
 import type { Cluster, Listener, ProxyIdentity, ProxySnapshot, RouteTable } from './snapshot.js';
@@ -18,6 +19,8 @@ import { WarningList, type CompileWarning } from './warnings.js';
 export interface CompileOptions {
   /** Collects what was skipped and why. */
   warnings?: CompileWarning[];
+  /** Per-VirtualService route memo shared across compiles; the output is value-equal without it. */
+  memo?: RouteMemo;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -39,7 +42,7 @@ export function compileProxy(
   options: CompileOptions = {},
 ): ProxySnapshot {
   const warnings = new WarningList();
-  const ctx = makeContext(config, registry, proxy, warnings);
+  const ctx = makeContext(config, registry, proxy, warnings, options.memo);
   let listeners: Listener[];
   let routeTables: RouteTable[];
   let clusters: Cluster[];
@@ -51,6 +54,7 @@ export function compileProxy(
     proxyKind: proxy.kind,
     proxyNamespace: proxy.namespace,
     warnings,
+    ...(options.memo ? { memo: options.memo } : {}),
   };
   if (proxy.kind === 'router') {
     ({ listeners, routeTables } = compileGateway(ctx));

@@ -9,6 +9,7 @@ import type { Registry, Service, Workload } from '../registry/types.js';
 import { outboundClusterName } from './clusters.js';
 import { DestinationRuleIndex } from './destination-rules.js';
 import type { DestinationResolver } from './http-route.js';
+import type { RouteMemo } from './route-memo.js';
 import type { ProxyIdentity } from './snapshot.js';
 import { effectivePolicy, hashPolicyOf } from './traffic-policy.js';
 import type { WarningList } from './warnings.js';
@@ -25,6 +26,8 @@ export interface ProxyContext {
   serviceByHost: Map<string, Service>;
   destinations: DestinationResolver;
   workload: Workload;
+  /** Remembers per-VirtualService routes across compiles (SnapshotCache); absent = build all. */
+  memo?: RouteMemo;
 }
 
 export function makeContext(
@@ -32,6 +35,7 @@ export function makeContext(
   registry: Registry,
   proxy: ProxyIdentity,
   warnings: WarningList,
+  memo?: RouteMemo,
 ): ProxyContext {
   const mesh = config.meshConfig;
   const drs = new DestinationRuleIndex(config, proxy.namespace, proxy.labels, mesh.rootNamespace);
@@ -97,5 +101,6 @@ export function makeContext(
     serviceByHost,
     destinations,
     workload,
+    ...(memo ? { memo } : {}),
   };
 }

@@ -33,6 +33,10 @@ interface Entry {
 
 export class DestinationRuleIndex {
   private readonly byNs = new Map<string, Entry[]>();
+  /** Per namespace: entries by exact (non-wildcard) host, and the wildcard-host entries, in order. */
+  private readonly exactByNs = new Map<string, Map<string, Entry[]>>();
+  private readonly wildByNs = new Map<string, Entry[]>();
+  private readonly position = new Map<Entry, number>();
   private readonly memo = new Map<string, MergedDestinationRule | undefined>();
 
   constructor(
@@ -60,6 +64,22 @@ export class DestinationRuleIndex {
       const without = local.filter((e) => !e.spec.workloadSelector?.matchLabels);
       this.byNs.set(proxyNamespace, [...withSel, ...without]);
     }
+    // Lookups run once per service: index hosts so they cost O(rules for that host), not O(all rules).
+    for (const [ns, arr] of this.byNs) {
+      const exact = new Map<string, Entry[]>();
+      const wild: Entry[] = [];
+      arr.forEach((e, i) => this.position.set(e, i));
+      for (const e of arr) {
+        if (isWildcard(e.host)) wild.push(e);
+        else {
+          let list = exact.get(e.host);
+          if (!list) exact.set(e.host, (list = []));
+          list.push(e);
+        }
+      }
+      this.exactByNs.set(ns, exact);
+      this.wildByNs.set(ns, wild);
+    }
   }
 
   /** The effective DestinationRule for a service host (in its namespace) seen from this proxy. */
@@ -82,11 +102,22 @@ export class DestinationRuleIndex {
     ns: string,
     local: boolean,
   ): MergedDestinationRule | undefined {
-    const entries = (this.byNs.get(ns) ?? []).filter(
-      (e) =>
-        (local || isVisibleTo(e.spec.exportTo, ns, this.proxyNamespace)) &&
-        hostSubsetOf(hostname, e.host),
-    );
+    // A non-wildcard rule host covers only itself (hostSubsetOf), so exact candidates come from the
+    // index; wildcard rule hosts are scanned. Namespace order is kept by re-sorting on position.
+    const lower = hostname.toLowerCase();
+    const candidates = [
+      ...(isWildcard(lower) ? [] : (this.exactByNs.get(ns)?.get(lower) ?? [])),
+      ...(this.wildByNs.get(ns) ?? []),
+    ];
+    if (isWildcard(lower))
+      candidates.push(...(this.byNs.get(ns) ?? []).filter((e) => !isWildcard(e.host)));
+    const entries = candidates
+      .filter(
+        (e) =>
+          (local || isVisibleTo(e.spec.exportTo, ns, this.proxyNamespace)) &&
+          hostSubsetOf(hostname, e.host),
+      )
+      .sort((a, b) => (this.position.get(a) ?? 0) - (this.position.get(b) ?? 0));
     if (entries.length === 0) return undefined;
     // istio/istio pkg/config/host MostSpecificHostMatch: exact first, then the longest wildcard.
     let best = entries.find((e) => e.host === hostname.toLowerCase())?.host;

@@ -18,6 +18,7 @@ import { readSecret } from './clusters.js';
 import type { ProxyContext } from './context.js';
 import { buildHttpRoutes, sortVHostRoutes } from './http-route.js';
 import type { MatchContext } from './route-match.js';
+import type { WarningList } from './warnings.js';
 import { makeRouteTable } from './route-table.js';
 import type {
   DownstreamTls,
@@ -132,7 +133,7 @@ function httpVirtualHosts(
 ): VirtualHost[] {
   const byHost = new Map<
     string,
-    { routes: Route[]; seen: Set<VirtualServiceInfo>; requireTls: boolean }
+    { routes: Route[]; seen: Set<VirtualServiceInfo>; requireTls: boolean; only?: Route[] }
   >();
   for (const b of servers) {
     const gwNs = b.gateway.metadata.namespace;
@@ -140,19 +141,29 @@ function httpVirtualHosts(
     for (const vs of vss) {
       const hosts = new Set((b.server.hosts ?? []).flatMap((sh) => intersect(sh, vs, gwNs)));
       if (hosts.size === 0) continue;
-      const { routes } = buildHttpRoutes(vs.http, {
-        ...matchCtx(ctx, b, vs),
-        mesh: ctx.mesh,
-        destinations: ctx.destinations,
-        warnings: ctx.warnings,
-        vsName: vs.name,
-      });
+      const build = (warnings: WarningList) =>
+        buildHttpRoutes(vs.http, {
+          ...matchCtx(ctx, b, vs),
+          mesh: ctx.mesh,
+          destinations: ctx.destinations,
+          warnings,
+          vsName: vs.name,
+        });
+      const { routes } = ctx.memo
+        ? ctx.memo.routes(
+            vs.resource,
+            `${ctx.memo.env(ctx)}|${b.port}|${b.gatewayName}`,
+            ctx.warnings,
+            build,
+          )
+        : build(ctx.warnings);
       for (const h of hosts) {
         let entry = byHost.get(h);
         if (!entry) byHost.set(h, (entry = { routes: [], seen: new Set(), requireTls: false }));
         if (b.server.tls?.httpsRedirect) entry.requireTls = true;
         if (entry.seen.has(vs)) continue;
         entry.seen.add(vs);
+        entry.only = entry.seen.size === 1 ? routes : undefined;
         entry.routes.push(...routes);
       }
     }
@@ -160,12 +171,22 @@ function httpVirtualHosts(
   const vhosts: VirtualHost[] = [];
   for (const [host, e] of byHost) {
     if (e.routes.length === 0) continue;
-    vhosts.push({
-      name: `${host}:${port}`,
-      domains: [host],
-      routes: sortVHostRoutes(e.routes),
-      ...(e.requireTls ? { requireTls: true } : {}),
-    });
+    // One VS behind the host: the memo hands back the same VirtualHost while that VS is unchanged.
+    vhosts.push(
+      ctx.memo && e.only
+        ? ctx.memo.vhost(
+            `${host}:${port}`,
+            [host],
+            ctx.memo.sorted(e.only, sortVHostRoutes),
+            e.requireTls,
+          )
+        : {
+            name: `${host}:${port}`,
+            domains: [host],
+            routes: sortVHostRoutes(e.routes),
+            ...(e.requireTls ? { requireTls: true } : {}),
+          },
+    );
   }
   vhosts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   // gateway.go: an empty route config gets a blackhole `*` vhost with no routes (404 NR).

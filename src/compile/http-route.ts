@@ -282,6 +282,10 @@ export function buildHttpRoutes(
     }
     const req = headerOps(http.headers, 'request');
     const res = headerOps(http.headers, 'response');
+    const single = singleDestinationOps(http, action, req.ops, res.ops);
+    action = single.action;
+    req.ops = single.request;
+    res.ops = single.response;
     const matches = objects<NonNullable<HTTPRoute['match']>[number]>(http.match);
     const blocks = matches.length > 0 ? matches : [undefined];
     let catchAll = false;
@@ -313,6 +317,51 @@ export function buildHttpRoutes(
     if (catchAll) return { routes, catchAll: true };
   }
   return { routes, catchAll: false };
+}
+
+/** Envoy header_parser.cc order within one parser: removes, then the adds in list order. */
+function mergeOps(
+  route: HeaderOps | undefined,
+  dest: HeaderOps | undefined,
+): HeaderOps | undefined {
+  if (!dest) return route;
+  if (!route) return dest;
+  // A later overwrite (dest `set`) wipes what an earlier append (route `add`) put under that name.
+  const overwritten = new Set(dest.set.map(([k]) => k));
+  return {
+    set: [...route.set, ...dest.set],
+    add: [...route.add.filter(([k]) => !overwritten.has(k)), ...dest.add],
+    remove: [...route.remove, ...dest.remove],
+  };
+}
+
+/**
+ * istio/istio pilot/pkg/networking/core/route/route.go processDestination: with exactly one
+ * destination its header operations are appended to the route's own (so a destination `set` wins over
+ * the route's), not put on a weighted cluster (where Envoy applies the route level last).
+ */
+function singleDestinationOps(
+  http: HTTPRoute,
+  action: RouteAction,
+  request: HeaderOps | undefined,
+  response: HeaderOps | undefined,
+): { action: RouteAction; request?: HeaderOps; response?: HeaderOps } {
+  const only = action.type === 'forward' ? action.clusters[0] : undefined;
+  if (
+    action.type !== 'forward' ||
+    objects(http.route).length !== 1 ||
+    !only ||
+    (!only.requestHeaders && !only.responseHeaders)
+  )
+    return { action, ...(request ? { request } : {}), ...(response ? { response } : {}) };
+  const { requestHeaders, responseHeaders, ...rest } = only;
+  const req = mergeOps(request, requestHeaders);
+  const res = mergeOps(response, responseHeaders);
+  return {
+    action: { ...action, clusters: [rest] },
+    ...(req ? { request: req } : {}),
+    ...(res ? { response: res } : {}),
+  };
 }
 
 /** route.go SortVHostRoutes: catch-all routes move to the end, keeping relative order. */

@@ -134,13 +134,29 @@ function outboundRouteTable(
   // httproute.go selectVirtualServices: only VirtualServices matching a service on this port, except
   // on port 80, which also takes VSs whose hosts match no HTTP service at all (route.go
   // buildSidecarVirtualHostsForVirtualService puts non-registry hosts on port 80 only).
-  const matchesAny = (vs: VirtualServiceInfo, hosts: Iterable<string>) =>
-    vs.hosts.some((h) => [...hosts].some((s) => s === h || hostsIntersect(h, s)));
-  const httpHosts = services
-    .filter((s) => s.ports.some((p) => isHttpProtocol(p.protocol)))
-    .map((s) => s.hostname);
+  // Host sets are indexed once (exact names in a Set, wildcards scanned), so selection is linear in
+  // VS hosts rather than VS hosts x services; same answer as hostsIntersect over every pair.
+  const hostIndex = (hosts: Iterable<string>) => {
+    const exact = new Set<string>();
+    const wild: string[] = [];
+    for (const h of hosts) {
+      if (isWildcard(h)) wild.push(h);
+      else exact.add(h);
+    }
+    return { exact, wild, all: [...exact, ...wild] };
+  };
+  const matchesAny = (vs: VirtualServiceInfo, idx: ReturnType<typeof hostIndex>) =>
+    vs.hosts.some((h) =>
+      isWildcard(h)
+        ? idx.all.some((s) => hostsIntersect(h, s))
+        : idx.exact.has(h) || idx.wild.some((s) => hostsIntersect(h, s)),
+    );
+  const portHosts = hostIndex(byName.keys());
+  const httpHosts = hostIndex(
+    services.filter((s) => s.ports.some((p) => isHttpProtocol(p.protocol))).map((s) => s.hostname),
+  );
   const vsList = virtualServices.filter(
-    (vs) => matchesAny(vs, byName.keys()) || (port === 80 && !matchesAny(vs, httpHosts)),
+    (vs) => matchesAny(vs, portHosts) || (port === 80 && !matchesAny(vs, httpHosts)),
   );
   const wrappers: Wrapper[] = [];
   const visited = new Set<string>();
@@ -175,7 +191,11 @@ function outboundRouteTable(
       warnings: ctx.warnings,
       vsName: vs.name,
     };
-    const { routes } = buildHttpRoutes(vs.http, rctx);
+    const { routes } = ctx.memo
+      ? ctx.memo.routes(vs.resource, `${ctx.memo.env(ctx)}|${port}|mesh`, ctx.warnings, (w) =>
+          buildHttpRoutes(vs.http, { ...rctx, warnings: w }),
+        )
+      : buildHttpRoutes(vs.http, rctx);
     // route.go buildSidecarVirtualHostsForVirtualService: a VS without routes for this proxy yields no
     // wrapper, so its services keep their default route.
     if (routes.length === 0) continue;
@@ -184,7 +204,21 @@ function outboundRouteTable(
   }
   for (const s of byName.values()) {
     if (!visited.has(s.hostname))
-      wrappers.push({ services: [s], vsHosts: [], routes: [defaultRoute(ctx, s, port)] });
+      wrappers.push({
+        services: [s],
+        vsHosts: [],
+        routes: ctx.memo
+          ? ctx.memo.routes(
+              s.source,
+              `default|${s.hostname}|${ctx.memo.env(ctx)}|${port}`,
+              ctx.warnings,
+              () => ({
+                routes: [defaultRoute(ctx, s, port)],
+                catchAll: false,
+              }),
+            ).routes
+          : [defaultRoute(ctx, s, port)],
+      });
   }
 
   const names = new Set<string>();
@@ -214,7 +248,8 @@ function outboundRouteTable(
       kept.push(d);
       usedDomains.add(lower);
     }
-    if (kept.length > 0) vhosts.push({ name, domains: kept, routes });
+    if (kept.length > 0)
+      vhosts.push(ctx.memo ? ctx.memo.vhost(name, kept, routes) : { name, domains: kept, routes });
   };
   for (const w of wrappers) {
     for (const h of w.vsHosts) build(h, w.routes);

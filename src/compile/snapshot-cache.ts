@@ -4,25 +4,8 @@
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { Registry } from '../registry/types.js';
 import { compileProxy, type CompileOptions } from './compile-proxy.js';
-import type { Cluster, Endpoint, ProxyIdentity, ProxySnapshot } from './snapshot.js';
-
-function sameEndpoints(a: readonly Endpoint[], b: readonly Endpoint[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (
-      x.address !== y.address ||
-      x.port !== y.port ||
-      x.weight !== y.weight ||
-      x.locality !== y.locality ||
-      x.workload !== y.workload ||
-      JSON.stringify(x.labels) !== JSON.stringify(y.labels)
-    )
-      return false;
-  }
-  return true;
-}
+import { RouteMemo, sameEndpoints } from './route-memo.js';
+import type { Cluster, ProxyIdentity, ProxySnapshot } from './snapshot.js';
 
 /** Replaces unchanged clusters of `next` by the objects of `prev` (same name, hash and endpoints). */
 export function reuseUnchanged(
@@ -46,6 +29,8 @@ export function reuseUnchanged(
 /** Keeps the last snapshot per proxy id and recompiles against it. */
 export class SnapshotCache {
   private readonly last = new Map<string, ProxySnapshot>();
+  /** Per-VirtualService routes shared by every proxy this cache compiles. */
+  readonly memo = new RouteMemo();
 
   compile(
     config: ConfigSnapshot,
@@ -55,7 +40,7 @@ export class SnapshotCache {
   ): ProxySnapshot {
     const next = reuseUnchanged(
       this.last.get(proxy.id),
-      compileProxy(config, registry, proxy, options),
+      compileProxy(config, registry, proxy, { ...options, memo: this.memo }),
     );
     this.last.set(proxy.id, next);
     return next;

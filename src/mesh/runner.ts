@@ -23,7 +23,7 @@ import {
 } from '../admin/index.js';
 import { buildRegistry, type LocalWorkload, type Registry } from '../registry/index.js';
 import {
-  compileProxy,
+  SnapshotCache,
   PROXY_CONFIG_FILTERS,
   renderProxyConfig,
   type ProxyConfigKind,
@@ -96,6 +96,7 @@ export class Mesh {
   }[] = [];
   private admin: AdminServer | undefined;
   private registry: Registry | undefined;
+  private readonly compileCache = new SnapshotCache();
   private watchers: FSWatcher[] = [];
   private unsubscribe: (() => void) | undefined;
   private readonly out: (line: string) => void;
@@ -308,7 +309,12 @@ export class Mesh {
       const own = this.workloads.find((w) => w.proxy === mp);
       let snapshot: ProxySnapshot;
       try {
-        snapshot = compileProxy(config, own && !own.ready ? everyone : registry, mp.identity);
+        // SnapshotCache: recompiles only what the change touched (per-VS routes, clusters).
+        snapshot = this.compileCache.compile(
+          config,
+          own && !own.ready ? everyone : registry,
+          mp.identity,
+        );
       } catch (err) {
         this.out(
           `error: compiling ${mp.identity.id}: ${(err as Error).message}; it keeps its previous config`,
