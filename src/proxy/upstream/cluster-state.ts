@@ -10,6 +10,7 @@ import { Connection } from './connection.js';
 import { Host } from './host.js';
 import { createLoadBalancer, type LoadBalancer } from './lb/index.js';
 import { OutlierDetector } from './outlier-detector.js';
+import { explicitSni, upstreamTlsOptions } from './upstream-tls.js';
 import type { ClusterStats } from './stats.js';
 
 export type AcquireResult =
@@ -150,6 +151,8 @@ export class ClusterState {
           this.cluster.protocol === 'grpc' ||
           cp.h2UpgradePolicy === 'UPGRADE',
         keepAliveMs: cp.tcpKeepalive ? (cp.tcpKeepalive.timeMs ?? 7_200_000) : undefined,
+        tls: upstreamTlsOptions(this.cluster),
+        servername: explicitSni(this.cluster),
         createdAt: this.clock.monotonic(),
       },
       () => this.stats.upstream_cx_total++,
