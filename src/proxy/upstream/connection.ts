@@ -2,6 +2,7 @@
 // Client.dispatch and a plain handler (no streams or promises per request; see performance.md).
 import type { ConnectionOptions } from 'node:tls';
 import { Client } from 'undici';
+import type { LookupFunction } from './dns-lookup.js';
 import type { Host } from './host.js';
 
 export class Connection {
@@ -24,6 +25,8 @@ export class Connection {
       tls?: ConnectionOptions;
       /** DestinationRule `sni`: overrides the Host-derived SNI of every request (upstream-tls.ts). */
       servername?: string;
+      /** Hostname resolution when connecting (dns-lookup.ts). */
+      lookup?: LookupFunction;
       createdAt: number;
     },
     onConnect: () => void,
@@ -43,6 +46,7 @@ export class Connection {
       bodyTimeout: 0,
       connect: {
         noDelay: true,
+        ...(opts.lookup ? { lookup: opts.lookup } : {}),
         ...opts.tls,
         ...(opts.keepAliveMs !== undefined
           ? { keepAlive: true, keepAliveInitialDelay: opts.keepAliveMs }
