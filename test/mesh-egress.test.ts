@@ -222,6 +222,8 @@ spec:
   assert.match(gw ?? '', /"cnn\.example\.com"/);
   assert.match(gw ?? '', /outbound\|80\|\|cnn\.example\.com/);
   assert.match(gw ?? '', / 200 - via_upstream /);
+  // The istio-egressgateway port is named http2: the sidecar speaks HTTP/2 (h2c) to the gateway.
+  assert.match(gw ?? '', /"GET \/politics HTTP\/2"/);
   const side = (await logOf('sleep')).split('\n').find((l) => l.includes('/politics'));
   assert.match(
     side ?? '',
