@@ -33,14 +33,15 @@ test('DISABLE and no tls are plaintext; SIMPLE reads file paths; a missing file 
     caCertificates: 'CA-PEM',
   });
   assert.deepEqual(w.items, []);
+  const w2 = new WarningList();
   upstreamTlsOf(
     { mode: 'SIMPLE', caCertificates: join(dir, 'nope.pem') },
     undefined,
     noSecret,
     'default',
-    w,
+    w2,
   );
-  assert.match(w.items[0]?.message ?? '', /caCertificates .*nope\.pem: ENOENT/);
+  assert.match(w2.items[0]?.message ?? '', /caCertificates .*nope\.pem: ENOENT/);
 });
 
 test("SANs fall back to the ServiceEntry's subjectAltNames; MUTUAL without a key is reported", () => {
