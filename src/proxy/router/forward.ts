@@ -294,7 +294,10 @@ export class ForwardRequest {
     const { cluster, down } = this.f;
     const code = (err as { code?: string }).code ?? '';
     // A failed TLS handshake is a connection failure (Envoy UF, reason TLS_error).
-    const tlsFailure = !this.committed && isTlsHandshakeError(err as { code?: string });
+    const tlsFailure =
+      !this.committed &&
+      cluster.cluster.tls !== undefined &&
+      isTlsHandshakeError(err as { code?: string });
     const connectFailure = CONNECT_ERRORS.has(code) || tlsFailure;
     this.endAttempt(a, false);
     cluster.outlier?.putResult(a.conn.host, { kind: 'local' });
