@@ -1,7 +1,6 @@
 // Outbound clusters per service port and DestinationRule subset (`outbound|9080|v1|reviews...`), the
 // special BlackHoleCluster / PassthroughCluster, and inbound clusters (`inbound|9080||`)
 // (istio/istio pilot/pkg/networking/core/cluster.go, cluster_builder.go, convertResolution).
-import type { ClientTLSSettings } from '../config/istio-types.js';
 import type { MeshConfig } from '../config/mesh-config.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import { labelsMatch } from '../config/names.js';
@@ -16,7 +15,6 @@ import {
   type Cluster,
   type Endpoint,
   type ProxyKind,
-  type UpstreamTls,
 } from './snapshot.js';
 import {
   connectionPoolOf,
@@ -25,6 +23,7 @@ import {
   outlierDetectionOf,
   type EffectivePolicy,
 } from './traffic-policy.js';
+import { upstreamTlsOf } from './upstream-tls.js';
 import type { WarningList } from './warnings.js';
 
 /** Istio's outbound cluster name (pilot/pkg/model/service.go BuildSubsetKey). */
@@ -57,32 +56,6 @@ function clusterType(svc: Service, proxyKind: ProxyKind, lbPassthrough: boolean)
     default:
       return 'EDS';
   }
-}
-
-function tlsOf(
-  tls: ClientTLSSettings | undefined,
-  config: ConfigSnapshot,
-  proxyNamespace: string,
-  warnings: WarningList,
-): UpstreamTls | undefined {
-  if (!tls || !tls.mode || tls.mode === 'DISABLE') return undefined;
-  const out: UpstreamTls = {
-    mode: tls.mode,
-    insecureSkipVerify: tls.insecureSkipVerify ?? false,
-    ...(tls.sni ? { sni: tls.sni } : {}),
-    ...(tls.subjectAltNames ? { subjectAltNames: tls.subjectAltNames } : {}),
-  };
-  if (tls.credentialName) {
-    const secret = readSecret(config, proxyNamespace, tls.credentialName);
-    if (secret) {
-      if (secret.cert) out.certChain = secret.cert;
-      if (secret.key) out.privateKey = secret.key;
-      if (secret.ca) out.caCertificates = secret.ca;
-    } else warnings.add(`credentialName ${tls.credentialName}: no Secret in ${proxyNamespace}`);
-  } else if (tls.caCertificates || tls.clientCertificate || tls.privateKey) {
-    warnings.add('DestinationRule tls file paths are not read; use credentialName');
-  }
-  return out;
 }
 
 /** Reads `tls.crt`, `tls.key`, `ca.crt` (or `<name>-cacert`'s `ca.crt`) from a Secret in config. */
@@ -166,7 +139,13 @@ function policyCluster(
   const lb = lbPolicyOf(policy.loadBalancer);
   const type = clusterType(svc, ctx.proxyKind, lb.policy === 'PASSTHROUGH');
   const od = outlierDetectionOf(policy.outlierDetection);
-  const tls = tlsOf(policy.tls, ctx.config, ctx.proxyNamespace, ctx.warnings);
+  const tls = upstreamTlsOf(
+    policy.tls,
+    svc,
+    (ns, name) => readSecret(ctx.config, ns, name),
+    ctx.proxyNamespace,
+    ctx.warnings,
+  );
   return finish({
     name: outboundClusterName(sp.port, subset, svc.hostname),
     type,

@@ -36,6 +36,7 @@ import { Supervisor } from './supervisor.js';
 import { freePort, localGatewayPort } from './ports.js';
 import { LogRing } from './log-ring.js';
 import { MeshTelemetry, registerTelemetryRoutes } from '../telemetry/index.js';
+import { egressGatewayPorts, withEgressGatewayService } from './egress-gateway-service.js';
 
 export interface MeshOptions {
   /** Config files/dirs (`up -f`), watched and re-applied on save. */
@@ -286,13 +287,16 @@ export class Mesh {
         labels: p.identity.labels,
         serviceAccount: p.identity.serviceAccount,
         address: this.host,
-        ports: {},
+        // The egress gateway is the endpoint of the istio-egressgateway Service (two-hop egress).
+        ports: p.kind === 'egressgateway' ? egressGatewayPorts(p.gatewayListeners) : {},
       }));
     const ready = [...this.workloads.filter((w) => w.ready).map((w) => w.local), ...gateways];
     // Locally every workload is a process the runner started: Deployments and Pods in the config are
     // only their description, never endpoints of their own (offline they would get placeholder IPs).
     const described = createConfigSnapshot(
-      config.resources.filter((r) => r.kind !== 'Deployment' && r.kind !== 'Pod'),
+      withEgressGatewayService(
+        config.resources.filter((r) => r.kind !== 'Deployment' && r.kind !== 'Pod'),
+      ),
       config.meshConfig,
       config.revision,
     );
@@ -301,10 +305,11 @@ export class Mesh {
     const everyone =
       ready.length === this.workloads.length + gateways.length
         ? registry
-        : buildRegistry(config, {
+        : buildRegistry(described, {
             localWorkloads: [...this.workloads.map((w) => w.local), ...gateways],
           });
     this.registry = registry;
+    let egressBound = false;
     for (const mp of this.proxies.values()) {
       const own = this.workloads.find((w) => w.proxy === mp);
       let snapshot: ProxySnapshot;
@@ -322,14 +327,25 @@ export class Mesh {
         continue;
       }
       mp.proxy.update(snapshot);
-      if (mp.kind !== 'sidecar') await this.bindGatewayListeners(mp, snapshot);
+      if (mp.kind !== 'sidecar') {
+        const before = mp.gatewayListeners.size;
+        await this.bindGatewayListeners(mp, snapshot);
+        if (mp.kind === 'egressgateway' && mp.gatewayListeners.size > before) egressBound = true;
+      }
     }
+    // A newly bound egress gateway listener is a new endpoint of istio-egressgateway: compile again
+    // so sidecars see it (the second pass binds nothing new).
+    if (egressBound) await this.recompile(config);
   }
 
   private async bindGatewayListeners(mp: MeshProxy, snapshot: ProxySnapshot): Promise<void> {
     for (const listener of snapshot.listeners) {
       if (listener.direction !== 'gateway' || mp.gatewayListeners.has(listener.name)) continue;
-      const port = localGatewayPort(listener.port, this.options.portMap ?? new Map());
+      // The egress gateway is reached through its Service endpoint, never from outside: any free port.
+      const port =
+        mp.kind === 'egressgateway'
+          ? 0
+          : localGatewayPort(listener.port, this.options.portMap ?? new Map());
       try {
         const bound = await mp.proxy.listen(listener.name, { host: this.host, port });
         mp.gatewayListeners.set(listener.name, bound.port);

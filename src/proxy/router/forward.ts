@@ -14,6 +14,7 @@ import type { Downstream, ProxyServices } from '../services.js';
 import type { ClusterState } from '../upstream/cluster-state.js';
 import type { Connection } from '../upstream/connection.js';
 import type { Host } from '../upstream/host.js';
+import { isTlsHandshakeError } from '../upstream/upstream-tls.js';
 import { RetryState, type AttemptFailure } from './retry-state.js';
 
 type Controller = Dispatcher.DispatchController;
@@ -164,6 +165,7 @@ export class ForwardRequest {
           body: this.f.body ?? (this.f.hasBody ? this.f.req : null),
           headersTimeout: 0,
           bodyTimeout: 0,
+          ...(conn.servername ? { servername: conn.servername } : {}),
         },
         attempt,
       );
@@ -290,7 +292,12 @@ export class ForwardRequest {
   onError(a: Attempt, err: Error): void {
     const { cluster, down } = this.f;
     const code = (err as { code?: string }).code ?? '';
-    const connectFailure = CONNECT_ERRORS.has(code);
+    // A failed TLS handshake is a connection failure (Envoy UF, reason TLS_error).
+    const tlsFailure =
+      !this.committed &&
+      cluster.cluster.tls !== undefined &&
+      isTlsHandshakeError(err as { code?: string });
+    const connectFailure = CONNECT_ERRORS.has(code) || tlsFailure;
     this.endAttempt(a, false);
     cluster.outlier?.putResult(a.conn.host, { kind: 'local' });
     if (this.committed) {
@@ -311,7 +318,15 @@ export class ForwardRequest {
       : code.startsWith('HPE_') || err.name === 'HTTPParserError'
         ? LOCAL_REPLIES.protocol_error
         : LOCAL_REPLIES.upstream_reset;
-    this.fail(reply, undefined, connectFailure ? undefined : code || err.message);
+    this.fail(
+      reply,
+      undefined,
+      tlsFailure
+        ? `TLS_error:${code || err.message}`
+        : connectFailure
+          ? undefined
+          : code || err.message,
+    );
   }
 
   private onPerTryTimeout(a: Attempt): void {

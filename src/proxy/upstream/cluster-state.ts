@@ -10,6 +10,8 @@ import { Connection } from './connection.js';
 import { Host } from './host.js';
 import { createLoadBalancer, type LoadBalancer } from './lb/index.js';
 import { OutlierDetector } from './outlier-detector.js';
+import { explicitSni, upstreamTlsOptions } from './upstream-tls.js';
+import { clusterLookup, type LookupFunction } from './dns-lookup.js';
 import type { ClusterStats } from './stats.js';
 
 export type AcquireResult =
@@ -27,6 +29,8 @@ export class ClusterState {
   retriesActive = 0;
   cxActive = 0;
   closed = false;
+  /** Resolves hostname endpoints at connect time (dns-lookup.ts). */
+  private readonly lookup: LookupFunction;
 
   constructor(
     cluster: Cluster,
@@ -35,6 +39,7 @@ export class ClusterState {
     readonly stats: ClusterStats,
   ) {
     this.cluster = cluster;
+    this.lookup = clusterLookup(cluster.type === 'STRICT_DNS');
     this.lb = createLoadBalancer(cluster);
     this.setEndpoints(cluster.endpoints);
     if (cluster.outlierDetection) {
@@ -171,6 +176,9 @@ export class ClusterState {
           this.cluster.protocol === 'grpc' ||
           cp.h2UpgradePolicy === 'UPGRADE',
         keepAliveMs: cp.tcpKeepalive ? (cp.tcpKeepalive.timeMs ?? 7_200_000) : undefined,
+        tls: upstreamTlsOptions(this.cluster),
+        servername: explicitSni(this.cluster),
+        lookup: this.lookup,
         createdAt: this.clock.monotonic(),
       },
       () => this.stats.upstream_cx_total++,

@@ -1,6 +1,8 @@
 // One upstream keep-alive connection (HTTP/1.1, or h2c): an undici Client with pipelining 1, driven with
 // Client.dispatch and a plain handler (no streams or promises per request; see performance.md).
+import type { ConnectionOptions } from 'node:tls';
 import { Client } from 'undici';
+import type { LookupFunction } from './dns-lookup.js';
 import type { Host } from './host.js';
 
 export class Connection {
@@ -10,6 +12,7 @@ export class Connection {
   dead = false;
   localAddress: string | undefined;
   readonly createdAt: number;
+  readonly servername: string | undefined;
   constructor(
     readonly host: Host,
     opts: {
@@ -18,16 +21,23 @@ export class Connection {
       h2c: boolean;
       /** TCP keepalive first-probe delay (DestinationRule tcp.tcpKeepalive.time). */
       keepAliveMs?: number;
+      /** TLS origination (DestinationRule tls SIMPLE/MUTUAL); see upstream-tls.ts. */
+      tls?: ConnectionOptions;
+      /** DestinationRule `sni`: overrides the Host-derived SNI of every request (upstream-tls.ts). */
+      servername?: string;
+      /** Hostname resolution when connecting (dns-lookup.ts). */
+      lookup?: LookupFunction;
       createdAt: number;
     },
     onConnect: () => void,
     onGone: (conn: Connection) => void,
   ) {
     this.createdAt = opts.createdAt;
+    this.servername = opts.servername;
     const addr = host.endpoint.address.includes(':')
       ? `[${host.endpoint.address}]`
       : host.endpoint.address;
-    this.client = new Client(`http://${addr}:${host.endpoint.port}`, {
+    this.client = new Client(`${opts.tls ? 'https' : 'http'}://${addr}:${host.endpoint.port}`, {
       pipelining: 1,
       connectTimeout: opts.connectTimeoutMs,
       keepAliveTimeout: opts.idleTimeoutMs,
@@ -36,12 +46,14 @@ export class Connection {
       bodyTimeout: 0,
       connect: {
         noDelay: true,
+        ...(opts.lookup ? { lookup: opts.lookup } : {}),
+        ...opts.tls,
         ...(opts.keepAliveMs !== undefined
           ? { keepAlive: true, keepAliveInitialDelay: opts.keepAliveMs }
           : {}),
       },
       // HTTP/2 upstream with prior knowledge (h2c) for http2/grpc ports or h2UpgradePolicy UPGRADE.
-      ...(opts.h2c ? { allowH2: true, useH2c: true } : {}),
+      ...(opts.h2c ? { allowH2: true, ...(opts.tls ? {} : { useH2c: true }) } : {}),
     } as ConstructorParameters<typeof Client>[1]);
     this.client.on('connect', (_origin, targets) => {
       const sock = (targets as unknown as { [k: symbol]: unknown }[])?.[0];

@@ -1,0 +1,91 @@
+// TLS origination for one upstream connection (Envoy UpstreamTlsContext as Istio builds it,
+// istio/istio pilot/pkg/networking/core/cluster_tls.go): TLS 1.2..1.3; CA from the rule or the system
+// roots; no verification with insecureSkipVerify; SNI from `sni` or, when unset, auto_sni from the
+// host (with auto_san_validation against it when no subjectAltNames are given, setAutoSniAndAutoSanValidation);
+// explicit subjectAltNames matched exactly (Envoy match_typed_subject_alt_names) against DNS/URI/IP SANs.
+import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls';
+import { isIP } from 'node:net';
+import type { Cluster } from '../../compile/snapshot.js';
+
+/** The SAN entries of a peer certificate (`DNS:a, URI:b, IP Address:c`) as plain values. */
+export function certSans(cert: PeerCertificate): string[] {
+  const raw = cert.subjectaltname ?? '';
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => s.slice(s.indexOf(':') + 1));
+}
+
+/**
+ * The rule's explicit `sni`, sent on every request of the cluster. Without it the SNI is Envoy's
+ * auto_sni: the request's Host (undici derives a request's servername from its Host header, and
+ * reconnects when it changes), never an IP address.
+ */
+export function explicitSni(cluster: Cluster): string | undefined {
+  const tls = cluster.tls;
+  return tls && tls.mode !== 'ISTIO_MUTUAL' ? tls.sni : undefined;
+}
+
+/**
+ * node:tls options for a connection of `cluster`, or undefined for plaintext.
+ * ISTIO_MUTUAL stays plaintext locally: sidecars talk to each other over loopback without a mesh CA.
+ */
+export function upstreamTlsOptions(cluster: Cluster): ConnectionOptions | undefined {
+  const tls = cluster.tls;
+  if (!tls || tls.mode === 'ISTIO_MUTUAL') return undefined;
+  const verify = !tls.insecureSkipVerify;
+  const sans = tls.subjectAltNames ?? [];
+  const opts: ConnectionOptions = {
+    // cluster_tls.go defaultUpstreamCommonTLSContext: TLSv1_2 .. TLSv1_3.
+    minVersion: 'TLSv1.2',
+    maxVersion: 'TLSv1.3',
+    rejectUnauthorized: verify,
+    ...(tls.sni && !isIP(tls.sni) ? { servername: tls.sni } : {}),
+    ...(tls.caCertificates ? { ca: tls.caCertificates } : {}),
+    ...(tls.certChain ? { cert: tls.certChain } : {}),
+    ...(tls.privateKey ? { key: tls.privateKey } : {}),
+    checkServerIdentity: (host, cert) => {
+      if (!verify) return undefined;
+      if (sans.length > 0) {
+        const have = certSans(cert);
+        if (sans.some((s) => have.includes(s))) return undefined;
+        const err = new Error(
+          `SAN mismatch: certificate has [${have.join(', ')}], want one of [${sans.join(', ')}]`,
+        ) as NodeJS.ErrnoException;
+        err.code = 'ERR_TLS_CERT_ALTNAME_INVALID';
+        return err;
+      }
+      // auto_san_validation only when the SNI was automatic; an explicit sni verifies the chain only.
+      if (tls.sni) return undefined;
+      return checkServerIdentity(host, cert);
+    },
+  };
+  return opts;
+}
+
+// OpenSSL / node:tls verification and handshake error codes: a failed handshake is a connect failure
+// in Envoy (503 UF, transport failure reason TLS_error).
+const TLS_CODES = new Set([
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'ECONNRESET_TLS',
+  'EPROTO',
+]);
+
+/** True when an upstream error is a TLS handshake or verification failure. */
+export function isTlsHandshakeError(err: { code?: string; message?: string }): boolean {
+  const code = err.code ?? '';
+  return (
+    TLS_CODES.has(code) ||
+    code.startsWith('ERR_SSL_') ||
+    code.startsWith('ERR_TLS_') ||
+    /SSL routines|alert/i.test(err.message ?? '')
+  );
+}
