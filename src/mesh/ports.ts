@@ -14,19 +14,19 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-/** Parses `--port-map 80=8080,443=8443` (gateway port -> local port) for non-root users. */
+/** Parses `--port-map 80=8080,443=8443` (gateway port -> local port; 0 = any free port) for non-root users. */
 export function parsePortMap(spec: string | undefined): Map<number, number> {
   const map = new Map<number, number>();
   if (!spec) return map;
   for (const part of spec.split(',')) {
     const [from, to] = part.split('=').map((s) => Number(s.trim()));
     if (
-      !from ||
-      !to ||
+      from === undefined ||
+      to === undefined ||
       !Number.isInteger(from) ||
       !Number.isInteger(to) ||
       from < 1 ||
-      to < 1 ||
+      to < 0 ||
       from > 65535 ||
       to > 65535
     ) {
@@ -44,7 +44,7 @@ export function localGatewayPort(
   offset = 0,
 ): number {
   const mapped = map.get(port);
-  if (mapped) return mapped;
+  if (mapped !== undefined) return mapped;
   if (offset) return port + offset;
   return port;
 }

@@ -35,6 +35,8 @@ import { planWorkloads, type WorkloadInstance } from './workload-plan.js';
 import { Supervisor } from './supervisor.js';
 import { freePort, localGatewayPort } from './ports.js';
 import { LogRing } from './log-ring.js';
+import { SeededRandom } from '../runtime/random.js';
+import { fnv1a } from '../registry/placeholder-address.js';
 import { MeshTelemetry, registerTelemetryRoutes } from '../telemetry/index.js';
 import { egressGatewayPorts, withEgressGatewayService } from './egress-gateway-service.js';
 
@@ -45,6 +47,8 @@ export interface MeshOptions {
   /** Extra resources (e.g. the Bookinfo demo) applied before the files. */
   baseResources?: readonly Resource[];
   adminPort: number;
+  /** Seed for every proxy's Random (reproducible runs); default: Math.random. */
+  seed?: number;
   host?: string;
   /** Gateway server port -> local port (ports below 1024 need root otherwise). */
   portMap?: ReadonlyMap<number, number>;
@@ -240,6 +244,10 @@ export class Mesh {
     const log = new LogRing(1000);
     const proxy = createProxy({
       name: id,
+      // --seed makes weighted picks, load balancing and fault draws reproducible per proxy.
+      ...(this.options.seed !== undefined
+        ? { random: new SeededRandom(this.options.seed ^ fnv1a(id)) }
+        : {}),
       accessLog: {
         path: join(this.logDir, `${id}.log`),
         encoding: this.store.snapshot().meshConfig.accessLogEncoding,
@@ -580,6 +588,11 @@ export class Mesh {
       `${'service graph'.padEnd(15)} ${this.admin?.url ?? ''}/graph   metrics ${this.admin?.url ?? ''}/metrics`,
     );
     return lines;
+  }
+
+  /** The admin API's URL once serving (the real port when --admin-port 0). */
+  adminUrl(): string | undefined {
+    return this.admin?.url;
   }
 
   gatewayUrl(kind: MeshProxyKind = 'ingressgateway'): string | undefined {

@@ -4,7 +4,6 @@ import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../src/mesh/ports.js';
 import { repoRoot } from './shared.js';
 
 export const CLI = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
@@ -24,42 +23,41 @@ export async function startMesh(
   extraArgs: string[] = ['--demo', 'bookinfo'],
   gatewayPort = 8080,
 ): Promise<RunningMesh> {
-  const adminPort = await freePort();
-  const localGateway = await freePort();
   const home = mkdtempSync(join(tmpdir(), 'switchyard-e2e-'));
   const env = { ...process.env, SWITCHYARD_HOME: home };
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      'up',
-      ...extraArgs,
-      '--admin-port',
-      String(adminPort),
-      '--port-map',
-      `${gatewayPort}=${localGateway}`,
-    ],
-    { env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  // Port 0 everywhere (read back from the banner): no race with the mesh's own port-0 sockets.
+  // A fixed seed makes weighted splits and fault percentages reproducible run to run.
+  const args = ['up', ...extraArgs, '--admin-port', '0', '--port-map', `${gatewayPort}=0`];
+  if (!extraArgs.includes('--seed')) args.push('--seed', '1');
+  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const admin = `http://127.0.0.1:${adminPort}`;
   const deadline = Date.now() + 60_000;
+  let admin = '';
+  let gateway = '';
   for (;;) {
     if (child.exitCode !== null)
       throw new Error(`switchyard up exited early (${child.exitCode}):\n${out}`);
-    const ready = await get(`${admin}/ready`).catch(() => undefined);
-    if (ready?.status === 200) break;
+    if (out.includes('switchyard mesh is up:')) {
+      admin = /^\s+admin\s+(http:\/\/127\.0\.0\.1:\d+)/m.exec(out)?.[1] ?? '';
+      gateway =
+        new RegExp(
+          `^\\s+ingressgateway\\s+0\\.0\\.0\\.0_${gatewayPort}\\s+(http://127\\.0\\.0\\.1:\\d+)`,
+          'm',
+        ).exec(out)?.[1] ?? '';
+      const ready = admin ? await get(`${admin}/ready`).catch(() => undefined) : undefined;
+      if (ready?.status === 200) break;
+    }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`switchyard up was not ready within 60s:\n${out}`);
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 100));
   }
   return {
     admin,
-    gateway: `http://127.0.0.1:${localGateway}`,
+    gateway,
     home,
     process: child,
     output: () => out,

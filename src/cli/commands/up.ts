@@ -41,7 +41,11 @@ export function registerUp(program: Command): void {
     )
     .option('-R, --recursive', 'process directories recursively', false)
     .option('--demo <name>', 'start a demo application (bookinfo)')
-    .option('--admin-port <port>', 'admin API port on 127.0.0.1', '15000')
+    .option('--admin-port <port>', 'admin API port on 127.0.0.1 (0 = any free port)', '15000')
+    .option(
+      '--seed <n>',
+      "seed the proxies' random draws (weights, load balancing, faults) for reproducible runs",
+    )
     .option(
       '--port-map <map>',
       'bind gateway ports elsewhere, e.g. 80=8080,443=8443 (ports < 1024 need root)',
@@ -57,6 +61,7 @@ export function registerUp(program: Command): void {
         recursive: boolean;
         demo?: string;
         adminPort: string;
+        seed?: string;
         portMap?: string;
         logDir?: string;
         watch: boolean;
@@ -75,6 +80,7 @@ export function registerUp(program: Command): void {
           recursive: opts.recursive,
           baseResources: base,
           adminPort: Number(opts.adminPort),
+          ...(opts.seed !== undefined ? { seed: Number(opts.seed) } : {}),
           portMap,
           ...(opts.logDir ? { logDir: opts.logDir } : {}),
           watchFiles: opts.watch,
@@ -106,14 +112,17 @@ export function registerUp(program: Command): void {
         console.log('switchyard mesh is up:');
         for (const l of mesh.summary()) console.log(`  ${l}`);
         const gw = mesh.gatewayUrl();
+        const admin = mesh.adminUrl() ?? '';
+        const server = admin === 'http://127.0.0.1:15000' ? '' : ` --server ${admin}`;
         if (opts.demo === 'bookinfo' && gw) {
           console.log(`
 Bookinfo is running. Open ${gw}/productpage (reload: the reviews stars change, all versions serve).
 Try next, from another terminal:
   switchyard get virtualservices
   switchyard apply -f <a VirtualService sending reviews to subset v1>
-  switchyard proxy-config routes productpage-v1 --server http://127.0.0.1:${opts.adminPort}
-  switchyard analyze --server http://127.0.0.1:${opts.adminPort}
+  switchyard proxy-config routes productpage-v1${server}
+  switchyard analyze${server}
+  open ${mesh.adminUrl() ?? ''}/graph for the live service graph
 Press Ctrl-C to stop.`);
         }
       },
