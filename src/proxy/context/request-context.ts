@@ -31,6 +31,8 @@ export class RequestContext {
   downstreamRemote = '';
   downstreamRemoteIp = '';
   routeName: string | undefined;
+  /** %REQUESTED_SERVER_NAME%: the SNI of a TLS connection (terminated or passed through). */
+  requestedServerName: string | undefined;
   attempts = 0;
   /** Whether upstream requests carry x-envoy-attempt-count. */
   attemptCount = true;
