@@ -35,6 +35,7 @@ import { planWorkloads, type WorkloadInstance } from './workload-plan.js';
 import { Supervisor } from './supervisor.js';
 import { freePort, localGatewayPort } from './ports.js';
 import { LogRing } from './log-ring.js';
+import { listenerScheme } from './listener-scheme.js';
 
 export interface MeshOptions {
   /** Config files/dirs (`up -f`), watched and re-applied on save. */
@@ -323,8 +324,9 @@ export class Mesh {
       try {
         const bound = await mp.proxy.listen(listener.name, { host: this.host, port });
         mp.gatewayListeners.set(listener.name, bound.port);
+        const scheme = listenerScheme(listener);
         this.out(
-          `${mp.identity.id}: listening on http://${this.host}:${bound.port} (Gateway port ${listener.port})`,
+          `${mp.identity.id}: listening on ${scheme}://${this.host}:${bound.port} (Gateway port ${listener.port})`,
         );
       } catch (err) {
         const hint =
@@ -334,6 +336,14 @@ export class Mesh {
         );
         mp.gatewayListeners.set(listener.name, -1);
       }
+    }
+    // A Gateway port no longer served: its socket stops accepting (Envoy drains removed listeners).
+    const live = new Set(snapshot.listeners.map((l) => l.name));
+    for (const [name, port] of [...mp.gatewayListeners]) {
+      if (live.has(name)) continue;
+      mp.gatewayListeners.delete(name);
+      if (port > 0 && (await mp.proxy.unlisten(name)))
+        this.out(`${mp.identity.id}: closed ${this.host}:${port} (listener ${name} removed)`);
     }
   }
 

@@ -261,7 +261,10 @@ export class HttpConnectionManager {
       const remote = ctx.downstreamRemoteIp;
       const xff = firstValue(headers['x-forwarded-for']);
       headers['x-forwarded-for'] = xff ? `${xff}, ${remote}` : remote;
-      headers['x-forwarded-proto'] = scheme;
+      // Inbound sidecars run with use_remote_address false (istio/istio pilot/pkg/networking/core/
+      // listener_inbound.go buildSidecarInboundHTTPOpts): x-forwarded-proto is kept when present.
+      if (listener?.direction !== 'inbound' || !headers['x-forwarded-proto'])
+        headers['x-forwarded-proto'] = scheme;
     } else if (!headers['x-forwarded-proto']) headers['x-forwarded-proto'] = 'http';
     ctx.xForwardedFor = firstValue(headers['x-forwarded-for']);
     if (!chain) return down.localReply(LOCAL_REPLIES.route_not_found);
