@@ -48,7 +48,11 @@ test('the task files load and validate without errors', (t) => {
     ['ingress-sni-passthrough', '02-gateway-and-vs.yaml'],
   ] as const) {
     const loaded = loadResources([sharedFile(...TASKS, dir, file)!]);
-    assert.deepEqual(loaded.diagnostics.filter((d) => d.level === 'Error'), [], file);
+    assert.deepEqual(
+      loaded.diagnostics.filter((d) => d.level === 'Error'),
+      [],
+      file,
+    );
     const diags = validateResources(loaded.resources).filter((d) => d.level === 'Error');
     assert.deepEqual(diags, [], file);
   }
@@ -71,7 +75,11 @@ test('secure-ingress 01 + 02 as written: one HTTPS port, each host its own certi
     two.split(/^---$/m)[1]!,
   ]);
   for (const host of ['httpbin.example.com', 'helloworld.example.com']) {
-    const r = await tlsRequest(port, { servername: host, ca: pki.ca.cert, request: httpGet(host, '/hello') });
+    const r = await tlsRequest(port, {
+      servername: host,
+      ca: pki.ca.cert,
+      request: httpGet(host, '/hello'),
+    });
     assert.equal(r.peerCN, host);
     // No local helloworld/httpbin endpoints here: routed, then 503 (UH) or 404 (no route) locally.
     assert.match(r.response ?? '', /^HTTP\/1\.1 (503|404) /);
@@ -86,11 +94,20 @@ test('secure-ingress 03 as written: MUTUAL with ca.crt in the generic Secret', a
   const client = pki.issue(['client.example.com'], { client: true });
   const port = await serve([
     httpbin,
-    tlsSecretYaml('httpbin-credential', 'istio-system', pki.issue(['httpbin.example.com']), pki.ca.cert),
+    tlsSecretYaml(
+      'httpbin-credential',
+      'istio-system',
+      pki.issue(['httpbin.example.com']),
+      pki.ca.cert,
+    ),
     three,
     one.split(/^---$/m)[1]!,
   ]);
-  const opts = { servername: 'httpbin.example.com', ca: pki.ca.cert, request: httpGet('httpbin.example.com', '/status/200') };
+  const opts = {
+    servername: 'httpbin.example.com',
+    ca: pki.ca.cert,
+    request: httpGet('httpbin.example.com', '/status/200'),
+  };
   const refused = await tlsRequest(port, opts);
   assert.equal(/^HTTP/.test(refused.response ?? ''), false);
   const admitted = await tlsRequest(port, { ...opts, cert: client.cert, key: client.key });

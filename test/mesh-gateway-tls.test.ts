@@ -63,7 +63,12 @@ before(async () => {
       readFileSync(fixture('gateway-tls', 'httpbin.yaml'), 'utf8'),
       tlsSecretYaml('httpbin-credential', 'istio-system', pki.issue(['httpbin.example.com'])),
       tlsSecretYaml('helloworld-credential', 'istio-system', pki.issue(['helloworld.example.com'])),
-      tlsSecretYaml('mtls-credential', 'istio-system', pki.issue(['mtls.example.com']), pki.ca.cert),
+      tlsSecretYaml(
+        'mtls-credential',
+        'istio-system',
+        pki.issue(['mtls.example.com']),
+        pki.ca.cert,
+      ),
       gateway(),
       `
 apiVersion: networking.istio.io/v1

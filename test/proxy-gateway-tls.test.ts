@@ -205,7 +205,9 @@ test('SIMPLE: SNI picks the certificate; HTTP runs after the handshake with x-fo
   const c = await https('nobody.example.com');
   assert.equal(c.ok, false);
   assert.ok(
-    await logLine((l) => l.includes(' NR filter_chain_not_found ') && l.includes('nobody.example.com')),
+    await logLine(
+      (l) => l.includes(' NR filter_chain_not_found ') && l.includes('nobody.example.com'),
+    ),
   );
 });
 
@@ -228,7 +230,10 @@ test('MUTUAL: no client cert or a foreign CA is refused; a CA-signed one gets 20
     key: certs.stranger!.key,
   });
   assert.equal(foreign.ok && /^HTTP/.test(foreign.response ?? ''), false);
-  const good = await https('mtls.example.com', { cert: certs.client!.cert, key: certs.client!.key });
+  const good = await https('mtls.example.com', {
+    cert: certs.client!.cert,
+    key: certs.client!.key,
+  });
   assert.equal(good.ok, true, good.error);
   assert.match(good.response ?? '', /^HTTP\/1\.1 200 /);
 });
@@ -236,7 +241,10 @@ test('MUTUAL: no client cert or a foreign CA is refused; a CA-signed one gets 20
 test('OPTIONAL_MUTUAL admits clients without a cert; subjectAltNames must match the client cert', async () => {
   const opt = await https('opt.example.com');
   assert.match(opt.response ?? '', /^HTTP\/1\.1 200 /);
-  const wrongSan = await https('san.example.com', { cert: certs.client!.cert, key: certs.client!.key });
+  const wrongSan = await https('san.example.com', {
+    cert: certs.client!.cert,
+    key: certs.client!.key,
+  });
   assert.equal(/^HTTP/.test(wrongSan.response ?? ''), false);
   const rightSan = await https('san.example.com', {
     cert: certs.clientOk!.cert,
@@ -273,7 +281,10 @@ test('PASSTHROUGH: the client sees the backend certificate; the TCP log line nam
   assert.equal(r.peerCN, 'pass.example.com');
   assert.match(r.response ?? '', /backend$/);
   const line = await logLine((l) => l.includes('outbound|443||pass.example.com'));
-  assert.match(line ?? '', /^\[\S+\] "- - -" 0 - - - "-" \d+ \d+ \d+ - "-" "-" "-" "-" "127\.0\.0\.1:\d+" outbound\|443\|\|pass\.example\.com /);
+  assert.match(
+    line ?? '',
+    /^\[\S+\] "- - -" 0 - - - "-" \d+ \d+ \d+ - "-" "-" "-" "-" "127\.0\.0\.1:\d+" outbound\|443\|\|pass\.example\.com /,
+  );
   assert.match(line ?? '', / pass\.example\.com -$/m);
 });
 
@@ -344,7 +355,9 @@ test('httpsRedirect: plain HTTP gets a 301 to https', async () => {
 test('TCP: bytes proxied both ways; maxConnections overflow is UO; a dead upstream is UF', async () => {
   const echoed = await tcpRoundTrip(ports[31400]!, 'ping\n', 'ping\n');
   assert.equal(echoed, 'ping\n');
-  const tcpLine = await logLine((l) => l.includes('outbound|9000||tcp.internal') && l.includes('"- - -" 0 - '));
+  const tcpLine = await logLine(
+    (l) => l.includes('outbound|9000||tcp.internal') && l.includes('"- - -" 0 - '),
+  );
   assert.match(tcpLine ?? '', /"- - -" 0 - - - "-" 5 5 /);
   // Hold one connection open (maxConnections: 1), the second overflows.
   const first = await new Promise<Socket>((resolve) => {

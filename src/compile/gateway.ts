@@ -103,7 +103,10 @@ function downstreamTls(
   } else {
     // File paths (file-based SDS); Istio's webhook requires serverCertificate and privateKey here.
     if (!tls.serverCertificate || !tls.privateKey) {
-      ctx.warnings.add('no credentialName and no serverCertificate/privateKey; server skipped', who);
+      ctx.warnings.add(
+        'no credentialName and no serverCertificate/privateKey; server skipped',
+        who,
+      );
       return undefined;
     }
     const files = [tls.serverCertificate, tls.privateKey, tls.caCertificates].map((f) =>
@@ -125,7 +128,10 @@ function downstreamTls(
     };
   }
   if (mode !== 'SIMPLE' && !material.ca) {
-    ctx.warnings.add(`tls mode ${mode} without a CA certificate: client certificates cannot verify`, who);
+    ctx.warnings.add(
+      `tls mode ${mode} without a CA certificate: client certificates cannot verify`,
+      who,
+    );
   }
   const min = tls.minProtocolVersion ? TLS_VERSIONS[tls.minProtocolVersion] : undefined;
   const max = tls.maxProtocolVersion ? TLS_VERSIONS[tls.maxProtocolVersion] : undefined;

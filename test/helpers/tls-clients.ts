@@ -47,7 +47,11 @@ export function tlsRequest(
     });
     sock.on('data', (d: Buffer) => (out += d.toString('latin1')));
     sock.on('end', () => done({ ...base, response: out }));
-    sock.on('close', () => done(out ? { ...base, response: out } : { ...base, ok: false, error: base.error ?? 'closed' }));
+    sock.on('close', () =>
+      done(
+        out ? { ...base, response: out } : { ...base, ok: false, error: base.error ?? 'closed' },
+      ),
+    );
     sock.on('error', (e: Error) => done({ ok: false, error: e.message, response: out }));
     sock.setTimeout(10_000, () => done({ ok: false, error: 'timeout' }));
   });

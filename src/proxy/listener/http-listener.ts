@@ -381,7 +381,14 @@ export class HttpConnectionManager {
   ): void {
     const action = route.action;
     if (action.type === 'redirect') {
-      const location = redirectLocation(route, action, tlsConnectionOf(req) ? 'https' : 'http', authority, path, query);
+      const location = redirectLocation(
+        route,
+        action,
+        tlsConnectionOf(req) ? 'https' : 'http',
+        authority,
+        path,
+        query,
+      );
       const h: HeaderMap = { location };
       applyHeaderOps(h, route.responseHeaders);
       return down.localReply(LOCAL_REPLIES.direct_response, {

@@ -54,7 +54,8 @@ test('a ClientHello split over two records is reassembled', async () => {
   const hello = await captureHello('split.example.com');
   const body = hello.subarray(5);
   const cut = 40;
-  const rec = (b: Buffer) => Buffer.concat([Buffer.from([0x16, 0x03, 0x01, b.length >> 8, b.length & 0xff]), b]);
+  const rec = (b: Buffer) =>
+    Buffer.concat([Buffer.from([0x16, 0x03, 0x01, b.length >> 8, b.length & 0xff]), b]);
   const two = Buffer.concat([rec(body.subarray(0, cut)), rec(body.subarray(cut))]);
   const r = parseClientHello(two);
   assert.equal(r.kind === 'tls' ? r.serverName : r.kind, 'split.example.com');

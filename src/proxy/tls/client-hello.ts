@@ -92,7 +92,10 @@ function parseHelloBody(b: Buffer): ClientHelloResult | undefined {
         q += 3;
         if (q + nameLen > listEnd) return undefined;
         if (nameType === 0 && result.serverName === undefined) {
-          result.serverName = ext.subarray(q, q + nameLen).toString('latin1').toLowerCase();
+          result.serverName = ext
+            .subarray(q, q + nameLen)
+            .toString('latin1')
+            .toLowerCase();
         }
         q += nameLen;
       }

@@ -61,16 +61,16 @@ export function proxyTcp(
     return;
   }
   let done = false;
-  let upstream: Socket | undefined;
-  let release: (() => void) | undefined;
+  // Filled in once the upstream side exists; finish() may run before that.
+  const open: { upstream?: Socket; release?: () => void } = {};
   const finish = (flag?: string): void => {
     if (done) return;
     done = true;
     if (flag) ctx.addFlag(flag);
     ctx.durationMs = Math.round(svc.clock.monotonic() - ctx.startMono);
-    release?.();
+    open.release?.();
     down.destroy();
-    upstream?.destroy();
+    open.upstream?.destroy();
     log(ctx);
   };
   down.on('error', () => undefined);
@@ -96,7 +96,7 @@ export function proxyTcp(
   cluster.stats.upstream_cx_total++;
   host.connections++;
   host.active++;
-  release = () => {
+  open.release = () => {
     cluster.cxActive--;
     cluster.stats.upstream_cx_active--;
     host.connections--;
@@ -105,7 +105,7 @@ export function proxyTcp(
   ctx.upstreamHost = host.key;
   down.pause();
   const up = connect({ host: host.endpoint.address, port: host.endpoint.port, noDelay: true });
-  upstream = up;
+  open.upstream = up;
   const connectTimer = svc.clock.setTimer(limits.connectTimeoutMs || 10_000, () => {
     cluster.stats.upstream_cx_connect_fail++;
     ctx.upstreamTransportFailureReason = 'connection timeout';
