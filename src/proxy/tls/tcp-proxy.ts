@@ -125,6 +125,11 @@ export function proxyTcp(
     ctx.upstreamLocalAddress = `${up.localAddress ?? ''}:${up.localPort ?? 0}`;
     // tcp_proxy idle_timeout (Istio: DestinationRule connectionPool.tcp.idleTimeout, default 1h).
     up.setTimeout(limits.idleTimeoutMs || 3_600_000, () => finish());
+    // tcp_proxy max_downstream_connection_duration (DestinationRule tcp.maxConnectionDuration).
+    if (limits.maxConnectionDurationMs) {
+      const t = svc.clock.setTimer(limits.maxConnectionDurationMs, () => finish());
+      up.once('close', () => t.cancel());
+    }
     down.on('data', (c: Buffer) => {
       ctx.bytesReceived += c.length;
     });
