@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createServer as createNetServer, Socket, type Server as NetServer } from 'node:net';
 import { after, before, test } from 'node:test';
-import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import {
+  connect as tlsConnect,
+  createServer as createTlsServer,
+  type Server as TlsServer,
+} from 'node:tls';
 import { promisify } from 'node:util';
 import { createProxy, type Proxy } from '../src/proxy/index.js';
 import { compileFrom } from './helpers/compile.js';
@@ -79,6 +83,9 @@ ${server('http', 'httpbin.example.com', '{ httpsRedirect: true }', 80, 'HTTP')}
       hosts: ["*"]
     - port: { number: 31401, name: tcp-dead, protocol: TCP }
       hosts: ["*"]
+    - port: { number: 31402, name: tls-terminated, protocol: TLS }
+      hosts: ["other.example.com"]
+      tls: { mode: SIMPLE, credentialName: other-cred }
 ---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -110,6 +117,8 @@ spec:
       route: [{ destination: { host: tcp.internal, port: { number: 9000 } } }]
     - match: [{ port: 31401 }]
       route: [{ destination: { host: dead.internal, port: { number: 9001 } } }]
+    - match: [{ port: 31402 }]
+      route: [{ destination: { host: tcp.internal, port: { number: 9000 } } }]
 ---
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
@@ -154,7 +163,7 @@ before(async () => {
   );
   proxy = createProxy({ name: GW, accessLog: { encoding: 'TEXT', sink: (l) => lines.push(l) } });
   proxy.update(snapshot);
-  for (const p of [443, 80, 31400, 31401]) {
+  for (const p of [443, 80, 31400, 31401, 31402]) {
     ports[p] = (await proxy.listen(`0.0.0.0_${p}`, { host: '127.0.0.1', port: 0 })).port;
   }
 });
@@ -352,11 +361,37 @@ test('httpsRedirect: plain HTTP gets a 301 to https', async () => {
   assert.match(out, /location: https:\/\/httpbin\.example\.com\/x\?y=1/i);
 });
 
+test('TLS server with SIMPLE: terminated, then TCP proxied by the VS tcp route', async () => {
+  const echoed = await new Promise<string>((resolve) => {
+    const s = tlsConnect({
+      host: '127.0.0.1',
+      port: ports[31402]!,
+      servername: 'other.example.com',
+      ca: pki.ca.cert,
+    });
+    let out = '';
+    s.on('secureConnect', () => s.write('hello over tls\n'));
+    s.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) {
+        s.destroy();
+        resolve(out);
+      }
+    });
+    s.on('error', (e) => resolve(out + e.message));
+  });
+  assert.equal(echoed, 'hello over tls\n', lines.join(''));
+  const line = await logLine(
+    (l) => l.includes('outbound|9000||tcp.internal') && l.includes(' other.example.com '),
+  );
+  assert.match(line ?? '', /"- - -" 0 - /);
+});
+
 test('TCP: bytes proxied both ways; maxConnections overflow is UO; a dead upstream is UF', async () => {
   const echoed = await tcpRoundTrip(ports[31400]!, 'ping\n', 'ping\n');
   assert.equal(echoed, 'ping\n');
   const tcpLine = await logLine(
-    (l) => l.includes('outbound|9000||tcp.internal') && l.includes('"- - -" 0 - '),
+    (l) => l.includes('outbound|9000||tcp.internal') && l.includes('"- - -" 0 - - - "-" 5 5 '),
   );
   assert.match(tcpLine ?? '', /"- - -" 0 - - - "-" 5 5 /);
   // Hold one connection open (maxConnections: 1), the second overflows.

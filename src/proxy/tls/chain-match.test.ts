@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FilterChain, Listener } from '../../compile/snapshot.js';
-import { chainForServerName } from './chain-match.js';
+import { chainForServerName, expectsTls, isL4Listener } from './chain-match.js';
 
 const chain = (name: string, serverNames: string[]): FilterChain => ({
   name,
@@ -36,4 +36,16 @@ test('no default chain: an unmatched or missing SNI finds nothing', () => {
   const l = listener([chain('a', ['a.example.com'])]);
   assert.equal(chainForServerName(l, 'b.example.com'), undefined);
   assert.equal(chainForServerName(l, undefined), undefined);
+});
+
+test('which listeners are handled at L4', () => {
+  assert.equal(isL4Listener(listener([])), true);
+  assert.equal(expectsTls(listener([])), false);
+  assert.equal(
+    isL4Listener(
+      listener([{ name: 'http.80', serverNames: [], http: { routeTableName: 'http.80' } }]),
+    ),
+    false,
+  );
+  assert.equal(expectsTls(listener([chain('p', ['a'])])), true);
 });

@@ -22,8 +22,12 @@ export function chainForServerName(
   return listener.filterChains.find((c) => c.serverNames.length === 0);
 }
 
-/** Whether the listener needs the first bytes inspected (TLS termination, passthrough or TCP proxy). */
+/**
+ * Whether the listener is handled at L4 (TLS termination, passthrough or TCP proxy). A gateway
+ * listener left without chains (its servers skipped, e.g. a missing Secret) closes every connection.
+ */
 export function isL4Listener(listener: Listener): boolean {
+  if (listener.filterChains.length === 0) return true;
   return listener.filterChains.some((c) => c.tls || c.passthrough || (c.tcp && !c.http));
 }
 
