@@ -197,3 +197,22 @@ async function isOpen(p: number): Promise<boolean> {
     s.on('error', () => resolve(false));
   });
 }
+
+test('a re-applied Secret with a new certificate serves new handshakes without a restart', async () => {
+  const before = await tlsRequest(port, { servername: 'httpbin.example.com', ca: pki.ca.cert });
+  const renewed = pki.issue(['httpbin.example.com']);
+  const applied = mesh.cli(
+    ['apply', '-f', '-'],
+    tlsSecretYaml('httpbin-credential', 'istio-system', renewed),
+  );
+  assert.equal(applied.status, 0, applied.stderr);
+  let fingerprint = before.fingerprint;
+  for (let i = 0; i < 100 && fingerprint === before.fingerprint; i++) {
+    fingerprint = (await tlsRequest(port, { servername: 'httpbin.example.com', ca: pki.ca.cert }))
+      .fingerprint;
+    if (fingerprint === before.fingerprint) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.notEqual(fingerprint, before.fingerprint);
+  const r = await curl('httpbin.example.com', '/status/200', ['--cacert', pki.ca.certFile]);
+  assert.match(r.stdout, /\n200$/);
+});
