@@ -411,3 +411,32 @@ test('TCP: bytes proxied both ways; maxConnections overflow is UO; a dead upstre
   const deadLine = await logLine((l) => l.includes('outbound|9001||dead.internal'));
   assert.match(deadLine ?? '', / 0 UF - - "delayed_connect_error:_ECONNREFUSED" /);
 });
+
+test('JSON access log: requested_server_name for HTTPS requests and passthrough connections', async () => {
+  const json: string[] = [];
+  const p = createProxy({ name: GW, accessLog: { encoding: 'JSON', sink: (l) => json.push(l) } });
+  p.update(proxy.snapshot()!);
+  const port = (await p.listen('0.0.0.0_443', { host: '127.0.0.1', port: 0 })).port;
+  try {
+    await tlsRequest(port, {
+      servername: 'httpbin.example.com',
+      ca: pki.ca.cert,
+      request: httpGet('httpbin.example.com', '/json'),
+    });
+    await tlsRequest(port, {
+      servername: 'pass.example.com',
+      ca: other.ca.cert,
+      request: httpGet('pass.example.com'),
+    });
+    for (let i = 0; i < 100 && json.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    const entries = json.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const http = entries.find((e) => e.path === '/json');
+    assert.equal(http?.requested_server_name, 'httpbin.example.com');
+    const tcp = entries.find((e) => e.upstream_cluster === 'outbound|443||pass.example.com');
+    assert.equal(tcp?.requested_server_name, 'pass.example.com');
+    assert.equal(tcp?.method, null);
+    assert.equal(tcp?.response_code, 0);
+  } finally {
+    await p.close(50);
+  }
+});

@@ -22,6 +22,9 @@ import { parseClientHello } from './client-hello.js';
 import { replayingDuplex } from './replay.js';
 import { proxyTcp, rejectConnection, type DownstreamInfo } from './tcp-proxy.js';
 
+/** envoyproxy/envoy api/envoy/config/listener/v3/listener.proto listener_filters_timeout default. */
+const LISTENER_FILTERS_TIMEOUT_MS = 15_000;
+
 /** Set on a terminated TLS socket: what the HTTP connection manager needs about its connection. */
 export const DOWNSTREAM_TLS = Symbol('switchyard.downstreamTls');
 
@@ -132,9 +135,12 @@ export class GatewayConnections {
       return true;
     }
     let buf = first;
+    let timer: { cancel(): void } | undefined;
     const inspect = (): void => {
       const hello = parseClientHello(buf);
       if (hello.kind === 'need-more') {
+        // Envoy listener_filters_timeout (15s): a ClientHello that never completes closes.
+        timer ??= this.svc.clock.setTimer(LISTENER_FILTERS_TIMEOUT_MS, () => socket.destroy());
         socket.once('data', (more: Buffer) => {
           socket.pause();
           buf = Buffer.concat([buf, more]);
@@ -143,6 +149,7 @@ export class GatewayConnections {
         socket.resume();
         return;
       }
+      timer?.cancel();
       const down = replayingDuplex(socket, buf);
       // A non-TLS first byte matches no chain of a TLS listener: closed (NR filter_chain_not_found).
       if (hello.kind === 'not-tls') return rejectConnection(this.svc, down, base, this.log);
