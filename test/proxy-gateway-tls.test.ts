@@ -28,6 +28,7 @@ let certs: Record<string, Pem>;
 let echo: EchoBackend;
 let tlsBackend: TlsServer;
 let tcpEcho: NetServer;
+let banner: NetServer;
 let deadPort: number;
 let proxy: Proxy;
 const ports: Record<string, number> = {};
@@ -61,6 +62,7 @@ spec:
     se('pass', 'pass.example.com', 443, 'TLS', (tlsBackend.address() as { port: number }).port),
     se('tcp-echo', 'tcp.internal', 9000, 'TCP', (tcpEcho.address() as { port: number }).port),
     se('dead', 'dead.internal', 9001, 'TCP', deadPort),
+    se('banner', 'banner.internal', 9002, 'TCP', (banner.address() as { port: number }).port),
     tlsSecretYaml('httpbin-cred', 'istio-system', httpbinCert),
     tlsSecretYaml('other-cred', 'istio-system', certs.other!),
     tlsSecretYaml('mtls-cred', 'istio-system', certs.mtls!, pki.ca.cert),
@@ -82,6 +84,8 @@ ${server('http', 'httpbin.example.com', '{ httpsRedirect: true }', 80, 'HTTP')}
     - port: { number: 31400, name: tcp, protocol: TCP }
       hosts: ["*"]
     - port: { number: 31401, name: tcp-dead, protocol: TCP }
+      hosts: ["*"]
+    - port: { number: 31403, name: tcp-banner, protocol: TCP }
       hosts: ["*"]
     - port: { number: 31402, name: tls-terminated, protocol: TLS }
       hosts: ["other.example.com"]
@@ -117,6 +121,8 @@ spec:
       route: [{ destination: { host: tcp.internal, port: { number: 9000 } } }]
     - match: [{ port: 31401 }]
       route: [{ destination: { host: dead.internal, port: { number: 9001 } } }]
+    - match: [{ port: 31403 }]
+      route: [{ destination: { host: banner.internal, port: { number: 9002 } } }]
     - match: [{ port: 31402 }]
       route: [{ destination: { host: tcp.internal, port: { number: 9000 } } }]
 ---
@@ -153,6 +159,12 @@ before(async () => {
     s.pipe(s);
   });
   await listen(tcpEcho);
+  // A server-first protocol (SMTP-like): it speaks before the client sends anything.
+  banner = createNetServer((s) => {
+    s.on('error', () => undefined);
+    s.end('220 banner.internal ready\r\n');
+  });
+  await listen(banner);
   const dead = createNetServer();
   deadPort = await listen(dead);
   await new Promise<void>((r) => dead.close(() => r()));
@@ -163,7 +175,7 @@ before(async () => {
   );
   proxy = createProxy({ name: GW, accessLog: { encoding: 'TEXT', sink: (l) => lines.push(l) } });
   proxy.update(snapshot);
-  for (const p of [443, 80, 31400, 31401, 31402]) {
+  for (const p of [443, 80, 31400, 31401, 31402, 31403]) {
     ports[p] = (await proxy.listen(`0.0.0.0_${p}`, { host: '127.0.0.1', port: 0 })).port;
   }
 });
@@ -174,6 +186,7 @@ after(async () => {
   await echo?.close();
   tlsBackend?.close();
   tcpEcho?.close();
+  banner?.close();
 });
 
 /** The first access-log line matching `pred`; TCP lines are written when the connection closes. */
@@ -439,4 +452,9 @@ test('JSON access log: requested_server_name for HTTPS requests and passthrough 
   } finally {
     await p.close(50);
   }
+});
+
+test('TCP: a server-first backend speaks before the client sends anything', async () => {
+  const out = await tcpRoundTrip(ports[31403]!, '', '\r\n');
+  assert.equal(out, '220 banner.internal ready\r\n');
 });

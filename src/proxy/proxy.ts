@@ -154,6 +154,7 @@ export class Proxy implements ProxyServices {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
       socket.on('error', () => undefined);
+      if (l4?.acceptOnConnect(socket)) return;
       socket.once('data', (first: Buffer) => {
         socket.pause();
         if (l4?.accept(socket, first)) return;

@@ -120,6 +120,21 @@ export class GatewayConnections {
   }
 
   /**
+   * At connect time: a TCP-only listener proxies at once, before the client sends anything, as
+   * Envoy's tcp_proxy does (server-first protocols such as MySQL or SMTP speak first).
+   */
+  acceptOnConnect(socket: Socket): boolean {
+    const listener = this.listener();
+    if (!listener || !isL4Listener(listener) || expectsTls(listener)) return false;
+    const chain = listener.filterChains.find((c) => c.tcp);
+    const down = replayingDuplex(socket, Buffer.alloc(0));
+    const base = addresses(socket);
+    if (!chain) rejectConnection(this.svc, down, base, this.log);
+    else proxyTcp(this.svc, chain, down, base, this.log);
+    return true;
+  }
+
+  /**
    * Takes a new downstream connection whose first bytes are `first` when the listener needs L4
    * handling (TLS, passthrough, TCP); returns false for a plain-HTTP listener.
    */
