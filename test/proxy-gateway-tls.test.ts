@@ -458,3 +458,15 @@ test('TCP: a server-first backend speaks before the client sends anything', asyn
   const out = await tcpRoundTrip(ports[31403]!, '', '\r\n');
   assert.equal(out, '220 banner.internal ready\r\n');
 });
+
+test('Envoy listener and ssl counters in stats()', () => {
+  const stats = proxy.stats();
+  const get = (k: string) => stats.get(`listener.0.0.0.0_443.${k}`) ?? 0;
+  assert.ok(get('downstream_cx_total') > 10);
+  assert.ok(get('ssl.handshake') > 5);
+  assert.ok(get('no_filter_chain_match') >= 2, 'unknown SNI and plain HTTP');
+  assert.ok(get('ssl.connection_error') >= 2, 'MUTUAL without a cert, TLS 1.2 to a TLS 1.3 server');
+  assert.ok(get('ssl.fail_verify_no_cert') + get('ssl.fail_verify_error') >= 2);
+  assert.ok(get('ssl.fail_verify_san') >= 1);
+  assert.ok((stats.get('cluster.outbound|9000||tcp.internal.upstream_cx_overflow') ?? 0) >= 1);
+});

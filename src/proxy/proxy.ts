@@ -229,6 +229,7 @@ export class Proxy implements ProxyServices {
     const out = new Map<string, number>();
     this.clusters.renderStats(out);
     out.set('http.downstream_rq_completed', this.downstreamRq);
+    for (const g of this.gateways) g.renderStats(out);
     return out;
   }
 

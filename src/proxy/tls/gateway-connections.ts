@@ -107,6 +107,8 @@ export class GatewayConnections {
   private readonly infos = new WeakMap<object, DownstreamInfo>();
   private readonly sessions = new Set<Http2Session>();
   private readonly tlsSockets = new Set<TLSSocket>();
+  /** Envoy listener and ssl counters, rendered as `listener.<name>.<stat>`. */
+  readonly counters = new Map<string, number>();
 
   constructor(
     private readonly svc: ProxyServices,
@@ -114,6 +116,23 @@ export class GatewayConnections {
     private readonly http: (req: IncomingMessage, res: ServerResponse) => void,
     private readonly log: (ctx: RequestContext) => void,
   ) {}
+
+  private count(stat: string): void {
+    this.counters.set(stat, (this.counters.get(stat) ?? 0) + 1);
+  }
+
+  /** Adds `listener.<name>.downstream_cx_total`, `.no_filter_chain_match`, `.ssl.handshake`... */
+  renderStats(into: Map<string, number>): void {
+    for (const [k, v] of this.counters) {
+      const key = `listener.${this.listenerName}.${k}`;
+      into.set(key, (into.get(key) ?? 0) + v);
+    }
+  }
+
+  private reject(down: Duplex, info: DownstreamInfo): void {
+    this.count('no_filter_chain_match');
+    rejectConnection(this.svc, down, info, this.log);
+  }
 
   private listener(): Listener | undefined {
     return this.svc.snapshot()?.listeners.find((l) => l.name === this.listenerName);
@@ -126,10 +145,11 @@ export class GatewayConnections {
   acceptOnConnect(socket: Socket): boolean {
     const listener = this.listener();
     if (!listener || !isL4Listener(listener) || expectsTls(listener)) return false;
+    this.count('downstream_cx_total');
     const chain = listener.filterChains.find((c) => c.tcp);
     const down = replayingDuplex(socket, Buffer.alloc(0));
     const base = addresses(socket);
-    if (!chain) rejectConnection(this.svc, down, base, this.log);
+    if (!chain) this.reject(down, base);
     else proxyTcp(this.svc, chain, down, base, this.log);
     return true;
   }
@@ -141,11 +161,12 @@ export class GatewayConnections {
   accept(socket: Socket, first: Buffer): boolean {
     const listener = this.listener();
     if (!listener || !isL4Listener(listener)) return false;
+    this.count('downstream_cx_total');
     const base = addresses(socket);
     if (!expectsTls(listener)) {
       const chain = listener.filterChains.find((c) => c.tcp);
       const down = replayingDuplex(socket, first);
-      if (!chain) rejectConnection(this.svc, down, base, this.log);
+      if (!chain) this.reject(down, base);
       else proxyTcp(this.svc, chain, down, base, this.log);
       return true;
     }
@@ -159,7 +180,11 @@ export class GatewayConnections {
         socket.once('data', (more: Buffer) => {
           socket.pause();
           buf = Buffer.concat([buf, more]);
-          inspect();
+          try {
+            inspect();
+          } catch {
+            socket.destroy();
+          }
         });
         socket.resume();
         return;
@@ -167,24 +192,29 @@ export class GatewayConnections {
       timer?.cancel();
       const down = replayingDuplex(socket, buf);
       // A non-TLS first byte matches no chain of a TLS listener: closed (NR filter_chain_not_found).
-      if (hello.kind === 'not-tls') return rejectConnection(this.svc, down, base, this.log);
+      if (hello.kind === 'not-tls') return this.reject(down, base);
       const info: DownstreamInfo = {
         ...base,
         ...(hello.serverName ? { serverName: hello.serverName } : {}),
       };
       const chain = chainForServerName(listener, hello.serverName);
-      if (!chain) return rejectConnection(this.svc, down, info, this.log);
+      if (!chain) return this.reject(down, info);
       if (chain.tls) return this.terminate(chain, chain.tls, down, info);
       if (chain.tcp) return proxyTcp(this.svc, chain, down, info, this.log);
-      rejectConnection(this.svc, down, info, this.log);
+      this.reject(down, info);
     };
-    inspect();
+    // Nothing thrown while choosing a chain may take the proxy down: the connection is closed.
+    try {
+      inspect();
+    } catch {
+      socket.destroy();
+    }
     return true;
   }
 
   private terminate(chain: FilterChain, t: DownstreamTls, down: Duplex, info: DownstreamInfo) {
     const server = this.serverFor(chain, t);
-    if (!server) return rejectConnection(this.svc, down, info, this.log);
+    if (!server) return this.reject(down, info);
     this.infos.set(down, info);
     server.emit('connection', down);
   }
@@ -212,7 +242,15 @@ export class GatewayConnections {
     }
     this.servers.set(t, server);
     if (!server) return undefined;
-    server.on('tlsClientError', () => undefined);
+    // Envoy ssl stats (source/common/tls/ssl_socket.cc, context_impl.cc): failures by cause.
+    server.on('tlsClientError', (err: Error) => {
+      this.count('ssl.connection_error');
+      const m = err.message.toLowerCase();
+      if (m.includes('did not return a certificate') || m.includes('certificate required'))
+        this.count('ssl.fail_verify_no_cert');
+      else if (m.includes('certificate verify failed') || m.includes('unknown ca'))
+        this.count('ssl.fail_verify_error');
+    });
     if (chain.http) {
       (server as Http2SecureServer).on('session', (s: Http2Session) => {
         this.sessions.add(s);
@@ -234,9 +272,11 @@ export class GatewayConnections {
       };
       sock.on('error', () => undefined);
       if (!clientCertAccepted(t, sock)) {
+        this.count(sock.authorized ? 'ssl.fail_verify_san' : 'ssl.fail_verify_error');
         sock.destroy();
         return;
       }
+      this.count('ssl.handshake');
       if (chain.http) {
         this.tlsSockets.add(sock);
         sock.once('close', () => this.tlsSockets.delete(sock));
