@@ -2,7 +2,9 @@
 // passthrough chains by SNI from VS tls routes, TCP servers with VS tcp routes, protocol conflicts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { compileFrom, routeRows } from './helpers/compile.js';
 import { fixture } from './helpers/shared.js';
 import { listenersTable } from '../src/compile/index.js';
@@ -154,4 +156,41 @@ spec:
     l3306.filterChains[0]!.tcp!.routes[0]!.clusters[0]!.clusterName,
     'outbound|3306||httpbin.org',
   );
+});
+
+test('file paths (serverCertificate/privateKey/caCertificates) are read from disk; OPTIONAL_MUTUAL keeps the CA', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-gw-files-'));
+  const pem = (what: string) => `-----BEGIN ${what}-----\nAAAA\n-----END ${what}-----\n`;
+  writeFileSync(join(dir, 'tls.crt'), pem('CERTIFICATE'));
+  writeFileSync(join(dir, 'tls.key'), pem('PRIVATE KEY'));
+  writeFileSync(join(dir, 'ca.crt'), pem('CERTIFICATE'));
+  const files = `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: files, namespace: istio-system }
+spec:
+  selector: { istio: ingressgateway }
+  servers:
+    - port: { number: 8443, name: https-files, protocol: HTTPS }
+      hosts: ["files.example.com"]
+      tls:
+        mode: OPTIONAL_MUTUAL
+        serverCertificate: ${join(dir, 'tls.crt')}
+        privateKey: ${join(dir, 'tls.key')}
+        caCertificates: ${join(dir, 'ca.crt')}
+    - port: { number: 8443, name: https-gone, protocol: HTTPS }
+      hosts: ["gone.example.com"]
+      tls: { mode: SIMPLE, serverCertificate: ${join(dir, 'nope.crt')}, privateKey: ${join(dir, 'tls.key')} }
+`;
+  const { snapshot, warnings } = compileFrom([bookinfo, files], 'istio-ingressgateway');
+  const chains = snapshot.listeners.find((l) => l.port === 8443)!.filterChains;
+  assert.equal(chains.length, 1);
+  assert.deepEqual(chains[0]!.tls, {
+    mode: 'OPTIONAL_MUTUAL',
+    certChain: pem('CERTIFICATE'),
+    privateKey: pem('PRIVATE KEY'),
+    caCertificates: pem('CERTIFICATE'),
+    minProtocolVersion: 'TLSv1.2',
+  });
+  assert.ok(warnings.some((w) => w.message.includes('nope.crt: ENOENT')));
 });

@@ -15,6 +15,7 @@ import {
 } from '../config/names.js';
 import { objects, stringMap, strings } from '../registry/shape.js';
 import { readSecret } from './clusters.js';
+import { readPemFile } from './tls-files.js';
 import type { ProxyContext } from './context.js';
 import { buildHttpRoutes, sortVHostRoutes } from './http-route.js';
 import type { MatchContext } from './route-match.js';
@@ -82,35 +83,70 @@ function downstreamTls(
     return undefined;
   }
   const cred = tls.credentialName ?? tls.credentialNames?.[0];
-  if (!cred) {
-    ctx.warnings.add(
-      'serverCertificate file paths are not read; use credentialName; server skipped',
-      who,
+  let material: { cert: string; key: string; ca?: string; source?: string };
+  if (cred) {
+    // credentialName -> Secret in the gateway workload's namespace (pilot/pkg/credentials/kube);
+    // the CA from `ca.crt` in it or from `<name>-cacert`.
+    const secret = readSecret(ctx.config, ctx.proxy.namespace, cred);
+    if (!secret?.cert || !secret.key) {
+      ctx.warnings.add(
+        `credentialName ${cred}: no Secret with tls.crt/tls.key in ${ctx.proxy.namespace}; server skipped`,
+        who,
+      );
+      return undefined;
+    }
+    material = {
+      cert: secret.cert,
+      key: secret.key,
+      ...(secret.ca ? { ca: secret.ca } : {}),
+      source: `kubernetes://${ctx.proxy.namespace}/${cred}`,
+    };
+  } else {
+    // File paths (file-based SDS); Istio's webhook requires serverCertificate and privateKey here.
+    if (!tls.serverCertificate || !tls.privateKey) {
+      ctx.warnings.add(
+        'no credentialName and no serverCertificate/privateKey; server skipped',
+        who,
+      );
+      return undefined;
+    }
+    const files = [tls.serverCertificate, tls.privateKey, tls.caCertificates].map((f) =>
+      f ? readPemFile(f) : undefined,
     );
-    return undefined;
+    const failed = files.find((f) => f && 'error' in f);
+    if (failed && 'error' in failed) {
+      ctx.warnings.add(`${failed.error}; server skipped`, who);
+      return undefined;
+    }
+    const pem = (i: number) => {
+      const f = files[i];
+      return f && 'pem' in f ? f.pem : undefined;
+    };
+    material = {
+      cert: pem(0) ?? '',
+      key: pem(1) ?? '',
+      ...(pem(2) ? { ca: pem(2) } : {}),
+    };
   }
-  // credentialName -> Secret in the gateway workload's namespace (pilot/pkg/credentials/kube).
-  const secret = readSecret(ctx.config, ctx.proxy.namespace, cred);
-  if (!secret?.cert || !secret.key) {
+  if (mode !== 'SIMPLE' && !material.ca) {
     ctx.warnings.add(
-      `credentialName ${cred}: no Secret with tls.crt/tls.key in ${ctx.proxy.namespace}; server skipped`,
+      `tls mode ${mode} without a CA certificate: client certificates cannot verify`,
       who,
     );
-    return undefined;
   }
   const min = tls.minProtocolVersion ? TLS_VERSIONS[tls.minProtocolVersion] : undefined;
   const max = tls.maxProtocolVersion ? TLS_VERSIONS[tls.maxProtocolVersion] : undefined;
   return {
     mode,
-    certChain: secret.cert,
-    privateKey: secret.key,
-    ...(secret.ca && mode !== 'SIMPLE' ? { caCertificates: secret.ca } : {}),
+    certChain: material.cert,
+    privateKey: material.key,
+    ...(material.ca && mode !== 'SIMPLE' ? { caCertificates: material.ca } : {}),
     // Istio's gateway default minimum is TLS 1.2.
     minProtocolVersion: min ?? 'TLSv1.2',
     ...(max ? { maxProtocolVersion: max } : {}),
     ...(tls.cipherSuites ? { cipherSuites: tls.cipherSuites } : {}),
     ...(tls.subjectAltNames ? { subjectAltNames: tls.subjectAltNames } : {}),
-    credentialName: `kubernetes://${ctx.proxy.namespace}/${cred}`,
+    ...(material.source ? { credentialName: material.source } : {}),
   };
 }
 
@@ -276,7 +312,8 @@ export function compileGateway(ctx: ProxyContext): {
             if (!w) continue;
             for (const m of rule.match ?? []) {
               if (!l4StaticMatch(m, mctx)) continue;
-              const snis = (m.sniHosts ?? []).map((h) => h.toLowerCase());
+              // sniHosts `*` matches any server name: a chain without server_names.
+              const snis = (m.sniHosts ?? []).map((h) => h.toLowerCase()).filter((h) => h !== '*');
               chains.push({
                 name: `${vs.namespace}/${vs.name}:${snis.join(',')}`,
                 serverNames: snis,

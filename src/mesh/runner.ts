@@ -39,6 +39,7 @@ import { SeededRandom } from '../runtime/random.js';
 import { fnv1a } from '../registry/placeholder-address.js';
 import { MeshTelemetry, registerTelemetryRoutes } from '../telemetry/index.js';
 import { egressGatewayPorts, withEgressGatewayService } from './egress-gateway-service.js';
+import { listenerScheme } from './listener-scheme.js';
 
 export interface MeshOptions {
   /** Config files/dirs (`up -f`), watched and re-applied on save. */
@@ -357,8 +358,9 @@ export class Mesh {
       try {
         const bound = await mp.proxy.listen(listener.name, { host: this.host, port });
         mp.gatewayListeners.set(listener.name, bound.port);
+        const scheme = listenerScheme(listener);
         this.out(
-          `${mp.identity.id}: listening on http://${this.host}:${bound.port} (Gateway port ${listener.port})`,
+          `${mp.identity.id}: listening on ${scheme}://${this.host}:${bound.port} (Gateway port ${listener.port})`,
         );
       } catch (err) {
         const hint =
@@ -368,6 +370,14 @@ export class Mesh {
         );
         mp.gatewayListeners.set(listener.name, -1);
       }
+    }
+    // A Gateway port no longer served: its socket stops accepting (Envoy drains removed listeners).
+    const live = new Set(snapshot.listeners.map((l) => l.name));
+    for (const [name, port] of [...mp.gatewayListeners]) {
+      if (live.has(name)) continue;
+      mp.gatewayListeners.delete(name);
+      if (port > 0 && (await mp.proxy.unlisten(name)))
+        this.out(`${mp.identity.id}: closed ${this.host}:${port} (listener ${name} removed)`);
     }
   }
 

@@ -8,7 +8,6 @@ import {
   type Server as NetServer,
   type Socket,
 } from 'node:net';
-import { Duplex } from 'node:stream';
 import type { ProxySnapshot } from '../compile/snapshot.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { systemRandom, type Random } from '../runtime/random.js';
@@ -17,6 +16,8 @@ import { AccessLogWriter } from './access-log/writer.js';
 import type { RequestContext } from './context/request-context.js';
 import { HttpConnectionManager, type Binding } from './listener/http-listener.js';
 import type { ProxyServices } from './services.js';
+import { GatewayConnections } from './tls/gateway-connections.js';
+import { replayingDuplex } from './tls/replay.js';
 import { ClusterManager } from './upstream/cluster-manager.js';
 
 export interface AccessLogOptions {
@@ -51,6 +52,9 @@ export class Proxy implements ProxyServices {
   private readonly h2Servers = new Set<Http2Server>();
   private readonly h2Sessions = new Set<Http2Session>();
   private readonly sockets = new Set<Socket>();
+  private readonly gateways = new Set<GatewayConnections>();
+  /** Gateway listener name -> its socket, for unlisten() when a Gateway port goes away. */
+  private readonly named = new Map<string, NetServer>();
   private readonly log: AccessLogWriter | undefined;
   private readonly encoding: 'TEXT' | 'JSON';
   private downstreamRq = 0;
@@ -92,6 +96,11 @@ export class Proxy implements ProxyServices {
   private onComplete(ctx: RequestContext): void {
     this.downstreamRq++;
     for (const fn of this.observers) fn(ctx);
+    this.logConnection(ctx);
+  }
+
+  /** Access-log line for a request or a TCP connection (tcp_proxy logs at close). */
+  private logConnection(ctx: RequestContext): void {
     if (!this.log) return;
     this.log.write(this.encoding === 'JSON' ? formatJson(ctx) : formatText(ctx));
   }
@@ -145,13 +154,26 @@ export class Proxy implements ProxyServices {
     h2.on('sessionError', () => undefined);
     this.servers.add(server);
     this.h2Servers.add(h2);
+    // Gateway listeners with TLS, passthrough or TCP chains are dispatched at L4 (tls/).
+    const l4 =
+      binding.kind === 'listener'
+        ? new GatewayConnections(
+            this,
+            listenerName,
+            (req, res) => this.hcm.handle(binding, req, res),
+            (ctx) => this.logConnection(ctx),
+          )
+        : undefined;
+    if (l4) this.gateways.add(l4);
     // One socket per listener: the first bytes tell an HTTP/2 connection preface from HTTP/1.
     const net = createNetServer({ noDelay: true }, (socket: Socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
       socket.on('error', () => undefined);
+      if (l4?.acceptOnConnect(socket)) return;
       socket.once('data', (first: Buffer) => {
         socket.pause();
+        if (l4?.accept(socket, first)) return;
         if (isH2Preface(first)) {
           // nghttp2 reads a net.Socket's handle directly, past anything unshifted: hand it a
           // Duplex that replays the first bytes (Node wraps it in a JS stream socket).
@@ -164,6 +186,7 @@ export class Proxy implements ProxyServices {
       });
     });
     this.listeners.add(net);
+    if (binding.kind === 'listener') this.named.set(listenerName, net);
     return new Promise((resolve, reject) => {
       net.once('error', reject);
       net.listen(addr.port, addr.host, () => {
@@ -172,6 +195,16 @@ export class Proxy implements ProxyServices {
         resolve({ host: a.address, port: a.port });
       });
     });
+  }
+
+  /** Stops accepting on a gateway listener's socket (Envoy drains a removed listener); open connections finish. */
+  async unlisten(listenerName: string): Promise<boolean> {
+    const net = this.named.get(listenerName);
+    if (!net) return false;
+    this.named.delete(listenerName);
+    this.listeners.delete(net);
+    await new Promise<void>((resolve) => net.close(() => resolve()));
+    return true;
   }
 
   /**
@@ -212,6 +245,7 @@ export class Proxy implements ProxyServices {
     const out = new Map<string, number>();
     this.clusters.renderStats(out);
     out.set('http.downstream_rq_completed', this.downstreamRq);
+    for (const g of this.gateways) g.renderStats(out);
     return out;
   }
 
@@ -226,6 +260,7 @@ export class Proxy implements ProxyServices {
     const sweep = (): void => {
       for (const s of this.servers) s.closeIdleConnections();
       for (const s of this.h2Sessions) s.close();
+      for (const g of this.gateways) g.closeIdle();
     };
     sweep();
     const sweeper = setInterval(sweep, 20);
@@ -240,42 +275,11 @@ export class Proxy implements ProxyServices {
     this.listeners.clear();
     this.servers.clear();
     this.h2Servers.clear();
+    this.gateways.clear();
+    this.named.clear();
     this.clusters.close();
     await this.log?.close();
   }
-}
-
-/** A Duplex over `socket` that first yields `first`; carries the socket's addresses for logs. */
-function replayingDuplex(socket: Socket, first: Buffer): Duplex {
-  const d = new Duplex({
-    read() {
-      socket.resume();
-    },
-    write(chunk: Buffer, _enc, cb) {
-      socket.write(chunk, cb);
-    },
-    final(cb) {
-      socket.end();
-      cb();
-    },
-    destroy(err, cb) {
-      socket.destroy(err ?? undefined);
-      cb(err);
-    },
-  });
-  Object.assign(d, {
-    remoteAddress: socket.remoteAddress,
-    remotePort: socket.remotePort,
-    localAddress: socket.localAddress,
-    localPort: socket.localPort,
-  });
-  d.push(first);
-  socket.on('data', (c: Buffer) => {
-    if (!d.push(c)) socket.pause();
-  });
-  socket.once('end', () => d.push(null));
-  socket.once('close', () => d.destroy());
-  return d;
 }
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n');

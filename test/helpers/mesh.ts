@@ -43,7 +43,7 @@ export async function startMesh(
       admin = /^\s+admin\s+(http:\/\/127\.0\.0\.1:\d+)/m.exec(out)?.[1] ?? '';
       gateway =
         new RegExp(
-          `^\\s+ingressgateway\\s+0\\.0\\.0\\.0_${gatewayPort}\\s+(http://127\\.0\\.0\\.1:\\d+)`,
+          `^\\s+ingressgateway\\s+0\\.0\\.0\\.0_${gatewayPort}\\s+((?:https?|tls|tcp)://127\\.0\\.0\\.1:\\d+)`,
           'm',
         ).exec(out)?.[1] ?? '';
       const ready = admin ? await get(`${admin}/ready`).catch(() => undefined) : undefined;

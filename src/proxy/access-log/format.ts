@@ -19,12 +19,12 @@ const d = (v: string | undefined): string => (v === undefined || v === '' ? '-' 
 
 export function formatText(c: RequestContext): string {
   return (
-    `[${startTime(c.startMs)}] "${c.method} ${d(c.originalPath ?? c.path)} ${c.protocol}" ` +
+    `[${startTime(c.startMs)}] "${d(c.method)} ${d(c.originalPath ?? c.path)} ${d(c.protocol)}" ` +
     `${c.responseCode} ${formatResponseFlags(c.flags)} ${d(c.details)} - ` +
     `"${d(c.upstreamTransportFailureReason)}" ${c.bytesReceived} ${c.bytesSent} ${c.durationMs} ` +
     `${d(c.upstreamServiceTime)} "${d(c.xForwardedFor)}" "${d(c.userAgent)}" "${d(c.requestId)}" ` +
     `"${d(c.authority)}" "${d(c.upstreamHost)}" ${d(c.upstreamCluster)} ${d(c.upstreamLocalAddress)} ` +
-    `${d(c.downstreamLocal)} ${d(c.downstreamRemote)} - ${d(c.routeName)}\n`
+    `${d(c.downstreamLocal)} ${d(c.downstreamRemote)} ${d(c.requestedServerName)} ${d(c.routeName)}\n`
   );
 }
 
@@ -46,7 +46,7 @@ export function formatJson(c: RequestContext): string {
       path: n(c.originalPath ?? c.path),
       protocol: n(c.protocol),
       request_id: n(c.requestId),
-      requested_server_name: null,
+      requested_server_name: n(c.requestedServerName),
       response_code: c.responseCode,
       response_code_details: n(c.details),
       response_flags: flags === '-' ? null : flags,

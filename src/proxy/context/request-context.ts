@@ -39,6 +39,8 @@ export class RequestContext {
   downstreamPeer: string | undefined;
   /** The request's content-type is application/grpc* (telemetry's request_protocol). */
   grpc = false;
+  /** %REQUESTED_SERVER_NAME%: the SNI of a TLS connection (terminated or passed through). */
+  requestedServerName: string | undefined;
   attempts = 0;
   /** Whether upstream requests carry x-envoy-attempt-count. */
   attemptCount = true;

@@ -42,6 +42,7 @@ import type { Downstream, LocalReplyOverrides, ProxyServices } from '../services
 import { hashString } from '../upstream/lb/index.js';
 import type { ClusterState } from '../upstream/cluster-state.js';
 import type { Host } from '../upstream/host.js';
+import { tlsConnectionOf } from '../tls/gateway-connections.js';
 import { requestDefect } from './request-checks.js';
 
 /** Largest request body buffered for replay by retries and mirrors. */
@@ -158,6 +159,9 @@ export class HttpConnectionManager {
     ctx.method = req.method ?? 'GET';
     ctx.protocol =
       req.httpVersionMajor === 2 ? 'HTTP/2' : req.httpVersion === '1.0' ? 'HTTP/1.0' : 'HTTP/1.1';
+    // TLS-terminated connections carry the TCP socket's addresses and the SNI (tls/).
+    const tls = tlsConnectionOf(req);
+    if (tls) ctx.requestedServerName = tls.serverName;
     // HTTP/2 sessions run over a replaying Duplex that carries the TCP socket's addresses.
     const sock = req.socket.remoteAddress
       ? req.socket
@@ -165,6 +169,11 @@ export class HttpConnectionManager {
     ctx.downstreamLocal = `${stripMapped(sock.localAddress)}:${sock.localPort ?? 0}`;
     ctx.downstreamRemoteIp = stripMapped(sock.remoteAddress);
     ctx.downstreamRemote = `${ctx.downstreamRemoteIp}:${sock.remotePort ?? 0}`;
+    if (tls) {
+      ctx.downstreamLocal = tls.local;
+      ctx.downstreamRemote = tls.remote;
+      ctx.downstreamRemoteIp = tls.remoteIp;
+    }
     const down = new DownstreamImpl(ctx, res, this.log, svc);
     res.once('close', () => down.complete(!res.writableFinished));
     try {
@@ -234,8 +243,15 @@ export class HttpConnectionManager {
       chain = listener?.filterChains.find((c) => c.destinationPort === binding.destinationPort);
     } else {
       listener = idx.byName.get(binding.name);
-      chain = listener?.filterChains.find((c) => c.http) ?? listener?.filterChains[0];
+      const tls = tlsConnectionOf(req);
+      // A TLS connection keeps the chain its SNI chose (looked up again in the current snapshot).
+      chain = tls
+        ? (listener?.filterChains.find((c) => c.name === tls.chain.name) ?? tls.chain)
+        : (listener?.filterChains.find((c) => c.http && !c.tls) ??
+          listener?.filterChains.find((c) => c.http) ??
+          listener?.filterChains[0]);
     }
+    const scheme = tlsConnectionOf(req) ? 'https' : 'http';
     // Forwarding headers (Envoy use_remote_address is on at gateways and inbound, off on outbound).
     const edge = listener?.direction !== 'outbound';
     // istio/istio pilot/pkg/networking/core/httproute.go: IncludeRequestAttemptCount on sidecar
@@ -245,7 +261,10 @@ export class HttpConnectionManager {
       const remote = ctx.downstreamRemoteIp;
       const xff = firstValue(headers['x-forwarded-for']);
       headers['x-forwarded-for'] = xff ? `${xff}, ${remote}` : remote;
-      headers['x-forwarded-proto'] = 'http';
+      // Inbound sidecars run with use_remote_address false (istio/istio pilot/pkg/networking/core/
+      // listener_inbound.go buildSidecarInboundHTTPOpts): x-forwarded-proto is kept when present.
+      if (listener?.direction !== 'inbound' || !headers['x-forwarded-proto'])
+        headers['x-forwarded-proto'] = scheme;
     } else if (!headers['x-forwarded-proto']) headers['x-forwarded-proto'] = 'http';
     ctx.xForwardedFor = firstValue(headers['x-forwarded-for']);
     ctx.listenerDirection = listener?.direction;
@@ -283,7 +302,8 @@ export class HttpConnectionManager {
     if (!table) return down.localReply(LOCAL_REPLIES.route_not_found);
     const vh = selectVirtualHost(table, authority);
     if (!vh) return down.localReply(LOCAL_REPLIES.route_not_found);
-    if (vh.requireTls) {
+    // Envoy require_tls: only plain-HTTP connections are redirected.
+    if (vh.requireTls && scheme === 'http') {
       const loc = `https://${hostOf(authority)}${url}`;
       return down.localReply(LOCAL_REPLIES.direct_response, {
         status: 301,
@@ -293,7 +313,7 @@ export class HttpConnectionManager {
     const input: MatchInput = {
       authority,
       method: ctx.method,
-      scheme: 'http',
+      scheme,
       path,
       query,
       headers,
@@ -375,7 +395,14 @@ export class HttpConnectionManager {
   ): void {
     const action = route.action;
     if (action.type === 'redirect') {
-      const location = redirectLocation(route, action, 'http', authority, path, query);
+      const location = redirectLocation(
+        route,
+        action,
+        tlsConnectionOf(req) ? 'https' : 'http',
+        authority,
+        path,
+        query,
+      );
       const h: HeaderMap = { location };
       applyHeaderOps(h, route.responseHeaders);
       return down.localReply(LOCAL_REPLIES.direct_response, {

@@ -1,0 +1,151 @@
+// Envoy's tcp_proxy network filter for one downstream connection: weighted cluster, a host from the
+// cluster's load balancer, the cluster's max_connections breaker (UO), connect timeout (UF), idle
+// timeout, bytes both ways, and one access-log line at close
+// (envoyproxy/envoy source/common/tcp_proxy/tcp_proxy.cc; Istio maps connectionPool.tcp to these in
+// pilot/pkg/networking/core/cluster_traffic_policy.go applyConnectionPool).
+import { connect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { FilterChain } from '../../compile/snapshot.js';
+import { RequestContext } from '../context/request-context.js';
+import { pickWeighted } from '../router/weighted.js';
+import type { ProxyServices } from '../services.js';
+
+export interface DownstreamInfo {
+  local: string;
+  remote: string;
+  remoteIp: string;
+  serverName?: string;
+}
+
+/** Starts a TCP context for the access log (method/path/protocol print `-`). */
+export function tcpContext(svc: ProxyServices, info: DownstreamInfo): RequestContext | undefined {
+  const snap = svc.snapshot();
+  if (!snap) return undefined;
+  const ctx = new RequestContext(snap);
+  ctx.startMs = svc.clock.now();
+  ctx.startMono = svc.clock.monotonic();
+  ctx.method = '';
+  ctx.protocol = '';
+  ctx.downstreamLocal = info.local;
+  ctx.downstreamRemote = info.remote;
+  ctx.downstreamRemoteIp = info.remoteIp;
+  ctx.requestedServerName = info.serverName;
+  return ctx;
+}
+
+/** Closes a connection no filter chain accepts, logging `NR filter_chain_not_found` as Envoy does. */
+export function rejectConnection(
+  svc: ProxyServices,
+  down: Duplex,
+  info: DownstreamInfo,
+  log: (ctx: RequestContext) => void,
+): void {
+  const ctx = tcpContext(svc, info);
+  down.destroy();
+  if (!ctx) return;
+  ctx.addFlag('NR');
+  ctx.details = 'filter_chain_not_found';
+  log(ctx);
+}
+
+export function proxyTcp(
+  svc: ProxyServices,
+  chain: FilterChain,
+  down: Duplex,
+  info: DownstreamInfo,
+  log: (ctx: RequestContext) => void,
+): void {
+  const ctx = tcpContext(svc, info);
+  if (!ctx) {
+    down.destroy();
+    return;
+  }
+  let done = false;
+  // Filled in once the upstream side exists; finish() may run before that.
+  const open: { upstream?: Socket; release?: () => void } = {};
+  const finish = (flag?: string): void => {
+    if (done) return;
+    done = true;
+    if (flag) ctx.addFlag(flag);
+    ctx.durationMs = Math.round(svc.clock.monotonic() - ctx.startMono);
+    open.release?.();
+    down.destroy();
+    open.upstream?.destroy();
+    log(ctx);
+  };
+  down.on('error', () => undefined);
+  // The first route without runtime predicates; destinationSubnets need an original destination
+  // address, which a locally bound gateway socket does not have.
+  const routes = chain.tcp?.routes ?? [];
+  const route = routes.find((r) => !r.destinationSubnets) ?? routes[0];
+  const wc = route ? pickWeighted(route.clusters, route.totalWeight, svc.random) : undefined;
+  if (!wc) return finish('NR');
+  ctx.upstreamCluster = wc.clusterName;
+  const cluster = svc.clusters.get(wc.clusterName);
+  if (!cluster) return finish('NC');
+  const hosts = cluster.healthyHosts();
+  const host = hosts.length > 0 ? cluster.lb.pick(hosts, { random: svc.random }) : undefined;
+  if (!host) return finish('UH');
+  const limits = cluster.cluster.connectionPool;
+  if (cluster.cxActive >= limits.maxConnections) {
+    cluster.stats.upstream_cx_overflow++;
+    return finish('UO');
+  }
+  cluster.cxActive++;
+  cluster.stats.upstream_cx_active++;
+  cluster.stats.upstream_cx_total++;
+  host.connections++;
+  host.active++;
+  open.release = () => {
+    cluster.cxActive--;
+    cluster.stats.upstream_cx_active--;
+    host.connections--;
+    host.active--;
+  };
+  ctx.upstreamHost = host.key;
+  down.pause();
+  const up = connect({ host: host.endpoint.address, port: host.endpoint.port, noDelay: true });
+  open.upstream = up;
+  const connectTimer = svc.clock.setTimer(limits.connectTimeoutMs || 10_000, () => {
+    cluster.stats.upstream_cx_connect_fail++;
+    ctx.upstreamTransportFailureReason = 'connection timeout';
+    finish('UF');
+  });
+  up.once('error', (err: NodeJS.ErrnoException) => {
+    if (!up.connecting && ctx.upstreamLocalAddress) return finish();
+    connectTimer.cancel();
+    cluster.stats.upstream_cx_connect_fail++;
+    // Envoy: delayed_connect_error:_<strerror> for a refused connect.
+    ctx.upstreamTransportFailureReason = `delayed_connect_error:_${err.code ?? 'error'}`;
+    finish('UF');
+  });
+  up.once('connect', () => {
+    connectTimer.cancel();
+    if (done) return;
+    ctx.upstreamLocalAddress = `${up.localAddress ?? ''}:${up.localPort ?? 0}`;
+    // tcp_proxy idle_timeout (Istio: DestinationRule connectionPool.tcp.idleTimeout, default 1h).
+    up.setTimeout(limits.idleTimeoutMs || 3_600_000, () => finish());
+    // tcp_proxy max_downstream_connection_duration (DestinationRule tcp.maxConnectionDuration).
+    if (limits.maxConnectionDurationMs) {
+      const t = svc.clock.setTimer(limits.maxConnectionDurationMs, () => finish());
+      up.once('close', () => t.cancel());
+    }
+    down.on('data', (c: Buffer) => {
+      ctx.bytesReceived += c.length;
+    });
+    up.on('data', (c: Buffer) => {
+      ctx.bytesSent += c.length;
+    });
+    down.pipe(up);
+    up.pipe(down);
+    down.resume();
+  });
+  let ended = 0;
+  const halfClosed = (): void => {
+    if (++ended === 2) finish();
+  };
+  down.once('end', halfClosed);
+  up.once('end', halfClosed);
+  down.once('close', () => finish());
+  up.once('close', () => finish());
+}
