@@ -209,6 +209,9 @@ export class Mesh {
       this.supervisor.start(w.instance, appPort, {
         HTTP_PROXY: proxyUrl,
         http_proxy: proxyUrl,
+        // https:// leaves through the same sidecar socket with CONNECT (connect-tunnel.ts).
+        HTTPS_PROXY: proxyUrl,
+        https_proxy: proxyUrl,
         NO_PROXY: '',
         SERVICE_VERSION: w.instance.labels.version ?? '',
       });

@@ -14,6 +14,7 @@ import { systemRandom, type Random } from '../runtime/random.js';
 import { formatJson, formatText } from './access-log/format.js';
 import { AccessLogWriter } from './access-log/writer.js';
 import type { RequestContext } from './context/request-context.js';
+import { ConnectTunnels } from './listener/connect-tunnel.js';
 import { HttpConnectionManager, type Binding } from './listener/http-listener.js';
 import type { ProxyServices } from './services.js';
 import { GatewayConnections } from './tls/gateway-connections.js';
@@ -47,6 +48,8 @@ export class Proxy implements ProxyServices {
   readonly clusters: ClusterManager;
   private current: ProxySnapshot | undefined;
   private readonly hcm: HttpConnectionManager;
+  /** CONNECT tunnels on virtualOutbound (HTTPS_PROXY): TLS/TCP leaving the sidecar. */
+  private readonly tunnels: ConnectTunnels;
   private readonly servers = new Set<Server>();
   private readonly listeners = new Set<NetServer>();
   private readonly h2Servers = new Set<Http2Server>();
@@ -72,6 +75,11 @@ export class Proxy implements ProxyServices {
       this.log = new AccessLogWriter(opts.accessLog.path, opts.accessLog.sink);
     }
     this.hcm = new HttpConnectionManager(this, (ctx) => this.onComplete(ctx));
+    this.tunnels = new ConnectTunnels(
+      this,
+      (name, req, res) => this.hcm.handle({ kind: 'listener', name }, req, res),
+      (ctx) => this.logConnection(ctx),
+    );
   }
 
   snapshot(): ProxySnapshot | undefined {
@@ -143,6 +151,10 @@ export class Proxy implements ProxyServices {
         socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
       } else socket.destroy();
     });
+    if (binding.kind === 'virtualOutbound')
+      server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) =>
+        this.tunnels.handle(req, socket, head),
+      );
     // h2c with prior knowledge on the same socket; Envoy's edge guidance caps streams at 100.
     const h2 = createH2Server({ settings: { maxConcurrentStreams: 100 } }, (req, res) =>
       this.hcm.handle(binding, req as unknown as IncomingMessage, res as unknown as ServerResponse),
@@ -261,6 +273,7 @@ export class Proxy implements ProxyServices {
       for (const s of this.servers) s.closeIdleConnections();
       for (const s of this.h2Sessions) s.close();
       for (const g of this.gateways) g.closeIdle();
+      this.tunnels.closeIdle();
     };
     sweep();
     const sweeper = setInterval(sweep, 20);
@@ -276,6 +289,7 @@ export class Proxy implements ProxyServices {
     this.servers.clear();
     this.h2Servers.clear();
     this.gateways.clear();
+    this.tunnels.close();
     this.named.clear();
     this.clusters.close();
     await this.log?.close();

@@ -50,6 +50,8 @@ export function startSleep(options: WorkloadOptions): Promise<RunningWorkload> {
           headers,
           body: body.length > 0 ? body : undefined,
           timeoutMs,
+          // `insecure=1`: curl -k for https:// targets.
+          insecure: url.searchParams.get('insecure') === '1',
         });
         const report: FetchReport = {
           url: target,

@@ -18,12 +18,10 @@ import type { DownstreamTls, FilterChain, Listener } from '../../compile/snapsho
 import type { RequestContext } from '../context/request-context.js';
 import type { ProxyServices } from '../services.js';
 import { chainForServerName, expectsTls, isL4Listener } from './chain-match.js';
-import { parseClientHello } from './client-hello.js';
+import { peekClientHello } from './peek-client-hello.js';
+import { l4ChainFor, type Destination } from './destination-match.js';
 import { replayingDuplex } from './replay.js';
 import { proxyTcp, rejectConnection, type DownstreamInfo } from './tcp-proxy.js';
-
-/** envoyproxy/envoy api/envoy/config/listener/v3/listener.proto listener_filters_timeout default. */
-const LISTENER_FILTERS_TIMEOUT_MS = 15_000;
 
 /** Set on a terminated TLS socket: what the HTTP connection manager needs about its connection. */
 export const DOWNSTREAM_TLS = Symbol('switchyard.downstreamTls');
@@ -50,6 +48,11 @@ function addresses(socket: Socket): DownstreamInfo {
     remote: `${remoteIp}:${socket.remotePort ?? 0}`,
     remoteIp,
   };
+}
+
+/** A gateway socket is not redirected: its local address is the original destination. */
+function localDestination(socket: Socket, listener: Listener): Destination {
+  return { host: stripMapped(socket.localAddress), port: listener.port };
 }
 
 /** Node TLS options for a DownstreamTls (Envoy DownstreamTlsContext as Istio builds it). */
@@ -146,9 +149,9 @@ export class GatewayConnections {
     const listener = this.listener();
     if (!listener || !isL4Listener(listener) || expectsTls(listener)) return false;
     this.count('downstream_cx_total');
-    const chain = listener.filterChains.find((c) => c.tcp);
+    const base = { ...addresses(socket), destination: localDestination(socket, listener) };
+    const chain = l4ChainFor(listener, undefined, base.destination);
     const down = replayingDuplex(socket, Buffer.alloc(0));
-    const base = addresses(socket);
     if (!chain) this.reject(down, base);
     else proxyTcp(this.svc, chain, down, base, this.log);
     return true;
@@ -162,34 +165,15 @@ export class GatewayConnections {
     const listener = this.listener();
     if (!listener || !isL4Listener(listener)) return false;
     this.count('downstream_cx_total');
-    const base = addresses(socket);
+    const base = { ...addresses(socket), destination: localDestination(socket, listener) };
     if (!expectsTls(listener)) {
-      const chain = listener.filterChains.find((c) => c.tcp);
+      const chain = l4ChainFor(listener, undefined, base.destination);
       const down = replayingDuplex(socket, first);
       if (!chain) this.reject(down, base);
       else proxyTcp(this.svc, chain, down, base, this.log);
       return true;
     }
-    let buf = first;
-    let timer: { cancel(): void } | undefined;
-    const inspect = (): void => {
-      const hello = parseClientHello(buf);
-      if (hello.kind === 'need-more') {
-        // Envoy listener_filters_timeout (15s): a ClientHello that never completes closes.
-        timer ??= this.svc.clock.setTimer(LISTENER_FILTERS_TIMEOUT_MS, () => socket.destroy());
-        socket.once('data', (more: Buffer) => {
-          socket.pause();
-          buf = Buffer.concat([buf, more]);
-          try {
-            inspect();
-          } catch {
-            socket.destroy();
-          }
-        });
-        socket.resume();
-        return;
-      }
-      timer?.cancel();
+    peekClientHello(this.svc, socket, first, (hello, buf) => {
       const down = replayingDuplex(socket, buf);
       // A non-TLS first byte matches no chain of a TLS listener: closed (NR filter_chain_not_found).
       if (hello.kind === 'not-tls') return this.reject(down, base);
@@ -202,13 +186,7 @@ export class GatewayConnections {
       if (chain.tls) return this.terminate(chain, chain.tls, down, info);
       if (chain.tcp) return proxyTcp(this.svc, chain, down, info, this.log);
       this.reject(down, info);
-    };
-    // Nothing thrown while choosing a chain may take the proxy down: the connection is closed.
-    try {
-      inspect();
-    } catch {
-      socket.destroy();
-    }
+    });
     return true;
   }
 

@@ -5,16 +5,24 @@
 // pilot/pkg/networking/core/cluster_traffic_policy.go applyConnectionPool).
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { FilterChain } from '../../compile/snapshot.js';
+import {
+  BLACKHOLE_CLUSTER,
+  PASSTHROUGH_CLUSTER,
+  type FilterChain,
+} from '../../compile/snapshot.js';
 import { RequestContext } from '../context/request-context.js';
 import { pickWeighted } from '../router/weighted.js';
 import type { ProxyServices } from '../services.js';
+import type { Host } from '../upstream/host.js';
+import { routeForDestination, type Destination } from './destination-match.js';
 
 export interface DownstreamInfo {
   local: string;
   remote: string;
   remoteIp: string;
   serverName?: string;
+  /** The original destination (CONNECT target, or a gateway socket's local address). */
+  destination?: Destination;
 }
 
 /** Starts a TCP context for the access log (method/path/protocol print `-`). */
@@ -74,17 +82,27 @@ export function proxyTcp(
     log(ctx);
   };
   down.on('error', () => undefined);
-  // The first route without runtime predicates; destinationSubnets need an original destination
-  // address, which a locally bound gateway socket does not have.
-  const routes = chain.tcp?.routes ?? [];
-  const route = routes.find((r) => !r.destinationSubnets) ?? routes[0];
+  const dest = info.destination;
+  const route = routeForDestination(chain.tcp?.routes ?? [], dest);
   const wc = route ? pickWeighted(route.clusters, route.totalWeight, svc.random) : undefined;
   if (!wc) return finish('NR');
   ctx.upstreamCluster = wc.clusterName;
-  const cluster = svc.clusters.get(wc.clusterName);
+  // istio/istio pilot/pkg/networking/core/cluster_builder.go buildBlackHoleCluster: a STATIC
+  // cluster without endpoints, so tcp_proxy finds no healthy host (UH).
+  if (wc.clusterName === BLACKHOLE_CLUSTER) return finish('UH');
+  const cluster =
+    wc.clusterName === PASSTHROUGH_CLUSTER
+      ? svc.clusters.passthrough()
+      : svc.clusters.get(wc.clusterName);
   if (!cluster) return finish('NC');
-  const hosts = cluster.healthyHosts();
-  const host = hosts.length > 0 ? cluster.lb.pick(hosts, { random: svc.random }) : undefined;
+  let host: Host | undefined;
+  if (cluster.cluster.type === 'ORIGINAL_DST' || cluster.cluster.lbPolicy === 'PASSTHROUGH') {
+    // Original destination: connect where the client asked to go.
+    if (dest) host = cluster.dynamicHost(dest.host.replace(/^\[|\]$/g, ''), dest.port);
+  } else {
+    const hosts = cluster.healthyHosts();
+    host = hosts.length > 0 ? cluster.lb.pick(hosts, { random: svc.random }) : undefined;
+  }
   if (!host) return finish('UH');
   const limits = cluster.cluster.connectionPool;
   if (cluster.cxActive >= limits.maxConnections) {
