@@ -172,6 +172,14 @@ test('TCP through CONNECT: the chain by destination address or name; unknown des
       '',
     /"- - -" 0 - - - "-" \d+ \d+ /,
   );
+  // An HTTP port: HTTP inside the tunnel runs the listener's route table (sleep.default:80).
+  const http = await tunnel('sleep:80', 'GET /health HTTP/1.1\r\nhost: sleep\r\n\r\n');
+  assert.match(http.reply, /^HTTP\/1\.1 200 /);
+  await until('the HTTP request in the sleep log', async () =>
+    /"GET \/health HTTP\/1\.1" 200 .* outbound\|80\|\|sleep\.default\.svc\.cluster\.local /.test(
+      await logOf('sleep'),
+    ),
+  );
   // ALLOW_ANY (the default): a port no service uses goes to PassthroughCluster, to the CONNECT target.
   const port = (other.address() as AddressInfo).port;
   assert.deepEqual(await tunnel(`127.0.0.8:${port}`, 'x'), { status: 200, reply: 'other:x' });
