@@ -19,6 +19,7 @@ import { get, startMesh, type RunningMesh } from './helpers/mesh.js';
 let mesh: RunningMesh;
 let pki: TestPki;
 let edition: StandIn;
+let wiki: StandIn;
 let echo: Server;
 let other: Server;
 let sleepInbound = '';
@@ -37,6 +38,7 @@ async function echoServer(address: string, prefix: string): Promise<Server> {
 before(async () => {
   pki = createPki();
   edition = await startStandIn('127.0.0.6', pki.issue(['edition.example.com']));
+  wiki = await startStandIn('127.0.0.9', pki.issue(['www.wiki.example.com', '*.wiki.example.com']));
   echo = await echoServer('127.0.0.7', 'echo:');
   other = await echoServer('127.0.0.8', 'other:');
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-egress-tls-'));
@@ -45,6 +47,7 @@ before(async () => {
     file,
     readFileSync(fixture('egress', 'egress-gateway-tls-passthrough.yaml'), 'utf8')
       .replace('tls: STAND_IN_PORT', 'tls: ' + String(edition.port))
+      .replace('https: WIKI_STAND_IN_PORT', 'https: ' + String(wiki.port))
       .replace('tcp: TCP_STAND_IN_PORT', 'tcp: ' + String((echo.address() as AddressInfo).port)),
   );
   // The sleep workload's https:// fetch verifies the stand-in against the test CA.
@@ -63,6 +66,7 @@ before(async () => {
 after(async () => {
   await mesh?.stop();
   await edition?.close();
+  await wiki?.close();
   echo?.close();
   other?.close();
 });
@@ -148,6 +152,27 @@ test('TLS passthrough two-hop: curl through the sidecar (CONNECT) -> egress gate
     .split('\n')
     .find((l) => l.includes('outbound|443|edition|istio-egressgateway'));
   assert.match(side ?? '', / edition\.example\.com -$/);
+});
+
+test('wildcard egress hosts: any subdomain by SNI through the egress gateway to one external host', async () => {
+  const r = await curl([
+    '-sS',
+    '--max-time',
+    '20',
+    '--proxy',
+    `http://${sleepOutbound}`,
+    '--cacert',
+    pki.ca.certFile,
+    'https://en.wiki.example.com/wiki/Main_Page',
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  const seen = JSON.parse(r.stdout) as { servername?: string; path: string };
+  assert.deepEqual([seen.servername, seen.path], ['en.wiki.example.com', '/wiki/Main_Page']);
+  await until('the egress gateway log line', async () =>
+    /outbound\|443\|\|www\.wiki\.example\.com .* en\.wiki\.example\.com -/.test(
+      await logOf('istio-egressgateway'),
+    ),
+  );
 });
 
 test('the sleep workload fetches https:// through HTTPS_PROXY with CONNECT', async () => {
