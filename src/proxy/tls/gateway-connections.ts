@@ -31,6 +31,9 @@ export const DOWNSTREAM_TLS = Symbol('switchyard.downstreamTls');
 export interface TlsConnectionInfo extends DownstreamInfo {
   /** The filter chain chosen by SNI when the connection started. */
   chain: FilterChain;
+  /** Mesh mTLS (sidecar inbound): the peer's and our own SPIFFE ID (%DOWNSTREAM_PEER_URI_SAN%). */
+  peerUriSan?: string;
+  localUriSan?: string;
 }
 
 /** The TLS info of the connection a request arrived on (HTTP/1 socket or the HTTP/2 session's socket). */
@@ -43,7 +46,7 @@ function stripMapped(addr: string | undefined): string {
   return addr.startsWith('::ffff:') ? addr.slice(7) : addr;
 }
 
-function addresses(socket: Socket): DownstreamInfo {
+export function addresses(socket: Socket): DownstreamInfo {
   const remoteIp = stripMapped(socket.remoteAddress);
   return {
     local: `${stripMapped(socket.localAddress)}:${socket.localPort ?? 0}`,
@@ -95,7 +98,7 @@ export function clientCertAccepted(t: DownstreamTls, sock: TLSSocket): boolean {
 }
 
 /** The Duplex a tls.Server wrapped (Node keeps it as the JS stream behind the TLS handle). */
-function wrappedStream(sock: TLSSocket): unknown {
+export function wrappedStream(sock: TLSSocket): unknown {
   return (sock as unknown as { ssl?: { _parentWrap?: { stream?: unknown } } }).ssl?._parentWrap
     ?.stream;
 }
