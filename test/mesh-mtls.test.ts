@@ -76,7 +76,9 @@ test('DestinationRule ISTIO_MUTUAL for reviews: mTLS with SPIFFE identities, pla
 
   // PERMISSIVE: a plaintext client straight to a reviews sidecar's inbound socket still works.
   const reviews = (await reviewsProxies())[0];
-  const inbound = /inbound 9080 -> (127\.0\.0\.1:\d+)/.exec(reviews?.listeners.join('\n') ?? '')?.[1];
+  const inbound = /inbound 9080 -> (127\.0\.0\.1:\d+)/.exec(
+    reviews?.listeners.join('\n') ?? '',
+  )?.[1];
   assert.ok(inbound, 'reviews inbound socket');
   const plain = await get(`http://${inbound}/reviews/0`);
   assert.equal(plain.status, 200);

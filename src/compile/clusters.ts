@@ -111,8 +111,7 @@ function memoCluster(
   // ISTIO_MUTUAL's default SANs: the SPIFFE IDs of the service's service accounts
   // (istio/istio pilot/pkg/networking/core/cluster_tls.go buildIstioMutualTLS, model.Service.ServiceAccounts).
   const accounts = serviceAccountSans(ctx, svc, sp.port);
-  if (!ctx.memo)
-    return policyCluster(ctx, svc, sp, subset, policy(), endpoints, dr?.ref, accounts);
+  if (!ctx.memo) return policyCluster(ctx, svc, sp, subset, policy(), endpoints, dr?.ref, accounts);
   const key = [
     identityOf(svc.source),
     svc.hostname,
@@ -136,7 +135,8 @@ function memoCluster(
 function serviceAccountSans(ctx: ClusterBuildContext, svc: Service, port: number): string[] {
   const out = new Set<string>();
   for (const i of ctx.registry.instances(svc, port)) {
-    if (i.serviceAccount) out.add(`spiffe://cluster.local/ns/${svc.namespace}/sa/${i.serviceAccount}`);
+    if (i.serviceAccount)
+      out.add(`spiffe://cluster.local/ns/${svc.namespace}/sa/${i.serviceAccount}`);
   }
   return [...out].sort();
 }

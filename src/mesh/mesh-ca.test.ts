@@ -16,7 +16,10 @@ test('workload certificate: SPIFFE URI SAN only, signed by the root, 24h', () =>
   assert.equal(id.spiffeId, 'spiffe://cluster.local/ns/default/sa/bookinfo-productpage');
   const leaf = new X509Certificate(id.certChain);
   const root = new X509Certificate(id.rootCert);
-  assert.equal(leaf.subjectAltName, 'URI:spiffe://cluster.local/ns/default/sa/bookinfo-productpage');
+  assert.equal(
+    leaf.subjectAltName,
+    'URI:spiffe://cluster.local/ns/default/sa/bookinfo-productpage',
+  );
   assert.ok(!leaf.subject);
   assert.equal(root.subject, 'O=cluster.local');
   assert.ok(root.ca);

@@ -19,7 +19,11 @@ export const DEFAULT_ROOT_TTL_MS = 10 * 365 * 24 * 3600 * 1000;
 const BACKDATE_MS = 2 * 60 * 1000;
 
 /** `spiffe://cluster.local/ns/default/sa/bookinfo-productpage` (istio pkg/spiffe MustGenSpiffeURI). */
-export function spiffeId(namespace: string, serviceAccount: string, trustDomain = DEFAULT_TRUST_DOMAIN) {
+export function spiffeId(
+  namespace: string,
+  serviceAccount: string,
+  trustDomain = DEFAULT_TRUST_DOMAIN,
+) {
   return `spiffe://${trustDomain}/ns/${namespace}/sa/${serviceAccount}`;
 }
 
@@ -30,7 +34,11 @@ export interface MeshCaOptions {
   rootTtlMs?: number;
 }
 
-function rsaKey(): { pem: string; forgePriv: forge.pki.rsa.PrivateKey; forgePub: forge.pki.PublicKey } {
+function rsaKey(): {
+  pem: string;
+  forgePriv: forge.pki.rsa.PrivateKey;
+  forgePub: forge.pki.PublicKey;
+} {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -77,7 +85,13 @@ export class MeshCa {
     cert.setIssuer(subject);
     cert.setExtensions([
       { name: 'basicConstraints', cA: true, critical: true },
-      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+      {
+        name: 'keyUsage',
+        keyCertSign: true,
+        cRLSign: true,
+        digitalSignature: true,
+        critical: true,
+      },
       { name: 'subjectKeyIdentifier' },
     ]);
     cert.sign(key.forgePriv, forge.md.sha256.create());
@@ -107,7 +121,10 @@ export class MeshCa {
       { name: 'basicConstraints', cA: false, critical: true },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
       { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
-      { name: 'authorityKeyIdentifier', keyIdentifier: this.root.generateSubjectKeyIdentifier().getBytes() },
+      {
+        name: 'authorityKeyIdentifier',
+        keyIdentifier: this.root.generateSubjectKeyIdentifier().getBytes(),
+      },
       // generate_cert.go buildSubjectAltNameExtension: critical when the subject is empty.
       { name: 'subjectAltName', critical: true, altNames: [{ type: 6, value: id }] },
     ]);

@@ -39,13 +39,10 @@ export class ClusterManager {
         old.update(cluster);
         next.set(name, old);
       } else {
-        next.set(name, new ClusterState(
-            cluster,
-            this.clock,
-            this.random,
-            this.statsFor(name),
-            this.identity,
-          ));
+        next.set(
+          name,
+          new ClusterState(cluster, this.clock, this.random, this.statsFor(name), this.identity),
+        );
       }
     }
     for (const [name, old] of this.states) if (next.get(name) !== old) old.close();

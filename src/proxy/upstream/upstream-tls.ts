@@ -25,7 +25,8 @@ export function certSans(cert: PeerCertificate): string[] {
  */
 export function explicitSni(cluster: Cluster, identity?: MeshIdentity): string | undefined {
   const tls = cluster.tls;
-  if (tls?.mode === 'ISTIO_MUTUAL') return identity ? (tls.sni ?? istioMutualSni(cluster)) : undefined;
+  if (tls?.mode === 'ISTIO_MUTUAL')
+    return identity ? (tls.sni ?? istioMutualSni(cluster)) : undefined;
   return tls ? tls.sni : undefined;
 }
 
@@ -77,7 +78,8 @@ export function upstreamTlsOptions(
 ): ConnectionOptions | undefined {
   const tls = cluster.tls;
   if (!tls) return undefined;
-  if (tls.mode === 'ISTIO_MUTUAL') return identity ? istioMutualOptions(cluster, identity) : undefined;
+  if (tls.mode === 'ISTIO_MUTUAL')
+    return identity ? istioMutualOptions(cluster, identity) : undefined;
   const verify = !tls.insecureSkipVerify;
   const sans = tls.subjectAltNames ?? [];
   const opts: ConnectionOptions = {
