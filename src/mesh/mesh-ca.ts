@@ -3,8 +3,8 @@
 // root with `O=<trust domain>`, and per-workload leaf certificates whose only identity is the SPIFFE URI
 // SAN `spiffe://<trust domain>/ns/<ns>/sa/<sa>` (empty subject, so the SAN is critical), usable for
 // server and client auth. Keys come from node:crypto (RSA 2048, Istio's default key size); node-forge
-// only builds and signs the X.509 structures (Node has no certificate generation API).
-import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+// only builds the X.509 structures (Node has no certificate generation API); signatures are native.
+import { generateKeyPairSync, sign, X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import type { MeshIdentity } from '../proxy/tls/mesh-identity.js';
@@ -34,11 +34,7 @@ export interface MeshCaOptions {
   rootTtlMs?: number;
 }
 
-function rsaKey(): {
-  pem: string;
-  forgePriv: forge.pki.rsa.PrivateKey;
-  forgePub: forge.pki.PublicKey;
-} {
+function rsaKey(): { pem: string; forgePub: forge.pki.PublicKey } {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -46,7 +42,6 @@ function rsaKey(): {
   });
   return {
     pem: privateKey,
-    forgePriv: forge.pki.privateKeyFromPem(privateKey),
     forgePub: forge.pki.publicKeyFromPem(publicKey),
   };
 }
@@ -58,46 +53,70 @@ function nextSerial(now: number): string {
   return `0${now.toString(16)}${serial.toString(16).padStart(6, '0')}`;
 }
 
+interface Root {
+  cert: forge.pki.Certificate;
+  pem: string;
+  /** PKCS#1 PEM of the root key (signing is native: node:crypto). */
+  keyPem: string;
+}
+
+/** Signs a forge certificate with node:crypto (forge's pure-JS RSA is ~20x slower). */
+function signNative(cert: forge.pki.Certificate, keyPem: string): void {
+  const oid = forge.pki.oids['sha256WithRSAEncryption'] ?? '1.2.840.113549.1.1.11';
+  cert.signatureOid = oid;
+  cert.siginfo.algorithmOid = oid;
+  // getTBSCertificate exists in node-forge (lib/x509.js) but not in its type definitions.
+  const pki = forge.pki as typeof forge.pki & {
+    getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1;
+  };
+  const tbs = pki.getTBSCertificate(cert);
+  cert.tbsCertificate = tbs;
+  const der = Buffer.from(forge.asn1.toDer(tbs).getBytes(), 'binary');
+  cert.signature = sign('sha256', der, keyPem).toString('binary');
+}
+
 export class MeshCa {
   readonly trustDomain: string;
-  /** PEM of the self-signed root (istio-ca-root-cert's root-cert.pem). */
-  readonly rootCert: string;
-  private readonly root: forge.pki.Certificate;
-  private readonly rootKey: forge.pki.rsa.PrivateKey;
+  private rootState: Root | undefined;
   private readonly clock: Clock;
   private readonly workloadTtlMs: number;
+  private readonly rootTtlMs: number;
   private readonly issued = new Map<string, MeshIdentity>();
 
+  /** Nothing is generated until the first certificate is needed (a mesh without mTLS pays nothing). */
   constructor(opts: MeshCaOptions = {}) {
     this.trustDomain = opts.trustDomain ?? DEFAULT_TRUST_DOMAIN;
     this.clock = opts.clock ?? systemClock;
     this.workloadTtlMs = opts.workloadTtlMs ?? DEFAULT_WORKLOAD_TTL_MS;
+    this.rootTtlMs = opts.rootTtlMs ?? DEFAULT_ROOT_TTL_MS;
+  }
+
+  private root(): Root {
+    if (this.rootState) return this.rootState;
     const now = this.clock.now();
     const key = rsaKey();
     const cert = forge.pki.createCertificate();
     cert.publicKey = key.forgePub;
     cert.serialNumber = nextSerial(now);
     cert.validity.notBefore = new Date(now - BACKDATE_MS);
-    cert.validity.notAfter = new Date(now + (opts.rootTtlMs ?? DEFAULT_ROOT_TTL_MS));
+    cert.validity.notAfter = new Date(now + this.rootTtlMs);
     // ca.go: the self-signed root's subject is O=<trust domain>.
     const subject = [{ name: 'organizationName', value: this.trustDomain }];
     cert.setSubject(subject);
     cert.setIssuer(subject);
     cert.setExtensions([
       { name: 'basicConstraints', cA: true, critical: true },
-      {
-        name: 'keyUsage',
-        keyCertSign: true,
-        cRLSign: true,
-        digitalSignature: true,
-        critical: true,
-      },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
       { name: 'subjectKeyIdentifier' },
     ]);
-    cert.sign(key.forgePriv, forge.md.sha256.create());
-    this.root = cert;
-    this.rootKey = key.forgePriv;
-    this.rootCert = forge.pki.certificateToPem(cert);
+    signNative(cert, key.pem);
+    this.rootState = { cert, pem: forge.pki.certificateToPem(cert), keyPem: key.pem };
+    return this.rootState;
+  }
+
+  /** PEM of the self-signed root (istio-ca-root-cert's root-cert.pem). */
+  get rootCert(): string {
+    return this.root().pem;
   }
 
   /**
@@ -109,6 +128,7 @@ export class MeshCa {
     const now = this.clock.now();
     const cached = this.issued.get(id);
     if (cached && now < cached.notAfterMs - this.workloadTtlMs / 2) return cached;
+    const root = this.root();
     const key = rsaKey();
     const cert = forge.pki.createCertificate();
     cert.publicKey = key.forgePub;
@@ -116,24 +136,24 @@ export class MeshCa {
     cert.validity.notBefore = new Date(now - BACKDATE_MS);
     cert.validity.notAfter = new Date(now + this.workloadTtlMs);
     cert.setSubject([]);
-    cert.setIssuer(this.root.subject.attributes);
+    cert.setIssuer(root.cert.subject.attributes);
     cert.setExtensions([
       { name: 'basicConstraints', cA: false, critical: true },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
       { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
       {
         name: 'authorityKeyIdentifier',
-        keyIdentifier: this.root.generateSubjectKeyIdentifier().getBytes(),
+        keyIdentifier: root.cert.generateSubjectKeyIdentifier().getBytes(),
       },
       // generate_cert.go buildSubjectAltNameExtension: critical when the subject is empty.
       { name: 'subjectAltName', critical: true, altNames: [{ type: 6, value: id }] },
     ]);
-    cert.sign(this.rootKey, forge.md.sha256.create());
+    signNative(cert, root.keyPem);
     const identity: MeshIdentity = {
       spiffeId: id,
       certChain: forge.pki.certificateToPem(cert),
       privateKey: key.pem,
-      rootCert: this.rootCert,
+      rootCert: root.pem,
       notAfterMs: cert.validity.notAfter.getTime(),
     };
     this.issued.set(id, identity);

@@ -252,7 +252,8 @@ export class Mesh {
       ...(this.options.seed !== undefined
         ? { random: new SeededRandom(this.options.seed ^ fnv1a(id)) }
         : {}),
-      identity: this.ca.issue(namespace, serviceAccount),
+      // Issued on first use (ISTIO_MUTUAL out, an mTLS handshake in): key generation costs ~0.1s.
+      identity: () => this.ca.issue(namespace, serviceAccount),
       accessLog: {
         path: join(this.logDir, `${id}.log`),
         encoding: this.store.snapshot().meshConfig.accessLogEncoding,

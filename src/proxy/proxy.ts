@@ -19,7 +19,11 @@ import type { ProxyServices } from './services.js';
 import { GatewayConnections } from './tls/gateway-connections.js';
 import { replayingDuplex } from './tls/replay.js';
 import { InboundMtls } from './tls/inbound-mtls.js';
-import type { MeshIdentity } from './tls/mesh-identity.js';
+import {
+  identityGetter,
+  type MeshIdentity,
+  type MeshIdentitySource,
+} from './tls/mesh-identity.js';
 import { ClusterManager } from './upstream/cluster-manager.js';
 
 export interface AccessLogOptions {
@@ -36,7 +40,7 @@ export interface ProxyOptions {
   random?: Random;
   accessLog?: AccessLogOptions;
   /** Mesh identity (workload certificate + mesh root): ISTIO_MUTUAL out, PERMISSIVE mTLS in. */
-  identity?: MeshIdentity;
+  identity?: MeshIdentitySource;
 }
 
 export interface ListenOptions {
@@ -49,7 +53,8 @@ export class Proxy implements ProxyServices {
   readonly clock: Clock;
   readonly random: Random;
   readonly clusters: ClusterManager;
-  readonly identity: MeshIdentity | undefined;
+  /** The proxy's mesh identity, issued on first use (ISTIO_MUTUAL or an inbound mTLS handshake). */
+  readonly identity: (() => MeshIdentity) | undefined;
   private current: ProxySnapshot | undefined;
   private readonly hcm: HttpConnectionManager;
   private readonly servers = new Set<Server>();
@@ -72,8 +77,8 @@ export class Proxy implements ProxyServices {
     this.name = opts.name;
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? systemRandom;
-    this.identity = opts.identity;
-    this.clusters = new ClusterManager(this.clock, this.random, opts.identity);
+    this.identity = opts.identity ? identityGetter(opts.identity) : undefined;
+    this.clusters = new ClusterManager(this.clock, this.random, this.identity);
     this.encoding = opts.accessLog?.encoding ?? 'TEXT';
     if (opts.accessLog && (opts.accessLog.path || opts.accessLog.sink)) {
       this.log = new AccessLogWriter(opts.accessLog.path, opts.accessLog.sink);

@@ -35,7 +35,7 @@ export class InboundMtls {
 
   constructor(
     private readonly svc: ProxyServices,
-    private readonly identity: MeshIdentity,
+    private readonly identity: () => MeshIdentity,
     private readonly destinationPort: number,
     private readonly http: (req: IncomingMessage, res: ServerResponse) => void,
   ) {}
@@ -69,7 +69,7 @@ export class InboundMtls {
 
   private serverFor(): Http2SecureServer {
     if (this.server) return this.server;
-    const id = this.identity;
+    const id = this.identity();
     const server = createSecureServer(
       {
         cert: id.certChain,

@@ -15,6 +15,19 @@ export interface MeshIdentity {
   notAfterMs: number;
 }
 
+/**
+ * How a proxy is given its identity: the material, or a function that issues it on first use (the
+ * mesh CA generates keys lazily, so proxies that never speak mTLS cost nothing).
+ */
+export type MeshIdentitySource = MeshIdentity | (() => MeshIdentity);
+
+/** A memoizing getter over a MeshIdentitySource. */
+export function identityGetter(src: MeshIdentitySource): () => MeshIdentity {
+  if (typeof src !== 'function') return () => src;
+  let got: MeshIdentity | undefined;
+  return () => (got ??= src());
+}
+
 /** The URI SANs of a peer certificate (`URI:spiffe://...` entries of subjectaltname). */
 export function uriSans(cert: PeerCertificate | undefined | null): string[] {
   const alt = cert?.subjectaltname ?? '';

@@ -19,7 +19,7 @@ export class ClusterManager {
     private readonly clock: Clock,
     private readonly random: Random,
     /** The proxy's mesh identity, for ISTIO_MUTUAL clusters. */
-    private readonly identity?: MeshIdentity,
+    private readonly identity?: () => MeshIdentity,
   ) {}
 
   statsFor(name: string): ClusterStats {

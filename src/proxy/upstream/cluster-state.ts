@@ -39,7 +39,7 @@ export class ClusterState {
     readonly random: Random,
     readonly stats: ClusterStats,
     /** The proxy's mesh identity for ISTIO_MUTUAL (upstream-tls.ts). */
-    private readonly identity?: MeshIdentity,
+    private readonly identity?: () => MeshIdentity,
   ) {
     this.cluster = cluster;
     this.lookup = clusterLookup(cluster.type === 'STRICT_DNS');
@@ -164,6 +164,8 @@ export class ClusterState {
 
   private newConnection(host: Host): Connection {
     const cp = this.cluster.connectionPool;
+    // The mesh identity is issued on first use: only ISTIO_MUTUAL clusters ask for it.
+    const identity = this.cluster.tls?.mode === 'ISTIO_MUTUAL' ? this.identity?.() : undefined;
     this.cxActive++;
     host.connections++;
     this.stats.upstream_cx_active++;
@@ -179,8 +181,8 @@ export class ClusterState {
           this.cluster.protocol === 'grpc' ||
           cp.h2UpgradePolicy === 'UPGRADE',
         keepAliveMs: cp.tcpKeepalive ? (cp.tcpKeepalive.timeMs ?? 7_200_000) : undefined,
-        tls: upstreamTlsOptions(this.cluster, this.identity),
-        servername: explicitSni(this.cluster, this.identity),
+        tls: upstreamTlsOptions(this.cluster, identity),
+        servername: explicitSni(this.cluster, identity),
         lookup: this.lookup,
         createdAt: this.clock.monotonic(),
       },
