@@ -106,7 +106,13 @@ export class MeshCa {
     cert.setIssuer(subject);
     cert.setExtensions([
       { name: 'basicConstraints', cA: true, critical: true },
-      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+      {
+        name: 'keyUsage',
+        keyCertSign: true,
+        cRLSign: true,
+        digitalSignature: true,
+        critical: true,
+      },
       { name: 'subjectKeyIdentifier' },
     ]);
     signNative(cert, key.pem);

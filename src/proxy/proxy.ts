@@ -19,11 +19,7 @@ import type { ProxyServices } from './services.js';
 import { GatewayConnections } from './tls/gateway-connections.js';
 import { replayingDuplex } from './tls/replay.js';
 import { InboundMtls } from './tls/inbound-mtls.js';
-import {
-  identityGetter,
-  type MeshIdentity,
-  type MeshIdentitySource,
-} from './tls/mesh-identity.js';
+import { identityGetter, type MeshIdentity, type MeshIdentitySource } from './tls/mesh-identity.js';
 import { ClusterManager } from './upstream/cluster-manager.js';
 
 export interface AccessLogOptions {

@@ -19,6 +19,7 @@ import type { RequestContext } from '../context/request-context.js';
 import type { ProxyServices } from '../services.js';
 import { chainForServerName, expectsTls, isL4Listener } from './chain-match.js';
 import { parseClientHello } from './client-hello.js';
+import type { MeshIdentity } from './mesh-identity.js';
 import { replayingDuplex } from './replay.js';
 import { proxyTcp, rejectConnection, type DownstreamInfo } from './tcp-proxy.js';
 
@@ -56,14 +57,18 @@ export function addresses(socket: Socket): DownstreamInfo {
 }
 
 /** Node TLS options for a DownstreamTls (Envoy DownstreamTlsContext as Istio builds it). */
-export function secureOptions(t: DownstreamTls, alpn: boolean) {
+export function secureOptions(t: DownstreamTls, alpn: boolean, identity?: MeshIdentity) {
+  // ISTIO_MUTUAL: the proxy's workload certificate, the mesh root, client certificate required.
+  const mesh = t.mode === 'ISTIO_MUTUAL';
+  if (mesh && !identity) throw new Error('ISTIO_MUTUAL needs a mesh identity');
+  const ca = mesh ? identity?.rootCert : t.caCertificates;
   return {
-    cert: t.certChain,
-    key: t.privateKey,
-    ...(t.caCertificates && t.mode !== 'SIMPLE' ? { ca: t.caCertificates } : {}),
+    cert: mesh ? identity?.certChain : t.certChain,
+    key: mesh ? identity?.privateKey : t.privateKey,
+    ...(ca && t.mode !== 'SIMPLE' ? { ca } : {}),
     // MUTUAL: require_client_certificate; OPTIONAL_MUTUAL: requested, verified when presented.
     requestCert: t.mode !== 'SIMPLE',
-    rejectUnauthorized: t.mode === 'MUTUAL',
+    rejectUnauthorized: t.mode === 'MUTUAL' || mesh,
     // Istio's gateway default minimum is TLS 1.2; Envoy's default maximum is TLS 1.3.
     minVersion: t.minProtocolVersion ?? 'TLSv1.2',
     maxVersion: t.maxProtocolVersion ?? 'TLSv1.3',
@@ -222,6 +227,11 @@ export class GatewayConnections {
     server.emit('connection', down);
   }
 
+  /** The gateway's mesh identity for an ISTIO_MUTUAL server (issued on first use). */
+  private meshIdentity(t: DownstreamTls): MeshIdentity | undefined {
+    return t.mode === 'ISTIO_MUTUAL' ? this.svc.identity?.() : undefined;
+  }
+
   /** One terminating server per DownstreamTls object, i.e. per chain of one snapshot. */
   private serverFor(chain: FilterChain, t: DownstreamTls): TerminatingServer | undefined {
     const cached = this.servers.get(t);
@@ -231,14 +241,14 @@ export class GatewayConnections {
       server = chain.http
         ? createSecureServer(
             {
-              ...secureOptions(t, true),
+              ...secureOptions(t, true, this.meshIdentity(t)),
               allowHTTP1: true,
               settings: { maxConcurrentStreams: 100 },
             },
             (req, res) =>
               this.http(req as unknown as IncomingMessage, res as unknown as ServerResponse),
           )
-        : createTlsServer(secureOptions(t, false));
+        : createTlsServer(secureOptions(t, false, this.meshIdentity(t)));
     } catch {
       // Unusable key material: Envoy would reject the listener update; connections are closed.
       server = null;
