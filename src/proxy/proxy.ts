@@ -190,7 +190,12 @@ export class Proxy implements ProxyServices {
       socket.once('data', (first: Buffer) => {
         socket.pause();
         if (l4?.accept(socket, first)) return;
-        if (mtls?.accept(socket, first)) return;
+        const plaintext = (bytes: Buffer): void => {
+          socket.unshift(bytes);
+          server.emit('connection', socket);
+          socket.resume();
+        };
+        if (mtls?.accept(socket, first, plaintext)) return;
         if (isH2Preface(first)) {
           // nghttp2 reads a net.Socket's handle directly, past anything unshifted: hand it a
           // Duplex that replays the first bytes (Node wraps it in a JS stream socket).

@@ -18,11 +18,30 @@ import {
   type TlsConnectionInfo,
 } from './gateway-connections.js';
 import { uriSans, type MeshIdentity } from './mesh-identity.js';
+import { parseClientHello } from './client-hello.js';
 import { replayingDuplex } from './replay.js';
 import type { DownstreamInfo } from './tcp-proxy.js';
 
 /** TLS record content type `handshake` (RFC 8446 5.1). */
 const TLS_HANDSHAKE = 0x16;
+/** envoyproxy/envoy api/envoy/config/listener/v3/listener.proto listener_filters_timeout default. */
+const LISTENER_FILTERS_TIMEOUT_MS = 15_000;
+
+/** Istio's inbound mTLS chain ALPNs (pilot/pkg/networking/core/listener_builder.go mtlsHTTPALPNs). */
+const ISTIO_ALPNS = [
+  'istio-peer-exchange',
+  'istio',
+  'istio-http/1.0',
+  'istio-http/1.1',
+  'istio-h2',
+];
+
+function isMeshHello(serverName: string | undefined, alpn: readonly string[]): boolean {
+  return (
+    (serverName?.startsWith('outbound_.') ?? false) || alpn.some((a) => ISTIO_ALPNS.includes(a))
+  );
+}
+
 /** Envoy's stat prefix for Istio's virtualInbound listener (0.0.0.0:15006). */
 const STAT_PREFIX = 'listener.0.0.0.0_15006.';
 
@@ -52,12 +71,47 @@ export class InboundMtls {
     }
   }
 
-  /** Takes the connection when it starts with a TLS handshake; plaintext is left to the caller. */
-  accept(socket: Socket, first: Buffer): boolean {
+  /**
+   * Takes the connection when it starts with a mesh mTLS ClientHello; anything else goes back to the
+   * caller's plaintext path through `plaintext` (with every byte read so far). Istio matches its mTLS
+   * chain on ALPN `istio-*`; undici fixes the ALPN list, so our sidecars are recognised by the
+   * ISTIO_MUTUAL SNI `outbound_.<port>_.<subset>_.<host>` (either one is enough here).
+   */
+  accept(socket: Socket, first: Buffer, plaintext: (bytes: Buffer) => void): boolean {
     if (first[0] !== TLS_HANDSHAKE) return false;
-    const down = replayingDuplex(socket, first);
-    this.infos.set(down, addresses(socket));
-    this.serverFor().emit('connection', down);
+    let buf = first;
+    let timer: { cancel(): void } | undefined;
+    const inspect = (): void => {
+      const hello = parseClientHello(buf);
+      if (hello.kind === 'need-more') {
+        // Envoy listener_filters_timeout (15s) for a ClientHello that never completes.
+        timer ??= this.svc.clock.setTimer(LISTENER_FILTERS_TIMEOUT_MS, () => socket.destroy());
+        socket.once('data', (more: Buffer) => {
+          socket.pause();
+          buf = Buffer.concat([buf, more]);
+          try {
+            inspect();
+          } catch {
+            socket.destroy();
+          }
+        });
+        socket.resume();
+        return;
+      }
+      timer?.cancel();
+      if (hello.kind === 'not-tls' || !isMeshHello(hello.serverName, hello.alpn)) {
+        plaintext(buf);
+        return;
+      }
+      const down = replayingDuplex(socket, buf);
+      this.infos.set(down, addresses(socket));
+      this.serverFor().emit('connection', down);
+    };
+    try {
+      inspect();
+    } catch {
+      socket.destroy();
+    }
     return true;
   }
 
