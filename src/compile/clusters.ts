@@ -108,7 +108,10 @@ function memoCluster(
   policy: () => EffectivePolicy,
   endpoints: readonly Endpoint[],
 ): Cluster {
-  if (!ctx.memo) return policyCluster(ctx, svc, sp, subset, policy(), endpoints, dr?.ref);
+  // ISTIO_MUTUAL's default SANs: the SPIFFE IDs of the service's service accounts
+  // (istio/istio pilot/pkg/networking/core/cluster_tls.go buildIstioMutualTLS, model.Service.ServiceAccounts).
+  const accounts = serviceAccountSans(ctx, svc, sp.port);
+  if (!ctx.memo) return policyCluster(ctx, svc, sp, subset, policy(), endpoints, dr?.ref, accounts);
   const key = [
     identityOf(svc.source),
     svc.hostname,
@@ -121,10 +124,21 @@ function memoCluster(
     ctx.proxyNamespace,
     ctx.memo.mesh(ctx.mesh),
     ctx.memo.secrets(ctx.config),
+    accounts.join(','),
   ].join('|');
   return ctx.memo.cluster(key, endpoints, ctx.warnings, (warnings) =>
-    policyCluster({ ...ctx, warnings }, svc, sp, subset, policy(), endpoints, dr?.ref),
+    policyCluster({ ...ctx, warnings }, svc, sp, subset, policy(), endpoints, dr?.ref, accounts),
   );
+}
+
+/** `spiffe://cluster.local/ns/<ns>/sa/<sa>` of every workload behind a service port, sorted. */
+function serviceAccountSans(ctx: ClusterBuildContext, svc: Service, port: number): string[] {
+  const out = new Set<string>();
+  for (const i of ctx.registry.instances(svc, port)) {
+    if (i.serviceAccount)
+      out.add(`spiffe://cluster.local/ns/${svc.namespace}/sa/${i.serviceAccount}`);
+  }
+  return [...out].sort();
 }
 
 function policyCluster(
@@ -135,6 +149,7 @@ function policyCluster(
   policy: EffectivePolicy,
   endpoints: readonly Endpoint[],
   drRef: string | undefined,
+  accounts: readonly string[] = [],
 ): Cluster {
   const lb = lbPolicyOf(policy.loadBalancer);
   const type = clusterType(svc, ctx.proxyKind, lb.policy === 'PASSTHROUGH');
@@ -145,6 +160,7 @@ function policyCluster(
     (ns, name) => readSecret(ctx.config, ns, name),
     ctx.proxyNamespace,
     ctx.warnings,
+    accounts,
   );
   return finish({
     name: outboundClusterName(sp.port, subset, svc.hostname),

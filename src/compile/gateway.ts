@@ -78,6 +78,22 @@ function downstreamTls(
   who: string,
 ): DownstreamTls | undefined {
   const mode = tls.mode;
+  const min = tls.minProtocolVersion ? TLS_VERSIONS[tls.minProtocolVersion] : undefined;
+  const max = tls.maxProtocolVersion ? TLS_VERSIONS[tls.maxProtocolVersion] : undefined;
+  if (mode === 'ISTIO_MUTUAL') {
+    // gateway.go buildGatewayListenerTLSContext: the gateway's own workload certificate (SDS
+    // `default`) and the mesh root (`ROOTCA`), client certificate required; the proxy fills them in.
+    return {
+      mode,
+      certChain: '',
+      privateKey: '',
+      minProtocolVersion: min ?? 'TLSv1.2',
+      ...(max ? { maxProtocolVersion: max } : {}),
+      ...(tls.cipherSuites ? { cipherSuites: tls.cipherSuites } : {}),
+      ...(tls.subjectAltNames ? { subjectAltNames: tls.subjectAltNames } : {}),
+      credentialName: 'default',
+    };
+  }
   if (mode !== 'SIMPLE' && mode !== 'MUTUAL' && mode !== 'OPTIONAL_MUTUAL') {
     ctx.warnings.add(`tls mode ${mode ?? ''} is not supported; server skipped`, who);
     return undefined;
@@ -134,8 +150,6 @@ function downstreamTls(
       who,
     );
   }
-  const min = tls.minProtocolVersion ? TLS_VERSIONS[tls.minProtocolVersion] : undefined;
-  const max = tls.maxProtocolVersion ? TLS_VERSIONS[tls.maxProtocolVersion] : undefined;
   return {
     mode,
     certChain: material.cert,

@@ -184,7 +184,8 @@ export interface RouteTable {
 // ---------------------------------------------------------------- listeners
 
 export interface DownstreamTls {
-  mode: 'SIMPLE' | 'MUTUAL' | 'OPTIONAL_MUTUAL';
+  /** ISTIO_MUTUAL: certChain/privateKey are empty; the proxy uses its mesh workload certificate. */
+  mode: 'SIMPLE' | 'MUTUAL' | 'OPTIONAL_MUTUAL' | 'ISTIO_MUTUAL';
   /** PEM. */
   certChain: string;
   privateKey: string;

@@ -68,3 +68,25 @@ test("SANs fall back to the ServiceEntry's subjectAltNames; MUTUAL without a key
     /MUTUAL: client certificate and private key must not be empty/,
   );
 });
+
+test("ISTIO_MUTUAL: the service accounts' SPIFFE IDs are the SANs unless the rule names some", () => {
+  const w = new WarningList();
+  const sas = ['spiffe://cluster.local/ns/default/sa/bookinfo-reviews'];
+  assert.deepEqual(
+    upstreamTlsOf({ mode: 'ISTIO_MUTUAL' }, undefined, noSecret, 'default', w, sas),
+    {
+      mode: 'ISTIO_MUTUAL',
+      insecureSkipVerify: false,
+      subjectAltNames: sas,
+    },
+  );
+  const own = upstreamTlsOf(
+    { mode: 'ISTIO_MUTUAL', subjectAltNames: ['spiffe://cluster.local/ns/x/sa/y'] },
+    undefined,
+    noSecret,
+    'default',
+    w,
+    sas,
+  );
+  assert.deepEqual(own?.subjectAltNames, ['spiffe://cluster.local/ns/x/sa/y']);
+});

@@ -33,6 +33,8 @@ export function upstreamTlsOf(
   lookupSecret: (namespace: string, name: string) => SecretPems | undefined,
   proxyNamespace: string,
   warnings: WarningList,
+  /** SPIFFE IDs of the service's workloads: ISTIO_MUTUAL's SANs when the rule gives none. */
+  serviceAccounts: readonly string[] = [],
 ): UpstreamTls | undefined {
   if (!tls || !tls.mode || tls.mode === 'DISABLE') return undefined;
   // cluster_tls.go: "Use subject alt names specified in service entry if TLS settings does not have
@@ -46,7 +48,11 @@ export function upstreamTlsOf(
     ...(tls.sni ? { sni: tls.sni } : {}),
     ...(sans.length > 0 ? { subjectAltNames: sans } : {}),
   };
-  if (tls.mode === 'ISTIO_MUTUAL') return out;
+  if (tls.mode === 'ISTIO_MUTUAL') {
+    // cluster_tls.go buildIstioMutualTLS: the rule's subjectAltNames, else the service accounts.
+    if (sans.length === 0 && serviceAccounts.length > 0) out.subjectAltNames = serviceAccounts;
+    return out;
+  }
   if (tls.credentialName) {
     const secret = lookupSecret(proxyNamespace, tls.credentialName);
     if (secret) {

@@ -31,6 +31,7 @@ import {
 } from '../compile/index.js';
 import type { ProxyIdentity, ProxySnapshot } from '../compile/snapshot.js';
 import { createProxy, type Proxy } from '../proxy/index.js';
+import { createMeshCa } from './mesh-ca.js';
 import { planWorkloads, type WorkloadInstance } from './workload-plan.js';
 import { Supervisor } from './supervisor.js';
 import { freePort, localGatewayPort } from './ports.js';
@@ -110,6 +111,8 @@ export class Mesh {
   private readonly logDir: string;
   private stopping = false;
   tokenPath = '';
+  /** The mesh CA (istiod's): every proxy gets a SPIFFE workload certificate from it (mesh-ca.ts). */
+  readonly ca = createMeshCa();
 
   constructor(private readonly options: MeshOptions) {
     this.out = options.out ?? ((l) => console.log(l));
@@ -252,6 +255,8 @@ export class Mesh {
       ...(this.options.seed !== undefined
         ? { random: new SeededRandom(this.options.seed ^ fnv1a(id)) }
         : {}),
+      // Issued on first use (ISTIO_MUTUAL out, an mTLS handshake in): key generation costs ~0.1s.
+      identity: () => this.ca.issue(namespace, serviceAccount),
       accessLog: {
         path: join(this.logDir, `${id}.log`),
         encoding: this.store.snapshot().meshConfig.accessLogEncoding,

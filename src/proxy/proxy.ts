@@ -19,6 +19,8 @@ import { HttpConnectionManager, type Binding } from './listener/http-listener.js
 import type { ProxyServices } from './services.js';
 import { GatewayConnections } from './tls/gateway-connections.js';
 import { replayingDuplex } from './tls/replay.js';
+import { InboundMtls } from './tls/inbound-mtls.js';
+import { identityGetter, type MeshIdentity, type MeshIdentitySource } from './tls/mesh-identity.js';
 import { ClusterManager } from './upstream/cluster-manager.js';
 
 export interface AccessLogOptions {
@@ -34,6 +36,8 @@ export interface ProxyOptions {
   clock?: Clock;
   random?: Random;
   accessLog?: AccessLogOptions;
+  /** Mesh identity (workload certificate + mesh root): ISTIO_MUTUAL out, PERMISSIVE mTLS in. */
+  identity?: MeshIdentitySource;
 }
 
 export interface ListenOptions {
@@ -46,6 +50,8 @@ export class Proxy implements ProxyServices {
   readonly clock: Clock;
   readonly random: Random;
   readonly clusters: ClusterManager;
+  /** The proxy's mesh identity, issued on first use (ISTIO_MUTUAL or an inbound mTLS handshake). */
+  readonly identity: (() => MeshIdentity) | undefined;
   private current: ProxySnapshot | undefined;
   private readonly hcm: HttpConnectionManager;
   /** CONNECT tunnels on virtualOutbound (HTTPS_PROXY): TLS/TCP leaving the sidecar. */
@@ -56,6 +62,7 @@ export class Proxy implements ProxyServices {
   private readonly h2Sessions = new Set<Http2Session>();
   private readonly sockets = new Set<Socket>();
   private readonly gateways = new Set<GatewayConnections>();
+  private readonly mtls = new Set<InboundMtls>();
   /** Gateway listener name -> its socket, for unlisten() when a Gateway port goes away. */
   private readonly named = new Map<string, NetServer>();
   private readonly log: AccessLogWriter | undefined;
@@ -69,7 +76,8 @@ export class Proxy implements ProxyServices {
     this.name = opts.name;
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? systemRandom;
-    this.clusters = new ClusterManager(this.clock, this.random);
+    this.identity = opts.identity ? identityGetter(opts.identity) : undefined;
+    this.clusters = new ClusterManager(this.clock, this.random, this.identity);
     this.encoding = opts.accessLog?.encoding ?? 'TEXT';
     if (opts.accessLog && (opts.accessLog.path || opts.accessLog.sink)) {
       this.log = new AccessLogWriter(opts.accessLog.path, opts.accessLog.sink);
@@ -177,6 +185,14 @@ export class Proxy implements ProxyServices {
           )
         : undefined;
     if (l4) this.gateways.add(l4);
+    // Sidecar inbound with a mesh identity: PERMISSIVE, mTLS or plaintext by the first byte.
+    const mtls =
+      binding.kind === 'inbound' && this.identity
+        ? new InboundMtls(this, this.identity, binding.destinationPort, (req, res) =>
+            this.hcm.handle(binding, req, res),
+          )
+        : undefined;
+    if (mtls) this.mtls.add(mtls);
     // One socket per listener: the first bytes tell an HTTP/2 connection preface from HTTP/1.
     const net = createNetServer({ noDelay: true }, (socket: Socket) => {
       this.sockets.add(socket);
@@ -186,6 +202,12 @@ export class Proxy implements ProxyServices {
       socket.once('data', (first: Buffer) => {
         socket.pause();
         if (l4?.accept(socket, first)) return;
+        const plaintext = (bytes: Buffer): void => {
+          socket.unshift(bytes);
+          server.emit('connection', socket);
+          socket.resume();
+        };
+        if (mtls?.accept(socket, first, plaintext)) return;
         if (isH2Preface(first)) {
           // nghttp2 reads a net.Socket's handle directly, past anything unshifted: hand it a
           // Duplex that replays the first bytes (Node wraps it in a JS stream socket).
@@ -258,6 +280,7 @@ export class Proxy implements ProxyServices {
     this.clusters.renderStats(out);
     out.set('http.downstream_rq_completed', this.downstreamRq);
     for (const g of this.gateways) g.renderStats(out);
+    for (const m of this.mtls) m.renderStats(out);
     return out;
   }
 
@@ -274,6 +297,7 @@ export class Proxy implements ProxyServices {
       for (const s of this.h2Sessions) s.close();
       for (const g of this.gateways) g.closeIdle();
       this.tunnels.closeIdle();
+      for (const m of this.mtls) m.closeIdle();
     };
     sweep();
     const sweeper = setInterval(sweep, 20);
@@ -290,6 +314,7 @@ export class Proxy implements ProxyServices {
     this.h2Servers.clear();
     this.gateways.clear();
     this.tunnels.close();
+    this.mtls.clear();
     this.named.clear();
     this.clusters.close();
     await this.log?.close();

@@ -1,5 +1,6 @@
 // What the request path needs from the proxy: injected time/randomness, cluster state, the single
 // local-reply rescue point and the access log. Kept as an interface so router code stays testable.
+import type { MeshIdentity } from './tls/mesh-identity.js';
 import type { ProxySnapshot } from '../compile/snapshot.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Random } from '../runtime/random.js';
@@ -24,6 +25,8 @@ export interface ProxyServices {
   snapshot(): ProxySnapshot | undefined;
   /** Metadata-exchange headers the outbound side adds (x-envoy-peer-metadata[-id]); may be empty. */
   readonly peerHeaders?: readonly (readonly [string, string])[];
+  /** The proxy's mesh identity (issued on first use), for ISTIO_MUTUAL gateway servers. */
+  readonly identity?: (() => MeshIdentity) | undefined;
 }
 
 /** The downstream side of one request as the router sees it. */

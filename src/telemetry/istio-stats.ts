@@ -124,7 +124,13 @@ export class IstioStats {
   record(ctx: RequestContext): void {
     const prefix = this.prefix(ctx);
     const flags = formatResponseFlags(ctx.flags);
-    const security = prefix.labels['reporter'] === 'destination' ? 'none' : 'unknown';
+    // Destination reporter: mutual_tls when the connection was mesh mTLS (a peer SPIFFE ID), else none.
+    const security =
+      prefix.labels['reporter'] === 'destination'
+        ? ctx.downstreamPeerUriSan
+          ? 'mutual_tls'
+          : 'none'
+        : 'unknown';
     if (prefix.tcp) {
       let s = prefix.tcpSeries.get(flags);
       if (!s) {
@@ -207,7 +213,7 @@ export class IstioStats {
       byPeer = new Map();
       this.prefixes.set(key, byPeer);
     }
-    const peerKey = ctx.downstreamPeer ?? '';
+    const peerKey = `${ctx.downstreamPeer ?? ''} ${ctx.downstreamPeerUriSan ?? ''}`;
     let p = byPeer.get(peerKey);
     if (!p) {
       const labels = this.peerLabels(reporter, ctx, cluster);
@@ -255,14 +261,14 @@ export class IstioStats {
         source_canonical_service: or(peer?.canonicalService, 'unknown'),
         source_canonical_revision: or(peer?.canonicalRevision, 'latest'),
         source_workload_namespace: or(peer?.namespace, 'unknown'),
-        // No mTLS between local sidecars: no peer certificate, so no principal.
-        source_principal: 'unknown',
+        // The peer certificate's SPIFFE ID on a mesh mTLS connection (inbound-mtls.ts).
+        source_principal: or(ctx.downstreamPeerUriSan, 'unknown'),
         source_app: or(peer?.app, 'unknown'),
         source_version: or(peer?.version, 'unknown'),
         source_cluster: or(peer?.cluster, 'unknown'),
         destination_workload: me.workload,
         destination_workload_namespace: me.namespace,
-        destination_principal: 'unknown',
+        destination_principal: or(ctx.downstreamLocalUriSan, 'unknown'),
         destination_app: me.app,
         destination_version: me.version,
         destination_service: or(serviceHost, me.canonicalService),

@@ -41,6 +41,9 @@ export class RequestContext {
   grpc = false;
   /** %REQUESTED_SERVER_NAME%: the SNI of a TLS connection (terminated or passed through). */
   requestedServerName: string | undefined;
+  /** %DOWNSTREAM_PEER_URI_SAN% / %DOWNSTREAM_LOCAL_URI_SAN%: SPIFFE IDs of a mesh mTLS connection. */
+  downstreamPeerUriSan: string | undefined;
+  downstreamLocalUriSan: string | undefined;
   attempts = 0;
   /** Whether upstream requests carry x-envoy-attempt-count. */
   attemptCount = true;

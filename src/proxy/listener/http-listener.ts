@@ -161,7 +161,11 @@ export class HttpConnectionManager {
       req.httpVersionMajor === 2 ? 'HTTP/2' : req.httpVersion === '1.0' ? 'HTTP/1.0' : 'HTTP/1.1';
     // TLS-terminated connections carry the TCP socket's addresses and the SNI (tls/).
     const tls = tlsConnectionOf(req);
-    if (tls) ctx.requestedServerName = tls.serverName;
+    if (tls) {
+      ctx.requestedServerName = tls.serverName;
+      ctx.downstreamPeerUriSan = tls.peerUriSan;
+      ctx.downstreamLocalUriSan = tls.localUriSan;
+    }
     // HTTP/2 sessions run over a replaying Duplex that carries the TCP socket's addresses.
     const sock = req.socket.remoteAddress
       ? req.socket

@@ -20,6 +20,7 @@ import type { ProxyServices } from '../services.js';
 import { chainForServerName, expectsTls, isL4Listener } from './chain-match.js';
 import { peekClientHello } from './peek-client-hello.js';
 import { l4ChainFor, type Destination } from './destination-match.js';
+import type { MeshIdentity } from './mesh-identity.js';
 import { replayingDuplex } from './replay.js';
 import { proxyTcp, rejectConnection, type DownstreamInfo } from './tcp-proxy.js';
 
@@ -29,6 +30,9 @@ export const DOWNSTREAM_TLS = Symbol('switchyard.downstreamTls');
 export interface TlsConnectionInfo extends DownstreamInfo {
   /** The filter chain chosen by SNI when the connection started. */
   chain: FilterChain;
+  /** Mesh mTLS (sidecar inbound): the peer's and our own SPIFFE ID (%DOWNSTREAM_PEER_URI_SAN%). */
+  peerUriSan?: string;
+  localUriSan?: string;
 }
 
 /** The TLS info of the connection a request arrived on (HTTP/1 socket or the HTTP/2 session's socket). */
@@ -41,7 +45,7 @@ function stripMapped(addr: string | undefined): string {
   return addr.startsWith('::ffff:') ? addr.slice(7) : addr;
 }
 
-function addresses(socket: Socket): DownstreamInfo {
+export function addresses(socket: Socket): DownstreamInfo {
   const remoteIp = stripMapped(socket.remoteAddress);
   return {
     local: `${stripMapped(socket.localAddress)}:${socket.localPort ?? 0}`,
@@ -56,14 +60,18 @@ function localDestination(socket: Socket, listener: Listener): Destination {
 }
 
 /** Node TLS options for a DownstreamTls (Envoy DownstreamTlsContext as Istio builds it). */
-export function secureOptions(t: DownstreamTls, alpn: boolean) {
+export function secureOptions(t: DownstreamTls, alpn: boolean, identity?: MeshIdentity) {
+  // ISTIO_MUTUAL: the proxy's workload certificate, the mesh root, client certificate required.
+  const mesh = t.mode === 'ISTIO_MUTUAL';
+  if (mesh && !identity) throw new Error('ISTIO_MUTUAL needs a mesh identity');
+  const ca = mesh ? identity?.rootCert : t.caCertificates;
   return {
-    cert: t.certChain,
-    key: t.privateKey,
-    ...(t.caCertificates && t.mode !== 'SIMPLE' ? { ca: t.caCertificates } : {}),
+    cert: mesh ? identity?.certChain : t.certChain,
+    key: mesh ? identity?.privateKey : t.privateKey,
+    ...(ca && t.mode !== 'SIMPLE' ? { ca } : {}),
     // MUTUAL: require_client_certificate; OPTIONAL_MUTUAL: requested, verified when presented.
     requestCert: t.mode !== 'SIMPLE',
-    rejectUnauthorized: t.mode === 'MUTUAL',
+    rejectUnauthorized: t.mode === 'MUTUAL' || mesh,
     // Istio's gateway default minimum is TLS 1.2; Envoy's default maximum is TLS 1.3.
     minVersion: t.minProtocolVersion ?? 'TLSv1.2',
     maxVersion: t.maxProtocolVersion ?? 'TLSv1.3',
@@ -98,7 +106,7 @@ export function clientCertAccepted(t: DownstreamTls, sock: TLSSocket): boolean {
 }
 
 /** The Duplex a tls.Server wrapped (Node keeps it as the JS stream behind the TLS handle). */
-function wrappedStream(sock: TLSSocket): unknown {
+export function wrappedStream(sock: TLSSocket): unknown {
   return (sock as unknown as { ssl?: { _parentWrap?: { stream?: unknown } } }).ssl?._parentWrap
     ?.stream;
 }
@@ -197,6 +205,11 @@ export class GatewayConnections {
     server.emit('connection', down);
   }
 
+  /** The gateway's mesh identity for an ISTIO_MUTUAL server (issued on first use). */
+  private meshIdentity(t: DownstreamTls): MeshIdentity | undefined {
+    return t.mode === 'ISTIO_MUTUAL' ? this.svc.identity?.() : undefined;
+  }
+
   /** One terminating server per DownstreamTls object, i.e. per chain of one snapshot. */
   private serverFor(chain: FilterChain, t: DownstreamTls): TerminatingServer | undefined {
     const cached = this.servers.get(t);
@@ -206,14 +219,14 @@ export class GatewayConnections {
       server = chain.http
         ? createSecureServer(
             {
-              ...secureOptions(t, true),
+              ...secureOptions(t, true, this.meshIdentity(t)),
               allowHTTP1: true,
               settings: { maxConcurrentStreams: 100 },
             },
             (req, res) =>
               this.http(req as unknown as IncomingMessage, res as unknown as ServerResponse),
           )
-        : createTlsServer(secureOptions(t, false));
+        : createTlsServer(secureOptions(t, false, this.meshIdentity(t)));
     } catch {
       // Unusable key material: Envoy would reject the listener update; connections are closed.
       server = null;

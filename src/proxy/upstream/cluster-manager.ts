@@ -10,6 +10,7 @@ import type { Clock } from '../../runtime/clock.js';
 import type { Random } from '../../runtime/random.js';
 import { ClusterState } from './cluster-state.js';
 import { ClusterStats } from './stats.js';
+import type { MeshIdentity } from '../tls/mesh-identity.js';
 
 export class ClusterManager {
   private states = new Map<string, ClusterState>();
@@ -17,6 +18,8 @@ export class ClusterManager {
   constructor(
     private readonly clock: Clock,
     private readonly random: Random,
+    /** The proxy's mesh identity, for ISTIO_MUTUAL clusters. */
+    private readonly identity?: () => MeshIdentity,
   ) {}
 
   statsFor(name: string): ClusterStats {
@@ -36,7 +39,10 @@ export class ClusterManager {
         old.update(cluster);
         next.set(name, old);
       } else {
-        next.set(name, new ClusterState(cluster, this.clock, this.random, this.statsFor(name)));
+        next.set(
+          name,
+          new ClusterState(cluster, this.clock, this.random, this.statsFor(name), this.identity),
+        );
       }
     }
     for (const [name, old] of this.states) if (next.get(name) !== old) old.close();

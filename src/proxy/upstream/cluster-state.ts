@@ -13,6 +13,7 @@ import { OutlierDetector } from './outlier-detector.js';
 import { explicitSni, upstreamTlsOptions } from './upstream-tls.js';
 import { clusterLookup, type LookupFunction } from './dns-lookup.js';
 import type { ClusterStats } from './stats.js';
+import type { MeshIdentity } from '../tls/mesh-identity.js';
 
 export type AcquireResult =
   { ok: true; conn: Connection } | { ok: false; reason: 'overflow' | 'closed' };
@@ -37,6 +38,8 @@ export class ClusterState {
     private readonly clock: Clock,
     readonly random: Random,
     readonly stats: ClusterStats,
+    /** The proxy's mesh identity for ISTIO_MUTUAL (upstream-tls.ts). */
+    private readonly identity?: () => MeshIdentity,
   ) {
     this.cluster = cluster;
     this.lookup = clusterLookup(cluster.type === 'STRICT_DNS');
@@ -161,6 +164,8 @@ export class ClusterState {
 
   private newConnection(host: Host): Connection {
     const cp = this.cluster.connectionPool;
+    // The mesh identity is issued on first use: only ISTIO_MUTUAL clusters ask for it.
+    const identity = this.cluster.tls?.mode === 'ISTIO_MUTUAL' ? this.identity?.() : undefined;
     this.cxActive++;
     host.connections++;
     this.stats.upstream_cx_active++;
@@ -176,8 +181,8 @@ export class ClusterState {
           this.cluster.protocol === 'grpc' ||
           cp.h2UpgradePolicy === 'UPGRADE',
         keepAliveMs: cp.tcpKeepalive ? (cp.tcpKeepalive.timeMs ?? 7_200_000) : undefined,
-        tls: upstreamTlsOptions(this.cluster),
-        servername: explicitSni(this.cluster),
+        tls: upstreamTlsOptions(this.cluster, identity),
+        servername: explicitSni(this.cluster, identity),
         lookup: this.lookup,
         createdAt: this.clock.monotonic(),
       },

@@ -75,3 +75,41 @@ test('certSans and TLS error classification', () => {
     false,
   );
 });
+
+test('ISTIO_MUTUAL with a mesh identity: workload cert, mesh root, Istio SNI, SPIFFE SAN check', () => {
+  const identity = {
+    spiffeId: 'spiffe://cluster.local/ns/default/sa/bookinfo-productpage',
+    certChain: 'LEAF',
+    privateKey: 'KEY',
+    rootCert: 'ROOT',
+    notAfterMs: 0,
+  };
+  const c = {
+    ...cluster({
+      mode: 'ISTIO_MUTUAL',
+      insecureSkipVerify: false,
+      subjectAltNames: ['spiffe://cluster.local/ns/default/sa/bookinfo-reviews'],
+    }),
+    name: 'outbound|9080|v1|reviews.default.svc.cluster.local',
+    serviceHost: 'reviews.default.svc.cluster.local',
+    port: 9080,
+    subset: 'v1',
+  } as Cluster;
+  const o = upstreamTlsOptions(c, identity);
+  assert.equal(o?.cert, 'LEAF');
+  assert.equal(o?.key, 'KEY');
+  assert.equal(o?.ca, 'ROOT');
+  assert.equal(o?.rejectUnauthorized, true);
+  assert.equal(o?.servername, 'outbound_.9080_.v1_.reviews.default.svc.cluster.local');
+  assert.equal(explicitSni(c, identity), 'outbound_.9080_.v1_.reviews.default.svc.cluster.local');
+  assert.equal(explicitSni(c), undefined, 'no identity: plaintext, no SNI');
+  const check = o?.checkServerIdentity;
+  assert.ok(check);
+  assert.equal(
+    check('x', cert('URI:spiffe://cluster.local/ns/default/sa/bookinfo-reviews')),
+    undefined,
+  );
+  const err = check('x', cert('URI:spiffe://cluster.local/ns/default/sa/intruder'));
+  assert.equal((err as NodeJS.ErrnoException | undefined)?.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
+  assert.ok(isTlsHandshakeError(err as NodeJS.ErrnoException));
+});

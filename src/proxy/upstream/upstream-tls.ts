@@ -6,6 +6,7 @@
 import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls';
 import { isIP } from 'node:net';
 import type { Cluster } from '../../compile/snapshot.js';
+import { uriSans, type MeshIdentity } from '../tls/mesh-identity.js';
 
 /** The SAN entries of a peer certificate (`DNS:a, URI:b, IP Address:c`) as plain values. */
 export function certSans(cert: PeerCertificate): string[] {
@@ -22,18 +23,63 @@ export function certSans(cert: PeerCertificate): string[] {
  * auto_sni: the request's Host (undici derives a request's servername from its Host header, and
  * reconnects when it changes), never an IP address.
  */
-export function explicitSni(cluster: Cluster): string | undefined {
+export function explicitSni(cluster: Cluster, identity?: MeshIdentity): string | undefined {
   const tls = cluster.tls;
-  return tls && tls.mode !== 'ISTIO_MUTUAL' ? tls.sni : undefined;
+  if (tls?.mode === 'ISTIO_MUTUAL')
+    return identity ? (tls.sni ?? istioMutualSni(cluster)) : undefined;
+  return tls ? tls.sni : undefined;
+}
+
+/**
+ * The SNI an Istio sidecar sends with ISTIO_MUTUAL: `outbound_.<port>_.<subset>_.<host>`
+ * (istio/istio pilot/pkg/model/service.go BuildDNSSrvSubsetKey, set in cluster_tls.go buildIstioMutualTLS).
+ */
+export function istioMutualSni(cluster: Cluster): string {
+  return `outbound_.${cluster.port}_.${cluster.subset}_.${cluster.serviceHost}`;
+}
+
+/**
+ * ISTIO_MUTUAL with the proxy's mesh identity (cluster_tls.go buildIstioMutualTLS): the workload
+ * certificate as client certificate, the mesh root as the only trust anchor, and the server's SPIFFE
+ * identity checked against the rule's subjectAltNames or, when it gives none, the service accounts
+ * behind the service (the compiler puts them in subjectAltNames).
+ */
+function istioMutualOptions(cluster: Cluster, identity: MeshIdentity): ConnectionOptions {
+  const sans = cluster.tls?.subjectAltNames ?? [];
+  return {
+    minVersion: 'TLSv1.2',
+    maxVersion: 'TLSv1.3',
+    rejectUnauthorized: true,
+    servername: explicitSni(cluster, identity),
+    cert: identity.certChain,
+    key: identity.privateKey,
+    ca: identity.rootCert,
+    checkServerIdentity: (_host, cert) => {
+      if (sans.length === 0) return undefined;
+      const have = uriSans(cert);
+      if (sans.some((s) => have.includes(s))) return undefined;
+      const err = new Error(
+        `SAN mismatch: certificate has [${have.join(', ')}], want one of [${sans.join(', ')}]`,
+      ) as NodeJS.ErrnoException;
+      err.code = 'ERR_TLS_CERT_ALTNAME_INVALID';
+      return err;
+    },
+  };
 }
 
 /**
  * node:tls options for a connection of `cluster`, or undefined for plaintext.
- * ISTIO_MUTUAL stays plaintext locally: sidecars talk to each other over loopback without a mesh CA.
+ * ISTIO_MUTUAL needs the proxy's mesh identity (createProxy `identity`); a proxy without one (no
+ * mesh CA) stays plaintext.
  */
-export function upstreamTlsOptions(cluster: Cluster): ConnectionOptions | undefined {
+export function upstreamTlsOptions(
+  cluster: Cluster,
+  identity?: MeshIdentity,
+): ConnectionOptions | undefined {
   const tls = cluster.tls;
-  if (!tls || tls.mode === 'ISTIO_MUTUAL') return undefined;
+  if (!tls) return undefined;
+  if (tls.mode === 'ISTIO_MUTUAL')
+    return identity ? istioMutualOptions(cluster, identity) : undefined;
   const verify = !tls.insecureSkipVerify;
   const sans = tls.subjectAltNames ?? [];
   const opts: ConnectionOptions = {

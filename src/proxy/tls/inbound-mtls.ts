@@ -1,0 +1,190 @@
+// A sidecar's inbound socket with a mesh identity, in Istio's default PERMISSIVE mode: the first byte
+// tells mutual TLS (a TLS handshake record, 0x16) from plaintext (istio/istio
+// pilot/pkg/networking/core/listener_builder.go: virtualInbound filter chains matched on
+// transport_protocol "tls" with ALPN istio-*, and "raw_buffer"). TLS is terminated with the workload
+// certificate; a client certificate signed by the mesh root is required (Envoy
+// require_client_certificate, istio security/authn buildInboundTLS), and its SPIFFE ID is kept for the
+// access log and telemetry (source_principal, connection_security_policy mutual_tls).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createSecureServer, type Http2SecureServer, type Http2Session } from 'node:http2';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { FilterChain } from '../../compile/snapshot.js';
+import type { ProxyServices } from '../services.js';
+import {
+  addresses,
+  DOWNSTREAM_TLS,
+  wrappedStream,
+  type TlsConnectionInfo,
+} from './gateway-connections.js';
+import { uriSans, type MeshIdentity } from './mesh-identity.js';
+import { parseClientHello } from './client-hello.js';
+import { replayingDuplex } from './replay.js';
+import type { DownstreamInfo } from './tcp-proxy.js';
+
+/** TLS record content type `handshake` (RFC 8446 5.1). */
+const TLS_HANDSHAKE = 0x16;
+/** envoyproxy/envoy api/envoy/config/listener/v3/listener.proto listener_filters_timeout default. */
+const LISTENER_FILTERS_TIMEOUT_MS = 15_000;
+
+/** Istio's inbound mTLS chain ALPNs (pilot/pkg/networking/core/listener_builder.go mtlsHTTPALPNs). */
+const ISTIO_ALPNS = [
+  'istio-peer-exchange',
+  'istio',
+  'istio-http/1.0',
+  'istio-http/1.1',
+  'istio-h2',
+];
+
+function isMeshHello(serverName: string | undefined, alpn: readonly string[]): boolean {
+  return (
+    (serverName?.startsWith('outbound_.') ?? false) || alpn.some((a) => ISTIO_ALPNS.includes(a))
+  );
+}
+
+/** Envoy's stat prefix for Istio's virtualInbound listener (0.0.0.0:15006). */
+const STAT_PREFIX = 'listener.0.0.0.0_15006.';
+
+export class InboundMtls {
+  private server: Http2SecureServer | undefined;
+  private readonly infos = new WeakMap<object, DownstreamInfo>();
+  private readonly sessions = new Set<Http2Session>();
+  private readonly tlsSockets = new Set<TLSSocket>();
+  private readonly counters = new Map<string, number>();
+
+  constructor(
+    private readonly svc: ProxyServices,
+    private readonly identity: () => MeshIdentity,
+    private readonly destinationPort: number,
+    private readonly http: (req: IncomingMessage, res: ServerResponse) => void,
+  ) {}
+
+  private count(stat: string): void {
+    this.counters.set(stat, (this.counters.get(stat) ?? 0) + 1);
+  }
+
+  /** Envoy ssl counters of the inbound listener (summed over the proxy's inbound sockets). */
+  renderStats(into: Map<string, number>): void {
+    for (const [k, v] of this.counters) {
+      const key = STAT_PREFIX + k;
+      into.set(key, (into.get(key) ?? 0) + v);
+    }
+  }
+
+  /**
+   * Takes the connection when it starts with a mesh mTLS ClientHello; anything else goes back to the
+   * caller's plaintext path through `plaintext` (with every byte read so far). Istio matches its mTLS
+   * chain on ALPN `istio-*`; undici fixes the ALPN list, so our sidecars are recognised by the
+   * ISTIO_MUTUAL SNI `outbound_.<port>_.<subset>_.<host>` (either one is enough here).
+   */
+  accept(socket: Socket, first: Buffer, plaintext: (bytes: Buffer) => void): boolean {
+    if (first[0] !== TLS_HANDSHAKE) return false;
+    let buf = first;
+    let timer: { cancel(): void } | undefined;
+    const inspect = (): void => {
+      const hello = parseClientHello(buf);
+      if (hello.kind === 'need-more') {
+        // Envoy listener_filters_timeout (15s) for a ClientHello that never completes.
+        timer ??= this.svc.clock.setTimer(LISTENER_FILTERS_TIMEOUT_MS, () => socket.destroy());
+        socket.once('data', (more: Buffer) => {
+          socket.pause();
+          buf = Buffer.concat([buf, more]);
+          try {
+            inspect();
+          } catch {
+            socket.destroy();
+          }
+        });
+        socket.resume();
+        return;
+      }
+      timer?.cancel();
+      if (hello.kind === 'not-tls' || !isMeshHello(hello.serverName, hello.alpn)) {
+        plaintext(buf);
+        return;
+      }
+      const down = replayingDuplex(socket, buf);
+      this.infos.set(down, addresses(socket));
+      this.serverFor().emit('connection', down);
+    };
+    try {
+      inspect();
+    } catch {
+      socket.destroy();
+    }
+    return true;
+  }
+
+  private chain(): FilterChain {
+    const listener = this.svc.snapshot()?.listeners.find((l) => l.name === 'virtualInbound');
+    const chain = listener?.filterChains.find((c) => c.destinationPort === this.destinationPort);
+    return chain ?? ({ name: `0.0.0.0_${this.destinationPort}` } as FilterChain);
+  }
+
+  private serverFor(): Http2SecureServer {
+    if (this.server) return this.server;
+    const id = this.identity();
+    const server = createSecureServer(
+      {
+        cert: id.certChain,
+        key: id.privateKey,
+        ca: id.rootCert,
+        requestCert: true,
+        rejectUnauthorized: true,
+        // istio/istio pilot/pkg/networking/core/ (inbound mTLS): TLS 1.2 .. 1.3.
+        minVersion: 'TLSv1.2',
+        maxVersion: 'TLSv1.3',
+        ALPNProtocols: ['h2', 'http/1.1'],
+        allowHTTP1: true,
+        settings: { maxConcurrentStreams: 100 },
+      },
+      (req, res) => this.http(req as unknown as IncomingMessage, res as unknown as ServerResponse),
+    );
+    // Envoy ssl stats (source/common/tls/ssl_socket.cc, context_impl.cc).
+    server.on('tlsClientError', (err: Error) => {
+      this.count('ssl.connection_error');
+      const m = err.message.toLowerCase();
+      if (m.includes('did not return a certificate') || m.includes('certificate required'))
+        this.count('ssl.fail_verify_no_cert');
+      else if (m.includes('certificate verify failed') || m.includes('unknown ca'))
+        this.count('ssl.fail_verify_error');
+    });
+    server.on('session', (s: Http2Session) => {
+      this.sessions.add(s);
+      s.once('close', () => this.sessions.delete(s));
+    });
+    server.on('sessionError', () => undefined);
+    server.on('secureConnection', (sock: TLSSocket) => {
+      sock.on('error', () => undefined);
+      const down = wrappedStream(sock);
+      const base = (down ? this.infos.get(down as object) : undefined) ?? {
+        local: '',
+        remote: '',
+        remoteIp: '',
+      };
+      const peer = uriSans(sock.getPeerCertificate())[0];
+      const info: TlsConnectionInfo = {
+        ...base,
+        ...(sock.servername ? { serverName: sock.servername } : {}),
+        chain: this.chain(),
+        ...(peer ? { peerUriSan: peer } : {}),
+        localUriSan: id.spiffeId,
+      };
+      this.count('ssl.handshake');
+      this.tlsSockets.add(sock);
+      sock.once('close', () => this.tlsSockets.delete(sock));
+      (sock as unknown as Record<symbol, unknown>)[DOWNSTREAM_TLS] = info;
+    });
+    this.server = server;
+    return server;
+  }
+
+  /** Graceful close: HTTP/2 sessions get GOAWAY, idle HTTP/1 connections are closed. */
+  closeIdle(): void {
+    for (const s of this.sessions) s.close();
+    for (const s of this.tlsSockets) {
+      if (!(s as unknown as { _httpMessage?: unknown })._httpMessage && s.alpnProtocol !== 'h2')
+        s.destroy();
+    }
+  }
+}

@@ -1,0 +1,103 @@
+// ISTIO_MUTUAL between Switchyard sidecars with the local mesh CA, on `switchyard up --demo bookinfo`:
+// productpage's sidecar originates mTLS to reviews with its SPIFFE workload certificate, the reviews
+// sidecar terminates it and sees the peer identity, and plaintext clients still get in (PERMISSIVE).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:tls';
+import { fixture } from './helpers/shared.js';
+import { get, startMesh, type RunningMesh } from './helpers/mesh.js';
+
+let mesh: RunningMesh;
+
+before(async () => {
+  mesh = await startMesh(['--demo', 'bookinfo']);
+});
+
+after(async () => {
+  await mesh?.stop();
+});
+
+interface ProxyItem {
+  name: string;
+  workload: string;
+  listeners: string[];
+}
+
+async function reviewsProxies(): Promise<ProxyItem[]> {
+  const r = await get(`${mesh.admin}/proxies`);
+  return (JSON.parse(r.body) as { items: ProxyItem[] }).items.filter((p) =>
+    p.workload.startsWith('reviews-'),
+  );
+}
+
+const PRODUCTPAGE = 'spiffe://cluster.local/ns/default/sa/bookinfo-productpage';
+
+test('DestinationRule ISTIO_MUTUAL for reviews: mTLS with SPIFFE identities, plaintext still accepted', async () => {
+  const applied = mesh.cli(['apply', '-f', fixture('mesh-mtls', 'reviews-istio-mutual.yaml')]);
+  assert.equal(applied.status, 0, applied.stderr);
+
+  // The client side: the productpage sidecar's reviews cluster carries ISTIO_MUTUAL with the
+  // service accounts of reviews as SANs (Istio's auto SAN).
+  const dump = await get(`${mesh.admin}/config_dump?proxy=productpage-v1-0.default`);
+  assert.ok(dump.body.includes('ISTIO_MUTUAL'), 'the cluster has ISTIO_MUTUAL');
+  assert.ok(dump.body.includes('spiffe://cluster.local/ns/default/sa/bookinfo-reviews'));
+
+  for (let i = 0; i < 6; i++) {
+    const page = await get(`${mesh.gateway}/productpage`);
+    assert.equal(page.status, 200);
+    assert.ok(page.body.includes('Reviewer1'), 'reviews answered through mTLS');
+    assert.ok(!page.body.includes('currently unavailable'), 'no reviews fallback');
+  }
+
+  // The server side: every reviews sidecar that served saw mTLS from productpage's identity.
+  let mtlsRequests = 0;
+  for (const p of await reviewsProxies()) {
+    const prom = await get(`${mesh.admin}/stats/prometheus?proxy=${p.name}`);
+    for (const line of prom.body.split('\n')) {
+      if (!line.startsWith('istio_requests_total{reporter="destination"')) continue;
+      if (!line.includes('connection_security_policy="mutual_tls"')) continue;
+      assert.ok(line.includes(`source_principal="${PRODUCTPAGE}"`), line);
+      assert.ok(
+        line.includes(
+          `destination_principal="spiffe://cluster.local/ns/default/sa/bookinfo-reviews"`,
+        ),
+        line,
+      );
+      mtlsRequests += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+    const logs = await get(`${mesh.admin}/logs?proxy=${p.name}&tail=20`);
+    for (const line of logs.body.split('\n').filter((l) => l.includes('inbound|9080||'))) {
+      // %REQUESTED_SERVER_NAME% is the ISTIO_MUTUAL SNI, as in Istio's inbound logs.
+      assert.ok(line.includes('outbound_.9080_._.reviews.default.svc.cluster.local'), line);
+    }
+  }
+  assert.equal(mtlsRequests, 6, 'all six reviews calls were mutual TLS');
+
+  // PERMISSIVE: a plaintext client straight to a reviews sidecar's inbound socket still works.
+  const reviews = (await reviewsProxies())[0];
+  const inbound = /inbound 9080 -> (127\.0\.0\.1:\d+)/.exec(
+    reviews?.listeners.join('\n') ?? '',
+  )?.[1];
+  assert.ok(inbound, 'reviews inbound socket');
+  const plain = await get(`http://${inbound}/reviews/0`);
+  assert.equal(plain.status, 200);
+  assert.ok(plain.body.includes('Reviewer1'));
+
+  // A TLS client without a mesh workload certificate is refused by the inbound socket.
+  const [host, port] = inbound.split(':') as [string, string];
+  const bad = connect({
+    host,
+    port: Number(port),
+    servername: 'outbound_.9080_._.reviews.default.svc.cluster.local',
+    rejectUnauthorized: false,
+  });
+  bad.on('secureConnect', () => bad.write('GET /reviews/0 HTTP/1.1\r\nhost: reviews\r\n\r\n'));
+  let answered = '';
+  bad.on('data', (d: Buffer) => (answered += d.toString()));
+  await Promise.race([once(bad, 'close'), once(bad, 'error')]).catch(() => undefined);
+  bad.destroy();
+  assert.ok(!answered.includes('HTTP/1.1 200'), 'no answer without a client certificate');
+  const stats = await get(`${mesh.admin}/stats?proxy=${reviews?.name}`);
+  assert.match(stats.body, /listener\.0\.0\.0\.0_15006\.ssl\.fail_verify_no_cert: 1/);
+});
