@@ -311,6 +311,16 @@ export function compileGateway(ctx: ProxyContext): {
           tls,
           http: { routeTableName: name },
         });
+      } else if (b.cls === 'passthrough' && b.server.tls?.mode === 'AUTO_PASSTHROUGH') {
+        // istio/istio pilot/pkg/networking/core/gateway.go: AUTO_PASSTHROUGH servers get an
+        // sni_cluster + tcp_proxy chain; the cluster comes from the SNI, so no VirtualService binds.
+        chains.push({
+          name: `auto_passthrough.${port}.${b.gateway.metadata.name}.${b.gateway.metadata.namespace}`,
+          serverNames: serverNames(b.server),
+          passthrough: true,
+          autoPassthrough: true,
+          tcp: { routes: [], statPrefix: `auto_passthrough.${port}` },
+        });
       } else if (b.cls === 'passthrough') {
         const gwNs = b.gateway.metadata.namespace;
         for (const vs of virtualServicesFor(

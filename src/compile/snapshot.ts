@@ -218,6 +218,11 @@ export interface FilterChain {
   tcp?: { routes: readonly TcpRoute[]; statPrefix: string };
   /** TLS passthrough: route by SNI to clusters without terminating. */
   passthrough?: boolean;
+  /**
+   * Gateway AUTO_PASSTHROUGH: the SNI itself names the cluster (`outbound_.9080_.v1_.reviews.default.svc.cluster.local`
+   * -> `outbound|9080|v1|reviews.default.svc.cluster.local`), no VirtualService needed (Envoy's sni_cluster filter).
+   */
+  autoPassthrough?: boolean;
 }
 
 /**

@@ -11,7 +11,14 @@ const DEFAULT_GATEWAY_IP = '10.244.255.254';
 /** Gateway workloads carry Istio's `istio: ingressgateway|egressgateway` label (Envoy node type router). */
 export function isGatewayWorkload(labels: Readonly<Record<string, string>>): boolean {
   const v = labels.istio ?? '';
-  return v === 'ingressgateway' || v === 'egressgateway' || v === 'ingress' || v === 'egress';
+  // eastwestgateway: the label of Istio's multi-network gateway (samples/multicluster gen-eastwest-gateway.sh).
+  return (
+    v === 'ingressgateway' ||
+    v === 'egressgateway' ||
+    v === 'eastwestgateway' ||
+    v === 'ingress' ||
+    v === 'egress'
+  );
 }
 
 export function identityOf(w: Workload): ProxyIdentity {

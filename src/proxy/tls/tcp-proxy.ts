@@ -83,8 +83,13 @@ export function proxyTcp(
   };
   down.on('error', () => undefined);
   const dest = info.destination;
-  const route = routeForDestination(chain.tcp?.routes ?? [], dest);
-  const wc = route ? pickWeighted(route.clusters, route.totalWeight, svc.random) : undefined;
+  const auto = chain.autoPassthrough ? sniClusterName(info.serverName) : undefined;
+  const route = auto ? undefined : routeForDestination(chain.tcp?.routes ?? [], dest);
+  const wc = auto
+    ? { clusterName: auto, weight: 1 }
+    : route
+      ? pickWeighted(route.clusters, route.totalWeight, svc.random)
+      : undefined;
   if (!wc) return finish('NR');
   ctx.upstreamCluster = wc.clusterName;
   // istio/istio pilot/pkg/networking/core/cluster_builder.go buildBlackHoleCluster: a STATIC
@@ -166,4 +171,13 @@ export function proxyTcp(
   up.once('end', halfClosed);
   down.once('close', () => finish());
   up.once('close', () => finish());
+}
+
+/**
+ * Envoy's sni_cluster filter as Istio's AUTO_PASSTHROUGH uses it: `outbound_.<port>_.<subset>_.<host>`
+ * names `outbound|<port>|<subset>|<host>` (istio/istio pkg/config/model BuildDNSSrvSubsetKey).
+ */
+export function sniClusterName(sni: string | undefined): string | undefined {
+  const m = /^outbound_\.(\d+)_\.([^_]*)_\.(.+)$/.exec(sni ?? '');
+  return m ? `outbound|${m[1]}|${m[2]}|${m[3]}` : undefined;
 }
