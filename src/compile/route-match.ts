@@ -38,7 +38,10 @@ const PSEUDO_FIELDS = new Set(['uri', 'scheme', 'method', 'authority']);
  * translateRoute port check, sourceMatchHTTP: a block naming gateways applies only at those and
  * ignores sourceLabels/sourceNamespace; VS-level gateways were applied when selecting the VS).
  */
-export function staticMatch(m: HTTPMatchRequest | undefined, ctx: MatchContext): boolean {
+export function staticMatch(
+  m: Pick<HTTPMatchRequest, 'port' | 'gateways' | 'sourceLabels' | 'sourceNamespace'> | undefined,
+  ctx: MatchContext,
+): boolean {
   if (!m) return true;
   if (typeof m.port === 'number' && m.port !== 0 && m.port !== ctx.listenerPort) return false;
   if (Array.isArray(m.gateways) && m.gateways.length > 0)

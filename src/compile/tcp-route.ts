@@ -1,28 +1,14 @@
 // VS tcp / tls rules -> tcp_proxy routes (istio/istio pilot/pkg/networking/core/networkfilter.go,
 // tls.go): static predicates per match, weighted clusters with weight > 0.
 import type { L4MatchAttributes, RouteDestination } from '../config/istio-types.js';
-import { labelsMatch, resolveGatewayName } from '../config/names.js';
-import { objects, strings } from '../registry/shape.js';
+import { objects } from '../registry/shape.js';
 import type { DestinationResolver } from './http-route.js';
-import type { MatchContext } from './route-match.js';
+import { staticMatch, type MatchContext } from './route-match.js';
 import type { TcpRoute, WeightedCluster } from './snapshot.js';
 
-export function l4StaticMatch(m: L4MatchAttributes | undefined, ctx: MatchContext): boolean {
-  if (!m) return true;
-  if (typeof m.port === 'number' && m.port !== 0 && m.port !== ctx.listenerPort) return false;
-  if (Array.isArray(m.gateways) && m.gateways.length > 0)
-    return strings(m.gateways).some((g) =>
-      ctx.gateways.has(resolveGatewayName(g, ctx.vsNamespace)),
-    );
-  if (
-    m.sourceLabels &&
-    Object.keys(m.sourceLabels).length > 0 &&
-    !labelsMatch(m.sourceLabels, ctx.proxyLabels)
-  )
-    return false;
-  if (m.sourceNamespace && m.sourceNamespace !== ctx.proxyNamespace) return false;
-  return true;
-}
+/** L4 match blocks share HTTP's static predicates (port, gateways, sourceLabels, sourceNamespace). */
+export const l4StaticMatch: (m: L4MatchAttributes | undefined, ctx: MatchContext) => boolean =
+  staticMatch;
 
 export function weightedClusters(
   route: readonly RouteDestination[] | undefined,
