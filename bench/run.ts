@@ -8,6 +8,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'undici';
+import { hasNginx, startNginx, type Nginx } from './nginx.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -112,14 +113,29 @@ async function main(): Promise<void> {
   console.log(
     `pinning: ${hasTaskset && multiCore ? 'upstream + load generator on core 0, proxy on core 1' : 'none (taskset or a second core missing)'}`,
   );
-  const upstream = await start('upstream.js', [], 0);
-  const targets = ['direct', 'node-http-proxy', 'switchyard'] as const;
+  // nginx `return 200` is the upstream when installed (performance.md's method), else a Node server.
+  const upstream: { child: ChildProcess; port: number } = hasNginx
+    ? await startNginx({ kind: 'upstream' }, (c, a) => pin(0, c, a))
+    : await start('upstream.js', [], 0);
+  console.log(
+    `upstream: ${hasNginx ? 'nginx return 200 (1 worker)' : 'node:http (nginx not installed)'}`,
+  );
+  const targets = hasNginx
+    ? (['direct', 'node-http-proxy', 'switchyard', 'nginx'] as const)
+    : (['direct', 'node-http-proxy', 'switchyard'] as const);
   const res: Record<string, { rps: number[]; p50: number[]; p99: number[]; rss: number[] }> = {};
   for (const t of targets) res[t] = { rps: [], p50: [], p99: [], rss: [] };
   for (let round = 1; round <= ROUNDS; round++) {
     for (const t of targets) {
       let proc: { child: ChildProcess; port: number } | undefined;
+      let nginx: Nginx | undefined;
       let port = upstream.port;
+      if (t === 'nginx') {
+        nginx = await startNginx({ kind: 'proxy', upstreamPort: upstream.port }, (c, a) =>
+          pin(1, c, a),
+        );
+        proc = nginx;
+      }
       if (t === 'node-http-proxy')
         proc = await start('baseline-proxy.js', [String(upstream.port)], 1);
       if (t === 'switchyard') proc = await start('switchyard-proxy.js', [String(upstream.port)], 1);
@@ -128,7 +144,7 @@ async function main(): Promise<void> {
         hasWrk ? Promise.resolve(wrk(port, d)) : loop(port, Number.parseFloat(d) * 1000);
       await measure('1s'); // warm-up
       const rps = await measure(DURATION);
-      const rss = rssMb(proc?.child.pid);
+      const rss = nginx ? nginx.rssMb() : rssMb(proc?.child.pid);
       const lat = await pacedLatency(port, 3000);
       const r = res[t]!;
       r.rps.push(rps);
@@ -148,9 +164,11 @@ async function main(): Promise<void> {
   const addP50 = (x: typeof d) => median(x.p50) - median(d.p50);
   const addP99 = (x: typeof d) => median(x.p99) - median(d.p99);
   console.log('\nmedians (proxy pinned to one core, so req/s is per proxy core):');
+  const n = res.nginx;
   for (const [name, x] of [
     ['node-http-proxy', b],
     ['switchyard', s],
+    ...(n ? ([['nginx', n]] as const) : []),
   ] as const) {
     console.log(
       `  ${name.padEnd(16)} ${median(x.rps).toFixed(0).padStart(7)} req/s   added p50 ${addP50(x).toFixed(3)} ms   added p99 ${addP99(x).toFixed(3)} ms   rss ${median(x.rss).toFixed(0)} MB`,
@@ -167,6 +185,13 @@ async function main(): Promise<void> {
   console.log(
     `  RSS                  ${(median(s.rss) / median(b.rss)).toFixed(2)}x   (goal <= 80 MB; got ${median(s.rss).toFixed(0)} MB)`,
   );
+  if (n) {
+    console.log('ratios switchyard / nginx (1 worker):');
+    console.log(
+      `  throughput per core  ${(median(s.rps) / median(n.rps)).toFixed(2)}x   (shown reachable: 0.56x; long goal 0.75x)`,
+    );
+    console.log(`  added p99            ${(addP99(s) / addP99(n)).toFixed(2)}x`);
+  }
 }
 
 main().catch((err) => {
