@@ -50,30 +50,30 @@ export interface Response {
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 
 export function send(port: number, r: CaseRequest): Promise<Response> {
+  const path = r.proxyForm ? `http://${r.authority}${r.path ?? '/'}` : (r.path ?? '/');
+  return sendHttp(port, r.method ?? 'GET', path, { host: r.authority, ...r.headers });
+}
+
+/** One request over a keep-alive agent; shared by the hand-built and the YAML case runners. */
+export function sendHttp(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<Response> {
   return new Promise((resolve, reject) => {
-    const path = r.proxyForm ? `http://${r.authority}${r.path ?? '/'}` : (r.path ?? '/');
-    const req = httpRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        method: r.method ?? 'GET',
-        path,
-        headers: { host: r.authority, ...r.headers },
-        agent,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString(),
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
+    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString(),
+        }),
+      );
+      res.on('error', reject);
+    });
     req.on('error', reject);
     // A test must fail, never hang, when the proxy does not answer.
     req.setTimeout(15_000, () => req.destroy(new Error('no response within 15s')));

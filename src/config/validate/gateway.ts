@@ -204,30 +204,19 @@ export function checkServerTLS(r: Report, p: FieldPath, tls: Obj | undefined): v
       'set cipherSuites',
     );
   if (mode === 'ISTIO_MUTUAL') {
-    if (str(tls.serverCertificate))
-      r.error(
-        [...p, 'serverCertificate'],
-        'ISTIO_MUTUAL TLS cannot have associated server certificate',
-        'remove it; ISTIO_MUTUAL uses Istio certificates',
-      );
-    if (str(tls.privateKey))
-      r.error(
-        [...p, 'privateKey'],
-        'ISTIO_MUTUAL TLS cannot have associated private key',
-        'remove it; ISTIO_MUTUAL uses Istio certificates',
-      );
-    if (str(tls.caCertificates))
-      r.error(
-        [...p, 'caCertificates'],
-        'ISTIO_MUTUAL TLS cannot have associated CA bundle',
-        'remove it; ISTIO_MUTUAL uses Istio certificates',
-      );
-    if (str(tls.credentialName))
-      r.error(
-        [...p, 'credentialName'],
-        'ISTIO_MUTUAL TLS cannot have associated credentialName',
-        'remove it; ISTIO_MUTUAL uses Istio certificates',
-      );
+    // pkg/config/validation/validation.go validateTLSOptions: ISTIO_MUTUAL carries no material of its own.
+    for (const [field, what] of [
+      ['serverCertificate', 'server certificate'],
+      ['privateKey', 'private key'],
+      ['caCertificates', 'CA bundle'],
+      ['credentialName', 'credentialName'],
+    ] as const)
+      if (str(tls[field]))
+        r.error(
+          [...p, field],
+          `ISTIO_MUTUAL TLS cannot have associated ${what}`,
+          'remove it; ISTIO_MUTUAL uses Istio certificates',
+        );
     return;
   }
   if (

@@ -1,16 +1,10 @@
 // Runs one case-file row against a MeshHarness: sends the request(s) over real sockets, then checks
 // the response, what the echo backend received, and the proxy's access-log line for that request.
 import assert from 'node:assert/strict';
-import { Agent, request as httpRequest } from 'node:http';
+import { sendHttp, type Response } from '../runner.js';
 import type { Received } from '../../helpers/echo-backend.js';
 import type { Row, RowExpect, RowRequest } from './case-file.js';
 import type { MeshHarness } from './mesh-harness.js';
-
-interface Response {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
 
 interface Outcome {
   res: Response;
@@ -18,41 +12,12 @@ interface Outcome {
   log: Record<string, unknown> | undefined;
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 16 });
-
 function send(port: number, r: RowRequest, headers: Record<string, string>): Promise<Response> {
   let path = r.path ?? '/';
   const q = new URLSearchParams(r.query ?? {}).toString();
   if (q) path += (path.includes('?') ? '&' : '?') + q;
   if (r.proxyForm) path = `http://${r.host}${path}`;
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        method: r.method ?? 'GET',
-        path,
-        headers: { host: r.host, ...r.headers, ...headers },
-        agent,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString(),
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    // A case must fail, never hang, when the proxy does not answer.
-    req.setTimeout(15_000, () => req.destroy(new Error('no response within 15s')));
-    req.end();
-  });
+  return sendHttp(port, r.method ?? 'GET', path, { host: r.host, ...r.headers, ...headers });
 }
 
 function portFor(h: MeshHarness, r: RowRequest): number {
