@@ -55,13 +55,35 @@ export type Binding =
 
 export interface ListenerIndex {
   byName: ReadonlyMap<string, Listener>;
+  /** Per listener, the chain plain HTTP uses (first HTTP chain, else the first chain). */
+  httpChain: ReadonlyMap<Listener, FilterChain | undefined>;
+  /** `virtualInbound` chains by destination port. */
+  inbound: ReadonlyMap<number, FilterChain>;
+  /** The sidecar's policy for unknown destinations. */
+  outboundPolicy: 'ALLOW_ANY' | 'REGISTRY_ONLY';
 }
 
+// Built once per snapshot, so a request does no scans over listeners or chains.
 const indexes = new WeakMap<ProxySnapshot, ListenerIndex>();
 export function listenerIndex(s: ProxySnapshot): ListenerIndex {
   let idx = indexes.get(s);
   if (!idx) {
-    idx = { byName: new Map(s.listeners.map((l) => [l.name, l])) };
+    const byName = new Map(s.listeners.map((l) => [l.name, l]));
+    const inbound = new Map<number, FilterChain>();
+    for (const c of byName.get('virtualInbound')?.filterChains ?? [])
+      if (c.destinationPort !== undefined && !inbound.has(c.destinationPort))
+        inbound.set(c.destinationPort, c);
+    idx = {
+      byName,
+      httpChain: new Map(
+        s.listeners.map((l) => [l, l.filterChains.find((c) => c.http) ?? l.filterChains[0]]),
+      ),
+      inbound,
+      outboundPolicy:
+        byName.get('virtualOutbound')?.outboundTrafficPolicy ??
+        s.listeners.find((l) => l.outboundTrafficPolicy)?.outboundTrafficPolicy ??
+        'ALLOW_ANY',
+    };
     indexes.set(s, idx);
   }
   return idx;
@@ -239,12 +261,11 @@ export class HttpConnectionManager {
     if (binding.kind === 'virtualOutbound') {
       const port = portOf(authority) ?? 80;
       listener = idx.byName.get(`0.0.0.0_${port}`);
-      if (!listener)
-        return this.unknownDestination(snap, ctx, down, req, res, headers, authority, port);
-      chain = listener.filterChains.find((c) => c.http) ?? listener.filterChains[0];
+      if (!listener) return this.unknownDestination(snap, ctx, down, req, res, headers, authority);
+      chain = idx.httpChain.get(listener);
     } else if (binding.kind === 'inbound') {
       listener = idx.byName.get('virtualInbound');
-      chain = listener?.filterChains.find((c) => c.destinationPort === binding.destinationPort);
+      chain = idx.inbound.get(binding.destinationPort);
     } else {
       listener = idx.byName.get(binding.name);
       const tls = tlsConnectionOf(req);
@@ -460,13 +481,8 @@ export class HttpConnectionManager {
     res: ServerResponse,
     headers: HeaderMap,
     authority: string,
-    port: number,
   ): void {
-    const vo = listenerIndex(snap).byName.get('virtualOutbound');
-    const policy =
-      vo?.outboundTrafficPolicy ??
-      snap.listeners.find((l) => l.outboundTrafficPolicy)?.outboundTrafficPolicy ??
-      'ALLOW_ANY';
+    const policy = listenerIndex(snap).outboundPolicy;
     if (!headers['x-forwarded-proto']) headers['x-forwarded-proto'] = 'http';
     ctx.xForwardedFor = firstValue(headers['x-forwarded-for']);
     if (policy === 'REGISTRY_ONLY') {
@@ -475,7 +491,6 @@ export class HttpConnectionManager {
       return down.localReply(LOCAL_REPLIES.blackhole);
     }
     ctx.routeName = 'allow_any';
-    void port;
     this.forward(
       ctx,
       down,
