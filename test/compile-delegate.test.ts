@@ -98,3 +98,40 @@ test('a regex on either side conflicts, even the same regex; ignoreUriCase must 
   );
   assert.deepEqual(rows(routes), ['re-no-uri regex:/r/.* :method=exact:GET', 'fallback /']);
 });
+
+test("match gateways are resolved in each VirtualService's own namespace before the conflict check", () => {
+  const texts = `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: gw, namespace: istio-system }
+spec:
+  selector: { istio: ingressgateway }
+  servers: [{ port: { number: 80, name: http, protocol: HTTP }, hosts: ['*'] }]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: root }
+spec:
+  hosts: [shop.example.com]
+  gateways: [istio-system/gw]
+  http:
+    - name: api
+      match: [{ uri: { prefix: /api }, gateways: [istio-system/gw] }]
+      delegate: { name: leaf, namespace: istio-system }
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: leaf, namespace: istio-system }
+spec:
+  http:
+    - name: v2
+      match: [{ uri: { prefix: /api/v2 }, gateways: [gw] }]
+      route: [{ destination: { host: reviews.default.svc.cluster.local } }]
+`;
+  const { snapshot } = compileFrom([bookinfo, texts], 'istio-ingressgateway');
+  const vh = snapshot.routeTables.get('http.80')?.virtualHosts[0];
+  assert.deepEqual(
+    vh?.routes.map((r) => r.name),
+    ['api-v2'],
+  );
+});

@@ -10,7 +10,12 @@ import type {
   VirtualServiceSpec,
 } from '../config/istio-types.js';
 import type { Resource } from '../config/types.js';
-import { isVisibleTo, resolveShortName, virtualServiceGateways } from '../config/names.js';
+import {
+  isVisibleTo,
+  resolveGatewayName,
+  resolveShortName,
+  virtualServiceGateways,
+} from '../config/names.js';
 import { objects, strings } from '../registry/shape.js';
 import type { WarningList } from './warnings.js';
 
@@ -105,15 +110,33 @@ function mergeDelegates(
     }
     for (const leaf of objects<HTTPRoute>(dspec.http)) {
       if (leaf.delegate) continue; // one level only
-      const merged = mergeHttpRoute(route, leaf, dns);
+      const merged = mergeHttpRoute(withGatewaysResolved(route, rootNs), leaf, dns);
       if (merged) out.push(merged);
     }
   }
   return out;
 }
 
-/** Resolves delegate destination hosts in the delegate's namespace before they join the root. */
-function resolveLeafHosts(leaf: HTTPRoute, ns: string): HTTPRoute {
+/**
+ * Match-level gateway names as `ns/name`, resolved in the VirtualService's own namespace, as Istio
+ * resolves every VirtualService before merging delegates (virtualservice.go
+ * ResolveVirtualServiceShortnames), so root and delegate names compare and bind correctly.
+ */
+function withGatewaysResolved(route: HTTPRoute, ns: string): HTTPRoute {
+  if (!objects<HTTPMatchRequest>(route.match).some((m) => m.gateways)) return route;
+  return {
+    ...route,
+    match: objects<HTTPMatchRequest>(route.match).map((m) =>
+      m.gateways
+        ? { ...m, gateways: strings(m.gateways).map((g) => resolveGatewayName(g, ns)) }
+        : m,
+    ),
+  };
+}
+
+/** Resolves delegate destination hosts and match gateways in the delegate's namespace. */
+function resolveLeafHosts(leafIn: HTTPRoute, ns: string): HTTPRoute {
+  const leaf = withGatewaysResolved(leafIn, ns);
   const fix = <T extends { host?: string }>(d: T | undefined): T | undefined =>
     d && d.host ? { ...d, host: resolveShortName(d.host, ns) } : d;
   return {
