@@ -11,6 +11,8 @@ import type { Route, RouteMatch, StringMatcher } from '../src/compile/index.js';
 const bookinfo = readFileSync(fixture('compile', 'bookinfo.yaml'), 'utf8');
 const drs = readFileSync(fixture('compile', 'destination-rules.yaml'), 'utf8');
 
+let lastWarnings: string[] = [];
+
 function routesOf(rootHttp: string, leafHttp: string): Route[] {
   const vs = `
 apiVersion: networking.istio.io/v1
@@ -30,7 +32,8 @@ spec:
   http:
 ${leafHttp}
 `;
-  const { snapshot } = compileFrom([bookinfo, drs, vs], 'productpage-v1');
+  const { snapshot, warnings } = compileFrom([bookinfo, drs, vs], 'productpage-v1');
+  lastWarnings = warnings.map((w) => w.message);
   const vh = snapshot.routeTables
     .get('9080')
     ?.virtualHosts.find((v) => v.name === 'reviews.default.svc.cluster.local:9080');
@@ -61,6 +64,12 @@ test('a delegate route with one conflicting match block is dropped whole', () =>
       route: ${v2}`,
   );
   assert.deepEqual(rows(routes), ['api-fits exact:/api/x', 'fallback /']);
+  assert.ok(
+    lastWarnings.some((w) =>
+      w.includes('HTTPMatchRequests conflict: root route api, delegate route mixed'),
+    ),
+    lastWarnings.join('\n'),
+  );
 });
 
 test('each delegate block merges with every root block it fits; the root fills unset fields', () => {

@@ -112,6 +112,12 @@ function mergeDelegates(
       if (leaf.delegate) continue; // one level only
       const merged = mergeHttpRoute(withGatewaysResolved(route, rootNs), leaf, dns);
       if (merged) out.push(merged);
+      // Istio logs the conflict (virtualservice.go mergeHTTPRoute "HTTPMatchRequests conflict").
+      else
+        warnings.add(
+          `HTTPMatchRequests conflict: root route ${route.name ?? ''}, delegate route ${leaf.name ?? ''}; delegate route dropped`,
+          `VirtualService ${rootNs}/${root.metadata.name}`,
+        );
     }
   }
   return out;
