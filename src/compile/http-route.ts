@@ -174,8 +174,8 @@ function buildAction(http: HTTPRoute, ctx: RouteBuildContext): RouteAction | und
     }
     return {
       type: 'redirect',
-      ...(r.uri !== undefined ? { path: r.uri } : {}),
-      ...(r.prefixRewrite !== undefined ? { prefixRewrite: r.prefixRewrite } : {}),
+      // route.go ApplyRedirect: prefixRewrite when set, else path_redirect (empty = keep the path).
+      ...(r.prefixRewrite ? { prefixRewrite: r.prefixRewrite } : r.uri ? { path: r.uri } : {}),
       ...(r.authority ? { host: r.authority } : {}),
       ...(r.scheme ? { scheme: r.scheme } : {}),
       ...redirectPort(r, ctx),
