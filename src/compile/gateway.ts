@@ -164,6 +164,10 @@ function downstreamTls(
   };
 }
 
+function isTls(b: BoundServer): boolean {
+  return b.server.tls != null;
+}
+
 function matchCtx(ctx: ProxyContext, b: BoundServer, vs: VirtualServiceInfo): MatchContext {
   return {
     proxyLabels: ctx.proxy.labels,
@@ -198,11 +202,13 @@ function httpVirtualHosts(
           destinations: ctx.destinations,
           warnings,
           vsName: vs.name,
+          // gateway.go buildGatewayHTTPRouteConfig: IsTLS is `server.Tls != nil` (httpsRedirect too).
+          isTls: isTls(b),
         });
       const { routes } = ctx.memo
         ? ctx.memo.routes(
             vs.resource,
-            `${ctx.memo.env(ctx)}|${b.port}|${b.gatewayName}`,
+            `${ctx.memo.env(ctx)}|${b.port}|${b.gatewayName}|${isTls(b)}`,
             ctx.warnings,
             build,
           )

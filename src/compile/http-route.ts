@@ -5,6 +5,7 @@ import type {
   CorsPolicy as IstioCors,
   Destination,
   HTTPFaultInjection,
+  HTTPRedirect,
   HTTPRoute,
   Headers,
 } from '../config/istio-types.js';
@@ -38,6 +39,8 @@ export interface RouteBuildContext extends MatchContext {
   destinations: DestinationResolver;
   warnings: WarningList;
   vsName: string;
+  /** The route serves a Gateway server with `tls` set (route.go RouteOptions.IsTLS); false on sidecars. */
+  isTls?: boolean;
 }
 
 // Envoy's gRPC status names (google.rpc.Code), for abort.grpcStatus.
@@ -143,6 +146,23 @@ export function corsPolicy(c: IstioCors | undefined): CorsPolicy | undefined {
   };
 }
 
+/**
+ * Envoy port_redirect as istio/istio pilot/pkg/networking/core/route/route.go ApplyRedirect sets it:
+ * FROM_REQUEST_PORT is the listener's port (Envoy cannot derive it per request), FROM_PROTOCOL_DEFAULT
+ * sets none, and an explicit :80 with http or :443 with https (the scheme defaulting from the
+ * server's TLS) is dropped.
+ */
+function redirectPort(r: HTTPRedirect, ctx: RouteBuildContext): { port?: number } {
+  let port: number | undefined;
+  if (r.derivePort !== undefined) {
+    if (r.derivePort === 'FROM_REQUEST_PORT') port = ctx.listenerPort;
+  } else if (typeof r.port === 'number' && r.port > 0) port = r.port;
+  if (port === undefined) return {};
+  const scheme = r.scheme || (ctx.isTls ? 'https' : 'http');
+  if ((port === 80 && scheme === 'http') || (port === 443 && scheme === 'https')) return {};
+  return { port };
+}
+
 function buildAction(http: HTTPRoute, ctx: RouteBuildContext): RouteAction | undefined {
   const who = `VirtualService ${ctx.vsNamespace}/${ctx.vsName}`;
   if (http.redirect) {
@@ -154,12 +174,11 @@ function buildAction(http: HTTPRoute, ctx: RouteBuildContext): RouteAction | und
     }
     return {
       type: 'redirect',
-      ...(r.uri !== undefined ? { path: r.uri } : {}),
-      ...(r.prefixRewrite !== undefined ? { prefixRewrite: r.prefixRewrite } : {}),
+      // route.go ApplyRedirect: prefixRewrite when set, else path_redirect (empty = keep the path).
+      ...(r.prefixRewrite ? { prefixRewrite: r.prefixRewrite } : r.uri ? { path: r.uri } : {}),
       ...(r.authority ? { host: r.authority } : {}),
       ...(r.scheme ? { scheme: r.scheme } : {}),
-      ...(typeof r.port === 'number' && r.port > 0 ? { port: r.port } : {}),
-      ...(r.derivePort ? { derivePort: r.derivePort } : {}),
+      ...redirectPort(r, ctx),
       responseCode: code,
     };
   }

@@ -132,8 +132,12 @@ export interface RedirectAction {
   prefixRewrite?: string;
   host?: string;
   scheme?: string;
+  /**
+   * Envoy port_redirect, resolved at compile time as Istio does (route.go ApplyRedirect):
+   * `derivePort: FROM_REQUEST_PORT` is the listener's port; :80 with http and :443 with https are
+   * dropped. Absent = the request's Host keeps its port (Envoy processRequestHost).
+   */
   port?: number;
-  derivePort?: 'FROM_PROTOCOL_DEFAULT' | 'FROM_REQUEST_PORT';
   /** 301 by default. */
   responseCode: number;
 }

@@ -10,7 +10,12 @@ import type {
   VirtualServiceSpec,
 } from '../config/istio-types.js';
 import type { Resource } from '../config/types.js';
-import { isVisibleTo, resolveShortName, virtualServiceGateways } from '../config/names.js';
+import {
+  isVisibleTo,
+  resolveGatewayName,
+  resolveShortName,
+  virtualServiceGateways,
+} from '../config/names.js';
 import { objects, strings } from '../registry/shape.js';
 import type { WarningList } from './warnings.js';
 
@@ -105,15 +110,39 @@ function mergeDelegates(
     }
     for (const leaf of objects<HTTPRoute>(dspec.http)) {
       if (leaf.delegate) continue; // one level only
-      const merged = mergeHttpRoute(route, leaf, dns);
+      const merged = mergeHttpRoute(withGatewaysResolved(route, rootNs), leaf, dns);
       if (merged) out.push(merged);
+      // Istio logs the conflict (virtualservice.go mergeHTTPRoute "HTTPMatchRequests conflict").
+      else
+        warnings.add(
+          `HTTPMatchRequests conflict: root route ${route.name ?? ''}, delegate route ${leaf.name ?? ''}; delegate route dropped`,
+          `VirtualService ${rootNs}/${root.metadata.name}`,
+        );
     }
   }
   return out;
 }
 
-/** Resolves delegate destination hosts in the delegate's namespace before they join the root. */
-function resolveLeafHosts(leaf: HTTPRoute, ns: string): HTTPRoute {
+/**
+ * Match-level gateway names as `ns/name`, resolved in the VirtualService's own namespace, as Istio
+ * resolves every VirtualService before merging delegates (virtualservice.go
+ * ResolveVirtualServiceShortnames), so root and delegate names compare and bind correctly.
+ */
+function withGatewaysResolved(route: HTTPRoute, ns: string): HTTPRoute {
+  if (!objects<HTTPMatchRequest>(route.match).some((m) => m.gateways)) return route;
+  return {
+    ...route,
+    match: objects<HTTPMatchRequest>(route.match).map((m) =>
+      m.gateways
+        ? { ...m, gateways: strings(m.gateways).map((g) => resolveGatewayName(g, ns)) }
+        : m,
+    ),
+  };
+}
+
+/** Resolves delegate destination hosts and match gateways in the delegate's namespace. */
+function resolveLeafHosts(leafIn: HTTPRoute, ns: string): HTTPRoute {
+  const leaf = withGatewaysResolved(leafIn, ns);
   const fix = <T extends { host?: string }>(d: T | undefined): T | undefined =>
     d && d.host ? { ...d, host: resolveShortName(d.host, ns) } : d;
   return {
@@ -128,86 +157,113 @@ function resolveLeafHosts(leaf: HTTPRoute, ns: string): HTTPRoute {
   };
 }
 
+// virtualservice.go mergeHTTPRoute: the root's match blocks are merged into the delegate route's
+// (mergeHTTPMatchRequests); a conflict drops the delegate route; unset fields inherit the root's.
 function mergeHttpRoute(root: HTTPRoute, leafIn: HTTPRoute, leafNs: string): HTTPRoute | undefined {
   const leaf = resolveLeafHosts(leafIn, leafNs);
-  const rootMatches = root.match ?? [];
-  const leafMatches = leaf.match ?? [];
-  let match: HTTPMatchRequest[] | undefined;
-  if (rootMatches.length === 0) match = leafMatches.length > 0 ? leafMatches : undefined;
-  else if (leafMatches.length === 0) match = rootMatches;
-  else {
-    match = [];
-    for (const lm of leafMatches) {
-      for (const rm of rootMatches) {
-        if (hasConflict(rm, lm)) continue;
-        match.push(mergeMatch(rm, lm));
-      }
-    }
-    if (match.length === 0) return undefined;
-  }
+  const match = mergeMatchRequests(objects(root.match), objects(leaf.match));
+  if (match === 'conflict') return undefined;
   const name = root.name ? (leaf.name ? `${root.name}-${leaf.name}` : root.name) : leaf.name;
   const out: HTTPRoute = { ...leaf };
   delete out.delegate;
   if (name !== undefined) out.name = name;
-  if (match) out.match = match;
+  if (match.length > 0) out.match = match;
   else delete out.match;
-  // Unset delegate fields inherit from the root.
   if (out.rewrite === undefined && root.rewrite) out.rewrite = root.rewrite;
+  if (out.directResponse === undefined && root.directResponse)
+    out.directResponse = root.directResponse;
   if (out.timeout === undefined && root.timeout) out.timeout = root.timeout;
   if (out.retries === undefined && root.retries) out.retries = root.retries;
   if (out.fault === undefined && root.fault) out.fault = root.fault;
   if (out.mirror === undefined && root.mirror) out.mirror = root.mirror;
-  if (out.mirrors === undefined && root.mirrors) out.mirrors = root.mirrors;
+  if (out.mirrorPercent === undefined && root.mirrorPercent !== undefined)
+    out.mirrorPercent = root.mirrorPercent;
   if (out.mirrorPercentage === undefined && root.mirrorPercentage)
     out.mirrorPercentage = root.mirrorPercentage;
   if (out.corsPolicy === undefined && root.corsPolicy) out.corsPolicy = root.corsPolicy;
+  if (out.mirrors === undefined && root.mirrors) out.mirrors = root.mirrors;
   if (out.headers === undefined && root.headers) out.headers = root.headers;
-  if (out.directResponse === undefined && root.directResponse && !out.route)
-    out.directResponse = root.directResponse;
   return out;
 }
 
-function sameString(a: StringMatch | undefined, b: StringMatch | undefined): boolean {
-  if (!a || !b) return true;
-  return a.exact === b.exact && a.prefix === b.prefix && a.regex === b.regex;
+/**
+ * virtualservice.go mergeHTTPMatchRequests: every delegate match block must fit at least one root
+ * block (each fitting pair is merged); one that fits none is a conflict that drops the whole route.
+ */
+function mergeMatchRequests(
+  root: HTTPMatchRequest[],
+  leaf: HTTPMatchRequest[],
+): HTTPMatchRequest[] | 'conflict' {
+  if (root.length === 0) return leaf;
+  if (leaf.length === 0) return root;
+  const out: HTTPMatchRequest[] = [];
+  for (const lm of leaf) {
+    let found = false;
+    for (const rm of root) {
+      if (hasConflict(rm, lm)) continue;
+      out.push(mergeMatch(rm, lm));
+      found = true;
+    }
+    if (!found) return 'conflict';
+  }
+  return out.length > 0 ? out : 'conflict';
 }
 
-// virtualservice.go hasConflict: the leaf match must be a subset of the root match.
-function hasConflict(root: HTTPMatchRequest, leaf: HTTPMatchRequest): boolean {
-  if (root.uri && leaf.uri) {
-    const r = root.uri;
-    const l = leaf.uri;
-    if (r.exact !== undefined && l.exact !== r.exact) return true;
-    if (r.prefix !== undefined) {
-      const lv = l.exact ?? l.prefix;
-      if (lv === undefined || !lv.startsWith(r.prefix)) return true;
-    }
-    if (r.regex !== undefined && l.regex !== r.regex) return true;
+// virtualservice.go stringMatchConflict: the leaf must narrow the root (exact within exact, prefix or
+// exact within prefix); a regex on either side conflicts with any other match on the other.
+function stringMatchConflict(
+  root: StringMatch | undefined,
+  leaf: StringMatch | undefined,
+): boolean {
+  if (!root || !leaf) return false;
+  if (root.regex && (leaf.regex || leaf.prefix || leaf.exact)) return true;
+  if (leaf.regex && (root.regex || root.prefix || root.exact)) return true;
+  if (root.exact) return !!leaf.prefix || leaf.exact !== root.exact;
+  if (root.prefix) {
+    if (leaf.prefix) return !leaf.prefix.startsWith(root.prefix);
+    if (leaf.exact) return !leaf.exact.startsWith(root.prefix);
   }
-  if (!sameString(root.scheme, leaf.scheme)) return true;
-  if (!sameString(root.method, leaf.method)) return true;
-  if (!sameString(root.authority, leaf.authority)) return true;
-  for (const [k, v] of Object.entries(root.headers ?? {}))
-    if (leaf.headers?.[k] && !sameString(v, leaf.headers[k])) return true;
-  for (const [k, v] of Object.entries(root.queryParams ?? {}))
-    if (leaf.queryParams?.[k] && !sameString(v, leaf.queryParams[k])) return true;
+  return true;
+}
+
+// virtualservice.go hasConflict: the leaf block must be a subset of the root block.
+function hasConflict(root: HTTPMatchRequest, leaf: HTTPMatchRequest): boolean {
+  const fields = ['uri', 'scheme', 'method', 'authority'] as const;
+  if (fields.some((f) => stringMatchConflict(root[f], leaf[f]))) return true;
+  const maps = ['headers', 'withoutHeaders', 'queryParams'] as const;
+  for (const m of maps)
+    for (const [k, v] of Object.entries(leaf[m] ?? {}))
+      if (stringMatchConflict(root[m]?.[k], v)) return true;
+  if ((root.ignoreUriCase ?? false) !== (leaf.ignoreUriCase ?? false)) return true;
   if (root.port && leaf.port && root.port !== leaf.port) return true;
-  if (
-    root.ignoreUriCase !== undefined &&
-    leaf.ignoreUriCase !== undefined &&
-    root.ignoreUriCase !== leaf.ignoreUriCase
-  )
-    return true;
+  if (root.sourceNamespace && leaf.sourceNamespace !== root.sourceNamespace) return true;
+  for (const [k, v] of Object.entries(leaf.sourceLabels ?? {}))
+    if (root.sourceLabels && k in root.sourceLabels && root.sourceLabels[k] !== v) return true;
+  const rg = root.gateways ?? [];
+  const lg = leaf.gateways ?? [];
+  if (rg.length > 0 && lg.length > 0) {
+    if (rg.length < lg.length) return true;
+    if (lg.some((g) => !rg.includes(g))) return true;
+  }
   return false;
 }
 
+// virtualservice.go mergeHTTPMatchRequest: the delegate's block, with the root's fields where unset
+// and the root's maps under the delegate's entries.
 function mergeMatch(root: HTTPMatchRequest, leaf: HTTPMatchRequest): HTTPMatchRequest {
-  const out: HTTPMatchRequest = { ...root, ...leaf };
-  const maps = ['headers', 'queryParams', 'withoutHeaders', 'sourceLabels'] as const;
+  const out: HTTPMatchRequest = { ...leaf };
+  const name = leaf.name ? (root.name ? `${root.name}-${leaf.name}` : leaf.name) : root.name;
+  if (name) out.name = name;
+  const fields = ['uri', 'scheme', 'method', 'authority'] as const;
+  for (const f of fields) if (out[f] === undefined && root[f] !== undefined) out[f] = root[f];
+  const maps = ['headers', 'withoutHeaders', 'queryParams', 'sourceLabels'] as const;
   for (const k of maps) {
     if (root[k] || leaf[k])
       (out as Record<string, unknown>)[k] = { ...(root[k] ?? {}), ...(leaf[k] ?? {}) };
   }
-  if (root.name && leaf.name) out.name = `${root.name}-${leaf.name}`;
+  if (!out.port && root.port) out.port = root.port;
+  if (!out.sourceNamespace && root.sourceNamespace) out.sourceNamespace = root.sourceNamespace;
+  if ((out.gateways ?? []).length === 0 && root.gateways) out.gateways = root.gateways;
+  if (!out.statPrefix && root.statPrefix) out.statPrefix = root.statPrefix;
   return out;
 }

@@ -9,12 +9,17 @@ export function splitPath(pathWithQuery: string): [string, string] {
   return q < 0 ? [pathWithQuery, ''] : [pathWithQuery.slice(0, q), pathWithQuery.slice(q + 1)];
 }
 
-/** The matched prefix to replace: the route's exact/prefix value, or `/` for a route without a path matcher. */
-function matchedPrefixLength(route: Route): number {
+/**
+ * Length of the path the route matched, which prefix_rewrite replaces: the prefix or exact value,
+ * `/` for a route without a path matcher (Istio's default prefix "/"), and the whole path for a
+ * regex route (envoyproxy/envoy source/common/router/config_impl.cc RegexRouteEntryImpl
+ * rewritePathHeader passes the whole path as the matched part).
+ */
+function matchedLength(route: Route, path: string): number {
   const p = route.match.path;
   if (!p) return 1;
   if (p.kind === 'prefix' || p.kind === 'exact') return p.value.length;
-  return 0;
+  return path.length;
 }
 
 /** New path (with query) after prefix or regex rewrite; undefined when the route does not rewrite. */
@@ -26,7 +31,7 @@ export function rewritePath(
 ): string | undefined {
   let next: string | undefined;
   if (action.prefixRewrite !== undefined) {
-    next = action.prefixRewrite + path.slice(matchedPrefixLength(route));
+    next = action.prefixRewrite + path.slice(matchedLength(route, path));
     if (next === '') next = '/';
   } else if (action.regexRewrite) {
     next = action.regexRewrite.regex.replaceAll(path, action.regexRewrite.substitution);
@@ -35,48 +40,56 @@ export function rewritePath(
   return query ? `${next}?${query}` : next;
 }
 
-function splitHostPort(authority: string): [string, string | undefined] {
-  if (authority.startsWith('[')) {
-    const end = authority.indexOf(']');
-    const rest = authority.slice(end + 1);
-    return [authority.slice(0, end + 1), rest.startsWith(':') ? rest.slice(1) : undefined];
+/**
+ * The request Host for a redirect, as envoyproxy/envoy source/common/http/utility.cc
+ * processRequestHost keeps it: its port goes when the redirect sets a port, or when the scheme
+ * changes (judged against x-forwarded-proto) and the port is that protocol's default.
+ */
+function requestHost(
+  authority: string,
+  newScheme: string,
+  newPort: string,
+  forwardedProto: string,
+): string {
+  // `[v6]:port` splits after the bracket; a bare `[v6]` has no port.
+  const bracket = authority.startsWith('[') ? authority.lastIndexOf(']:') : -2;
+  const end = bracket === -2 ? authority.lastIndexOf(':') : bracket < 0 ? -1 : bracket + 1;
+  if (end <= 0) return authority;
+  const port = authority.slice(end);
+  let remove = newPort !== '';
+  if (newScheme !== forwardedProto) {
+    remove ||= forwardedProto === 'https' && port === ':443';
+    remove ||= forwardedProto === 'http' && port === ':80';
   }
-  const c = authority.lastIndexOf(':');
-  return c < 0 ? [authority, undefined] : [authority.slice(0, c), authority.slice(c + 1)];
+  return remove ? authority.slice(0, end) : authority;
 }
 
-/** The Location of a redirect; port 80 with http and 443 with https are omitted. */
+/**
+ * The Location of a redirect (envoyproxy/envoy source/common/http/utility.cc Utility::newUri):
+ * scheme from the redirect else the request's; host from the redirect else the request's Host;
+ * `:port` only when the route sets port_redirect (see RedirectAction.port).
+ */
 export function redirectLocation(
   route: Route,
   r: RedirectAction,
   scheme: string,
+  forwardedProto: string,
   authority: string,
   path: string,
   query: string,
 ): string {
   const newScheme = r.scheme ?? scheme;
-  const [reqHost, reqPort] = splitHostPort(authority);
-  let host = reqHost;
-  let port: string | undefined = reqPort;
-  if (r.host !== undefined) {
-    const [h, p] = splitHostPort(r.host);
-    host = h;
-    port = p;
-  }
-  if (r.port !== undefined) port = String(r.port);
-  else if (r.derivePort === 'FROM_PROTOCOL_DEFAULT') port = newScheme === 'https' ? '443' : '80';
-  else if (r.derivePort === 'FROM_REQUEST_PORT') port = reqPort;
-  else if (r.scheme !== undefined && r.scheme !== scheme) port = undefined;
-  if ((newScheme === 'http' && port === '80') || (newScheme === 'https' && port === '443'))
-    port = undefined;
+  const port = r.port !== undefined ? `:${r.port}` : '';
+  const host = r.host ?? requestHost(authority, newScheme, port, forwardedProto);
   let newPath: string;
   if (r.path !== undefined) {
     newPath = r.path.includes('?') || !query ? r.path : `${r.path}?${query}`;
   } else if (r.prefixRewrite !== undefined) {
-    const p = r.prefixRewrite + path.slice(matchedPrefixLength(route));
+    const p = r.prefixRewrite + path.slice(matchedLength(route, path));
     newPath = (p || '/') + (query ? `?${query}` : '');
   } else {
     newPath = path + (query ? `?${query}` : '');
   }
-  return `${newScheme}://${host}${port ? ':' + port : ''}${newPath}`;
+  if (!newPath.startsWith('/')) newPath = `/${newPath}`;
+  return `${newScheme}://${host}${port}${newPath}`;
 }

@@ -14,6 +14,7 @@ import {
   type ProxySnapshot,
   type Route,
   type RouteTable,
+  type WeightedCluster,
 } from '../../compile/snapshot.js';
 import { LOCAL_REPLIES, type LocalReply } from '../context/local-reply.js';
 import { RequestContext } from '../context/request-context.js';
@@ -110,6 +111,7 @@ function hostOf(authority: string): string {
 /** Per-request downstream handle: the single local-reply point and the access-log hook. */
 class DownstreamImpl implements Downstream {
   private abortFns: (() => void)[] | undefined;
+  private closedByProxy = false;
   logged = false;
   constructor(
     readonly ctx: RequestContext,
@@ -147,6 +149,26 @@ class DownstreamImpl implements Downstream {
     }
   }
 
+  /**
+   * Closes the connection without a response, logged as the tcp_proxy line Envoy writes for it
+   * (`"- - -" 0 <flag>`, no request fields; envoyproxy/envoy source/common/tcp_proxy/tcp_proxy.cc).
+   */
+  closeAsTcp(cluster: string, flag: string): void {
+    const ctx = this.ctx;
+    ctx.method = '';
+    ctx.path = '';
+    ctx.protocol = '';
+    ctx.authority = '';
+    ctx.requestId = undefined;
+    ctx.userAgent = undefined;
+    ctx.xForwardedFor = undefined;
+    ctx.upstreamCluster = cluster;
+    ctx.addFlag(flag);
+    this.closedByProxy = true;
+    this.res.shouldKeepAlive = false;
+    this.res.destroy();
+  }
+
   onAbort(fn: () => void): void {
     (this.abortFns ??= []).push(fn);
   }
@@ -156,7 +178,7 @@ class DownstreamImpl implements Downstream {
     if (this.logged) return;
     this.logged = true;
     if (aborted && this.abortFns) for (const fn of this.abortFns) fn();
-    if (aborted && this.ctx.responseCode === 0) this.ctx.addFlag('DC');
+    if (aborted && this.ctx.responseCode === 0 && !this.closedByProxy) this.ctx.addFlag('DC');
     this.ctx.durationMs = Math.round(this.svc.clock.monotonic() - this.ctx.startMono);
     this.log(this.ctx);
   }
@@ -327,9 +349,10 @@ export class HttpConnectionManager {
     if (!table) return down.localReply(LOCAL_REPLIES.route_not_found);
     const vh = selectVirtualHost(table, authority);
     if (!vh) return down.localReply(LOCAL_REPLIES.route_not_found);
-    // Envoy require_tls: only plain-HTTP connections are redirected.
+    // Envoy require_tls: only plain-HTTP connections are redirected, to https:// + Host + path with
+    // the Host's port kept (envoyproxy/envoy source/common/http/utility.cc createSslRedirectPath).
     if (vh.requireTls && scheme === 'http') {
-      const loc = `https://${hostOf(authority)}${url}`;
+      const loc = `https://${authority}${url}`;
       return down.localReply(LOCAL_REPLIES.direct_response, {
         status: 301,
         headers: { location: loc },
@@ -346,9 +369,16 @@ export class HttpConnectionManager {
     const route = selectRoute(vh, input);
     if (!route) return down.localReply(LOCAL_REPLIES.route_not_found);
     ctx.routeName = route.name;
-    // Envoy knows the route's cluster once the route is chosen (HCM refreshCachedRoute), even for
-    // requests a fault aborts before the router: telemetry reads its service from it.
-    if (route.action.type === 'forward') ctx.routeCluster = route.action.clusters[0]?.clusterName;
+    // Envoy picks the weighted cluster when the route matches and knows that cluster from then on
+    // (HCM refreshCachedRoute sets the stream's upstream cluster info when the cluster exists), so
+    // requests a filter answers (fault abort, CORS) log %UPSTREAM_CLUSTER% and count its service
+    // (envoyproxy/envoy source/common/http/conn_manager_impl.cc; router/config_impl.cc clusterEntry).
+    const wc =
+      route.action.type === 'forward'
+        ? pickWeighted(route.action.clusters, route.action.totalWeight, this.svc.random)
+        : undefined;
+    ctx.routeCluster = wc?.clusterName;
+    if (wc && snap.clusters.has(wc.clusterName)) ctx.upstreamCluster = wc.clusterName;
 
     // CORS (Envoy cors filter runs before fault and router).
     const origin = firstValue(headers['origin']);
@@ -392,7 +422,7 @@ export class HttpConnectionManager {
           status: abort.httpStatus ?? 503,
         });
       }
-      this.runAction(ctx, down, req, res, route, headers, authority, path, query, corsOrigin);
+      this.runAction(ctx, down, req, res, route, wc, headers, authority, path, query, corsOrigin);
     };
     const delay = route.fault?.delay;
     if (delay && faultDraw(this.svc.random, delay.percentage)) {
@@ -412,6 +442,7 @@ export class HttpConnectionManager {
     req: IncomingMessage,
     res: ServerResponse,
     route: Route,
+    wc: WeightedCluster | undefined,
     headers: HeaderMap,
     authority: string,
     path: string,
@@ -424,6 +455,7 @@ export class HttpConnectionManager {
         route,
         action,
         tlsConnectionOf(req) ? 'https' : 'http',
+        firstValue(headers['x-forwarded-proto']) ?? '',
         authority,
         path,
         query,
@@ -444,7 +476,6 @@ export class HttpConnectionManager {
         headers: h,
       });
     }
-    const wc = pickWeighted(action.clusters, action.totalWeight, this.svc.random);
     if (!wc) return down.localReply(LOCAL_REPLIES.cluster_not_found);
     // Header ops: destination level first, then route level (Envoy: the less specific level wins).
     applyHeaderOps(headers, wc.requestHeaders);
@@ -485,11 +516,10 @@ export class HttpConnectionManager {
     const policy = listenerIndex(snap).outboundPolicy;
     if (!headers['x-forwarded-proto']) headers['x-forwarded-proto'] = 'http';
     ctx.xForwardedFor = firstValue(headers['x-forwarded-for']);
-    if (policy === 'REGISTRY_ONLY') {
-      ctx.upstreamCluster = BLACKHOLE_CLUSTER;
-      ctx.routeName = 'block_all';
-      return down.localReply(LOCAL_REPLIES.blackhole);
-    }
+    // No listener on the port: Envoy takes the connection on virtualOutbound's default chain, a
+    // tcp_proxy to BlackHoleCluster (no endpoints, UH), and closes it without an HTTP answer
+    // (istio/istio pilot/pkg/networking/core/listener_builder.go buildOutboundCatchAllNetworkFilterChains).
+    if (policy === 'REGISTRY_ONLY') return down.closeAsTcp(BLACKHOLE_CLUSTER, 'UH');
     ctx.routeName = 'allow_any';
     this.forward(
       ctx,
@@ -520,13 +550,22 @@ export class HttpConnectionManager {
     corsOrigin: string | undefined,
     wc?: ForwardAction['clusters'][number],
   ): void {
-    ctx.upstreamCluster = clusterName;
-    if (clusterName === BLACKHOLE_CLUSTER) return down.localReply(LOCAL_REPLIES.blackhole);
+    if (clusterName === BLACKHOLE_CLUSTER) {
+      ctx.upstreamCluster = clusterName;
+      return down.localReply(LOCAL_REPLIES.blackhole);
+    }
     const cluster: ClusterState | undefined =
       clusterName === PASSTHROUGH_CLUSTER
         ? this.svc.clusters.passthrough()
         : this.svc.clusters.get(clusterName);
+    // NC: no cluster, so no upstream cluster info and %UPSTREAM_CLUSTER% is `-` (router.cc).
+    ctx.upstreamCluster = cluster ? clusterName : undefined;
     if (!cluster) return down.localReply(LOCAL_REPLIES.cluster_not_found);
+    // The router rewrites the downstream request's Host in place (host_rewrite_literal), so
+    // %REQ(:AUTHORITY)% logs the rewritten value (envoyproxy/envoy router/config_impl.cc
+    // finalizeRequestHeaders).
+    const requestedAuthority = ctx.authority;
+    ctx.authority = authority;
     headers['host'] = authority;
     let fixedHost: Host | undefined;
     if (
@@ -535,8 +574,8 @@ export class HttpConnectionManager {
       cluster.cluster.type === 'ORIGINAL_DST'
     ) {
       fixedHost = cluster.dynamicHost(
-        hostOf(ctx.authority).replace(/^\[|\]$/g, ''),
-        portOf(ctx.authority) ?? 80,
+        hostOf(requestedAuthority).replace(/^\[|\]$/g, ''),
+        portOf(requestedAuthority) ?? 80,
       );
     }
     // Consistent-hash key (Envoy hash_policy; cookie generated with a ttl when absent).

@@ -47,7 +47,12 @@ export interface RowExpect {
   flags?: string;
   details?: string;
   routeName?: string;
-  cluster?: string;
+  /** %UPSTREAM_CLUSTER%; null = `-` (none). */
+  cluster?: string | null;
+  /** %REQ(:AUTHORITY)% from the access-log line. */
+  authority?: string;
+  /** The proxy closed the connection without a response (a TCP chain: `"- - -"` in the log). */
+  closed?: boolean;
   /** With `repeat`: true = every response came from one backend; false = more than one. */
   sticky?: boolean;
   /** With `repeat`: how many requests each backend answered. */

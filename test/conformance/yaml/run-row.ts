@@ -87,6 +87,7 @@ function check(name: string, o: Outcome, e: RowExpect): void {
     assert.equal(log?.response_code_details, e.details, `${name}: details`);
   if (e.routeName !== undefined) assert.equal(log?.route_name, e.routeName, `${name}: route`);
   if (e.cluster !== undefined) assert.equal(log?.upstream_cluster, e.cluster, `${name}: cluster`);
+  if (e.authority !== undefined) assert.equal(log?.authority, e.authority, `${name}: authority`);
 }
 
 function cookiesOf(res: Response): string[] {
@@ -175,9 +176,28 @@ async function runLoad(h: MeshHarness, row: Row): Promise<void> {
   }
 }
 
+/** A request the proxy answers by closing the connection: no response, one TCP-shaped log line. */
+async function runClosed(h: MeshHarness, row: Row): Promise<void> {
+  const r = { ...row.request, host: h.expand(row.request.host) };
+  const before = h.logs.length;
+  await assert.rejects(send(portFor(h, r), r, {}), `${row.name}: closed without a response`);
+  let log: Record<string, unknown> | undefined;
+  for (let i = 0; i < 50 && !log; i++) {
+    log = h.logs[before];
+    if (!log) await new Promise((res) => setImmediate(res));
+  }
+  assert.ok(log, `${row.name}: an access-log line`);
+  assert.equal(log.method, null, `${row.name}: a TCP line has no method`);
+  assert.equal(log.response_code, 0, `${row.name}: no response code`);
+  let received: Received | undefined;
+  for (const b of h.backends.values()) received ??= b.received[0];
+  check(row.name, { res: { status: 0, headers: {}, body: '' }, received, log }, row.expect);
+}
+
 export async function runRow(h: MeshHarness, row: Row): Promise<void> {
   h.random.reset(row.random);
   for (const b of h.backends.values()) b.received.length = 0;
   if (row.load) await runLoad(h, row);
+  else if (row.expect.closed) await runClosed(h, row);
   else await runRepeated(h, row);
 }
