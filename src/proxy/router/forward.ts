@@ -115,6 +115,9 @@ export class ForwardRequest {
     if (this.finished) return;
     const { cluster, svc, down } = this.f;
     let host = this.f.fixedHost;
+    // A DNS cluster still on its first resolution is warming: wait for it (Envoy serves a cluster
+    // only once its initialization completed), then pick among what resolved.
+    if (!host && !cluster.warm) return cluster.onWarm(() => this.attempt());
     if (!host) {
       const hosts = cluster.healthyHosts();
       if (hosts.length > 0) {
