@@ -173,7 +173,7 @@ export class ForwardRequest {
       attempt.done = true;
       cluster.release(conn, false);
       this.current = undefined;
-      this.failReset('local reset', String((err as Error).message));
+      this.fail(LOCAL_REPLIES.upstream_reset, undefined, String((err as Error).message));
     }
   }
 
