@@ -37,6 +37,9 @@ const malformed: Record<string, string> = {
     'HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
 };
 const other: Record<string, (s: Socket) => void> = {
+  // Connection: close and fewer body bytes than Content-Length: a cut connection, not bad framing.
+  shortclose: (s) =>
+    s.end('HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 100\r\n\r\nabc'),
   // Headers pass, then the body breaks framing: the response has started.
   badchunk: (s) => s.end('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n'),
   close: (s) => s.destroy(),
@@ -167,9 +170,16 @@ test('a closed or cut upstream: 503 UC before headers; after them a downstream r
     l1.response_code_details,
     'upstream_reset_after_response_started{connection_termination}',
   );
+  assert.equal((await p.get('shortclose')).status, 'reset');
+  const short = await p.logAt(2);
+  assert.equal(short.response_flags, 'UC');
+  assert.equal(
+    short.response_code_details,
+    'upstream_reset_after_response_started{connection_termination}',
+  );
   // A body that breaks chunked framing after the headers went out: reset, UPE.
   assert.equal((await p.get('badchunk')).status, 'reset');
-  const l2 = await p.logAt(2);
+  const l2 = await p.logAt(3);
   assert.equal(l2.response_flags, 'UPE');
   assert.equal(l2.response_code_details, 'upstream_reset_after_response_started{protocol_error}');
 });

@@ -310,7 +310,7 @@ export class ForwardRequest {
     if (this.committed) {
       // Upstream reset after the response started: reset the downstream too (Envoy UC, or UPE for
       // a body the codec rejects; router.cc LateUpstreamReset details).
-      const late = isProtocolError(err, code) ? 'protocol_error' : 'connection_termination';
+      const late = isProtocolError(err, code, true) ? 'protocol_error' : 'connection_termination';
       down.ctx.addFlag(late === 'protocol_error' ? 'UPE' : 'UC');
       down.ctx.details = `upstream_reset_after_response_started{${late}}`;
       this.finish();
@@ -324,7 +324,7 @@ export class ForwardRequest {
     // gateway-error or reset, never as a connect failure (retry_state_impl.cc wouldRetryFromReset).
     const reason: UpstreamResetReason = failure
       ? failure.reason
-      : isProtocolError(err, code)
+      : isProtocolError(err, code, false)
         ? 'protocol error'
         : 'connection termination';
     const kind: AttemptFailure = failure ? 'connect-failure' : 'reset';
@@ -439,14 +439,17 @@ export class ForwardRequest {
   }
 }
 
-// undici's errors for a response that breaks HTTP/1.1 framing (llhttp HPE_* and length checks).
-function isProtocolError(err: Error, code: string): boolean {
-  return (
-    code.startsWith('HPE_') ||
+/**
+ * undici's errors for a response that breaks HTTP/1.1 framing (llhttp HPE_*). A Content-Length
+ * mismatch is one while the headers are parsed (conflicting values); once the response started it
+ * is a connection closed mid-body, which Envoy reports as connection termination.
+ */
+function isProtocolError(err: Error, code: string, started: boolean): boolean {
+  if (code.startsWith('HPE_') || err.name === 'HTTPParserError') return true;
+  const lengthMismatch =
     code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' ||
-    err.name === 'HTTPParserError' ||
-    err.name === 'ResponseContentLengthMismatchError'
-  );
+    err.name === 'ResponseContentLengthMismatchError';
+  return lengthMismatch && !started;
 }
 
 /**
