@@ -104,6 +104,8 @@ test('a name that does not resolve: 503 UH no_healthy_upstream, no lookup per re
     assert.equal(log.upstream_host, null);
   }
   assert.deepEqual(lookups, ['api.internal'], 'one lookup at start, none per request');
+  const stat = (n: string) => p.proxy.stats().get(`cluster.${C}.${n}`);
+  assert.deepEqual([stat('update_attempt'), stat('update_failure')], [1, 1]);
   // The name appears; nothing changes before dns_refresh_rate (60s, jitter 0 with random 0).
   table['api.internal'] = [{ address: '127.0.0.1', ttlSeconds: 300 }];
   clock.advance(59_999);
@@ -112,6 +114,7 @@ test('a name that does not resolve: 503 UH no_healthy_upstream, no lookup per re
   clock.advance(1);
   await settle();
   assert.equal(lookups.length, 2);
+  assert.equal(stat('update_success'), 1);
   const ok = await p.get();
   assert.equal(ok.status, 200);
   const log = await p.logAt(4);

@@ -145,6 +145,10 @@ test('malformed upstream responses: 502 UPE protocol_error, connection discarded
   assert.equal(up.stats.connections, Object.keys(malformed).length);
   assert.equal(p.proxy.stats().get(`cluster.${p.C}.upstream_rq_active`), 0);
   assert.equal(p.proxy.stats().get(`cluster.${p.C}.upstream_cx_connect_fail`) ?? 0, 0);
+  assert.equal(
+    p.proxy.stats().get(`cluster.${p.C}.upstream_cx_protocol_error`),
+    Object.keys(malformed).length,
+  );
 });
 
 test('a closed or cut upstream: 503 UC before headers; after them a downstream reset (UC, or UPE for broken framing)', async () => {

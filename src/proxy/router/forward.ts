@@ -327,6 +327,8 @@ export class ForwardRequest {
       : isProtocolError(err, code, false)
         ? 'protocol error'
         : 'connection termination';
+    if (reason === 'protocol error') cluster.stats.upstream_cx_protocol_error++;
+    if (reason === 'connection timeout') cluster.stats.upstream_cx_connect_timeout++;
     const kind: AttemptFailure = failure ? 'connect-failure' : 'reset';
     if (this.retry?.retriableFailure(kind) && this.canRetry()) return this.scheduleRetry(conn.host);
     this.failReset(reason, failure?.transport);

@@ -73,7 +73,15 @@ export class ClusterManager {
     const refresh = cluster.dnsRefresh ?? ISTIO_DNS_REFRESH;
     let r = this.dns.get(cluster.name);
     if (r) r.configure(refresh, logical);
-    else r = new DnsResolution(this.clock, this.random, this.resolve, refresh, logical);
+    else
+      r = new DnsResolution(
+        this.clock,
+        this.random,
+        this.resolve,
+        refresh,
+        logical,
+        this.statsFor(cluster.name),
+      );
     r.setTargets(cluster.endpoints);
     return r;
   }

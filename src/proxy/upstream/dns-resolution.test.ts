@@ -76,7 +76,7 @@ test('a name that does not resolve leaves no hosts, retried at dns_refresh_rate;
   // The first resolution completed (failed): the cluster is warm, without hosts.
   assert.equal(d.warm, true);
   assert.deepEqual(addrs(d), []);
-  assert.equal(d.failures, 1);
+  assert.equal(d.stats.update_failure, 1);
   names.table['late.example'] = [{ address: '10.1.0.1' }];
   clock.advance(59_999);
   await settle();

@@ -46,8 +46,6 @@ export class DnsResolution {
   private warmWaiters: (() => void)[] = [];
   /** Envoy's cluster init: done once the first resolution of the cluster completed (either way). */
   warm = false;
-  resolutions = 0;
-  failures = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -55,6 +53,12 @@ export class DnsResolution {
     private readonly resolve: DnsResolve,
     private refresh: DnsRefresh,
     private logical: boolean,
+    /** Envoy's cluster update counters: update_attempt, update_success, update_failure. */
+    readonly stats: { update_attempt: number; update_success: number; update_failure: number } = {
+      update_attempt: 0,
+      update_success: 0,
+      update_failure: 0,
+    },
   ) {}
 
   /** Takes the settings of a new snapshot's cluster; applied from the next refresh on. */
@@ -124,6 +128,7 @@ export class DnsResolution {
     if (t.stopped) return;
     t.timer = undefined;
     const hostname = t.endpoint.address;
+    this.stats.update_attempt++;
     let p: Promise<readonly { address: string; ttlSeconds?: number }[]>;
     try {
       p = this.resolve(hostname);
@@ -133,7 +138,7 @@ export class DnsResolution {
     p.then(
       (addrs) => {
         if (t.stopped) return;
-        this.resolutions++;
+        this.stats.update_success++;
         const list = this.logical ? addrs.slice(0, 1) : addrs;
         t.resolved = list.map((a) => ({ ...t.endpoint, address: a.address }));
         let ttl = Infinity;
@@ -147,7 +152,7 @@ export class DnsResolution {
         if (t.stopped) return;
         // A failed resolution keeps the last addresses; retried after the failure refresh rate,
         // which Istio leaves at dns_refresh_rate (no dns_failure_refresh_rate).
-        this.failures++;
+        this.stats.update_failure++;
         this.schedule(t, this.refresh.refreshRateMs);
         this.setWarm();
       },
