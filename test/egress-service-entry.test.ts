@@ -1,6 +1,6 @@
 // ServiceEntry semantics in the compiler and a real proxy, with stand-ins on 127.0.0.x: resolution
-// NONE (original destination: the Host's address), STATIC (endpoints), DNS (names resolved when
-// connecting; `localhost`), DNS_ROUND_ROBIN, targetPort, addresses as domains, workloadSelector,
+// NONE (original destination: the Host's address), STATIC (endpoints), DNS (names resolved in the
+// background; `localhost`), DNS_ROUND_ROBIN, targetPort, addresses as domains, workloadSelector,
 // exportTo, location; outboundTrafficPolicy ALLOW_ANY (PassthroughCluster) and REGISTRY_ONLY (closed
 // by BlackHoleCluster) from the mesh config and a Sidecar (block without mode = REGISTRY_ONLY).
 import assert from 'node:assert/strict';
@@ -175,7 +175,7 @@ test('requests reach each resolution through the proxy', async () => {
   assert.equal(
     (await call('dns.example.com')).seen?.host,
     'dns.example.com',
-    'localhost resolved when connecting',
+    'localhost resolved in the background',
   );
   assert.equal((await call('rr.example.com')).status, 200);
   assert.equal((await call('vm.internal.example')).status, 200);

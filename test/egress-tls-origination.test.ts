@@ -141,7 +141,15 @@ test('an unknown CA fails the handshake: 503 UF with a TLS_error transport failu
   assert.ok(line, logs.join(''));
   // Istio's default retry policy retries connect failures: UF,URX.
   assert.match(line, / 503 UF,URX /);
-  assert.match(line, /TLS_error/);
+  // envoyproxy/envoy router.cc onUpstreamReset + ssl_socket.cc: details and %UPSTREAM_TRANSPORT_FAILURE_REASON%.
+  assert.match(
+    line,
+    / 503 UF,URX upstream_reset_before_response_started\{remote_connection_failure\|TLS_error:\|268435581:SSL_routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED:TLS_error_end\} - "TLS_error:\|268435581:SSL_routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED:TLS_error_end" /,
+  );
+  assert.match(
+    r.body,
+    /retried and the latest reset reason: remote connection failure, transport failure reason: TLS_error:\|268435581:SSL routines/,
+  );
 });
 
 test('insecureSkipVerify accepts the certificate without a CA', async () => {

@@ -422,7 +422,7 @@ test('TCP: bytes proxied both ways; maxConnections overflow is UO; a dead upstre
   const dead = await tcpRoundTrip(ports[31401]!, 'x');
   assert.equal(dead, '');
   const deadLine = await logLine((l) => l.includes('outbound|9001||dead.internal'));
-  assert.match(deadLine ?? '', / 0 UF - - "delayed_connect_error:_ECONNREFUSED" /);
+  assert.match(deadLine ?? '', / 0 UF - - "delayed_connect_error:_Connection_refused" /);
 });
 
 test('JSON access log: requested_server_name for HTTPS requests and passthrough connections', async () => {

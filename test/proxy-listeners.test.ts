@@ -184,8 +184,9 @@ test("access log: Istio's default TEXT format, filled as Envoy fills it", async 
   });
   for (let i = 0; i < 20 && lines.length < 2; i++) await new Promise((r) => setImmediate(r));
   const ok = new RegExp(
-    String.raw`^\[2026-11-26T11:40:00\.123Z\] "GET /api/x HTTP/1\.1" 200 - via_upstream - "-" 0 \d+ 0 0 "-" "curl/8" "rid-1" "productpage:9080" "127\.0\.0\.1:${app.port}" outbound\|9080\|v1\|${H.replace(/\./g, '\\.')} - 127\.0\.0\.1:${port} 127\.0\.0\.1:\d+ - pp-route\n$`,
+    String.raw`^\[2026-11-26T11:40:00\.123Z\] "GET /api/x HTTP/1\.1" 200 - via_upstream - "-" 0 \d+ 0 0 "-" "curl/8" "rid-1" "productpage:9080" "127\.0\.0\.1:${app.port}" outbound\|9080\|v1\|${H.replace(/\./g, '\\.')} 127\.0\.0\.1:\d+ 127\.0\.0\.1:${port} 127\.0\.0\.1:\d+ - pp-route\n$`,
   );
+  // %UPSTREAM_LOCAL_ADDRESS% is the upstream connection's local ip:port.
   assert.match(lines[0] ?? '', ok);
   assert.match(
     lines[1] ?? '',

@@ -7,6 +7,7 @@ import { labelsMatch } from '../config/names.js';
 import type { Registry, Service, ServicePort, Workload } from '../registry/types.js';
 import { stringMap } from '../registry/shape.js';
 import { clusterConfigHash } from './config-hash.js';
+import { durationMs } from './duration.js';
 import type { DestinationRuleIndex, MergedDestinationRule } from './destination-rules.js';
 import { identityOf, type RouteMemo } from './route-memo.js';
 import {
@@ -178,7 +179,20 @@ function policyCluster(
     connectionPool: connectionPoolOf(policy.connectionPool, ctx.mesh),
     ...(od ? { outlierDetection: od } : {}),
     ...(tls ? { tls } : {}),
+    ...(type === 'STRICT_DNS' || type === 'LOGICAL_DNS'
+      ? { dnsRefresh: dnsRefreshOf(ctx.mesh) }
+      : {}),
   });
+}
+
+/**
+ * cluster_builder.go buildCluster for DNS clusters: dns_refresh_rate = meshConfig.dnsRefreshRate
+ * (default 60s, pkg/config/mesh/mesh.go), respect_dns_ttl true, dns_jitter PILOT_DNS_JITTER_DURATION
+ * (default 100ms, pilot/pkg/features/pilot.go).
+ */
+function dnsRefreshOf(mesh: MeshConfig): NonNullable<Cluster['dnsRefresh']> {
+  const rate = durationMs(mesh.dnsRefreshRate);
+  return { refreshRateMs: rate && rate > 0 ? rate : 60_000, respectDnsTtl: true, jitterMs: 100 };
 }
 
 /** Clusters for every port of the given services, plus one per DestinationRule subset. */

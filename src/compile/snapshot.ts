@@ -327,6 +327,11 @@ export interface Cluster {
   connectionPool: ConnectionPoolLimits;
   outlierDetection?: OutlierDetectionPolicy;
   tls?: UpstreamTls;
+  /**
+   * STRICT_DNS / LOGICAL_DNS only: Envoy dns_refresh_rate, respect_dns_ttl and dns_jitter as Istio
+   * sets them (istio/istio pilot/pkg/networking/core/cluster_builder.go buildCluster).
+   */
+  dnsRefresh?: { refreshRateMs: number; respectDnsTtl: boolean; jitterMs: number };
   /** A structural hash of everything above but endpoints; state (pools, breakers) survives a swap when it is equal. */
   configHash: string;
 }

@@ -14,6 +14,8 @@ export interface MeshConfig {
   defaultHttpRetryPolicy?: HTTPRetry;
   rootNamespace: string;
   connectTimeout: string;
+  /** DNS cluster refresh rate (Envoy dns_refresh_rate); Istio's default 60s. */
+  dnsRefreshRate: string;
   /** DNS auto-allocation etc. live here; analyze reads ISTIO_META_DNS_AUTO_ALLOCATE. */
   defaultConfig: { proxyMetadata: Record<string, string> };
   trustDomain: string;
@@ -29,6 +31,7 @@ export function defaultMeshConfig(): MeshConfig {
     accessLogFormat: '',
     rootNamespace: 'istio-system',
     connectTimeout: '10s',
+    dnsRefreshRate: '60s',
     defaultConfig: { proxyMetadata: {} },
     trustDomain: 'cluster.local',
     shadowHostSuffix: false,
@@ -51,6 +54,7 @@ export function meshConfigFrom(value: unknown): MeshConfig {
     mesh.defaultHttpRetryPolicy = v.defaultHttpRetryPolicy as HTTPRetry;
   if (typeof v.rootNamespace === 'string') mesh.rootNamespace = v.rootNamespace;
   if (typeof v.connectTimeout === 'string') mesh.connectTimeout = v.connectTimeout;
+  if (typeof v.dnsRefreshRate === 'string') mesh.dnsRefreshRate = v.dnsRefreshRate;
   if (typeof v.trustDomain === 'string') mesh.trustDomain = v.trustDomain;
   if (typeof v.shadowHostSuffix === 'boolean') mesh.shadowHostSuffix = v.shadowHostSuffix;
   const dc = v.defaultConfig as { proxyMetadata?: Record<string, unknown> } | undefined;

@@ -22,6 +22,7 @@ import { replayingDuplex } from './tls/replay.js';
 import { InboundMtls } from './tls/inbound-mtls.js';
 import { identityGetter, type MeshIdentity, type MeshIdentitySource } from './tls/mesh-identity.js';
 import { ClusterManager } from './upstream/cluster-manager.js';
+import type { DnsResolve } from './upstream/dns-resolver.js';
 
 export interface AccessLogOptions {
   /** File path or `/dev/stdout`; omitted = no file output (use sink). */
@@ -38,6 +39,8 @@ export interface ProxyOptions {
   accessLog?: AccessLogOptions;
   /** Mesh identity (workload certificate + mesh root): ISTIO_MUTUAL out, PERMISSIVE mTLS in. */
   identity?: MeshIdentitySource;
+  /** Name resolution for STRICT_DNS / LOGICAL_DNS clusters (tests inject a name table). */
+  dnsResolve?: DnsResolve;
 }
 
 export interface ListenOptions {
@@ -77,7 +80,7 @@ export class Proxy implements ProxyServices {
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? systemRandom;
     this.identity = opts.identity ? identityGetter(opts.identity) : undefined;
-    this.clusters = new ClusterManager(this.clock, this.random, this.identity);
+    this.clusters = new ClusterManager(this.clock, this.random, this.identity, opts.dnsResolve);
     this.encoding = opts.accessLog?.encoding ?? 'TEXT';
     if (opts.accessLog && (opts.accessLog.path || opts.accessLog.sink)) {
       this.log = new AccessLogWriter(opts.accessLog.path, opts.accessLog.sink);

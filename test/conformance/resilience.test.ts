@@ -189,7 +189,8 @@ test('connect failure: 503 UF; with Istio default retry policy UF,URX after 2 re
   assert.equal(r.status, 503);
   assert.match(
     r.body,
-    /^upstream connect error or disconnect\/reset before headers\. reset reason: connection failure/,
+    // envoyproxy/envoy source/common/router/router.cc onUpstreamReset (Envoy 1.36, Istio 1.28).
+    /^upstream connect error or disconnect\/reset before headers\. reset reason: remote connection failure, transport failure reason: delayed connect error: Connection refused$/,
   );
   assert.equal((await t.lastLog()).response_flags, 'UF');
   const istioDefault = retry({
@@ -213,8 +214,16 @@ test('connect failure: 503 UF; with Istio default retry policy UF,URX after 2 re
   assert.equal(log.response_flags, 'UF,URX');
   assert.equal(
     log.response_code_details,
-    'upstream_reset_before_response_started{connection_failure}',
+    'upstream_reset_before_response_started{remote_connection_failure|delayed_connect_error:_Connection_refused}',
   );
+  assert.equal(log.upstream_transport_failure_reason, 'delayed_connect_error:_Connection_refused');
+  // After retries the body says so (router.cc: is_retry_ -> "retried and the latest ").
+  assert.equal(
+    r2.body,
+    'upstream connect error or disconnect/reset before headers. retried and the latest reset reason: remote connection failure, transport failure reason: delayed connect error: Connection refused',
+  );
+  // No connection was made: %UPSTREAM_LOCAL_ADDRESS% stays empty.
+  assert.equal(log.upstream_local_address, null);
   assert.equal(t2.stat('upstream_rq_retry'), 2);
 });
 

@@ -17,11 +17,15 @@ export function startTime(ms: number): string {
 
 const d = (v: string | undefined): string => (v === undefined || v === '' ? '-' : v);
 
+/** %UPSTREAM_TRANSPORT_FAILURE_REASON% prints spaces as `_` (envoyproxy/envoy source/common/formatter/stream_info_formatter.cc). */
+const tfr = (c: RequestContext): string | undefined =>
+  c.upstreamTransportFailureReason?.replaceAll(' ', '_');
+
 export function formatText(c: RequestContext): string {
   return (
     `[${startTime(c.startMs)}] "${d(c.method)} ${d(c.originalPath ?? c.path)} ${d(c.protocol)}" ` +
     `${c.responseCode} ${formatResponseFlags(c.flags)} ${d(c.details)} - ` +
-    `"${d(c.upstreamTransportFailureReason)}" ${c.bytesReceived} ${c.bytesSent} ${c.durationMs} ` +
+    `"${d(tfr(c))}" ${c.bytesReceived} ${c.bytesSent} ${c.durationMs} ` +
     `${d(c.upstreamServiceTime)} "${d(c.xForwardedFor)}" "${d(c.userAgent)}" "${d(c.requestId)}" ` +
     `"${d(c.authority)}" "${d(c.upstreamHost)}" ${d(c.upstreamCluster)} ${d(c.upstreamLocalAddress)} ` +
     `${d(c.downstreamLocal)} ${d(c.downstreamRemote)} ${d(c.requestedServerName)} ${d(c.routeName)}\n`
@@ -56,7 +60,7 @@ export function formatJson(c: RequestContext): string {
       upstream_host: n(c.upstreamHost),
       upstream_local_address: n(c.upstreamLocalAddress),
       upstream_service_time: n(c.upstreamServiceTime),
-      upstream_transport_failure_reason: n(c.upstreamTransportFailureReason),
+      upstream_transport_failure_reason: n(tfr(c)),
       user_agent: n(c.userAgent),
       x_forwarded_for: n(c.xForwardedFor),
     }) + '\n'

@@ -56,12 +56,13 @@ export const LOCAL_REPLIES: Readonly<Record<LocalReplyCode, LocalReply>> = {
     details: 'no_healthy_upstream',
     body: 'no healthy upstream',
   },
+  // A refused or unreachable upstream (Envoy >= 1.29 splits connection failure into local/remote).
   connection_failure: {
     code: 'connection_failure',
     status: 503,
     flag: 'UF',
-    details: 'upstream_reset_before_response_started{connection_failure}',
-    body: RESET_BODY + 'reset reason: connection failure',
+    details: 'upstream_reset_before_response_started{remote_connection_failure}',
+    body: RESET_BODY + 'reset reason: remote connection failure',
   },
   // Pool overflow (circuit breaker): 503 UO + x-envoy-overloaded: true.
   overflow: {
@@ -92,10 +93,10 @@ export const LOCAL_REPLIES: Readonly<Record<LocalReplyCode, LocalReply>> = {
     details: 'upstream_reset_before_response_started{connection_termination}',
     body: RESET_BODY + 'reset reason: connection termination',
   },
-  // An upstream response the codec cannot parse (Envoy UPE, upstream protocol error).
+  // An upstream response the codec cannot parse: 502 UPE (router.cc onUpstreamReset: ProtocolError -> BadGateway).
   protocol_error: {
     code: 'protocol_error',
-    status: 503,
+    status: 502,
     flag: 'UPE',
     details: 'upstream_reset_before_response_started{protocol_error}',
     body: RESET_BODY + 'reset reason: protocol error',
@@ -125,3 +126,64 @@ export const LOCAL_REPLIES: Readonly<Record<LocalReplyCode, LocalReply>> = {
     body: 'Bad Request',
   },
 };
+
+/**
+ * Envoy's Http::StreamResetReason as resetReasonToString spells it
+ * (envoyproxy/envoy source/common/http/utility.cc Utility::resetReasonToString).
+ */
+export type UpstreamResetReason =
+  | 'remote connection failure'
+  | 'local connection failure'
+  | 'connection timeout'
+  | 'connection termination'
+  | 'overflow'
+  | 'protocol error'
+  | 'remote reset'
+  | 'local reset';
+
+const RESET_REPLY: Readonly<Record<UpstreamResetReason, LocalReply>> = {
+  'remote connection failure': LOCAL_REPLIES.connection_failure,
+  'local connection failure': LOCAL_REPLIES.connection_failure,
+  'connection timeout': LOCAL_REPLIES.connection_failure,
+  'connection termination': LOCAL_REPLIES.upstream_reset,
+  overflow: LOCAL_REPLIES.overflow,
+  'protocol error': LOCAL_REPLIES.protocol_error,
+  'remote reset': LOCAL_REPLIES.upstream_reset,
+  'local reset': LOCAL_REPLIES.upstream_reset,
+};
+
+// router.cc streamResetReasonToResponseFlag: LR for a local reset, UR for a remote one.
+const RESET_FLAG: Partial<Record<UpstreamResetReason, string>> = {
+  'remote reset': 'UR',
+  'local reset': 'LR',
+};
+
+/**
+ * The local reply for an upstream reset before the response started, as Envoy's router writes it
+ * (envoyproxy/envoy source/common/router/router.cc Filter::onUpstreamReset, Envoy 1.36 as Istio
+ * 1.28 ships it): body "upstream connect error or disconnect/reset before headers. [retried and the
+ * latest ]reset reason: R[, transport failure reason: T]"; details
+ * "upstream_reset_before_response_started{R[|T]}" with every whitespace character replaced by `_`
+ * (StringUtil::replaceAllEmptySpace).
+ */
+export function upstreamResetReply(
+  reason: UpstreamResetReason,
+  transportFailureReason: string | undefined,
+  retried: boolean,
+): LocalReply {
+  const base = RESET_REPLY[reason];
+  const tfr = transportFailureReason ?? '';
+  const body =
+    RESET_BODY +
+    (retried ? 'retried and the latest ' : '') +
+    'reset reason: ' +
+    reason +
+    (tfr ? ', transport failure reason: ' + tfr : '');
+  const details = `upstream_reset_before_response_started{${reason}${tfr ? '|' + tfr : ''}}`;
+  return {
+    ...base,
+    flag: RESET_FLAG[reason] ?? base.flag,
+    details: details.replace(/[ \t\n\v\f\r]/g, '_'),
+    body,
+  };
+}

@@ -7,28 +7,22 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { TimerHandle } from '../../runtime/clock.js';
 import type { ForwardAction, Route, WeightedCluster } from '../../compile/snapshot.js';
-import { LOCAL_REPLIES, type LocalReply } from '../context/local-reply.js';
+import {
+  LOCAL_REPLIES,
+  upstreamResetReply,
+  type LocalReply,
+  type UpstreamResetReason,
+} from '../context/local-reply.js';
 import { corsOnResponse } from '../filters/cors.js';
 import { applyHeaderOps, firstValue, stripHopByHop, writeHead } from '../filters/headers.js';
 import type { Downstream, ProxyServices } from '../services.js';
 import type { ClusterState } from '../upstream/cluster-state.js';
 import type { Connection } from '../upstream/connection.js';
 import type { Host } from '../upstream/host.js';
-import { isTlsHandshakeError } from '../upstream/upstream-tls.js';
+import { connectFailureOf, formatAddress } from '../upstream/transport-failure.js';
 import { RetryState, type AttemptFailure } from './retry-state.js';
 
 type Controller = Dispatcher.DispatchController;
-
-// undici error codes that mean the TCP connection was never established.
-const CONNECT_ERRORS = new Set([
-  'ECONNREFUSED',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'EADDRNOTAVAIL',
-]);
 
 function uncork(sock: { uncork(): void }): void {
   sock.uncork();
@@ -121,6 +115,9 @@ export class ForwardRequest {
     if (this.finished) return;
     const { cluster, svc, down } = this.f;
     let host = this.f.fixedHost;
+    // A DNS cluster still on its first resolution is warming: wait for it (Envoy serves a cluster
+    // only once its initialization completed), then pick among what resolved.
+    if (!host && !cluster.warm) return cluster.onWarm(() => this.attempt());
     if (!host) {
       const hosts = cluster.healthyHosts();
       if (hosts.length > 0) {
@@ -141,7 +138,10 @@ export class ForwardRequest {
       if (!r.ok) {
         // Circuit-breaker overflow: 503 UO, never retried (Envoy router onPoolFailure Overflow).
         if (r.reason === 'overflow')
-          return this.fail(LOCAL_REPLIES.overflow, { 'x-envoy-overloaded': 'true' });
+          return this.fail(
+            upstreamResetReply('overflow', undefined, (this.retry?.retriesDone ?? 0) > 0),
+            { 'x-envoy-overloaded': 'true' },
+          );
         return this.fail(LOCAL_REPLIES.no_healthy_upstream);
       }
       this.dispatch(r.conn);
@@ -213,6 +213,10 @@ export class ForwardRequest {
     if (status < 200) return;
     const { cluster, svc, down, res } = this.f;
     const ctx = down.ctx;
+    if (a.conn.localAddress) ctx.upstreamLocalAddress = a.conn.localAddress;
+    // Framing undici accepts but Envoy's HTTP/1 codec rejects: a protocol error (UPE).
+    const badFraming = framingError(headers);
+    if (badFraming) return this.onError(a, badFraming);
     this.tryTimer?.cancel();
     this.tryTimer = undefined;
     cluster.outlier?.putResult(a.conn.host, { kind: 'status', status });
@@ -292,41 +296,48 @@ export class ForwardRequest {
   onError(a: Attempt, err: Error): void {
     const { cluster, down } = this.f;
     const code = (err as { code?: string }).code ?? '';
-    // A failed TLS handshake is a connection failure (Envoy UF, reason TLS_error).
-    const tlsFailure =
-      !this.committed &&
-      cluster.cluster.tls !== undefined &&
-      isTlsHandshakeError(err as { code?: string });
-    const connectFailure = CONNECT_ERRORS.has(code) || tlsFailure;
+    const conn = a.conn;
+    const failure = this.committed
+      ? undefined
+      : connectFailureOf(
+          err as { code?: string; message?: string },
+          formatAddress(conn.host.endpoint.address, conn.host.endpoint.port),
+          cluster.cluster.tls !== undefined,
+          conn.connected,
+        );
     this.endAttempt(a, false);
-    cluster.outlier?.putResult(a.conn.host, { kind: 'local' });
+    cluster.outlier?.putResult(conn.host, { kind: 'local' });
     if (this.committed) {
-      // Upstream reset after the response started: reset the downstream too (Envoy UC/UR).
-      down.ctx.addFlag('UC');
-      down.ctx.details = 'upstream_reset_after_response_started{connection_termination}';
+      // Upstream reset after the response started: reset the downstream too (Envoy UC, or UPE for
+      // a body the codec rejects; router.cc LateUpstreamReset details).
+      const late = isProtocolError(err, code, true) ? 'protocol_error' : 'connection_termination';
+      down.ctx.addFlag(late === 'protocol_error' ? 'UPE' : 'UC');
+      down.ctx.details = `upstream_reset_after_response_started{${late}}`;
       this.finish();
       this.f.res.destroy();
       return;
     }
-    if (connectFailure) cluster.stats.upstream_cx_connect_fail++;
+    if (!failure && conn.localAddress) down.ctx.upstreamLocalAddress = conn.localAddress;
+    if (failure) cluster.stats.upstream_cx_connect_fail++;
     else cluster.stats.upstream_rq_rx_reset++;
-    const failure: AttemptFailure = connectFailure ? 'connect-failure' : 'reset';
-    if (this.retry?.retriableFailure(failure) && this.canRetry())
-      return this.scheduleRetry(a.conn.host);
-    const reply = connectFailure
-      ? LOCAL_REPLIES.connection_failure
-      : code.startsWith('HPE_') || err.name === 'HTTPParserError'
-        ? LOCAL_REPLIES.protocol_error
-        : LOCAL_REPLIES.upstream_reset;
-    this.fail(
-      reply,
-      undefined,
-      tlsFailure
-        ? `TLS_error:${code || err.message}`
-        : connectFailure
-          ? undefined
-          : code || err.message,
-    );
+    // A response the HTTP/1 codec rejects is a protocol error: retried only under 5xx,
+    // gateway-error or reset, never as a connect failure (retry_state_impl.cc wouldRetryFromReset).
+    const reason: UpstreamResetReason = failure
+      ? failure.reason
+      : isProtocolError(err, code, false)
+        ? 'protocol error'
+        : 'connection termination';
+    if (reason === 'protocol error') cluster.stats.upstream_cx_protocol_error++;
+    if (reason === 'connection timeout') cluster.stats.upstream_cx_connect_timeout++;
+    const kind: AttemptFailure = failure ? 'connect-failure' : 'reset';
+    if (this.retry?.retriableFailure(kind) && this.canRetry()) return this.scheduleRetry(conn.host);
+    this.failReset(reason, failure?.transport);
+  }
+
+  /** Envoy's upstream-reset local reply, "retried and the latest" once a retry went out. */
+  private failReset(reason: UpstreamResetReason, transport: string | undefined): void {
+    const retried = (this.retry?.retriesDone ?? 0) > 0;
+    this.fail(upstreamResetReply(reason, transport, retried), undefined, transport);
   }
 
   private onPerTryTimeout(a: Attempt): void {
@@ -428,4 +439,33 @@ export class ForwardRequest {
     this.tryTimer?.cancel();
     this.backoffTimer?.cancel();
   }
+}
+
+/**
+ * undici's errors for a response that breaks HTTP/1.1 framing (llhttp HPE_*). A Content-Length
+ * mismatch is one while the headers are parsed (conflicting values); once the response started it
+ * is a connection closed mid-body, which Envoy reports as connection termination.
+ */
+function isProtocolError(err: Error, code: string, started: boolean): boolean {
+  if (code.startsWith('HPE_') || err.name === 'HTTPParserError') return true;
+  const lengthMismatch =
+    code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' ||
+    err.name === 'ResponseContentLengthMismatchError';
+  return lengthMismatch && !started;
+}
+
+/**
+ * Response framing Envoy's HTTP/1 codec rejects but undici accepts: both Content-Length and
+ * Transfer-Encoding, or a transfer-coding other than `chunked` (envoyproxy/envoy
+ * source/common/http/http1/codec_impl.cc onHeadersComplete: "both 'Content-Length' and
+ * 'Transfer-Encoding' are set", "unsupported transfer encoding"; Istio leaves allow_chunked_length off).
+ */
+function framingError(headers: Record<string, string | string[] | undefined>): Error | undefined {
+  const te = headers['transfer-encoding'];
+  if (te === undefined) return undefined;
+  const err = new Error('http/1.1 protocol error');
+  err.name = 'HTTPParserError';
+  if (headers['content-length'] !== undefined) return err;
+  if (Array.isArray(te) || te.trim().toLowerCase() !== 'chunked') return err;
+  return undefined;
 }

@@ -15,6 +15,7 @@ import { pickWeighted } from '../router/weighted.js';
 import type { ProxyServices } from '../services.js';
 import type { Host } from '../upstream/host.js';
 import { routeForDestination, type Destination } from './destination-match.js';
+import { connectFailureOf, formatAddress } from '../upstream/transport-failure.js';
 
 export interface DownstreamInfo {
   local: string;
@@ -138,8 +139,9 @@ export function proxyTcp(
     if (!up.connecting && ctx.upstreamLocalAddress) return finish();
     connectTimer.cancel();
     cluster.stats.upstream_cx_connect_fail++;
-    // Envoy: delayed_connect_error:_<strerror> for a refused connect.
-    ctx.upstreamTransportFailureReason = `delayed_connect_error:_${err.code ?? 'error'}`;
+    // Envoy: "delayed connect error: <strerror>" for a refused connect (transport-failure.ts).
+    const remote = formatAddress(host.endpoint.address, host.endpoint.port);
+    ctx.upstreamTransportFailureReason = connectFailureOf(err, remote, false, false)?.transport;
     finish('UF');
   });
   up.once('connect', () => {

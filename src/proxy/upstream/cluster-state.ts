@@ -12,6 +12,7 @@ import { createLoadBalancer, type LoadBalancer } from './lb/index.js';
 import { OutlierDetector } from './outlier-detector.js';
 import { explicitSni, upstreamTlsOptions } from './upstream-tls.js';
 import { clusterLookup, type LookupFunction } from './dns-lookup.js';
+import type { DnsResolution } from './dns-resolution.js';
 import type { ClusterStats } from './stats.js';
 import type { MeshIdentity } from '../tls/mesh-identity.js';
 
@@ -40,20 +41,38 @@ export class ClusterState {
     readonly stats: ClusterStats,
     /** The proxy's mesh identity for ISTIO_MUTUAL (upstream-tls.ts). */
     private readonly identity?: () => MeshIdentity,
+    /** STRICT_DNS / LOGICAL_DNS: hosts are the addresses resolved in the background. */
+    private readonly dns?: DnsResolution,
   ) {
     this.cluster = cluster;
     this.lookup = clusterLookup(cluster.type === 'STRICT_DNS');
     this.lb = createLoadBalancer(cluster);
-    this.setEndpoints(cluster.endpoints);
+    if (dns) {
+      this.unsubscribeDns = dns.subscribe(() => this.setEndpoints(dns.endpoints()));
+      this.setEndpoints(dns.endpoints());
+    } else this.setEndpoints(cluster.endpoints);
     if (cluster.outlierDetection) {
       this.outlier = new OutlierDetector(cluster.outlierDetection, clock, () => this.hosts, stats);
     }
   }
 
+  private readonly unsubscribeDns: (() => void) | undefined;
+
   /** Takes a new cluster object with the same configHash: endpoints may differ, state is kept. */
   update(cluster: Cluster): void {
     this.cluster = cluster;
-    this.setEndpoints(cluster.endpoints);
+    this.setEndpoints(this.dns ? this.dns.endpoints() : cluster.endpoints);
+  }
+
+  /** False while a DNS cluster's first resolution is under way (Envoy: the cluster is warming). */
+  get warm(): boolean {
+    return this.dns?.warm ?? true;
+  }
+
+  /** Runs fn when the cluster is warm (at once when it is). */
+  onWarm(fn: () => void): void {
+    if (this.dns) this.dns.onWarm(fn);
+    else fn();
   }
 
   private setEndpoints(endpoints: readonly Endpoint[]): void {
@@ -245,6 +264,7 @@ export class ClusterState {
   /** Stops the outlier sweep and closes idle connections; busy ones close when their request ends. */
   close(): void {
     this.closed = true;
+    this.unsubscribeDns?.();
     this.outlier?.stop();
     for (const h of this.byKey.values()) {
       for (const c of h.idle.splice(0)) this.dropConnection(c);

@@ -1,7 +1,8 @@
 // One upstream keep-alive connection (HTTP/1.1, or h2c): an undici Client with pipelining 1, driven with
 // Client.dispatch and a plain handler (no streams or promises per request; see performance.md).
 import type { ConnectionOptions } from 'node:tls';
-import { Client } from 'undici';
+import { buildConnector, Client } from 'undici';
+import { formatAddress } from './transport-failure.js';
 import type { LookupFunction } from './dns-lookup.js';
 import type { Host } from './host.js';
 
@@ -10,7 +11,10 @@ export class Connection {
   requests = 0;
   busy = false;
   dead = false;
+  /** %UPSTREAM_LOCAL_ADDRESS%: the socket's local `ip:port`, once connected. */
   localAddress: string | undefined;
+  /** The connector succeeded (TCP and any TLS handshake): failures after this are resets, not UF. */
+  connected = false;
   readonly createdAt: number;
   readonly servername: string | undefined;
   constructor(
@@ -44,14 +48,17 @@ export class Connection {
       keepAliveMaxTimeout: opts.idleTimeoutMs,
       headersTimeout: 0,
       bodyTimeout: 0,
-      connect: {
+      connect: this.connector({
         noDelay: true,
+        timeout: opts.connectTimeoutMs,
+        // A custom connector builds its own TLS/h2c choice (undici lib/core/connect.js).
+        ...(opts.h2c ? { allowH2: true, ...(opts.tls ? {} : { useH2c: true }) } : {}),
         ...(opts.lookup ? { lookup: opts.lookup } : {}),
         ...opts.tls,
         ...(opts.keepAliveMs !== undefined
           ? { keepAlive: true, keepAliveInitialDelay: opts.keepAliveMs }
           : {}),
-      },
+      }),
       // HTTP/2 upstream with prior knowledge (h2c) for http2/grpc ports or h2UpgradePolicy UPGRADE.
       ...(opts.h2c ? { allowH2: true, ...(opts.tls ? {} : { useH2c: true }) } : {}),
     } as ConstructorParameters<typeof Client>[1]);
@@ -63,6 +70,20 @@ export class Connection {
     this.client.on('disconnect', () => {
       if (!this.busy) onGone(this);
     });
+  }
+
+  /** undici's connector, wrapped to note the local address and that the connection is up. */
+  private connector(options: buildConnector.BuildOptions): buildConnector.connector {
+    const connect = buildConnector(options);
+    return (o, cb) =>
+      connect(o, (err, sock) => {
+        if (!err && sock) {
+          this.connected = true;
+          if (sock.localAddress)
+            this.localAddress = formatAddress(sock.localAddress, sock.localPort ?? 0);
+        }
+        (cb as (e: Error | null, s: typeof sock) => void)(err, sock);
+      });
   }
 
   close(): void {

@@ -1,9 +1,8 @@
-// Name resolution for hostname endpoints (DNS / DNS_ROUND_ROBIN ServiceEntries, ExternalName), done with
-// node:dns when a connection is made. Istio gives IPv4-only proxies DnsLookupFamily V4_ONLY (falling
-// back to V6 when a name has no A record here, as V4_PREFERRED; istio/istio pilot/pkg/networking/core/
-// cluster_builder.go setDNSLookupFamily). STRICT_DNS spreads connections over every resolved address
-// (each is a host in Envoy); LOGICAL_DNS uses the first address only (envoyproxy/envoy
-// source/extensions/clusters/logical_dns).
+// Connect-time name resolution for a hostname endpoint outside a DNS cluster (STRICT_DNS / LOGICAL_DNS
+// clusters resolve in the background instead, dns-resolution.ts): IPv4 first, falling back to IPv6
+// when a name has no A record (Istio gives IPv4 proxies DnsLookupFamily V4_ONLY; istio/istio
+// pilot/pkg/networking/core/cluster_builder.go setDNSLookupFamily). `strict` rotates over the
+// addresses per connection.
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 
 type LookupCallback = (

@@ -19,6 +19,13 @@ export class ClusterStats {
   upstream_cx_active = 0;
   upstream_cx_connect_fail = 0;
   upstream_cx_overflow = 0;
+  upstream_cx_connect_timeout = 0;
+  /** Responses the HTTP/1 codec rejected (codec_client.cc onData). */
+  upstream_cx_protocol_error = 0;
+  /** DNS clusters: resolutions started / succeeded / failed (ALL_CLUSTER_CONFIG_UPDATE_STATS). */
+  update_attempt = 0;
+  update_success = 0;
+  update_failure = 0;
   /** Picks made while in panic (healthy % below minHealthPercent): all hosts used. */
   lb_healthy_panic = 0;
   upstream_rq_2xx = 0;
