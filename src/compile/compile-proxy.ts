@@ -2,6 +2,7 @@
 // valid config is skipped with a warning instead of failing the whole proxy.
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { Registry } from '../registry/types.js';
+import { localityFromLabels, withTopologyLabels } from '../registry/index.js';
 import {
   buildInboundClusters,
   buildOutboundClusters,
@@ -46,6 +47,10 @@ export function compileProxy(
   let listeners: Listener[];
   let routeTables: RouteTable[];
   let clusters: Cluster[];
+  // istio/istio pilot/pkg/xds/ads.go setTopologyLabels: the proxy's locality from its workload (pod
+  // label or Node), and its labels gain the topology labels failoverPriority compares.
+  const proxyLocality =
+    proxy.locality || ctx.workload.locality || localityFromLabels(proxy.labels) || '';
   const clusterCtx = {
     config,
     registry,
@@ -53,6 +58,8 @@ export function compileProxy(
     drs: ctx.drs,
     proxyKind: proxy.kind,
     proxyNamespace: proxy.namespace,
+    proxyLocality,
+    proxyLabels: withTopologyLabels(proxy.labels, proxyLocality, ctx.workload.nodeName),
     warnings,
     ...(options.memo ? { memo: options.memo } : {}),
   };
