@@ -105,3 +105,20 @@ spec:
   assert.equal(byIp['10.9.0.1']!.weight, 3);
   assert.equal(byIp['10.9.0.2']!.locality, 'us-west/zone-q');
 });
+
+test('VirtualService retryRemoteLocalities reaches the route retry policy (previous_priorities)', () => {
+  const vs = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web}
+spec:
+  hosts: [web]
+  http:
+  - route: [{destination: {host: web}}]
+    retries: {attempts: 3, retryOn: 5xx, retryRemoteLocalities: true}`;
+  const { snapshot } = compileFrom([world, vs], 'client');
+  const table = snapshot.routeTables.get('80')!;
+  const vh = table.virtualHosts.find((v) => v.name.startsWith('web.'))!;
+  const action = vh.routes[0]!.action;
+  assert.equal(action.type, 'forward');
+  if (action.type === 'forward') assert.equal(action.retry?.retryRemoteLocalities, true);
+});
