@@ -2,7 +2,11 @@
 // valid config is skipped with a warning instead of failing the whole proxy.
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { Registry } from '../registry/types.js';
-import { localityFromLabels, withTopologyLabels } from '../registry/index.js';
+import {
+  localityFromLabels,
+  localityFromTopologyLabels,
+  withTopologyLabels,
+} from '../registry/index.js';
 import {
   buildInboundClusters,
   buildOutboundClusters,
@@ -48,9 +52,14 @@ export function compileProxy(
   let routeTables: RouteTable[];
   let clusters: Cluster[];
   // istio/istio pilot/pkg/xds/ads.go setTopologyLabels: the proxy's locality from its workload (pod
-  // label or Node), and its labels gain the topology labels failoverPriority compares.
+  // label or Node), else its own topology labels, else its locality label; its labels gain the
+  // topology labels failoverPriority compares.
   const proxyLocality =
-    proxy.locality || ctx.workload.locality || localityFromLabels(proxy.labels) || '';
+    proxy.locality ||
+    ctx.workload.locality ||
+    localityFromTopologyLabels(proxy.labels) ||
+    localityFromLabels(proxy.labels) ||
+    '';
   const clusterCtx = {
     config,
     registry,

@@ -4,7 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createConfigSnapshot, parseResources } from '../config/index.js';
-import { localityFromLabels, podLocality, withTopologyLabels } from './locality.js';
+import {
+  localityFromLabels,
+  localityFromTopologyLabels,
+  podLocality,
+  withTopologyLabels,
+} from './locality.js';
 
 const config = createConfigSnapshot(
   parseResources(
@@ -57,4 +62,15 @@ test('AugmentLabels adds region, zone, subzone and hostname labels', () => {
   });
   const same = { app: 'a' };
   assert.equal(withTopologyLabels(same, undefined), same);
+});
+
+test('a proxy with topology labels is in that locality; empty trailing parts are dropped', () => {
+  assert.equal(
+    localityFromTopologyLabels({
+      'topology.kubernetes.io/region': 'r',
+      'topology.kubernetes.io/zone': 'z',
+    }),
+    'r/z',
+  );
+  assert.equal(localityFromTopologyLabels({ app: 'x' }), '');
 });

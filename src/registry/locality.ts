@@ -23,6 +23,22 @@ export function localityFromLabels(labels: Readonly<Record<string, string>>): st
   return v.includes('/') ? v : v.split('.').join('/');
 }
 
+/**
+ * ads.go localityFromProxyLabels: a proxy whose labels carry topology.kubernetes.io/region|zone or
+ * topology.istio.io/subzone is in that locality (util.go LocalityToString drops empty trailing parts).
+ */
+export function localityFromTopologyLabels(labels: Readonly<Record<string, string>>): string {
+  const region = labels[LABEL_REGION];
+  const zone = labels[LABEL_ZONE];
+  const subzone = labels[LABEL_SUBZONE];
+  if (region === undefined && zone === undefined && subzone === undefined) return '';
+  let out = region ?? '';
+  if (!zone) return out;
+  out += `/${zone}`;
+  if (!subzone) return out;
+  return `${out}/${subzone}`;
+}
+
 /** getPodLocality: the pod's locality label wins; else `region/zone/subzone` of its Node's labels. */
 export function podLocality(
   config: ConfigSnapshot,
