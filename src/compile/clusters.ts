@@ -25,6 +25,7 @@ import {
   type EffectivePolicy,
 } from './traffic-policy.js';
 import { upstreamTlsOf } from './upstream-tls.js';
+import { applyLocalityLb, effectiveLocalitySetting, localityWeighted } from './locality-lb.js';
 import type { WarningList } from './warnings.js';
 
 /** Istio's outbound cluster name (pilot/pkg/model/service.go BuildSubsetKey). */
@@ -97,6 +98,9 @@ export interface ClusterBuildContext {
   warnings: WarningList;
   /** Remembers clusters across compiles by everything they are built from. */
   memo?: RouteMemo;
+  /** The proxy's `region/zone/subzone` ('' unknown) and labels with topology labels, for locality LB. */
+  proxyLocality?: string;
+  proxyLabels?: Readonly<Record<string, string>>;
 }
 
 /** policyCluster through the memo: the key names every input but the endpoints. */
@@ -155,6 +159,10 @@ function policyCluster(
   const lb = lbPolicyOf(policy.loadBalancer);
   const type = clusterType(svc, ctx.proxyKind, lb.policy === 'PASSTHROUGH');
   const od = outlierDetectionOf(policy.outlierDetection);
+  const weighted = localityWeighted(
+    effectiveLocalitySetting(ctx.mesh.localityLbSetting, policy.loadBalancer),
+    od !== undefined,
+  );
   const tls = upstreamTlsOf(
     policy.tls,
     svc,
@@ -178,6 +186,7 @@ function policyCluster(
     ...(lb.maglev ? { maglev: lb.maglev } : {}),
     connectionPool: connectionPoolOf(policy.connectionPool, ctx.mesh),
     ...(od ? { outlierDetection: od } : {}),
+    ...(weighted && type !== 'ORIGINAL_DST' ? { localityWeightedLb: true } : {}),
     ...(tls ? { tls } : {}),
     ...(type === 'STRICT_DNS' || type === 'LOGICAL_DNS'
       ? { dnsRefresh: dnsRefreshOf(ctx.mesh) }
@@ -195,6 +204,21 @@ function dnsRefreshOf(mesh: MeshConfig): NonNullable<Cluster['dnsRefresh']> {
   return { refreshRateMs: rate && rate > 0 ? rate : 60_000, respectDnsTtl: true, jitterMs: 100 };
 }
 
+/** The endpoints as this proxy's Envoy would get them: priorities and locality weights applied. */
+function localityEndpoints(
+  ctx: ClusterBuildContext,
+  policy: EffectivePolicy,
+  endpoints: readonly Endpoint[],
+): readonly Endpoint[] {
+  return applyLocalityLb(endpoints, {
+    mesh: ctx.mesh.localityLbSetting,
+    lb: policy.loadBalancer,
+    outlierDetection: policy.outlierDetection != null,
+    proxyLocality: ctx.proxyLocality ?? '',
+    proxyLabels: ctx.proxyLabels ?? {},
+  });
+}
+
 /** Clusters for every port of the given services, plus one per DestinationRule subset. */
 export function buildOutboundClusters(
   ctx: ClusterBuildContext,
@@ -206,14 +230,15 @@ export function buildOutboundClusters(
     const dr = ctx.drs.lookup(svc.hostname, svc.namespace);
     for (const sp of svc.ports) {
       const endpoints = ctx.registry.instances(svc, sp.port).map((i) => i.endpoint);
+      const mainPolicy = effectivePolicy(dr?.trafficPolicy, undefined, sp.port);
       const main = memoCluster(
         ctx,
         svc,
         sp,
         '',
         dr,
-        () => effectivePolicy(dr?.trafficPolicy, undefined, sp.port),
-        endpoints,
+        () => mainPolicy,
+        localityEndpoints(ctx, mainPolicy, endpoints),
       );
       if (seen.has(main.name)) continue;
       seen.add(main.name);
@@ -223,14 +248,15 @@ export function buildOutboundClusters(
         const filtered = endpoints.filter((e) =>
           labelsMatch(stringMap(subset.labels) ?? {}, e.labels),
         );
+        const subsetPolicy = effectivePolicy(dr?.trafficPolicy, subset.trafficPolicy, sp.port);
         const c = memoCluster(
           ctx,
           svc,
           sp,
           subset.name,
           dr,
-          () => effectivePolicy(dr?.trafficPolicy, subset.trafficPolicy, sp.port),
-          filtered,
+          () => subsetPolicy,
+          localityEndpoints(ctx, subsetPolicy, filtered),
         );
         if (seen.has(c.name)) continue;
         seen.add(c.name);

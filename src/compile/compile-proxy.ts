@@ -3,6 +3,11 @@
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { Registry } from '../registry/types.js';
 import {
+  localityFromLabels,
+  localityFromTopologyLabels,
+  withTopologyLabels,
+} from '../registry/index.js';
+import {
   buildInboundClusters,
   buildOutboundClusters,
   inboundPorts,
@@ -46,6 +51,15 @@ export function compileProxy(
   let listeners: Listener[];
   let routeTables: RouteTable[];
   let clusters: Cluster[];
+  // istio/istio pilot/pkg/xds/ads.go setTopologyLabels: the proxy's locality from its workload (pod
+  // label or Node), else its own topology labels, else its locality label; its labels gain the
+  // topology labels failoverPriority compares.
+  const proxyLocality =
+    proxy.locality ||
+    ctx.workload.locality ||
+    localityFromTopologyLabels(proxy.labels) ||
+    localityFromLabels(proxy.labels) ||
+    '';
   const clusterCtx = {
     config,
     registry,
@@ -53,6 +67,8 @@ export function compileProxy(
     drs: ctx.drs,
     proxyKind: proxy.kind,
     proxyNamespace: proxy.namespace,
+    proxyLocality,
+    proxyLabels: withTopologyLabels(proxy.labels, proxyLocality, ctx.workload.nodeName),
     warnings,
     ...(options.memo ? { memo: options.memo } : {}),
   };

@@ -60,6 +60,8 @@ export function convertRetryPolicy(
   if (perTry !== undefined) out.perTryTimeoutMs = perTry;
   if (typeof policy.retryIgnorePreviousHosts === 'boolean')
     out.retryIgnorePreviousHosts = policy.retryIgnorePreviousHosts;
+  // retry.go ConvertPolicy: retryRemoteLocalities -> envoy.retry_priorities.previous_priorities.
+  if (policy.retryRemoteLocalities === true) out.retryRemoteLocalities = true;
   const backoff = durationMs(policy.backoff);
   if (backoff !== undefined) out.backoffBaseMs = backoff;
   return out;

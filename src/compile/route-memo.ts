@@ -249,6 +249,8 @@ export function sameEndpoints(a: readonly Endpoint[], b: readonly Endpoint[]): b
       x.port !== y.port ||
       x.weight !== y.weight ||
       x.locality !== y.locality ||
+      x.priority !== y.priority ||
+      x.localityWeight !== y.localityWeight ||
       x.workload !== y.workload ||
       JSON.stringify(x.labels) !== JSON.stringify(y.labels)
     )

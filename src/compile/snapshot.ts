@@ -17,6 +17,8 @@ export interface ProxyIdentity {
   serviceAccount: string;
   /** The address the workload listens on (inbound target) and the mesh IP of the proxy. */
   ip: string;
+  /** `region/zone/subzone` of the workload it fronts (Envoy node locality); absent = unknown. */
+  locality?: string;
 }
 
 export type Protocol = 'http' | 'http2' | 'grpc' | 'https' | 'tls' | 'tcp' | 'unknown';
@@ -79,6 +81,8 @@ export interface RetryPolicy {
   backoffBaseMs: number;
   /** previous_hosts predicate with host_selection_retry_max_attempts 5. */
   retryIgnorePreviousHosts: boolean;
+  /** VirtualService retryRemoteLocalities: Envoy's previous_priorities retry priority, update_frequency 2. */
+  retryRemoteLocalities?: boolean;
 }
 
 export interface FaultPolicy {
@@ -260,7 +264,12 @@ export interface Endpoint {
   port: number;
   labels: Readonly<Record<string, string>>;
   weight: number;
+  /** `region/zone/subzone` (Envoy LocalityLbEndpoints.locality). */
   locality?: string;
+  /** Envoy priority of its LocalityLbEndpoints relative to this proxy (0 = highest); absent = 0. */
+  priority?: number;
+  /** load_balancing_weight of its LocalityLbEndpoints, read only when the cluster is locality-weighted. */
+  localityWeight?: number;
   /** Workload name for logs/graph (e.g. `reviews-v1`). */
   workload?: string;
 }
@@ -326,6 +335,8 @@ export interface Cluster {
   maglev?: { tableSize: number };
   connectionPool: ConnectionPoolLimits;
   outlierDetection?: OutlierDetectionPolicy;
+  /** common_lb_config.locality_weighted_lb_config set: pick a locality by weight, then a host in it. */
+  localityWeightedLb?: boolean;
   tls?: UpstreamTls;
   /**
    * STRICT_DNS / LOGICAL_DNS only: Envoy dns_refresh_rate, respect_dns_ttl and dns_jitter as Istio

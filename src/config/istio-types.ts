@@ -442,6 +442,8 @@ export interface KubePodSpec {
   containers?: KubeContainer[];
   serviceAccountName?: string;
   serviceAccount?: string;
+  /** The Node the pod runs on: its topology labels give the pod's locality. */
+  nodeName?: string;
 }
 
 export interface KubeDeploymentSpec {

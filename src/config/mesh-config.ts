@@ -2,7 +2,7 @@
 // (istioctl --meshConfigFile) or the `istio` ConfigMap in istio-system whose `mesh` key holds it.
 // Defaults from istio/istio pkg/config/mesh/mesh.go DefaultMeshConfig.
 import { parse as parseYaml } from 'yaml';
-import type { HTTPRetry } from './istio-types.js';
+import type { HTTPRetry, LocalityLoadBalancerSetting } from './istio-types.js';
 import type { Resource } from './types.js';
 
 export interface MeshConfig {
@@ -21,6 +21,8 @@ export interface MeshConfig {
   trustDomain: string;
   /** Switchyard option: add `-shadow` to mirrored Host (Istio <= 1.27). */
   shadowHostSuffix: boolean;
+  /** Mesh-wide locality LB; Istio's default is `{enabled: true}` (DefaultMeshConfig). */
+  localityLbSetting?: LocalityLoadBalancerSetting;
 }
 
 export function defaultMeshConfig(): MeshConfig {
@@ -35,6 +37,7 @@ export function defaultMeshConfig(): MeshConfig {
     defaultConfig: { proxyMetadata: {} },
     trustDomain: 'cluster.local',
     shadowHostSuffix: false,
+    localityLbSetting: { enabled: true },
   };
 }
 
@@ -57,6 +60,8 @@ export function meshConfigFrom(value: unknown): MeshConfig {
   if (typeof v.dnsRefreshRate === 'string') mesh.dnsRefreshRate = v.dnsRefreshRate;
   if (typeof v.trustDomain === 'string') mesh.trustDomain = v.trustDomain;
   if (typeof v.shadowHostSuffix === 'boolean') mesh.shadowHostSuffix = v.shadowHostSuffix;
+  if (v.localityLbSetting && typeof v.localityLbSetting === 'object')
+    mesh.localityLbSetting = v.localityLbSetting as LocalityLoadBalancerSetting;
   const dc = v.defaultConfig as { proxyMetadata?: Record<string, unknown> } | undefined;
   if (dc?.proxyMetadata && typeof dc.proxyMetadata === 'object') {
     for (const [k, val] of Object.entries(dc.proxyMetadata))

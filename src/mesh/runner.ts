@@ -190,6 +190,7 @@ export class Mesh {
         ports,
         appAddress: this.host,
         appPorts,
+        ...(instance.locality ? { locality: instance.locality } : {}),
       };
       this.workloads.push({ instance, local, proxy: mp, ready: true });
     }

@@ -65,3 +65,38 @@ test('port maps parse and reject nonsense', () => {
   );
   assert.throws(() => parsePortMap('80:8080'), /PORT=LOCALPORT/);
 });
+
+// Locally there are no Nodes to schedule on: a Deployment's pod template names one (spec.nodeName,
+// read as Istio's getPodLocality does) or carries istio-locality; a Workload document says `locality`.
+test('workloads carry their locality: pod template Node or label, Workload spec.locality', () => {
+  const parsed = parseResources(
+    `apiVersion: v1
+kind: Node
+metadata: {name: n1, labels: {topology.kubernetes.io/region: r1, topology.kubernetes.io/zone: z1}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      nodeName: n1
+      containers: [{name: c, image: docker.io/kong/httpbin}]
+---
+apiVersion: switchyard.io/v1alpha1
+kind: Workload
+metadata: {name: job}
+spec: {builtin: sleep, locality: r2/z9}
+`,
+    'plan.yaml',
+  );
+  const plan = planWorkloads(createConfigSnapshot(parsed.resources));
+  assert.deepEqual(
+    plan.map((w) => [w.name, w.locality]),
+    [
+      ['web-0', 'r1/z1/'],
+      ['job-0', 'r2/z9'],
+    ],
+  );
+});

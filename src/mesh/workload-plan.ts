@@ -1,6 +1,7 @@
 // Decides which local processes a mesh runs: Deployments/Pods whose images are Istio's samples map to
 // Switchyard's built-in workloads; a `switchyard.io/v1alpha1 Workload` names any other command.
 import type { ConfigSnapshot, KubeDeploymentSpec, KubePodSpec, Resource } from '../config/index.js';
+import { podLocality } from '../registry/index.js';
 
 export interface LaunchSpec {
   /** A built-in workload (`switchyard workload <builtin>`), or an external command. */
@@ -22,6 +23,8 @@ export interface WorkloadInstance {
   /** Ports the workload serves in the mesh model (containerPort / Service targetPort). */
   containerPorts: readonly number[];
   launch: LaunchSpec;
+  /** `region/zone/subzone`: pod locality label or its Node's topology labels; Workload `locality`. */
+  locality?: string;
 }
 
 interface WorkloadDocSpec {
@@ -34,6 +37,8 @@ interface WorkloadDocSpec {
   args?: string[];
   env?: Record<string, string>;
   workingDir?: string;
+  /** `region/zone/subzone` of the workload (Switchyard's stand-in for the Node it would run on). */
+  locality?: string;
 }
 
 /** Istio sample images -> built-in workloads (istio/istio samples/*). */
@@ -74,11 +79,13 @@ function launchForImage(
 }
 
 function podSpecWorkload(
+  config: ConfigSnapshot,
   owner: Resource,
   labels: Readonly<Record<string, string>>,
   pod: KubePodSpec | undefined,
   replicas: number,
 ): WorkloadInstance[] {
+  const locality = podLocality(config, labels, pod?.nodeName || undefined);
   const container = pod?.containers?.[0];
   const annotations = owner.metadata.annotations;
   const command = annotations['switchyard.io/command'];
@@ -102,6 +109,7 @@ function podSpecWorkload(
       serviceAccount: pod?.serviceAccountName ?? pod?.serviceAccount ?? 'default',
       containerPorts: ports,
       launch: { ...launch, env: { ...envOf(container?.env), ...launch.env } },
+      ...(locality ? { locality } : {}),
     });
   }
   return out;
@@ -120,9 +128,11 @@ export function planWorkloads(config: ConfigSnapshot): WorkloadInstance[] {
     if (r.kind === 'Deployment') {
       const spec = r.spec as KubeDeploymentSpec;
       const labels = spec.template?.metadata?.labels ?? spec.selector?.matchLabels ?? {};
-      out.push(...podSpecWorkload(r, labels, spec.template?.spec, Math.max(0, spec.replicas ?? 1)));
+      out.push(
+        ...podSpecWorkload(config, r, labels, spec.template?.spec, Math.max(0, spec.replicas ?? 1)),
+      );
     } else if (r.kind === 'Pod') {
-      out.push(...podSpecWorkload(r, r.metadata.labels, r.spec as KubePodSpec, 1));
+      out.push(...podSpecWorkload(config, r, r.metadata.labels, r.spec as KubePodSpec, 1));
     } else if (r.kind === 'Workload') {
       const spec = r.spec as WorkloadDocSpec;
       const replicas = Math.max(0, spec.replicas ?? 1);
@@ -143,6 +153,9 @@ export function planWorkloads(config: ConfigSnapshot): WorkloadInstance[] {
           serviceAccount: spec.serviceAccount ?? 'default',
           containerPorts: (spec.ports ?? []).map((p) => p.containerPort ?? 0).filter((p) => p > 0),
           launch,
+          ...(typeof spec.locality === 'string' && spec.locality
+            ? { locality: spec.locality }
+            : {}),
         });
       }
     }

@@ -10,6 +10,7 @@ import type {
 } from '../config/istio-types.js';
 import { labelsMatch, serviceFqdn } from '../config/names.js';
 import type { Endpoint } from '../compile/snapshot.js';
+import { withTopologyLabels } from './locality.js';
 import { PlaceholderAllocator } from './placeholder-address.js';
 import { objects, stringMap, strings } from './shape.js';
 import { kubePortProtocol, parseProtocol } from './protocol.js';
@@ -157,7 +158,8 @@ function toEndpoint(w: Workload, port: number, labels?: Record<string, string>):
   return {
     address: w.address,
     port,
-    labels: labels ?? w.labels,
+    // label.go AugmentLabels: endpoints carry their topology labels (failoverPriority reads them).
+    labels: withTopologyLabels(labels ?? w.labels, w.locality, w.nodeName),
     weight: w.weight ?? 1,
     ...(w.locality ? { locality: w.locality } : {}),
     workload: w.name,

@@ -4,3 +4,10 @@ export * from './protocol.js';
 export * from './build-registry.js';
 export { podWorkloads, localWorkload } from './workloads.js';
 export { resolveProxy, identityOf, isGatewayWorkload, proxyNames } from './resolve-proxy.js';
+export {
+  localityFromLabels,
+  localityFromTopologyLabels,
+  podLocality,
+  withTopologyLabels,
+  splitLocality,
+} from './locality.js';

@@ -29,6 +29,7 @@ export function identityOf(w: Workload): ProxyIdentity {
     labels: w.labels,
     serviceAccount: w.serviceAccount,
     ip: w.address,
+    ...(w.locality ? { locality: w.locality } : {}),
   };
 }
 

@@ -53,7 +53,10 @@ export interface Workload {
   appAddress?: string;
   appPorts?: Readonly<Record<string, number>>;
   weight?: number;
+  /** `region/zone/subzone` (registry/locality.ts says where it comes from). */
   locality?: string;
+  /** Pods: spec.nodeName (Istio's `kubernetes.io/hostname` topology label). */
+  nodeName?: string;
 }
 
 /**
@@ -70,6 +73,8 @@ export interface LocalWorkload {
   ports: Readonly<Record<string, number>>;
   appAddress?: string;
   appPorts?: Readonly<Record<string, number>>;
+  /** `region/zone/subzone`; else read from the labels as for a pod (`istio-locality`...). */
+  locality?: string;
 }
 
 /** An endpoint of one service port, with the workload behind it. */

@@ -3,6 +3,7 @@
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { KubeDeploymentSpec, KubePodSpec, WorkloadEntrySpec } from '../config/istio-types.js';
 import type { Resource } from '../config/types.js';
+import { localityFromLabels, podLocality } from './locality.js';
 import { PlaceholderAllocator } from './placeholder-address.js';
 import { objects, stringMap } from './shape.js';
 import type { LocalWorkload, Workload } from './types.js';
@@ -39,6 +40,8 @@ export function podWorkloads(config: ConfigSnapshot): Workload[] {
     const status = pod.raw.status as { podIP?: unknown } | undefined;
     const ip = typeof status?.podIP === 'string' ? status.podIP : undefined;
     if (ip) alloc.reserve(ip);
+    const nodeName = typeof spec.nodeName === 'string' && spec.nodeName ? spec.nodeName : undefined;
+    const locality = podLocality(config, pod.metadata.labels, nodeName);
     pending.push({
       w: {
         name: pod.metadata.name,
@@ -49,6 +52,8 @@ export function podWorkloads(config: ConfigSnapshot): Workload[] {
         kind: 'Pod',
         namedPorts: ports.named,
         containerPorts: ports.list,
+        ...(locality ? { locality } : {}),
+        ...(nodeName ? { nodeName } : {}),
       },
       ...(ip ? { ip } : {}),
     });
@@ -58,17 +63,23 @@ export function podWorkloads(config: ConfigSnapshot): Workload[] {
     const podSpec = spec.template?.spec;
     const ports = podPorts(podSpec);
     const replicas = typeof spec.replicas === 'number' ? Math.max(0, spec.replicas) : 1;
+    const labels = stringMap(spec.template?.metadata?.labels) ?? {};
+    const nodeName =
+      typeof podSpec?.nodeName === 'string' && podSpec.nodeName ? podSpec.nodeName : undefined;
+    const locality = podLocality(config, labels, nodeName);
     for (let i = 0; i < replicas; i++) {
       pending.push({
         w: {
           name: dep.metadata.name,
           podName: `${dep.metadata.name}-${i}`,
           namespace: dep.metadata.namespace,
-          labels: stringMap(spec.template?.metadata?.labels) ?? {},
+          labels,
           serviceAccount: serviceAccountOf(podSpec),
           kind: 'Pod',
           namedPorts: ports.named,
           containerPorts: ports.list,
+          ...(locality ? { locality } : {}),
+          ...(nodeName ? { nodeName } : {}),
         },
       });
     }
@@ -86,11 +97,15 @@ export function workloadEntryWorkload(
   name: string,
   namespace: string,
 ): Workload {
+  const labels = stringMap(spec.labels) ?? {};
+  // convertWorkloadEntryToWorkloadInstance: the locality field, else the locality label.
+  const locality =
+    typeof spec.locality === 'string' && spec.locality ? spec.locality : localityFromLabels(labels);
   return {
     name,
     podName: name,
     namespace,
-    labels: stringMap(spec.labels) ?? {},
+    labels,
     serviceAccount: spec.serviceAccount ?? 'default',
     address: typeof spec.address === 'string' ? spec.address : '',
     kind: 'WorkloadEntry',
@@ -99,7 +114,7 @@ export function workloadEntryWorkload(
     ) as Record<string, number>,
     containerPorts: [],
     ...(typeof spec.weight === 'number' && spec.weight > 0 ? { weight: spec.weight } : {}),
-    ...(spec.locality ? { locality: spec.locality } : {}),
+    ...(locality ? { locality } : {}),
   };
 }
 
@@ -116,6 +131,7 @@ export function workloadEntries(config: ConfigSnapshot): Workload[] {
 }
 
 export function localWorkload(l: LocalWorkload): Workload {
+  const locality = l.locality || localityFromLabels(l.labels);
   return {
     name: l.name,
     podName: l.name,
@@ -129,5 +145,6 @@ export function localWorkload(l: LocalWorkload): Workload {
     localPorts: { ...l.ports },
     appAddress: l.appAddress ?? '127.0.0.1',
     appPorts: { ...(l.appPorts ?? {}) },
+    ...(locality ? { locality } : {}),
   };
 }

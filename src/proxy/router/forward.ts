@@ -21,6 +21,7 @@ import type { Connection } from '../upstream/connection.js';
 import type { Host } from '../upstream/host.js';
 import { connectFailureOf, formatAddress } from '../upstream/transport-failure.js';
 import { RetryState, type AttemptFailure } from './retry-state.js';
+import { PreviousPriorities } from './retry-priority.js';
 
 type Controller = Dispatcher.DispatchController;
 
@@ -96,12 +97,15 @@ export class ForwardRequest {
   private finished = false;
   private retrying = false;
   private tried: Set<Host> | undefined;
+  /** retryRemoteLocalities: priorities of the hosts attempted so far. */
+  private readonly priorities: PreviousPriorities | undefined;
 
   constructor(private readonly f: ForwardRequestInit) {
     // A streamed request body cannot be replayed: only bodyless or buffered-body requests are
     // retried (Envoy buffers up to its buffer limit for retries, then stops retrying).
     const replayable = !f.hasBody || f.body !== undefined;
     this.retry = replayable ? RetryState.create(f.action?.retry, f.svc.random) : undefined;
+    if (this.retry?.policy.retryRemoteLocalities) this.priorities = new PreviousPriorities();
   }
 
   start(): void {
@@ -113,19 +117,22 @@ export class ForwardRequest {
 
   private attempt(): void {
     if (this.finished) return;
-    const { cluster, svc, down } = this.f;
+    const { cluster, down } = this.f;
     let host = this.f.fixedHost;
     // A DNS cluster still on its first resolution is warming: wait for it (Envoy serves a cluster
     // only once its initialization completed), then pick among what resolved.
     if (!host && !cluster.warm) return cluster.onWarm(() => this.attempt());
     if (!host) {
-      const hosts = cluster.healthyHosts();
-      if (hosts.length > 0) {
-        const avoid = this.retry?.policy.retryIgnorePreviousHosts ? this.tried : undefined;
-        host = cluster.lb.pick(hosts, { random: svc.random, hash: this.f.hashKey, avoid });
-      }
+      const avoid = this.retry?.policy.retryIgnorePreviousHosts ? this.tried : undefined;
+      const excluded = this.priorities?.excludedFor(cluster.priorityHealth());
+      host = cluster.pickHost({
+        ...(this.f.hashKey !== undefined ? { hash: this.f.hashKey } : {}),
+        ...(avoid ? { avoid } : {}),
+        ...(excluded ? { excludedPriorities: excluded } : {}),
+      });
     }
     if (!host) return this.fail(LOCAL_REPLIES.no_healthy_upstream);
+    this.priorities?.onHostAttempted(host.endpoint.priority ?? 0);
     down.ctx.upstreamHost = host.key;
     down.ctx.attempts++;
     cluster.stats.upstream_rq_total++;

@@ -62,8 +62,7 @@ export function sendMirrors(
     if (!faultDraw(random, m.percentage)) continue;
     const cluster = clusters.get(m.clusterName);
     if (!cluster) continue;
-    const hosts = cluster.healthyHosts();
-    const host = hosts.length ? cluster.lb.pick(hosts, { random }) : undefined;
+    const host = cluster.pickHost();
     if (!host) continue;
     const flat: string[] = [];
     for (const k in headers) {

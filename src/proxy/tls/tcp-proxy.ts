@@ -106,8 +106,7 @@ export function proxyTcp(
     // Original destination: connect where the client asked to go.
     if (dest) host = cluster.dynamicHost(dest.host.replace(/^\[|\]$/g, ''), dest.port);
   } else {
-    const hosts = cluster.healthyHosts();
-    host = hosts.length > 0 ? cluster.lb.pick(hosts, { random: svc.random }) : undefined;
+    host = cluster.pickHost();
   }
   if (!host) return finish('UH');
   const limits = cluster.cluster.connectionPool;

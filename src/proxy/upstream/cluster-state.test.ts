@@ -108,10 +108,27 @@ test('every pick made in panic counts lb_healthy_panic', () => {
     new SequenceRandom([0]),
     stats,
   );
-  s.hosts[0]!.ejected = true; // 75% healthy < 80%
+  s.hosts[0]!.ejected = true;
+  s.hosts[1]!.ejected = true; // 50% healthy < 80%, and 1.4 x 50% = 70% < 100%
   assert.equal(s.healthyHosts().length, 4);
   assert.equal(s.healthyHosts().length, 4);
   assert.equal(stats.lb_healthy_panic, 2);
+  s.close();
+});
+
+// load_balancer_impl.cc recalculatePerPriorityPanic: "Never set panic mode if normalized total
+// health is 100%" - 3 of 4 healthy is 1.4 x 75% = 105%, capped at 100%, so no panic below 80%.
+test('no panic while overprovisioned health is 100%, whatever minHealthPercent says', () => {
+  const stats = new ClusterStats();
+  const s = new ClusterState(
+    base({ outlierDetection: od(80) }),
+    new ManualClock(),
+    new SequenceRandom([0]),
+    stats,
+  );
+  s.hosts[0]!.ejected = true;
+  assert.equal(s.healthyHosts().length, 3);
+  assert.equal(stats.lb_healthy_panic, 0);
   s.close();
 });
 

@@ -9,7 +9,15 @@ import type { Random } from '../../runtime/random.js';
 import { Connection } from './connection.js';
 import { Host } from './host.js';
 import { createLoadBalancer, type LoadBalancer } from './lb/index.js';
+import { EdfScheduler } from './lb/edf-scheduler.js';
 import { OutlierDetector } from './outlier-detector.js';
+import {
+  OVERPROVISIONING_FACTOR,
+  choosePriority,
+  loadExcluding,
+  priorityLoad,
+  type PriorityLoad,
+} from './priority-load.js';
 import { explicitSni, upstreamTlsOptions } from './upstream-tls.js';
 import { clusterLookup, type LookupFunction } from './dns-lookup.js';
 import type { DnsResolution } from './dns-resolution.js';
@@ -18,6 +26,40 @@ import type { MeshIdentity } from '../tls/mesh-identity.js';
 
 export type AcquireResult =
   { ok: true; conn: Connection } | { ok: false; reason: 'overflow' | 'closed' };
+
+/** What one pick may be told: a consistent-hash key, hosts to avoid, priorities already tried. */
+export interface PickOptions {
+  hash?: number;
+  avoid?: ReadonlySet<Host>;
+  /** retryRemoteLocalities (previous_priorities): levels that get no load for this pick. */
+  excludedPriorities?: ReadonlySet<number>;
+}
+
+interface LocalityGroup {
+  hosts: Host[];
+  healthy: Host[];
+  /** LocalityLbEndpoints load_balancing_weight. */
+  weight: number;
+}
+
+interface PriorityLevel {
+  hosts: Host[];
+  healthy: Host[];
+  localities: LocalityGroup[];
+  /** Envoy LocalityWrr: EDF over weight x min(1, 1.4 x healthy / hosts); none when no weight is set. */
+  localityScheduler?: EdfScheduler<number>;
+  localityEffective?: number[];
+}
+
+/** The host sets one ejection state yields, rebuilt when membership or ejections change. */
+interface PriorityView {
+  signature: string;
+  levels: PriorityLevel[];
+  load: PriorityLoad;
+}
+
+/** Envoy's healthy_panic_threshold default when Istio does not set one (no outlierDetection). */
+const ENVOY_DEFAULT_PANIC = 50;
 
 export class ClusterState {
   cluster: Cluster;
@@ -89,6 +131,7 @@ export class ClusterState {
     for (const [key, h] of this.byKey) if (!next.has(key)) this.retireHost(h);
     this.byKey = next;
     this.hosts = list;
+    this.view = undefined;
   }
 
   private retireHost(h: Host): void {
@@ -108,19 +151,129 @@ export class ClusterState {
     return h;
   }
 
-  /** Hosts the LB may pick: non-ejected, or all of them in panic (Envoy healthy_panic_threshold = minHealthPercent). */
-  healthyHosts(): readonly Host[] {
-    if (!this.outlier) return this.hosts;
-    let healthy = 0;
-    for (const h of this.hosts) if (!h.ejected) healthy++;
-    if (healthy === this.hosts.length) return this.hosts;
-    const panic = this.outlier.policy.minHealthPercent;
-    // Envoy isHostSetInPanic: 100 x healthy / hosts below the threshold (no overprovisioning factor).
-    if (panic > 0 && (healthy * 100) / Math.max(1, this.hosts.length) < panic) {
-      this.stats.lb_healthy_panic++;
-      return this.hosts;
+  private view: PriorityView | undefined;
+
+  /** Which hosts are ejected, as a string ('' when none): the view is rebuilt when it changes. */
+  private ejectionSignature(): string {
+    let sig = '';
+    const hs = this.hosts;
+    for (let i = 0; i < hs.length; i++) if (hs[i]!.ejected) sig += `${i},`;
+    return sig;
+  }
+
+  /**
+   * Hosts grouped as Envoy's priority set: by endpoint priority (Istio's locality failover levels),
+   * then by locality, with the per-level load (envoyproxy/envoy source/common/upstream/upstream_impl.cc
+   * HostSetImpl, load_balancing_policies/common/load_balancer_impl.cc).
+   */
+  private priorityView(): PriorityView {
+    const signature = this.ejectionSignature();
+    if (this.view && this.view.signature === signature) return this.view;
+    const levels: PriorityLevel[] = [];
+    const byLocality: Map<string, LocalityGroup>[] = [];
+    for (const h of this.hosts) {
+      const p = h.endpoint.priority ?? 0;
+      while (levels.length <= p) {
+        levels.push({ hosts: [], healthy: [], localities: [] });
+        byLocality.push(new Map());
+      }
+      const level = levels[p]!;
+      level.hosts.push(h);
+      if (!h.ejected) level.healthy.push(h);
+      const locKey = h.endpoint.locality ?? '';
+      let group = byLocality[p]!.get(locKey);
+      if (!group) {
+        group = { hosts: [], healthy: [], weight: h.endpoint.localityWeight ?? 0 };
+        byLocality[p]!.set(locKey, group);
+        level.localities.push(group);
+      }
+      group.hosts.push(h);
+      if (!h.ejected) group.healthy.push(h);
     }
-    return this.hosts.filter((h) => !h.ejected);
+    for (const level of levels) {
+      // locality_wrr.cc rebuildLocalityScheduler: effective weight = weight x availability.
+      if (!this.cluster.localityWeightedLb || level.healthy.length === 0) continue;
+      const sched = new EdfScheduler<number>();
+      const effective = level.localities.map((g) =>
+        g.hosts.length === 0
+          ? 0
+          : g.weight *
+            Math.min(1, ((OVERPROVISIONING_FACTOR / 100) * g.healthy.length) / g.hosts.length),
+      );
+      effective.forEach((w, i) => {
+        if (w > 0) sched.add(w, i);
+      });
+      if (sched.size > 0) {
+        level.localityScheduler = sched;
+        level.localityEffective = effective;
+      }
+    }
+    const panic = this.outlier ? this.outlier.policy.minHealthPercent : ENVOY_DEFAULT_PANIC;
+    const load = priorityLoad(
+      levels.map((l) => ({ total: l.hosts.length, healthy: l.healthy.length })),
+      panic,
+    );
+    this.view = { signature, levels, load };
+    return this.view;
+  }
+
+  /**
+   * The host set one pick draws from: a priority level by load (the hash key, else a random draw),
+   * then, in panic, all its hosts (lb_healthy_panic); with locality-weighted LB one locality's healthy
+   * hosts; else the level's healthy hosts (ZoneAwareLoadBalancerBase::hostSourceToUse).
+   */
+  chooseHosts(opts: PickOptions = {}): { hosts: readonly Host[]; source: string } | undefined {
+    const view = this.priorityView();
+    if (view.levels.length === 0) return undefined;
+    let load = view.load.load;
+    if (opts.excludedPriorities && opts.excludedPriorities.size > 0)
+      load = loadExcluding(view.load.health, opts.excludedPriorities) ?? load;
+    let p = 0;
+    let withLoad = 0;
+    for (const l of load) if (l > 0) withLoad++;
+    if (withLoad > 1) {
+      const draw = opts.hash ?? Math.floor(this.random.next() * 4294967296);
+      p = choosePriority(draw, load);
+    } else
+      p = Math.max(
+        0,
+        load.findIndex((l) => l > 0),
+      );
+    const level = view.levels[p];
+    if (!level) return undefined;
+    if (view.load.panic[p]) {
+      this.stats.lb_healthy_panic++;
+      return { hosts: level.hosts, source: `p${p}/all` };
+    }
+    if (level.localityScheduler) {
+      const effective = level.localityEffective ?? [];
+      const i = level.localityScheduler.pickAndAdd((idx) => effective[idx] ?? 1);
+      const group = i === undefined ? undefined : level.localities[i];
+      if (group) return { hosts: group.healthy, source: `p${p}/l${i}` };
+    }
+    return { hosts: level.healthy, source: `p${p}` };
+  }
+
+  /** Each priority level's health (0..100), as the retry priority plugin reads it. */
+  priorityHealth(): readonly number[] {
+    return this.priorityView().load.health;
+  }
+
+  /** Hosts the LB may pick for one request (non-ejected, or all of the level in panic). */
+  healthyHosts(): readonly Host[] {
+    return this.chooseHosts()?.hosts ?? [];
+  }
+
+  /** Chooses the host for one attempt: host set as chooseHosts, then the cluster's LB policy. */
+  pickHost(opts: PickOptions = {}): Host | undefined {
+    const chosen = this.chooseHosts(opts);
+    if (!chosen || chosen.hosts.length === 0) return undefined;
+    return this.lb.pick(chosen.hosts, {
+      random: this.random,
+      source: chosen.source,
+      ...(opts.hash !== undefined ? { hash: opts.hash } : {}),
+      ...(opts.avoid ? { avoid: opts.avoid } : {}),
+    });
   }
 
   /** Gets a connection to `host`: an idle one, a new one, or after waiting as a pending request. */

@@ -44,7 +44,10 @@ test('ejects at the consecutive 5xx threshold; a success resets the count', () =
   od.stop();
 });
 
-test('maxEjectionPercent caps ejections but always allows one host', () => {
+// envoyproxy/envoy source/common/upstream/outlier_detection_impl.cc ejectHost (>= 1.27): a host is
+// ejected only when 100 x (ejected + 1) / hosts <= max_ejection_percent; always_eject_one_host, which
+// Istio never sets, is the only thing that lets a first ejection through.
+test('maxEjectionPercent 10 (the default) ejects nothing among fewer than 10 hosts', () => {
   const clock = new ManualClock();
   const hs = hosts(4);
   const stats = new ClusterStats();
@@ -55,9 +58,44 @@ test('maxEjectionPercent caps ejections but always allows one host', () => {
     stats,
   );
   for (const h of hs) od.putResult(h, { kind: 'status', status: 500 });
-  assert.equal(hs.filter((h) => h.ejected).length, 1);
-  assert.equal(stats['outlier_detection.ejections_overflow'], 3);
+  assert.equal(hs.filter((h) => h.ejected).length, 0);
+  assert.equal(stats['outlier_detection.ejections_overflow'], 4);
+  assert.equal(stats['outlier_detection.ejections_active'], 0);
   od.stop();
+});
+
+test('maxEjectionPercent 10 ejects exactly one of 10 hosts; (ejected + 1) / hosts may equal the cap', () => {
+  const clock = new ManualClock();
+  const hs = hosts(10);
+  const stats = new ClusterStats();
+  const od = new OutlierDetector(
+    policy({ consecutive5xx: 1, maxEjectionPercent: 10 }),
+    clock,
+    () => hs,
+    stats,
+  );
+  for (const h of hs) od.putResult(h, { kind: 'status', status: 500 });
+  assert.equal(hs.filter((h) => h.ejected).length, 1);
+  assert.equal(stats['outlier_detection.ejections_overflow'], 9);
+  od.stop();
+});
+
+test('maxEjectionPercent 50 ejects two of four hosts, 100 ejects all of them', () => {
+  for (const [pct, want] of [
+    [50, 2],
+    [100, 4],
+  ] as const) {
+    const hs = hosts(4);
+    const od = new OutlierDetector(
+      policy({ consecutive5xx: 1, maxEjectionPercent: pct }),
+      new ManualClock(),
+      () => hs,
+      new ClusterStats(),
+    );
+    for (const h of hs) od.putResult(h, { kind: 'status', status: 500 });
+    assert.equal(hs.filter((h) => h.ejected).length, want, `maxEjectionPercent ${pct}`);
+    od.stop();
+  }
 });
 
 test('ejection time is base x times ejected, capped at 300s; the sweep un-ejects and decays', () => {

@@ -1,8 +1,9 @@
 // Outlier detection, Envoy semantics as Istio configures it (istio/istio pilot/pkg/networking/core/
 // cluster_traffic_policy.go applyOutlierDetection; envoyproxy/envoy source/common/upstream/outlier_detection_impl.cc):
 // consecutive 5xx / gateway / local-origin counters reset on success; reaching a threshold ejects at
-// once (maxEjectionPercent, but at least one host); ejection lasts base x times-ejected, capped at
-// max(base, 300s); an interval sweep un-ejects expired hosts and decays the multiplier of healthy ones.
+// once unless (ejected + 1) / hosts would exceed maxEjectionPercent (Envoy >= 1.27; nothing forces a
+// first ejection since Istio never sets always_eject_one_host); ejection lasts base x times-ejected,
+// capped at max(base, 300s); an interval sweep un-ejects expired hosts and decays the multiplier.
 import type { OutlierDetectionPolicy } from '../../compile/snapshot.js';
 import type { Clock, TimerHandle } from '../../runtime/clock.js';
 import type { Host } from './host.js';
@@ -47,7 +48,11 @@ export class OutlierDetector {
     for (const h of this.hosts()) {
       if (h.ejected) {
         if (now >= h.ejectedUntil) {
+          // unejectHost resets every consecutive counter, so a few new errors do not re-eject at once.
           h.ejected = false;
+          h.consecutive5xx = 0;
+          h.consecutiveGateway = 0;
+          h.consecutiveLocal = 0;
           this.stats['outlier_detection.ejections_active']--;
         }
       } else if (h.ejectionCount > 0) {
@@ -102,15 +107,18 @@ export class OutlierDetector {
   }
 
   private eject(h: Host, reason: string): void {
-    h.consecutive5xx = 0;
-    h.consecutiveGateway = 0;
-    h.consecutiveLocal = 0;
+    // onConsecutiveErrorWorker resets only the counter that fired, whether or not the host was ejected.
+    if (reason === 'consecutive_5xx') h.consecutive5xx = 0;
+    else if (reason === 'consecutive_gateway_failure') h.consecutiveGateway = 0;
+    else h.consecutiveLocal = 0;
     if (h.ejected) return;
     const all = this.hosts();
     let ejected = 0;
     for (const x of all) if (x.ejected) ejected++;
-    // Envoy: eject while below max_ejection_percent, and always allow one host.
-    if (ejected > 0 && ((ejected + 1) * 100) / all.length > this.policy.maxEjectionPercent) {
+    // envoyproxy/envoy source/common/upstream/outlier_detection_impl.cc ejectHost:
+    // should_eject = 100 * (ejections_active + 1) / hosts <= max_ejection_percent; only
+    // always_eject_one_host (never set by Istio) lets the first ejection through regardless.
+    if (((ejected + 1) * 100) / all.length > this.policy.maxEjectionPercent) {
       this.stats['outlier_detection.ejections_overflow']++;
       return;
     }

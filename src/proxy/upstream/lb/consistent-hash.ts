@@ -10,15 +10,17 @@ function setKey(hosts: readonly Host[]): string {
   return k;
 }
 
+type Ring = { hash: number; host: Host }[];
+
+// Envoy's thread-aware LBs keep one table per priority level: one per host source here.
 export class RingHash implements LoadBalancer {
-  private key = '';
-  private ring: { hash: number; host: Host }[] = [];
+  private readonly rings = new Map<string, { key: string; ring: Ring }>();
   constructor(private readonly minimumRingSize = 1024) {}
 
-  private build(hosts: readonly Host[]): void {
+  private build(hosts: readonly Host[], source: string): Ring {
     const k = setKey(hosts);
-    if (k === this.key) return;
-    this.key = k;
+    const cached = this.rings.get(source);
+    if (cached && cached.key === k) return cached.ring;
     const perHost = Math.max(1, Math.ceil(this.minimumRingSize / Math.max(1, hosts.length)));
     const ring: { hash: number; host: Host }[] = [];
     for (const h of hosts) {
@@ -26,35 +28,35 @@ export class RingHash implements LoadBalancer {
       for (let i = 0; i < n; i++) ring.push({ hash: hashString(`${h.key}_${i}`), host: h });
     }
     ring.sort((a, b) => a.hash - b.hash);
-    this.ring = ring;
+    this.rings.set(source, { key: k, ring });
+    return ring;
   }
 
   pick(hosts: readonly Host[], ctx: LbContext): Host | undefined {
     if (hosts.length === 0) return undefined;
     if (ctx.hash === undefined) return hosts[Math.floor(ctx.random.next() * hosts.length)];
-    this.build(hosts);
+    const ring = this.build(hosts, ctx.source ?? '');
     // First ring entry with hash >= key, wrapping around.
     let lo = 0;
-    let hi = this.ring.length;
+    let hi = ring.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if ((this.ring[mid]?.hash ?? 0) < ctx.hash) lo = mid + 1;
+      if ((ring[mid]?.hash ?? 0) < ctx.hash) lo = mid + 1;
       else hi = mid;
     }
-    return (this.ring[lo] ?? this.ring[0])?.host;
+    return (ring[lo] ?? ring[0])?.host;
   }
 }
 
 export class Maglev implements LoadBalancer {
-  private key = '';
-  private table: Host[] = [];
+  private readonly tables = new Map<string, { key: string; table: Host[] }>();
   constructor(private readonly tableSize = 65537) {}
 
   // Maglev population (Eisenbud et al. 2016, as Envoy maglev_lb.cc): each host walks its permutation.
-  private build(hosts: readonly Host[]): void {
+  private build(hosts: readonly Host[], source: string): Host[] {
     const k = setKey(hosts);
-    if (k === this.key) return;
-    this.key = k;
+    const cached = this.tables.get(source);
+    if (cached && cached.key === k) return cached.table;
     const m = this.tableSize;
     const table = new Array<Host | undefined>(m).fill(undefined);
     const offsets = hosts.map((h) => hashString(h.key, 1) % m);
@@ -76,13 +78,13 @@ export class Maglev implements LoadBalancer {
         }
       }
     }
-    this.table = table as Host[];
+    this.tables.set(source, { key: k, table: table as Host[] });
+    return table as Host[];
   }
 
   pick(hosts: readonly Host[], ctx: LbContext): Host | undefined {
     if (hosts.length === 0) return undefined;
     if (ctx.hash === undefined) return hosts[Math.floor(ctx.random.next() * hosts.length)];
-    this.build(hosts);
-    return this.table[ctx.hash % this.tableSize];
+    return this.build(hosts, ctx.source ?? '')[ctx.hash % this.tableSize];
   }
 }

@@ -91,3 +91,43 @@ for (const p of ['RING_HASH', 'MAGLEV'] as LbPolicy[]) {
     assert.ok(moved <= 35, `${moved} keys moved`);
   });
 }
+
+// Weighted policies (envoyproxy/envoy source/extensions/load_balancing_policies/common/
+// load_balancer_impl.cc EdfLoadBalancerBase; least_request_lb.cc hostWeight; random_lb.cc).
+const weighted = (ws: number[]) =>
+  ws.map((w, i) => new Host({ address: '10.1.0.' + i, port: 80, labels: {}, weight: w }));
+
+test('ROUND_ROBIN with unequal weights follows the EDF schedule (weight share over a cycle)', () => {
+  const b = lb('ROUND_ROBIN');
+  const hs = weighted([3, 1]);
+  const seq = Array.from({ length: 8 }, () => b.pick(hs, { random: new SeededRandom(1) }));
+  assert.equal(seq.filter((h) => h === hs[0]).length, 6);
+  assert.equal(seq.filter((h) => h === hs[1]).length, 2);
+  // EDF deadlines: a at 1/3, 2/3, 1 ...; b at 1; equal deadlines go FIFO (b was added first).
+  assert.deepEqual(seq.slice(0, 4), [hs[0], hs[0], hs[1], hs[0]]);
+});
+
+test('LEAST_REQUEST with unequal weights divides weight by active requests + 1', () => {
+  const b = lb('LEAST_REQUEST');
+  const hs = weighted([2, 1]);
+  let a = 0;
+  for (let i = 0; i < 300; i++) if (b.pick(hs, { random: new SeededRandom(i) }) === hs[0]) a++;
+  assert.equal(a, 200);
+  // A busy heavy host loses its advantage: 2 / (3 + 1) < 1 / (0 + 1).
+  const b2 = lb('LEAST_REQUEST');
+  const busy = weighted([2, 1]);
+  busy[0]!.active = 3;
+  let light = 0;
+  for (let i = 0; i < 30; i++)
+    if (b2.pick(busy, { random: new SeededRandom(i) }) === busy[1]) light++;
+  assert.ok(light > 15, `light host got ${light} of 30`);
+});
+
+test('RANDOM ignores endpoint weights (random_lb.cc: hosts[random % size])', () => {
+  const b = lb('RANDOM');
+  const hs = weighted([9, 1]);
+  const random = new SeededRandom(5);
+  let heavy = 0;
+  for (let i = 0; i < 1000; i++) if (b.pick(hs, { random }) === hs[0]) heavy++;
+  assert.ok(heavy > 400 && heavy < 600, `heavy host got ${heavy} of 1000`);
+});

@@ -8,6 +8,8 @@ export interface LbContext {
   hash?: number;
   /** Hosts already tried (retry previous_hosts predicate); avoided when another host is available. */
   avoid?: ReadonlySet<Host>;
+  /** Which host set `hosts` is (`p0`, `p1/l2`, `p0/all`): per-set state such as round-robin cursors. */
+  source?: string;
 }
 
 export interface LoadBalancer {
