@@ -46,4 +46,3 @@ export function formatG(v: number, prec?: number): string {
 export function formatF(v: number, n: number): string {
   return v.toFixed(n);
 }
-

@@ -26,6 +26,7 @@ import {
   peerFromLabels,
   type PeerMetadata,
 } from './peer-metadata.js';
+import { formatHostPort } from '../units/index.js';
 
 export type Reporter = 'source' | 'destination';
 
@@ -82,7 +83,7 @@ const endpointIndex = new WeakMap<Cluster, Map<string, Endpoint>>();
 function endpointOf(cluster: Cluster, hostKey: string): Endpoint | undefined {
   let idx = endpointIndex.get(cluster);
   if (!idx) {
-    idx = new Map(cluster.endpoints.map((e) => [`${e.address}:${e.port}`, e]));
+    idx = new Map(cluster.endpoints.map((e) => [formatHostPort(e.address, e.port), e]));
     endpointIndex.set(cluster, idx);
   }
   return idx.get(hostKey);

@@ -2,6 +2,7 @@
 // (envoyproxy/envoy source/common/router/config_impl.cc finalizePathHeader, newUri; docs
 // api-v3 config/route/v3/route_components.proto RedirectAction).
 import type { ForwardAction, RedirectAction, Route } from '../../compile/snapshot.js';
+import { splitAuthority } from '../../units/index.js';
 
 /** Splits `/a/b?x=1` into ['/a/b', 'x=1']. */
 export function splitPath(pathWithQuery: string): [string, string] {
@@ -35,16 +36,6 @@ export function rewritePath(
   return query ? `${next}?${query}` : next;
 }
 
-function splitHostPort(authority: string): [string, string | undefined] {
-  if (authority.startsWith('[')) {
-    const end = authority.indexOf(']');
-    const rest = authority.slice(end + 1);
-    return [authority.slice(0, end + 1), rest.startsWith(':') ? rest.slice(1) : undefined];
-  }
-  const c = authority.lastIndexOf(':');
-  return c < 0 ? [authority, undefined] : [authority.slice(0, c), authority.slice(c + 1)];
-}
-
 /** The Location of a redirect; port 80 with http and 443 with https are omitted. */
 export function redirectLocation(
   route: Route,
@@ -55,13 +46,11 @@ export function redirectLocation(
   query: string,
 ): string {
   const newScheme = r.scheme ?? scheme;
-  const [reqHost, reqPort] = splitHostPort(authority);
+  const { host: reqHost, port: reqPort } = splitAuthority(authority);
   let host = reqHost;
   let port: string | undefined = reqPort;
   if (r.host !== undefined) {
-    const [h, p] = splitHostPort(r.host);
-    host = h;
-    port = p;
+    ({ host, port } = splitAuthority(r.host));
   }
   if (r.port !== undefined) port = String(r.port);
   else if (r.derivePort === 'FROM_PROTOCOL_DEFAULT') port = newScheme === 'https' ? '443' : '80';

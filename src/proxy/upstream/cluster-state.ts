@@ -14,6 +14,7 @@ import { explicitSni, upstreamTlsOptions } from './upstream-tls.js';
 import { clusterLookup, type LookupFunction } from './dns-lookup.js';
 import type { ClusterStats } from './stats.js';
 import type { MeshIdentity } from '../tls/mesh-identity.js';
+import { formatHostPort } from '../../units/index.js';
 
 export type AcquireResult =
   { ok: true; conn: Connection } | { ok: false; reason: 'overflow' | 'closed' };
@@ -60,7 +61,7 @@ export class ClusterState {
     const next = new Map<string, Host>();
     const list: Host[] = [];
     for (const ep of endpoints) {
-      const key = `${ep.address}:${ep.port}`;
+      const key = formatHostPort(ep.address, ep.port);
       if (next.has(key)) continue;
       const h = this.byKey.get(key) ?? new Host(ep);
       h.endpoint = ep;
@@ -80,7 +81,7 @@ export class ClusterState {
 
   /** A host for PASSTHROUGH/ORIGINAL_DST and PassthroughCluster, created on demand. */
   dynamicHost(address: string, port: number): Host {
-    const key = `${address}:${port}`;
+    const key = formatHostPort(address, port);
     let h = this.byKey.get(key);
     if (!h) {
       h = new Host({ address, port, labels: {}, weight: 1 });
