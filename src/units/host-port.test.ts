@@ -4,6 +4,7 @@ import {
   authorityPort,
   bracketHost,
   formatHostPort,
+  parseListenPort,
   parsePort,
   portStart,
   splitAuthority,
@@ -28,6 +29,10 @@ test('ports are 1..65535 written as plain digits', () => {
   assert.equal(parsePort('65535'), 65535);
   for (const bad of ['0', '65536', '', '+80', ' 80', '0x50', '8e1', '80.0', '-1', '123456'])
     assert.equal(parsePort(bad), undefined, bad);
+  assert.equal(parseListenPort('0'), 0, 'listen on any free port');
+  assert.equal(parseListenPort('15000'), 15000);
+  assert.equal(parseListenPort('00'), undefined);
+  assert.equal(parseListenPort(''), undefined);
   assert.equal(authorityPort('a:8080'), 8080);
   assert.equal(authorityPort('a'), undefined);
   assert.equal(authorityPort('a:x'), undefined);

@@ -29,6 +29,12 @@ export function parsePort(text: string | undefined): number | undefined {
   return isPort(n) ? n : undefined;
 }
 
+/** A port to listen on: 0 (any free port) to 65535, digits only. */
+export function parseListenPort(text: string | undefined): number | undefined {
+  if (text === '0') return 0;
+  return parsePort(text);
+}
+
 /** The port of an authority, when it has a valid one. */
 export function authorityPort(authority: string): number | undefined {
   return parsePort(splitAuthority(authority).port);
