@@ -25,6 +25,7 @@ import {
 } from './traffic-policy.js';
 import { upstreamTlsOf } from './upstream-tls.js';
 import type { WarningList } from './warnings.js';
+import { parsePort } from '../units/index.js';
 
 /** Istio's outbound cluster name (pilot/pkg/model/service.go BuildSubsetKey). */
 export function outboundClusterName(port: number, subset: string, host: string): string {
@@ -278,7 +279,7 @@ export function inboundPorts(registry: Registry, workload: Workload | undefined)
       if (typeof sp.targetPort === 'number') target = sp.targetPort;
       else if (typeof sp.targetPort === 'string')
         target =
-          Number(sp.targetPort) ||
+          parsePort(sp.targetPort) ||
           workload.namedPorts[sp.targetPort] ||
           (workload.kind === 'Local' ? sp.port : undefined);
       else target = sp.port;
