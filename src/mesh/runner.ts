@@ -29,7 +29,8 @@ import {
   type ProxyConfigKind,
   type ProxyConfigOptions,
 } from '../compile/index.js';
-import type { ProxyIdentity, ProxySnapshot } from '../compile/snapshot.js';
+import type { ProxySnapshot } from '../compile/snapshot.js';
+import type { ProxyIdentity } from '../model/index.js';
 import { createProxy, type Proxy } from '../proxy/index.js';
 import { createMeshCa } from './mesh-ca.js';
 import { planWorkloads, type WorkloadInstance } from './workload-plan.js';

@@ -9,7 +9,7 @@ import type {
   WorkloadEntrySpec,
 } from '../config/istio-types.js';
 import { labelsMatch, serviceFqdn } from '../config/names.js';
-import type { Endpoint } from '../compile/snapshot.js';
+import type { Endpoint } from '../model/index.js';
 import { PlaceholderAllocator } from './placeholder-address.js';
 import { objects, stringMap, strings } from './shape.js';
 import { kubePortProtocol, parseProtocol } from './protocol.js';

@@ -6,10 +6,9 @@ import {
   BLACKHOLE_CLUSTER,
   PASSTHROUGH_CLUSTER,
   type Cluster,
-  type Endpoint,
-  type ProxyIdentity,
   type ProxySnapshot,
 } from '../compile/snapshot.js';
+import type { Endpoint, ProxyIdentity } from '../model/index.js';
 import { formatResponseFlags, type RequestContext } from '../proxy/index.js';
 import {
   BUCKETS,

@@ -3,7 +3,8 @@
 // Circuit breaking is per client proxy per cluster, as Istio maps connectionPool to Envoy thresholds
 // (istio/istio pilot/pkg/networking/core/cluster_traffic_policy.go applyConnectionPool;
 // envoyproxy/envoy source/common/upstream/resource_manager_impl.h).
-import type { Cluster, Endpoint } from '../../compile/snapshot.js';
+import type { Cluster } from '../../compile/snapshot.js';
+import type { Endpoint } from '../../model/index.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { Random } from '../../runtime/random.js';
 import { Connection } from './connection.js';

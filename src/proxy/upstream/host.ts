@@ -1,6 +1,6 @@
 // One upstream host (endpoint) of a cluster: its request gauge (least-request), outlier counters and
 // ejection state, and its idle keep-alive connections. Lives in ClusterState, across snapshot swaps.
-import type { Endpoint } from '../../compile/snapshot.js';
+import type { Endpoint } from '../../model/index.js';
 import type { Connection } from './connection.js';
 import { formatHostPort } from '../../units/index.js';
 
