@@ -5,15 +5,14 @@ import { ManualClock } from '../src/runtime/clock.js';
 import {
   Histogram,
   calcPercentile,
-  formatDuration,
   formatG,
   histogramLines,
-  parseDuration,
   parseLoadArgs,
   planRun,
   runPeriodic,
   UsageError,
 } from '../src/load/index.js';
+import { formatGoDuration as formatDuration, parseGoDuration } from '../src/units/index.js';
 
 test('Go %g formatting as fortio prints it', () => {
   const cases: [number, number | undefined, string][] = [
@@ -45,11 +44,11 @@ test('Go durations', () => {
   assert.equal(formatDuration(60e9), '1m0s');
   assert.equal(formatDuration(3_723e9), '1h2m3s');
   assert.equal(formatDuration(1500), '1.5µs');
-  assert.equal(parseDuration('5s'), 5e9);
-  assert.equal(parseDuration('1m30s'), 90e9);
-  assert.equal(parseDuration('250ms'), 250e6);
-  assert.equal(parseDuration('2.5s'), 2.5e9);
-  assert.equal(parseDuration('5'), undefined);
+  assert.equal(parseGoDuration('5s'), 5_000_000_000n);
+  assert.equal(parseGoDuration('1m30s'), 90_000_000_000n);
+  assert.equal(parseGoDuration('250ms'), 250_000_000n);
+  assert.equal(parseGoDuration('2.5s'), 2_500_000_000n);
+  assert.equal(parseGoDuration('5'), undefined);
 });
 
 test('histogram buckets and interpolated percentiles (fortio stats.go)', () => {

@@ -2,7 +2,7 @@
 // client's identity to the server side and is taken off before the app; both sides report.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ProxyIdentity } from '../src/compile/snapshot.js';
+import type { ProxyIdentity } from '../src/model/index.js';
 import { createProxy, type Proxy } from '../src/proxy/index.js';
 import {
   MeshTelemetry,

@@ -51,6 +51,10 @@ test('httpbin endpoints', async (t) => {
   );
   const delayed = await getJson(p, '/delay/0');
   assert.equal(delayed.status, 200);
+  // go-httpbin takes a Go duration as well as float seconds (mccutchen/go-httpbin helpers.go parseDuration)
+  assert.equal((await getJson(p, '/delay/1ms')).status, 200);
+  assert.equal((await getJson(p, '/delay/0.001')).status, 200);
+  assert.equal((await getJson(p, '/delay/soon')).status, 400);
   assert.equal((await getJson(p, '/nope')).status, 404);
 });
 

@@ -7,6 +7,7 @@ import type { ConfigStore } from '../config/store.js';
 import { ConfigRoutes } from './config-routes.js';
 import { BodyTooLargeError, sendJson, sendText } from './http-util.js';
 import { status } from './status.js';
+import { formatHostPort } from '../units/index.js';
 
 /** What `get proxies` lists: one row per running proxy (sidecar or gateway). */
 export interface ProxyInfo {
@@ -134,7 +135,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     });
   });
 
-  const urlOf = () => `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+  const urlOf = () => `http://${formatHostPort(host, boundPort)}`;
   return {
     server,
     get url() {

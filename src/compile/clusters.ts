@@ -7,7 +7,7 @@ import { labelsMatch } from '../config/names.js';
 import type { Registry, Service, ServicePort, Workload } from '../registry/types.js';
 import { stringMap } from '../registry/shape.js';
 import { clusterConfigHash } from './config-hash.js';
-import { durationMs } from './duration.js';
+import { durationMs } from '../units/index.js';
 import type { DestinationRuleIndex, MergedDestinationRule } from './destination-rules.js';
 import { identityOf, type RouteMemo } from './route-memo.js';
 import {
@@ -27,6 +27,7 @@ import {
 import { upstreamTlsOf } from './upstream-tls.js';
 import { applyLocalityLb, effectiveLocalitySetting, localityWeighted } from './locality-lb.js';
 import type { WarningList } from './warnings.js';
+import { parsePort } from '../units/index.js';
 
 /** Istio's outbound cluster name (pilot/pkg/model/service.go BuildSubsetKey). */
 export function outboundClusterName(port: number, subset: string, host: string): string {
@@ -318,7 +319,7 @@ export function inboundPorts(registry: Registry, workload: Workload | undefined)
       if (typeof sp.targetPort === 'number') target = sp.targetPort;
       else if (typeof sp.targetPort === 'string')
         target =
-          Number(sp.targetPort) ||
+          parsePort(sp.targetPort) ||
           workload.namedPorts[sp.targetPort] ||
           (workload.kind === 'Local' ? sp.port : undefined);
       else target = sp.port;

@@ -11,7 +11,7 @@ import type {
 } from '../config/istio-types.js';
 import type { MeshConfig } from '../config/mesh-config.js';
 import { compileRe2 } from '../runtime/regex.js';
-import { durationMs } from './duration.js';
+import { durationMs } from '../units/index.js';
 import { convertRetryPolicy } from './retry-policy.js';
 import { isCatchAll, staticMatch, translateMatch, type MatchContext } from './route-match.js';
 import type {

@@ -5,7 +5,6 @@ export { compileProxy, type CompileOptions } from './compile-proxy.js';
 export { SnapshotCache, reuseUnchanged } from './snapshot-cache.js';
 export type { CompileWarning } from './warnings.js';
 export { outboundClusterName, inboundClusterName } from './clusters.js';
-export { durationMs } from './duration.js';
 export {
   routesTable,
   clustersTable,

@@ -11,6 +11,7 @@ import {
   type RouteMatch,
 } from './snapshot.js';
 import { tabWrite } from './tab-writer.js';
+import { formatHostPort } from '../units/index.js';
 
 // route.go unexpandDomains: drop `x.svc.cluster.local` / `x.svc` when the shorter `x` is listed.
 function unexpandDomains(domains: readonly string[]): string[] {
@@ -188,8 +189,9 @@ export function endpointsTable(s: ProxySnapshot, filter: EndpointFilter = {}): s
   // istioctl: STATUS is the EDS health (our endpoints are the ready ones: HEALTHY); OUTLIER CHECK is
   // FAILED while the host is ejected (istio/istio istioctl/pkg/writer/envoy/clusters/clusters.go).
   for (const e of list) {
-    const check = filter.outlier?.get(`${e.cluster}|${e.address}:${e.port}`) ?? 'OK';
-    rows.push([`${e.address}:${e.port}`, 'HEALTHY', check, e.cluster]);
+    const endpoint = formatHostPort(e.address, e.port);
+    const check = filter.outlier?.get(`${e.cluster}|${endpoint}`) ?? 'OK';
+    rows.push([endpoint, 'HEALTHY', check, e.cluster]);
   }
   return tabWrite(rows);
 }

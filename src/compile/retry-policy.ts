@@ -2,7 +2,7 @@
 // DefaultPolicy, ConvertPolicy, parseRetryOn). The default no longer lists 503 as a retriable status
 // (features.Exclude503FromDefaultRetries, on by default).
 import type { HTTPRetry } from '../config/istio-types.js';
-import { durationMs } from './duration.js';
+import { durationMs } from '../units/index.js';
 import type { RetryPolicy } from './snapshot.js';
 
 const DEFAULT_RETRY_ON = [

@@ -2,6 +2,7 @@
 // listener port, as ignore_port_in_host_matching / strip_any_host_port make ports irrelevant), suffix
 // wildcards longest first, and the `*` catch-all.
 import type { RouteTable, VirtualHost } from './snapshot.js';
+import { portStart } from '../units/index.js';
 
 export function makeRouteTable(
   name: string,
@@ -21,12 +22,8 @@ export function makeRouteTable(
         if (!wild.some(([s]) => s === suffix)) wild.push([suffix, vh]);
       } else {
         if (!exact.has(d)) exact.set(d, vh);
-        if (listenerPort > 0 && !d.includes(':')) {
-          const withPort = `${d}:${listenerPort}`;
-          if (!exact.has(withPort)) exact.set(withPort, vh);
-        }
-        // IPv6 literal domains are kept bracketed by Istio.
-        if (listenerPort > 0 && d.startsWith('[') && d.endsWith(']')) {
+        // A domain without a port also answers `domain:listenerPort` (IPv6 literals stay bracketed).
+        if (listenerPort > 0 && portStart(d) < 0) {
           const withPort = `${d}:${listenerPort}`;
           if (!exact.has(withPort)) exact.set(withPort, vh);
         }

@@ -28,6 +28,7 @@ import {
 import { buildTcpRoutes } from './tcp-route.js';
 import { virtualServicesFor, type VirtualServiceInfo } from './virtual-services.js';
 import { effectivePolicy, hashPolicyOf } from './traffic-policy.js';
+import { bracketHost } from '../units/index.js';
 
 const ANY_MATCH = { headers: [], queryParams: [] } as const;
 
@@ -52,7 +53,7 @@ export function serviceDomains(
   const domains = [svc.hostname, ...alt];
   for (const a of svc.addresses) {
     if (!a || a === '0.0.0.0' || a.includes('/')) continue;
-    domains.push(a.includes(':') ? `[${a}]` : a);
+    domains.push(bracketHost(a));
   }
   return { domains, alt };
 }

@@ -2,26 +2,10 @@
 // The proxy imports only these types. Names follow Istio/Envoy (istio/istio pilot/pkg/networking/core):
 // clusters `outbound|9080|v1|reviews.default.svc.cluster.local`, route tables `9080` / `http.8080`,
 // virtual hosts `reviews.default.svc.cluster.local:9080`.
+import type { Endpoint, Protocol, ProxyIdentity } from '../model/index.js';
 import type { CompiledRegex } from '../runtime/regex.js';
 
-export type ProxyKind = 'sidecar' | 'router';
-
-export interface ProxyIdentity {
-  /** `sidecar` for a workload's proxy, `router` for an ingress/egress gateway (Envoy node type). */
-  kind: ProxyKind;
-  /** Istio's proxy name: `<pod>.<namespace>`, e.g. `productpage-v1-0.default`, `istio-ingressgateway-0.istio-system`. */
-  id: string;
-  namespace: string;
-  /** Pod labels: drive Gateway selection, Sidecar and DR workloadSelector, sourceLabels matches. */
-  labels: Readonly<Record<string, string>>;
-  serviceAccount: string;
-  /** The address the workload listens on (inbound target) and the mesh IP of the proxy. */
-  ip: string;
-  /** `region/zone/subzone` of the workload it fronts (Envoy node locality); absent = unknown. */
-  locality?: string;
-}
-
-export type Protocol = 'http' | 'http2' | 'grpc' | 'https' | 'tls' | 'tcp' | 'unknown';
+export type { Endpoint, Protocol, ProxyIdentity, ProxyKind } from '../model/index.js';
 
 // ---------------------------------------------------------------- matching
 
@@ -257,22 +241,6 @@ export interface Listener {
 }
 
 // ---------------------------------------------------------------- clusters
-
-export interface Endpoint {
-  /** IP or hostname (DNS ServiceEntry). */
-  address: string;
-  port: number;
-  labels: Readonly<Record<string, string>>;
-  weight: number;
-  /** `region/zone/subzone` (Envoy LocalityLbEndpoints.locality). */
-  locality?: string;
-  /** Envoy priority of its LocalityLbEndpoints relative to this proxy (0 = highest); absent = 0. */
-  priority?: number;
-  /** load_balancing_weight of its LocalityLbEndpoints, read only when the cluster is locality-weighted. */
-  localityWeight?: number;
-  /** Workload name for logs/graph (e.g. `reviews-v1`). */
-  workload?: string;
-}
 
 export type LbPolicy =
   'LEAST_REQUEST' | 'ROUND_ROBIN' | 'RANDOM' | 'PASSTHROUGH' | 'RING_HASH' | 'MAGLEV';

@@ -17,7 +17,7 @@ import {
   type LbPolicy,
   type OutlierDetectionPolicy,
 } from './snapshot.js';
-import { durationMs } from './duration.js';
+import { durationMs } from '../units/index.js';
 
 export interface EffectivePolicy {
   loadBalancer?: LoadBalancerSettings;

@@ -9,5 +9,5 @@ export {
   calcPercentile,
   type HistogramData,
 } from './histogram.js';
-export { formatG, formatDuration, parseDuration } from './go-format.js';
+export { formatG } from './go-format.js';
 export { resolveFrom, pickProxy, ResolveError, type ProxyInfo } from './resolve-from.js';

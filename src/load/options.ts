@@ -1,7 +1,7 @@
 // `switchyard load` flags, spelled and defaulted as fortio's `fortio load` spells them
 // (fortio/fortio fortio_main.go, periodic.DefaultRunnerOptions, fhttp HTTPReqTimeOutDefaultValue),
 // parsed Go-flag style: `-c 3`, `-c=3`, `--c 3`.
-import { parseDuration } from './go-format.js';
+import { parseGoDuration } from '../units/index.js';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:15000';
 
@@ -94,8 +94,10 @@ function num(flag: string, v: string, integer: boolean): number {
   return n;
 }
 
+// fortio's -t is a Go flag.Duration: time.ParseDuration (fortio/fortio periodic flags).
 function dur(flag: string, v: string): number {
-  const n = parseDuration(v);
+  const ns = parseGoDuration(v);
+  const n = ns === undefined ? undefined : Number(ns);
   if (n === undefined) throw new UsageError(`invalid value "${v}" for flag -${flag}: parse error`);
   return n;
 }

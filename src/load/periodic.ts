@@ -3,7 +3,8 @@
 // Time comes from the injected Clock so pacing is testable with a ManualClock.
 import os from 'node:os';
 import type { Clock } from '../runtime/clock.js';
-import { formatDuration, formatG } from './go-format.js';
+import { formatGoDuration as formatDuration } from '../units/index.js';
+import { formatG } from './go-format.js';
 import { Histogram, histogramLines, type HistogramData } from './histogram.js';
 
 export interface PeriodicOptions {

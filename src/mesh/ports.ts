@@ -1,5 +1,6 @@
 // Free local ports for workloads and sidecars: bind port 0, read the port, release it.
 import { createServer } from 'node:net';
+import { parseListenPort, parsePort } from '../units/index.js';
 
 export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -19,17 +20,10 @@ export function parsePortMap(spec: string | undefined): Map<number, number> {
   const map = new Map<number, number>();
   if (!spec) return map;
   for (const part of spec.split(',')) {
-    const [from, to] = part.split('=').map((s) => Number(s.trim()));
-    if (
-      from === undefined ||
-      to === undefined ||
-      !Number.isInteger(from) ||
-      !Number.isInteger(to) ||
-      from < 1 ||
-      to < 0 ||
-      from > 65535 ||
-      to > 65535
-    ) {
+    const [fromText, toText, extra] = part.split('=').map((s) => s.trim());
+    const from = parsePort(fromText);
+    const to = parseListenPort(toText);
+    if (from === undefined || to === undefined || extra !== undefined) {
       throw new Error(`--port-map: "${part}" is not PORT=LOCALPORT (e.g. 80=8080)`);
     }
     map.set(from, to);

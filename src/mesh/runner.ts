@@ -29,7 +29,8 @@ import {
   type ProxyConfigKind,
   type ProxyConfigOptions,
 } from '../compile/index.js';
-import type { ProxyIdentity, ProxySnapshot } from '../compile/snapshot.js';
+import type { ProxySnapshot } from '../compile/snapshot.js';
+import type { ProxyIdentity } from '../model/index.js';
 import { createProxy, type Proxy } from '../proxy/index.js';
 import { createMeshCa } from './mesh-ca.js';
 import { planWorkloads, type WorkloadInstance } from './workload-plan.js';
@@ -41,6 +42,7 @@ import { fnv1a } from '../registry/placeholder-address.js';
 import { MeshTelemetry, registerTelemetryRoutes } from '../telemetry/index.js';
 import { egressGatewayPorts, withEgressGatewayService } from './egress-gateway-service.js';
 import { listenerScheme } from './listener-scheme.js';
+import { formatHostPort } from '../units/index.js';
 
 export interface MeshOptions {
   /** Config files/dirs (`up -f`), watched and re-applied on save. */
@@ -398,13 +400,15 @@ export class Mesh {
       workload: mp.workload,
       namespace: mp.identity.namespace,
       listeners: [
-        ...(mp.outbound ? [`outbound ${mp.outbound.host}:${mp.outbound.port}`] : []),
-        ...[...mp.inbound].map(([port, local]) => `inbound ${port} -> ${this.host}:${local}`),
+        ...(mp.outbound ? [`outbound ${formatHostPort(mp.outbound.host, mp.outbound.port)}`] : []),
+        ...[...mp.inbound].map(
+          ([port, local]) => `inbound ${port} -> ${formatHostPort(this.host, local)}`,
+        ),
         ...[...mp.gatewayListeners]
           .filter(([, p]) => p > 0)
-          .map(([name, p]) => `${name} ${this.host}:${p}`),
+          .map(([name, p]) => `${name} ${formatHostPort(this.host, p)}`),
       ],
-      ...(mp.outbound ? { outbound: `${mp.outbound.host}:${mp.outbound.port}` } : {}),
+      ...(mp.outbound ? { outbound: formatHostPort(mp.outbound.host, mp.outbound.port) } : {}),
       ready: this.workloads.find((w) => w.proxy === mp)?.ready ?? true,
       pid: this.workloads.find((w) => w.proxy === mp)
         ? this.supervisor.pid(mp.identity.id.split('.')[0] ?? '', mp.identity.namespace)
@@ -488,7 +492,9 @@ export class Mesh {
       // Live endpoint health (outlier ejections) from the running proxy, as istioctl reads Envoy's /clusters.
       if (kind === 'endpoints' && mp)
         options.outlier = new Map(
-          mp.proxy.endpoints().map((e) => [`${e.cluster}|${e.address}:${e.port}`, e.outlierCheck]),
+          mp.proxy
+            .endpoints()
+            .map((e) => [`${e.cluster}|${formatHostPort(e.address, e.port)}`, e.outlierCheck]),
         );
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(renderProxyConfig(kind, snapshot, options));

@@ -9,7 +9,7 @@ import type {
   WorkloadEntrySpec,
 } from '../config/istio-types.js';
 import { labelsMatch, serviceFqdn } from '../config/names.js';
-import type { Endpoint } from '../compile/snapshot.js';
+import type { Endpoint } from '../model/index.js';
 import { withTopologyLabels } from './locality.js';
 import { PlaceholderAllocator } from './placeholder-address.js';
 import { objects, stringMap, strings } from './shape.js';
@@ -29,6 +29,7 @@ import {
   workloadEntries,
   workloadEntryWorkload,
 } from './workloads.js';
+import { parsePort } from '../units/index.js';
 
 export interface RegistryOptions {
   /** Workloads the local mesh runner started; they replace config Pods of the same name. */
@@ -140,16 +141,16 @@ function endpointPort(svc: Service, sp: ServicePort, w: Workload): number | unde
     if (byName !== undefined) return byName;
     if (typeof sp.targetPort === 'number') return sp.targetPort;
     if (typeof sp.targetPort === 'string') {
-      const n = Number(sp.targetPort);
-      if (Number.isInteger(n) && n > 0) return n;
+      const n = parsePort(sp.targetPort);
+      if (n !== undefined) return n;
     }
     return sp.port;
   }
   // Pod: numeric targetPort, named targetPort -> container port name, absent -> the service port.
   if (sp.targetPort === undefined) return sp.port;
   if (typeof sp.targetPort === 'number') return sp.targetPort;
-  const n = Number(sp.targetPort);
-  if (Number.isInteger(n) && n > 0) return n;
+  const n = parsePort(sp.targetPort);
+  if (n !== undefined) return n;
   void svc;
   return w.namedPorts[sp.targetPort];
 }

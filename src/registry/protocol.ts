@@ -1,6 +1,6 @@
 // Protocol selection from a port name prefix or appProtocol, as istio.io docs/ops/configuration/
 // traffic-management/protocol-selection and istio/istio pkg/config/protocol/instance.go Parse define it.
-import type { Protocol } from '../compile/snapshot.js';
+import type { Protocol } from '../model/index.js';
 
 /** Maps an Istio protocol string (`HTTP`, `grpc-web`, `Mongo`...) to the snapshot's protocol. */
 export function parseProtocol(value: string | undefined): Protocol {

@@ -1,7 +1,7 @@
 // Finds the proxy a name designates, as istioctl proxy-config takes it: `<pod>.<namespace>`, a bare pod
 // name, or a Deployment name prefix (`productpage-v1`), among the registry's workloads; the ingress
 // gateway (`istio-ingressgateway`, labels `istio: ingressgateway` in istio-system) exists by default.
-import type { ProxyIdentity } from '../compile/snapshot.js';
+import type { ProxyIdentity } from '../model/index.js';
 import type { Registry, Workload } from './types.js';
 
 const DEFAULT_GATEWAY_LABELS = { app: 'istio-ingressgateway', istio: 'ingressgateway' };

@@ -1,7 +1,7 @@
 // The service registry model: services with ports and the instances behind them, as Istio's
 // pilot/pkg/model/service.go (Service, Port, ServiceInstance / IstioEndpoint) describes them.
 import type { Resource } from '../config/types.js';
-import type { Endpoint, Protocol } from '../compile/snapshot.js';
+import type { Endpoint, Protocol } from '../model/index.js';
 
 export type Resolution =
   'NONE' | 'STATIC' | 'DNS' | 'DNS_ROUND_ROBIN' | 'DYNAMIC_DNS' | 'CLIENT_SIDE_LB';

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Cluster, ProxyIdentity, ProxySnapshot } from '../compile/snapshot.js';
+import type { Cluster, ProxySnapshot } from '../compile/snapshot.js';
+import type { ProxyIdentity } from '../model/index.js';
 import { RequestContext } from '../proxy/index.js';
 import { ManualClock } from '../runtime/clock.js';
 import { GraphTracker } from './graph.js';

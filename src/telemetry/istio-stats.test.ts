@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Cluster, ProxyIdentity, ProxySnapshot } from '../compile/snapshot.js';
+import type { Cluster, ProxySnapshot } from '../compile/snapshot.js';
+import type { ProxyIdentity } from '../model/index.js';
 import { RequestContext } from '../proxy/index.js';
 import { IstioStats, serviceParts } from './istio-stats.js';
 import { BUCKETS, HTTP_LABELS, TCP_LABELS } from './metrics.js';

@@ -6,10 +6,9 @@ import {
   BLACKHOLE_CLUSTER,
   PASSTHROUGH_CLUSTER,
   type Cluster,
-  type Endpoint,
-  type ProxyIdentity,
   type ProxySnapshot,
 } from '../compile/snapshot.js';
+import type { Endpoint, ProxyIdentity } from '../model/index.js';
 import { formatResponseFlags, type RequestContext } from '../proxy/index.js';
 import {
   BUCKETS,
@@ -26,6 +25,7 @@ import {
   peerFromLabels,
   type PeerMetadata,
 } from './peer-metadata.js';
+import { formatHostPort } from '../units/index.js';
 
 export type Reporter = 'source' | 'destination';
 
@@ -82,7 +82,7 @@ const endpointIndex = new WeakMap<Cluster, Map<string, Endpoint>>();
 function endpointOf(cluster: Cluster, hostKey: string): Endpoint | undefined {
   let idx = endpointIndex.get(cluster);
   if (!idx) {
-    idx = new Map(cluster.endpoints.map((e) => [`${e.address}:${e.port}`, e]));
+    idx = new Map(cluster.endpoints.map((e) => [formatHostPort(e.address, e.port), e]));
     endpointIndex.set(cluster, idx);
   }
   return idx.get(hostKey);

@@ -1,7 +1,7 @@
 // The mesh's telemetry: one IstioStats per proxy, hooked on the proxy's completed requests, the
 // metadata-exchange headers each proxy sends, and the endpoint -> workload directory that stands in
 // for Istio's endpoint metadata (EDS `istio.workload`).
-import type { Endpoint, ProxyIdentity } from '../compile/snapshot.js';
+import type { Endpoint, ProxyIdentity } from '../model/index.js';
 import type { Proxy } from '../proxy/index.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { GraphTracker, type GraphJson } from './graph.js';

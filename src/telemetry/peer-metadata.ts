@@ -2,7 +2,7 @@
 // carries: WORKLOAD_NAME, NAMESPACE, LABELS, CLUSTER_ID, SERVICE_ACCOUNT), and its header encoding.
 // istio/proxy: the client sidecar sends `x-envoy-peer-metadata` (base64 protobuf Struct) and
 // `x-envoy-peer-metadata-id`; Switchyard sends the same keys as base64 JSON.
-import type { ProxyIdentity } from '../compile/snapshot.js';
+import type { ProxyIdentity } from '../model/index.js';
 
 export const PEER_METADATA_HEADER = 'x-envoy-peer-metadata';
 export const PEER_METADATA_ID_HEADER = 'x-envoy-peer-metadata-id';

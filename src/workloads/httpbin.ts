@@ -4,6 +4,7 @@ import type http from 'node:http';
 import { serveHttp, sendJson, sendText } from './http-server.js';
 import type { RunningWorkload, WorkloadOptions } from './types.js';
 import { systemRandom, type Random } from '../runtime/random.js';
+import { durationMs } from '../units/index.js';
 
 /** go-httpbin caps /delay at 10 seconds (its default max duration). */
 export const MAX_DELAY_SECONDS = 10;
@@ -147,7 +148,10 @@ export function startHttpbin(options: WorkloadOptions): Promise<RunningWorkload>
     }
     const delay = /^\/delay\/([^/]+)$/.exec(path);
     if (delay) {
-      const seconds = Number(delay[1]);
+      // go-httpbin parseDuration: a Go duration (`1.5s`, `250ms`), else float seconds
+      // (mccutchen/go-httpbin httpbin/helpers.go).
+      const goMs = durationMs(delay[1]);
+      const seconds = goMs !== undefined ? goMs / 1000 : Number(delay[1]);
       if (!Number.isFinite(seconds) || seconds < 0) {
         sendText(res, 400, 'Invalid duration\n');
         return;

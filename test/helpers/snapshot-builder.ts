@@ -2,7 +2,6 @@
 // contract is src/compile/snapshot.ts). Small, explicit helpers; defaults mirror Istio's.
 import type {
   Cluster,
-  Endpoint,
   ForwardAction,
   HeaderMatcher,
   Listener,
@@ -15,6 +14,7 @@ import type {
   VirtualHost,
   WeightedCluster,
 } from '../../src/compile/snapshot.js';
+import type { Endpoint } from '../../src/model/index.js';
 import { UNLIMITED } from '../../src/compile/snapshot.js';
 import { compileRe2, RE2_CASE_INSENSITIVE } from '../../src/runtime/regex.js';
 

@@ -8,6 +8,7 @@ import { parseResources, type Resource } from '../../config/index.js';
 import { Mesh, MeshConfigError } from '../../mesh/runner.js';
 import { parsePortMap } from '../../mesh/ports.js';
 import { EXIT } from '../exit-codes.js';
+import { parseListenPort } from '../../units/index.js';
 
 const DEMOS: Record<string, string> = { bookinfo: 'bookinfo.yaml' };
 
@@ -68,7 +69,9 @@ export function registerUp(program: Command): void {
       }) => {
         let portMap: Map<number, number>;
         let base: Resource[] = [];
+        const adminPort = parseListenPort(opts.adminPort);
         try {
+          if (adminPort === undefined) throw new Error(`invalid --admin-port "${opts.adminPort}"`);
           portMap = parsePortMap(opts.portMap);
           if (opts.demo) base = demoResources(opts.demo);
         } catch (err) {
@@ -79,7 +82,7 @@ export function registerUp(program: Command): void {
           files: opts.filename,
           recursive: opts.recursive,
           baseResources: base,
-          adminPort: Number(opts.adminPort),
+          adminPort,
           ...(opts.seed !== undefined ? { seed: Number(opts.seed) } : {}),
           portMap,
           ...(opts.logDir ? { logDir: opts.logDir } : {}),

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { WORKLOADS, workloadNames } from '../../workloads/index.js';
 import { EXIT } from '../exit-codes.js';
+import { formatHostPort, parseListenPort } from '../../units/index.js';
 
 export function registerWorkload(program: Command): void {
   // `workload reviews --version v2` must reach this command, not the program's -V/--version:
@@ -29,8 +30,8 @@ export function registerWorkload(program: Command): void {
           console.error(`error: unknown workload "${name}"; known: ${workloadNames().join(', ')}`);
           process.exit(EXIT.usage);
         }
-        const port = opts.port === undefined ? def.defaultPort : Number(opts.port);
-        if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        const port = opts.port === undefined ? def.defaultPort : parseListenPort(opts.port);
+        if (port === undefined) {
           console.error(`error: invalid port "${opts.port}"`);
           process.exit(EXIT.usage);
         }
@@ -41,8 +42,7 @@ export function registerWorkload(program: Command): void {
           env: process.env,
           log: opts.quiet ? undefined : (line) => process.stderr.write(`${name}: ${line}\n`),
         });
-        const shown = running.host.includes(':') ? `[${running.host}]` : running.host;
-        console.log(`listening on ${shown}:${running.port}`);
+        console.log(`listening on ${formatHostPort(running.host, running.port)}`);
         let stopping = false;
         const stop = () => {
           if (stopping) return;

@@ -2,6 +2,7 @@
 // istio/istio pkg/config/validation/agent/validation.go, pkg/config/labels/instance.go,
 // pkg/config/validation/validation.go.
 import { re2Error } from '../../runtime/regex.js';
+import { isPort, parseGoDuration } from '../../units/index.js';
 import { isIpAddress } from '../names.js';
 import type { FieldPath } from '../types.js';
 import { type Report, obj, q, strMap } from './report.js';
@@ -80,7 +81,7 @@ export function partialWildcardError(host: string): string | undefined {
 
 // agent.ValidatePort
 export function portError(port: number): string | undefined {
-  if (Number.isInteger(port) && port >= 1 && port <= 65535) return undefined;
+  if (isPort(port)) return undefined;
   return `port number ${port} must be in the range 1..65535`;
 }
 
@@ -104,44 +105,6 @@ export function ipSubnetError(subnet: string): string | undefined {
     return undefined;
   }
   return ipAddressError(subnet);
-}
-
-/**
- * Go `time.ParseDuration` into nanoseconds (BigInt, exact). Istio's CRDs take durations as Go-style
- * strings (`1h`, `5m`, `0.5s`, `30ms`); returns undefined when the string is not one.
- */
-export function parseGoDuration(s: string): bigint | undefined {
-  const units: Record<string, bigint> = {
-    ns: 1n,
-    us: 1000n,
-    µs: 1000n,
-    μs: 1000n,
-    ms: 1000000n,
-    s: 1000000000n,
-    m: 60000000000n,
-    h: 3600000000000n,
-  };
-  let rest = s;
-  let sign = 1n;
-  if (rest.startsWith('-') || rest.startsWith('+')) {
-    if (rest[0] === '-') sign = -1n;
-    rest = rest.slice(1);
-  }
-  if (rest === '0') return 0n;
-  if (rest === '') return undefined;
-  let total = 0n;
-  while (rest.length > 0) {
-    const m = /^(\d*)(?:\.(\d*))?(ns|us|µs|μs|ms|s|m|h)/.exec(rest);
-    if (!m || (m[1] === '' && (m[2] ?? '') === '')) return undefined;
-    const unit = units[m[3]!]!;
-    const whole = BigInt(m[1] || '0');
-    const fracDigits = m[2] ?? '';
-    let frac = 0n;
-    if (fracDigits) frac = (BigInt(fracDigits) * unit) / 10n ** BigInt(fracDigits.length);
-    total += whole * unit + frac;
-    rest = rest.slice(m[0].length);
-  }
-  return sign * total;
 }
 
 // agent.ValidateDuration: >= 1ms and whole milliseconds.

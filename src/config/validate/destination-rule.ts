@@ -1,6 +1,7 @@
 // DestinationRule rules: istio/istio pkg/config/validation/validation.go ValidateDestinationRule,
 // validateTrafficPolicy, validateConnectionPool, validateOutlierDetection, validateLoadBalancer and
 // agent.ValidateTLS / agent.ValidateLocalityLbSetting.
+import { parseGoDuration } from '../../units/index.js';
 import type { FieldPath } from '../types.js';
 import {
   HOST_HINT,
@@ -10,7 +11,6 @@ import {
   checkLabels,
   checkPort,
   checkSelector,
-  parseGoDuration,
   fqdnError,
   ipAddressError,
   subsetNameError,

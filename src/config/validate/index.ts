@@ -10,7 +10,6 @@ import { validateSidecar } from './sidecar.js';
 import { validateVirtualService } from './virtual-service.js';
 
 export type { Finding } from './report.js';
-export { parseGoDuration } from './common.js';
 
 // Top-level fields the API server knows for a custom resource.
 const TOP_LEVEL = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status']);

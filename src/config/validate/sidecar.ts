@@ -14,6 +14,7 @@ import { checkConnectionPool } from './destination-rule.js';
 import { checkNamespaceSlashHost, checkServerTLS } from './gateway.js';
 import { checkDestination } from './virtual-service.js';
 import { type Obj, type Report, arr, num, obj, str } from './report.js';
+import { splitAuthority, unbracket } from '../../units/index.js';
 
 const EGRESS_HINT =
   'write namespace/dnsName: "./*", "istio-system/*", "*/reviews.default.svc.cluster.local" or "~/*"';
@@ -83,17 +84,21 @@ export function validateSidecar(r: Report, spec: Obj, namespace: string): void {
         const e = unixAddressError(de.slice('unix://'.length));
         if (e) r.error([...ip, 'defaultEndpoint'], e);
       } else {
-        const m = /^(?:\[([^\]]*)\]|([^:]*)):([^:]*)$/.exec(de);
-        const host = m ? (m[1] ?? m[2] ?? '') : '';
-        if (!m) r.error([...ip, 'defaultEndpoint'], `address ${de}: missing port in address`);
-        if (host && !['127.0.0.1', '0.0.0.0', '::1', '::'].includes(host))
-          r.error(
-            [...ip, 'defaultEndpoint'],
-            'sidecar: defaultEndpoint must be of form 127.0.0.1:<port>,0.0.0.0:<port>,[::1]:port,[::]:port,unix://filepath or unset',
-            'write 127.0.0.1:<port>',
-          );
-        if (m) {
-          const portStr = m[3] ?? '';
+        // net.SplitHostPort: a port is required, an IPv6 host is bracketed, no stray brackets.
+        const split = splitAuthority(de);
+        const host = unbracket(split.host);
+        const bracketed = host !== split.host;
+        const portStr =
+          !/[[\]]/.test(host) && (bracketed || !host.includes(':')) ? split.port : undefined;
+        if (portStr === undefined)
+          r.error([...ip, 'defaultEndpoint'], `address ${de}: missing port in address`);
+        else {
+          if (host && !['127.0.0.1', '0.0.0.0', '::1', '::'].includes(host))
+            r.error(
+              [...ip, 'defaultEndpoint'],
+              'sidecar: defaultEndpoint must be of form 127.0.0.1:<port>,0.0.0.0:<port>,[::1]:port,[::]:port,unix://filepath or unset',
+              'write 127.0.0.1:<port>',
+            );
           if (!/^[-+]?\d+$/.test(portStr))
             r.error(
               [...ip, 'defaultEndpoint'],

@@ -1,5 +1,6 @@
 // VirtualService rules: istio/istio pkg/config/validation/validation.go ValidateVirtualService and
 // pkg/config/validation/virtualservice.go validateHTTPRoute.
+import { parseGoDuration } from '../../units/index.js';
 import { hostsIntersect, hostSubsetOf, isIpAddress } from '../names.js';
 import type { FieldPath } from '../types.js';
 import {
@@ -387,8 +388,9 @@ function validateHTTPRoute(r: Report, p: FieldPath, h: Obj, isDelegate: boolean)
       });
     if (cors.maxAge != null) {
       checkDuration(r, [...p, 'corsPolicy', 'maxAge'], cors.maxAge);
-      const ms = typeof cors.maxAge === 'string' ? durationMs(cors.maxAge) : undefined;
-      if (ms !== undefined && ms % 1000n !== 0n)
+      // validateCORSPolicy: `policy.MaxAge.Nanos > 0` (the sub-second part of a positive duration).
+      const ns = typeof cors.maxAge === 'string' ? parseGoDuration(cors.maxAge) : undefined;
+      if (ns !== undefined && ns % 1_000_000_000n > 0n)
         r.error(
           [...p, 'corsPolicy', 'maxAge'],
           'max_age duration is accurate only to seconds precision',
@@ -637,13 +639,6 @@ function validateHTTPRoute(r: Report, p: FieldPath, h: Obj, isDelegate: boolean)
   // destinations
   checkRouteDestinations(r, [...p, 'route'], arr(h.route), true);
   if (h.timeout != null) checkDuration(r, [...p, 'timeout'], h.timeout);
-}
-
-function durationMs(s: string): bigint | undefined {
-  const m = /^(\d+)(ms|s|m|h)$/.exec(s);
-  if (!m) return undefined;
-  const n = BigInt(m[1]!);
-  return m[2] === 'ms' ? n : m[2] === 's' ? n * 1000n : m[2] === 'm' ? n * 60000n : n * 3600000n;
 }
 
 function checkHTTPStatus(r: Report, path: FieldPath, status: number): void {

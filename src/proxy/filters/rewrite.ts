@@ -2,6 +2,7 @@
 // (envoyproxy/envoy source/common/router/config_impl.cc finalizePathHeader, newUri; docs
 // api-v3 config/route/v3/route_components.proto RedirectAction).
 import type { ForwardAction, RedirectAction, Route } from '../../compile/snapshot.js';
+import { portStart } from '../../units/index.js';
 
 /** Splits `/a/b?x=1` into ['/a/b', 'x=1']. */
 export function splitPath(pathWithQuery: string): [string, string] {
@@ -51,9 +52,7 @@ function requestHost(
   newPort: string,
   forwardedProto: string,
 ): string {
-  // `[v6]:port` splits after the bracket; a bare `[v6]` has no port.
-  const bracket = authority.startsWith('[') ? authority.lastIndexOf(']:') : -2;
-  const end = bracket === -2 ? authority.lastIndexOf(':') : bracket < 0 ? -1 : bracket + 1;
+  const end = portStart(authority);
   if (end <= 0) return authority;
   const port = authority.slice(end);
   let remove = newPort !== '';

@@ -17,13 +17,22 @@ import { l4ChainFor, needsSni, type Destination } from '../tls/destination-match
 import { peekClientHello } from '../tls/peek-client-hello.js';
 import { replayingDuplex } from '../tls/replay.js';
 import { proxyTcp, rejectConnection, type DownstreamInfo } from '../tls/tcp-proxy.js';
+import { formatHostPort, parsePort, splitAuthority, unbracket } from '../../units/index.js';
 
 /** `host:port` / `[v6]:port` of a CONNECT request target (RFC 9110 section 9.3.6 authority-form). */
 export function parseConnectTarget(target: string): Destination | undefined {
-  const m = /^(?:\[([^\]]+)\]|([^:[\]/]+)):(\d{1,5})$/.exec(target);
-  const host = m?.[1] ?? m?.[2];
-  const port = Number(m?.[3]);
-  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  const split = splitAuthority(target);
+  const port = parsePort(split.port);
+  const host = unbracket(split.host);
+  const bracketed = host !== split.host;
+  // a bare host has no ':' (an IPv6 literal must be bracketed); neither form has '[', ']' or '/'
+  if (
+    port === undefined ||
+    host === '' ||
+    /[[\]/]/.test(host) ||
+    (!bracketed && host.includes(':'))
+  )
+    return undefined;
   return { host, port };
 }
 
@@ -57,9 +66,9 @@ export class ConnectTunnels {
     const info: DownstreamInfo = {
       // The captured connection's local address is its original destination (for an IP target).
       local: isIP(dest.host)
-        ? `${dest.host}:${dest.port}`
+        ? formatHostPort(dest.host, dest.port)
         : `${stripMapped(socket.localAddress)}:${socket.localPort ?? 0}`,
-      remote: `${remoteIp}:${socket.remotePort ?? 0}`,
+      remote: formatHostPort(remoteIp, socket.remotePort ?? 0),
       remoteIp,
       destination: dest,
     };

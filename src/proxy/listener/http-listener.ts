@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { authorityPort, formatHostPort, splitAuthority, unbracket } from '../../units/index.js';
 import {
   BLACKHOLE_CLUSTER,
   PASSTHROUGH_CLUSTER,
@@ -93,19 +94,6 @@ export function listenerIndex(s: ProxySnapshot): ListenerIndex {
 function stripMapped(addr: string | undefined): string {
   if (!addr) return '';
   return addr.startsWith('::ffff:') ? addr.slice(7) : addr;
-}
-
-function portOf(authority: string): number | undefined {
-  const c = authority.lastIndexOf(':');
-  if (c < 0 || authority.endsWith(']')) return undefined;
-  const p = Number(authority.slice(c + 1));
-  return Number.isInteger(p) && p > 0 && p < 65536 ? p : undefined;
-}
-
-function hostOf(authority: string): string {
-  const c = authority.lastIndexOf(':');
-  if (c < 0 || authority.endsWith(']')) return authority;
-  return authority.slice(0, c);
 }
 
 /** Per-request downstream handle: the single local-reply point and the access-log hook. */
@@ -214,9 +202,9 @@ export class HttpConnectionManager {
     const sock = req.socket.remoteAddress
       ? req.socket
       : ((req.socket as unknown as { stream?: Socket }).stream ?? req.socket);
-    ctx.downstreamLocal = `${stripMapped(sock.localAddress)}:${sock.localPort ?? 0}`;
+    ctx.downstreamLocal = formatHostPort(stripMapped(sock.localAddress), sock.localPort ?? 0);
     ctx.downstreamRemoteIp = stripMapped(sock.remoteAddress);
-    ctx.downstreamRemote = `${ctx.downstreamRemoteIp}:${sock.remotePort ?? 0}`;
+    ctx.downstreamRemote = formatHostPort(ctx.downstreamRemoteIp, sock.remotePort ?? 0);
     if (tls) {
       ctx.downstreamLocal = tls.local;
       ctx.downstreamRemote = tls.remote;
@@ -281,7 +269,7 @@ export class HttpConnectionManager {
     let chain: FilterChain | undefined;
     let listener: Listener | undefined;
     if (binding.kind === 'virtualOutbound') {
-      const port = portOf(authority) ?? 80;
+      const port = authorityPort(authority) ?? 80;
       listener = idx.byName.get(`0.0.0.0_${port}`);
       if (!listener) return this.unknownDestination(snap, ctx, down, req, res, headers, authority);
       chain = idx.httpChain.get(listener);
@@ -574,8 +562,8 @@ export class HttpConnectionManager {
       cluster.cluster.type === 'ORIGINAL_DST'
     ) {
       fixedHost = cluster.dynamicHost(
-        hostOf(requestedAuthority).replace(/^\[|\]$/g, ''),
-        portOf(requestedAuthority) ?? 80,
+        unbracket(splitAuthority(requestedAuthority).host),
+        authorityPort(requestedAuthority) ?? 80,
       );
     }
     // Consistent-hash key (Envoy hash_policy; cookie generated with a ttl when absent).

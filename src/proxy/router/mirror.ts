@@ -8,6 +8,7 @@ import { faultDraw } from '../filters/fault.js';
 import type { ClusterManager } from '../upstream/cluster-manager.js';
 import type { ClusterState } from '../upstream/cluster-state.js';
 import type { Connection } from '../upstream/connection.js';
+import { portStart } from '../../units/index.js';
 
 class MirrorHandler implements Dispatcher.DispatchHandler {
   private released = false;
@@ -39,10 +40,10 @@ class MirrorHandler implements Dispatcher.DispatchHandler {
   }
 }
 
+// envoyproxy/envoy source/common/router/shadow_writer_impl.cc shadowAppendedHost: `-shadow` before the port.
 export function shadowAuthority(authority: string): string {
-  const c = authority.lastIndexOf(':');
-  if (c > 0 && !authority.endsWith(']'))
-    return `${authority.slice(0, c)}-shadow${authority.slice(c)}`;
+  const c = portStart(authority);
+  if (c >= 0) return `${authority.slice(0, c)}-shadow${authority.slice(c)}`;
   return `${authority}-shadow`;
 }
 

@@ -9,6 +9,7 @@ import type {
   StringMatcher,
   VirtualHost,
 } from '../../compile/snapshot.js';
+import { splitAuthority } from '../../units/index.js';
 
 /** What the matcher reads from a request. Header names lower-case; values joined with ',' when repeated. */
 export interface MatchInput {
@@ -27,8 +28,7 @@ export function selectVirtualHost(table: RouteTable, authority: string): Virtual
   const host = authority.toLowerCase();
   const exact = table.exactDomains.get(host);
   if (exact) return exact;
-  const colon = host.lastIndexOf(':');
-  const bare = colon > 0 && host.indexOf(']') < colon ? host.slice(0, colon) : host;
+  const bare = splitAuthority(host).host;
   if (bare !== host) {
     const e = table.exactDomains.get(bare);
     if (e) return e;

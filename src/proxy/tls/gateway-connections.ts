@@ -23,6 +23,7 @@ import { l4ChainFor, type Destination } from './destination-match.js';
 import type { MeshIdentity } from './mesh-identity.js';
 import { replayingDuplex } from './replay.js';
 import { proxyTcp, rejectConnection, type DownstreamInfo } from './tcp-proxy.js';
+import { formatHostPort } from '../../units/index.js';
 
 /** Set on a terminated TLS socket: what the HTTP connection manager needs about its connection. */
 export const DOWNSTREAM_TLS = Symbol('switchyard.downstreamTls');
@@ -48,8 +49,8 @@ function stripMapped(addr: string | undefined): string {
 export function addresses(socket: Socket): DownstreamInfo {
   const remoteIp = stripMapped(socket.remoteAddress);
   return {
-    local: `${stripMapped(socket.localAddress)}:${socket.localPort ?? 0}`,
-    remote: `${remoteIp}:${socket.remotePort ?? 0}`,
+    local: formatHostPort(stripMapped(socket.localAddress), socket.localPort ?? 0),
+    remote: formatHostPort(remoteIp, socket.remotePort ?? 0),
     remoteIp,
   };
 }

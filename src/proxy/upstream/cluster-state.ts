@@ -3,7 +3,8 @@
 // Circuit breaking is per client proxy per cluster, as Istio maps connectionPool to Envoy thresholds
 // (istio/istio pilot/pkg/networking/core/cluster_traffic_policy.go applyConnectionPool;
 // envoyproxy/envoy source/common/upstream/resource_manager_impl.h).
-import type { Cluster, Endpoint } from '../../compile/snapshot.js';
+import type { Cluster } from '../../compile/snapshot.js';
+import type { Endpoint } from '../../model/index.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { Random } from '../../runtime/random.js';
 import { Connection } from './connection.js';
@@ -23,6 +24,7 @@ import { clusterLookup, type LookupFunction } from './dns-lookup.js';
 import type { DnsResolution } from './dns-resolution.js';
 import type { ClusterStats } from './stats.js';
 import type { MeshIdentity } from '../tls/mesh-identity.js';
+import { formatHostPort } from '../../units/index.js';
 
 export type AcquireResult =
   { ok: true; conn: Connection } | { ok: false; reason: 'overflow' | 'closed' };
@@ -121,7 +123,7 @@ export class ClusterState {
     const next = new Map<string, Host>();
     const list: Host[] = [];
     for (const ep of endpoints) {
-      const key = `${ep.address}:${ep.port}`;
+      const key = formatHostPort(ep.address, ep.port);
       if (next.has(key)) continue;
       const h = this.byKey.get(key) ?? new Host(ep);
       h.endpoint = ep;
@@ -142,7 +144,7 @@ export class ClusterState {
 
   /** A host for PASSTHROUGH/ORIGINAL_DST and PassthroughCluster, created on demand. */
   dynamicHost(address: string, port: number): Host {
-    const key = `${address}:${port}`;
+    const key = formatHostPort(address, port);
     let h = this.byKey.get(key);
     if (!h) {
       h = new Host({ address, port, labels: {}, weight: 1 });

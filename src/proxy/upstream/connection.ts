@@ -5,6 +5,7 @@ import { buildConnector, Client } from 'undici';
 import { formatAddress } from './transport-failure.js';
 import type { LookupFunction } from './dns-lookup.js';
 import type { Host } from './host.js';
+import { formatHostPort } from '../../units/index.js';
 
 export class Connection {
   readonly client: Client;
@@ -38,10 +39,8 @@ export class Connection {
   ) {
     this.createdAt = opts.createdAt;
     this.servername = opts.servername;
-    const addr = host.endpoint.address.includes(':')
-      ? `[${host.endpoint.address}]`
-      : host.endpoint.address;
-    this.client = new Client(`${opts.tls ? 'https' : 'http'}://${addr}:${host.endpoint.port}`, {
+    const origin = formatHostPort(host.endpoint.address, host.endpoint.port);
+    this.client = new Client(`${opts.tls ? 'https' : 'http'}://${origin}`, {
       pipelining: 1,
       connectTimeout: opts.connectTimeoutMs,
       keepAliveTimeout: opts.idleTimeoutMs,

@@ -1,7 +1,8 @@
 // One upstream host (endpoint) of a cluster: its request gauge (least-request), outlier counters and
 // ejection state, and its idle keep-alive connections. Lives in ClusterState, across snapshot swaps.
-import type { Endpoint } from '../../compile/snapshot.js';
+import type { Endpoint } from '../../model/index.js';
 import type { Connection } from './connection.js';
+import { formatHostPort } from '../../units/index.js';
 
 export class Host {
   /** `address:port`, as %UPSTREAM_HOST% prints it. */
@@ -23,7 +24,8 @@ export class Host {
   connections = 0;
   closed = false;
   constructor(public endpoint: Endpoint) {
-    this.key = `${endpoint.address}:${endpoint.port}`;
+    // Envoy's host address string (Ipv6Instance::asString `[::1]:80`): %UPSTREAM_HOST%, ring hash keys.
+    this.key = formatHostPort(endpoint.address, endpoint.port);
   }
   get weight(): number {
     return this.endpoint.weight > 0 ? this.endpoint.weight : 1;

@@ -4,7 +4,7 @@
 // completely processed", including retries), so later attempts never run.
 import type { VirtualServiceSpec } from '../../../config/istio-types.js';
 import type { Analyzer } from '../../types.js';
-import { formatDurationMs, parseDurationMs } from '../../util/duration.js';
+import { durationMs, formatDurationMs } from '../../../units/index.js';
 import { ruleLabel } from '../../util/rules.js';
 
 export const retryTimeoutAnalyzer: Analyzer = {
@@ -15,9 +15,9 @@ export const retryTimeoutAnalyzer: Analyzer = {
     for (const r of ctx.snapshot.byKind('VirtualService')) {
       const vs = r.spec as VirtualServiceSpec;
       (vs.http ?? []).forEach((rule, i) => {
-        const timeout = parseDurationMs(rule?.timeout);
+        const timeout = durationMs(rule?.timeout);
         const attempts = rule?.retries?.attempts ?? 0;
-        const perTry = parseDurationMs(rule?.retries?.perTryTimeout);
+        const perTry = durationMs(rule?.retries?.perTryTimeout);
         if (!timeout || attempts <= 0 || !perTry) return;
         const total = attempts * perTry;
         if (timeout < total)

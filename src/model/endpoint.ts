@@ -1,0 +1,17 @@
+// An endpoint of a cluster: what the registry produces and compile, proxy and telemetry read.
+
+export interface Endpoint {
+  /** IP or hostname (DNS ServiceEntry). */
+  address: string;
+  port: number;
+  labels: Readonly<Record<string, string>>;
+  weight: number;
+  /** `region/zone/subzone` (Envoy LocalityLbEndpoints.locality). */
+  locality?: string;
+  /** Envoy priority of its LocalityLbEndpoints relative to this proxy (0 = highest); absent = 0. */
+  priority?: number;
+  /** load_balancing_weight of its LocalityLbEndpoints, read only when the cluster is locality-weighted. */
+  localityWeight?: number;
+  /** Workload name for logs/graph (e.g. `reviews-v1`). */
+  workload?: string;
+}
