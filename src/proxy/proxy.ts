@@ -16,6 +16,7 @@ import { AccessLogWriter } from './access-log/writer.js';
 import type { RequestContext } from './context/request-context.js';
 import { ConnectTunnels } from './listener/connect-tunnel.js';
 import { HttpConnectionManager, type Binding } from './listener/http-listener.js';
+import { acceptUpgrades } from './listener/upgrade.js';
 import type { ProxyServices } from './services.js';
 import { GatewayConnections } from './tls/gateway-connections.js';
 import { replayingDuplex } from './tls/replay.js';
@@ -159,6 +160,8 @@ export class Proxy implements ProxyServices {
         socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
       } else socket.destroy();
     });
+    // WebSocket upgrades (Istio enables them on every HTTP connection manager); h2c is refused.
+    acceptUpgrades(server, (req, res) => this.hcm.handle(binding, req, res));
     if (binding.kind === 'virtualOutbound')
       server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) =>
         this.tunnels.handle(req, socket, head),

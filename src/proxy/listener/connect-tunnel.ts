@@ -17,6 +17,7 @@ import { l4ChainFor, needsSni, type Destination } from '../tls/destination-match
 import { peekClientHello } from '../tls/peek-client-hello.js';
 import { replayingDuplex } from '../tls/replay.js';
 import { proxyTcp, rejectConnection, type DownstreamInfo } from '../tls/tcp-proxy.js';
+import { acceptUpgrades } from './upgrade.js';
 
 /** `host:port` / `[v6]:port` of a CONNECT request target (RFC 9110 section 9.3.6 authority-form). */
 export function parseConnectTarget(target: string): Destination | undefined {
@@ -108,6 +109,7 @@ export class ConnectTunnels {
         this.http(name, req, res),
       );
       server.on('clientError', (_err, s) => s.destroy());
+      acceptUpgrades(server, (req, res) => this.http(name, req, res));
       // Never listens itself: start its connection tracking so closeIdleConnections() works.
       server.emit('listening');
       this.servers.set(name, server);

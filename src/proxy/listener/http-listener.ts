@@ -15,6 +15,7 @@ import {
   type Route,
   type RouteTable,
 } from '../../compile/snapshot.js';
+import { parseGrpcStatus } from '../context/grpc-status.js';
 import { LOCAL_REPLIES, type LocalReply } from '../context/local-reply.js';
 import { RequestContext } from '../context/request-context.js';
 import { corsOnRequest } from '../filters/cors.js';
@@ -25,12 +26,14 @@ import {
   headersFromRaw,
   toFlat,
   writeHead,
+  writeHeadersOnly,
   type HeaderMap,
 } from '../filters/headers.js';
 import { redirectLocation, rewritePath, splitPath } from '../filters/rewrite.js';
 import { ForwardRequest } from '../router/forward.js';
 import { effectiveTimeoutMs } from '../router/grpc-timeout.js';
 import { sendMirrors } from '../router/mirror.js';
+import { forwardUpgrade } from '../router/upgrade-forward.js';
 import {
   queryParam,
   selectRoute,
@@ -44,6 +47,7 @@ import type { ClusterState } from '../upstream/cluster-state.js';
 import type { Host } from '../upstream/host.js';
 import { tlsConnectionOf } from '../tls/gateway-connections.js';
 import { requestDefect } from './request-checks.js';
+import { upgradeAllowed, upgradeProtocol } from './upgrade.js';
 
 /** Largest request body buffered for replay by retries and mirrors. */
 const REPLAY_BUFFER_LIMIT = 64 * 1024;
@@ -140,6 +144,12 @@ class DownstreamImpl implements Downstream {
     ctx.responseCode = status;
     ctx.bytesSent = len;
     try {
+      // A gRPC local reply (fault abort with grpcStatus) is Trailers-Only on HTTP/2: HEADERS with
+      // END_STREAM (envoyproxy/envoy source/common/http/utility.cc sendLocalReply, is_grpc).
+      if (ctx.protocol === 'HTTP/2' && len === 0 && headers['grpc-status'] !== undefined) {
+        ctx.grpcStatus = parseGrpcStatus(headers['grpc-status']);
+        if (writeHeadersOnly(res, status, headers)) return;
+      }
       writeHead(res, status, headers, ctx.protocol === 'HTTP/2');
       res.end(ctx.method === 'HEAD' ? undefined : body);
     } catch {
@@ -240,6 +250,9 @@ export class HttpConnectionManager {
     ctx.authority = authority;
     ctx.path = url;
     const headers = headersFromRaw(req.rawHeaders, 'expect');
+    // TE is hop-by-hop, but `TE: trailers` (every gRPC client sends it) is kept as exactly
+    // `trailers` (envoyproxy/envoy source/common/http/conn_manager_utility.cc sanitizeTEHeader).
+    if (teHasTrailers(req.headers['te'])) headers['te'] = 'trailers';
     ctx.userAgent = firstValue(headers['user-agent']);
     if (defect) {
       res.shouldKeepAlive = false;
@@ -346,6 +359,7 @@ export class HttpConnectionManager {
     const route = selectRoute(vh, input);
     if (!route) return down.localReply(LOCAL_REPLIES.route_not_found);
     ctx.routeName = route.name;
+    if (this.upgradeRejected(req, res, down)) return;
     // Envoy knows the route's cluster once the route is chosen (HCM refreshCachedRoute), even for
     // requests a fault aborts before the router: telemetry reads its service from it.
     if (route.action.type === 'forward') ctx.routeCluster = route.action.clusters[0]?.clusterName;
@@ -473,6 +487,28 @@ export class HttpConnectionManager {
     );
   }
 
+  /**
+   * An upgrade other than websocket (and h2c, which the codec turns into a plain request) on a
+   * routed request: 403 upgrade_failed, and the connection closes (envoyproxy/envoy
+   * source/common/http/conn_manager_impl.cc decodeHeaders: upgrade_rejected, saw_connection_close_).
+   */
+  private upgradeRejected(
+    req: IncomingMessage,
+    res: ServerResponse,
+    down: DownstreamImpl,
+  ): boolean {
+    const protocol = upgradeProtocol(req);
+    if (protocol === undefined || protocol === 'h2c' || upgradeAllowed(protocol)) return false;
+    res.shouldKeepAlive = false;
+    down.localReply(LOCAL_REPLIES.direct_response, {
+      status: 403,
+      body: '',
+      flag: '',
+      details: 'upgrade_failed',
+    });
+    return true;
+  }
+
   private unknownDestination(
     snap: ProxySnapshot,
     ctx: RequestContext,
@@ -491,6 +527,7 @@ export class HttpConnectionManager {
       return down.localReply(LOCAL_REPLIES.blackhole);
     }
     ctx.routeName = 'allow_any';
+    if (this.upgradeRejected(req, res, down)) return;
     this.forward(
       ctx,
       down,
@@ -559,13 +596,28 @@ export class HttpConnectionManager {
       }
       if (key !== undefined) hashKey = hashString(key);
     }
-    const hasBody =
-      (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') ||
-      req.headers['transfer-encoding'] !== undefined;
+    const hasBody = requestHasBody(req);
     const cl = Number(req.headers['content-length'] ?? 0);
     ctx.bytesReceived = Number.isFinite(cl) ? cl : 0;
     if (hasBody && req.headers['content-length'] !== undefined)
       headers['content-length'] = req.headers['content-length'];
+    const protocol = upgradeProtocol(req);
+    if (protocol !== undefined && upgradeAllowed(protocol)) {
+      return forwardUpgrade({
+        svc: this.svc,
+        down,
+        req,
+        res,
+        route,
+        wc,
+        cluster,
+        headers: toFlat(headers),
+        path,
+        protocol: firstValue(req.headers.upgrade) ?? protocol,
+        hashKey,
+        fixedHost,
+      });
+    }
     const go = (body: Buffer | undefined): void => {
       if (down.logged) return;
       if (action && action.mirrors.length > 0 && (!hasBody || body)) {
@@ -626,6 +678,27 @@ export class HttpConnectionManager {
     }
     go(undefined);
   }
+}
+
+/**
+ * Whether a request body follows the headers. HTTP/2 says so in the protocol: a HEADERS frame
+ * without END_STREAM (gRPC requests carry no content-length); HTTP/1.1 by Content-Length or
+ * Transfer-Encoding (RFC 9112 section 6.3). Envoy takes end of stream from the codec alike
+ * (envoyproxy/envoy source/common/http/http2/codec_impl.cc onFrameReceived END_STREAM).
+ */
+function requestHasBody(req: IncomingMessage): boolean {
+  if (req.httpVersionMajor === 2) {
+    const stream = (req as unknown as { stream?: { endAfterHeaders?: boolean } }).stream;
+    return stream?.endAfterHeaders === false;
+  }
+  const cl = req.headers['content-length'];
+  return (cl !== undefined && cl !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+function teHasTrailers(te: string | string[] | undefined): boolean {
+  const v = Array.isArray(te) ? te.join(',') : te;
+  if (!v) return false;
+  return v.split(',').some((t) => t.split(';')[0]?.trim().toLowerCase() === 'trailers');
 }
 
 function cookieValue(header: string | string[] | undefined, name: string): string | undefined {

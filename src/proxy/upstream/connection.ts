@@ -13,6 +13,8 @@ export class Connection {
   localAddress: string | undefined;
   readonly createdAt: number;
   readonly servername: string | undefined;
+  /** Speaks HTTP/2 upstream (trailers are forwarded only from HTTP/2; see router/forward.ts). */
+  readonly h2: boolean;
   constructor(
     readonly host: Host,
     opts: {
@@ -34,6 +36,7 @@ export class Connection {
   ) {
     this.createdAt = opts.createdAt;
     this.servername = opts.servername;
+    this.h2 = opts.h2c;
     const addr = host.endpoint.address.includes(':')
       ? `[${host.endpoint.address}]`
       : host.endpoint.address;
