@@ -698,7 +698,7 @@ function requestHasBody(req: IncomingMessage): boolean {
 function teHasTrailers(te: string | string[] | undefined): boolean {
   const v = Array.isArray(te) ? te.join(',') : te;
   if (!v) return false;
-  return v.split(',').some((t) => t.split(';')[0]?.trim().toLowerCase() === 'trailers');
+  return v.split(',').some((t) => t.trim() === 'trailers');
 }
 
 function cookieValue(header: string | string[] | undefined, name: string): string | undefined {
