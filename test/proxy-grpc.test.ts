@@ -293,3 +293,21 @@ test('%GRPC_STATUS% renders as Envoy: camel-case name, number, nothing for non-g
   stop();
   assert.deepEqual(captured, ['NotFound 5', 'OK 0']);
 });
+
+// envoyproxy/envoy source/common/http/utility.cc prepareLocalReply: a local reply to a gRPC request
+// is Trailers-Only, HTTP 200 with grpc-status from the HTTP status (503 -> 14 UNAVAILABLE) and the
+// body as grpc-message.
+test('a local reply to a gRPC call is a gRPC status: connect failure -> UNAVAILABLE, logged as 200 UF', async () => {
+  // ALLOW_ANY passthrough to a port nothing listens on.
+  const c = new EchoClient(`127.0.0.1:${sidecarPort}`, grpc.credentials.createInsecure(), {
+    'grpc.default_authority': '127.0.0.1:1',
+  });
+  const { err } = await unary(c, { text: 'x' });
+  c.close();
+  assert.equal(err?.code, grpc.status.UNAVAILABLE, err?.details);
+  assert.match(err?.details ?? '', /^upstream connect error or disconnect\/reset before headers/);
+  assert.ok(
+    logs.some((l) => / "POST \/test\.Echo\/Unary HTTP\/2" 200 UF /.test(l)),
+    logs.join(''),
+  );
+});

@@ -15,6 +15,7 @@ import {
   type Route,
   type RouteTable,
 } from '../../compile/snapshot.js';
+import { toGrpcLocalReply } from '../context/grpc-local-reply.js';
 import { parseGrpcStatus } from '../context/grpc-status.js';
 import { LOCAL_REPLIES, type LocalReply } from '../context/local-reply.js';
 import { RequestContext } from '../context/request-context.js';
@@ -132,24 +133,31 @@ class DownstreamImpl implements Downstream {
       res.destroy();
       return;
     }
-    const status = o?.status ?? reply.status;
-    const body = o?.body ?? reply.body;
-    const len = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    let status = o?.status ?? reply.status;
+    let body = o?.body ?? reply.body;
+    let len = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
     const headers: HeaderMap = Object.create(null) as HeaderMap;
     if (len > 0) headers['content-type'] = 'text/plain';
     headers['content-length'] = String(len);
     if (o?.headers) Object.assign(headers, o.headers);
     headers['date'] = new Date(this.svc.clock.now()).toUTCString();
     headers['server'] = 'istio-envoy';
+    if (ctx.grpc) {
+      // A gRPC request gets a Trailers-Only gRPC reply (grpc-local-reply.ts).
+      status = toGrpcLocalReply(status, body, headers, ctx.method === 'HEAD');
+      body = '';
+      len = 0;
+    }
     ctx.responseCode = status;
     ctx.bytesSent = len;
     try {
-      // A gRPC local reply (fault abort with grpcStatus) is Trailers-Only on HTTP/2: HEADERS with
-      // END_STREAM (envoyproxy/envoy source/common/http/utility.cc sendLocalReply, is_grpc).
+      // A gRPC local reply is Trailers-Only on HTTP/2: HEADERS with END_STREAM
+      // (envoyproxy/envoy source/common/http/utility.cc sendLocalReply, is_grpc).
       if (ctx.protocol === 'HTTP/2' && len === 0 && headers['grpc-status'] !== undefined) {
         ctx.grpcStatus = parseGrpcStatus(headers['grpc-status']);
         if (writeHeadersOnly(res, status, headers)) return;
       }
+      if (ctx.grpc) headers['content-length'] = '0';
       writeHead(res, status, headers, ctx.protocol === 'HTTP/2');
       res.end(ctx.method === 'HEAD' ? undefined : body);
     } catch {
@@ -254,6 +262,7 @@ export class HttpConnectionManager {
     // `trailers` (envoyproxy/envoy source/common/http/conn_manager_utility.cc sanitizeTEHeader).
     if (teHasTrailers(req.headers['te'])) headers['te'] = 'trailers';
     ctx.userAgent = firstValue(headers['user-agent']);
+    ctx.grpc = firstValue(headers['content-type'])?.startsWith('application/grpc') ?? false;
     if (defect) {
       res.shouldKeepAlive = false;
       return down.localReply(LOCAL_REPLIES.bad_request, { details: defect });
@@ -306,7 +315,6 @@ export class HttpConnectionManager {
     } else if (!headers['x-forwarded-proto']) headers['x-forwarded-proto'] = 'http';
     ctx.xForwardedFor = firstValue(headers['x-forwarded-for']);
     ctx.listenerDirection = listener?.direction;
-    ctx.grpc = firstValue(headers['content-type'])?.startsWith('application/grpc') ?? false;
     // Istio metadata exchange (istio/proxy peer_metadata filter): the client side adds its identity,
     // the server side reads it and takes it off before the app.
     if (ctx.listenerDirection === 'inbound') {
