@@ -101,6 +101,16 @@ spec:
   endpoints: [{ address: 127.0.0.1, ports: { grpc: ${port} } }]
 ---
 apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: auto, namespace: default }
+spec:
+  hosts: [auto.internal]
+  location: MESH_INTERNAL
+  ports: [{ number: 50052, name: auto }]
+  resolution: STATIC
+  endpoints: [{ address: 127.0.0.1, ports: { auto: ${port} } }]
+---
+apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: { name: edge, namespace: istio-system }
 spec:
@@ -308,6 +318,23 @@ test('a local reply to a gRPC call is a gRPC status: connect failure -> UNAVAILA
   assert.match(err?.details ?? '', /^upstream connect error or disconnect\/reset before headers/);
   assert.ok(
     logs.some((l) => / "POST \/test\.Echo\/Unary HTTP\/2" 200 UF /.test(l)),
+    logs.join(''),
+  );
+});
+
+// istio/istio pilot/pkg/networking/core/cluster_builder.go setUpstreamProtocol: a sidecar's cluster
+// for a port with no protocol uses the downstream protocol (USE_DOWNSTREAM_PROTOCOL), so gRPC (h2)
+// to it goes upstream over HTTP/2.
+test('gRPC to a port without a protocol: the sidecar speaks the downstream HTTP/2 upstream', async () => {
+  const c = new EchoClient(`127.0.0.1:${sidecarPort}`, grpc.credentials.createInsecure(), {
+    'grpc.default_authority': 'auto.internal:50052',
+  });
+  const { err, res } = await unary(c, { text: 'auto' });
+  c.close();
+  assert.equal(err, null, err?.message);
+  assert.deepEqual(res, { length: 4, proto: 'h2' });
+  assert.ok(
+    logs.some((l) => l.includes(' outbound|50052||auto.internal ')),
     logs.join(''),
   );
 });

@@ -178,6 +178,10 @@ function policyCluster(
     connectionPool: connectionPoolOf(policy.connectionPool, ctx.mesh),
     ...(od ? { outlierDetection: od } : {}),
     ...(tls ? { tls } : {}),
+    // istio/istio cluster_builder.go setUpstreamProtocol: sidecars only (not gateways).
+    ...(ctx.proxyKind === 'sidecar' && sp.protocol === 'unknown'
+      ? { useDownstreamProtocol: true }
+      : {}),
   });
 }
 
@@ -323,6 +327,8 @@ export function buildInboundClusters(
       ],
       lbPolicy: 'LEAST_REQUEST',
       connectionPool: connectionPoolOf(undefined, mesh),
+      // Inbound clusters belong to sidecars: an unnamed port speaks the downstream's protocol.
+      ...(p.servicePort.protocol === 'unknown' ? { useDownstreamProtocol: true } : {}),
     }),
   );
 }

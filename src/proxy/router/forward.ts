@@ -166,19 +166,23 @@ export class ForwardRequest {
     down.ctx.attempts++;
     cluster.stats.upstream_rq_total++;
     const chosen = host;
-    cluster.acquire(chosen, (r) => {
-      if (this.finished) {
-        if (r.ok) cluster.release(r.conn, true);
-        return;
-      }
-      if (!r.ok) {
-        // Circuit-breaker overflow: 503 UO, never retried (Envoy router onPoolFailure Overflow).
-        if (r.reason === 'overflow')
-          return this.fail(LOCAL_REPLIES.overflow, { 'x-envoy-overloaded': 'true' });
-        return this.fail(LOCAL_REPLIES.no_healthy_upstream);
-      }
-      this.dispatch(r.conn);
-    });
+    cluster.acquire(
+      chosen,
+      (r) => {
+        if (this.finished) {
+          if (r.ok) cluster.release(r.conn, true);
+          return;
+        }
+        if (!r.ok) {
+          // Circuit-breaker overflow: 503 UO, never retried (Envoy router onPoolFailure Overflow).
+          if (r.reason === 'overflow')
+            return this.fail(LOCAL_REPLIES.overflow, { 'x-envoy-overloaded': 'true' });
+          return this.fail(LOCAL_REPLIES.no_healthy_upstream);
+        }
+        this.dispatch(r.conn);
+      },
+      down.ctx.protocol === 'HTTP/2',
+    );
   }
 
   private dispatch(conn: Connection): void {
