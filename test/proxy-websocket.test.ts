@@ -20,10 +20,21 @@ import type { Duplex } from 'node:stream';
 import { after, before, test } from 'node:test';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createProxy, type Proxy } from '../src/proxy/index.js';
+import { createMeshCa } from '../src/mesh/mesh-ca.js';
 import { ManualClock } from '../src/runtime/clock.js';
 import { compileFrom } from './helpers/compile.js';
 import { createPki, tlsSecretYaml, type TestPki } from './helpers/certs.js';
 import { startEcho, type EchoBackend } from './helpers/echo-backend.js';
+import {
+  cluster,
+  endpoint,
+  forward,
+  outbound,
+  route,
+  routeTable,
+  snapshot,
+  vhost,
+} from './helpers/snapshot-builder.js';
 
 let backend: Server;
 let wss: WebSocketServer;
@@ -293,4 +304,76 @@ test('Upgrade: h2c is stripped and the request served as plain HTTP/1.1 on the s
   assert.equal(first.headers['http2-settings'], undefined);
   assert.equal(first.headers['x-test'], '1');
   assert.ok(echo.received.some((r) => r.url === '/second'));
+});
+
+// Sidecar to sidecar: the client sidecar originates ISTIO_MUTUAL, the server sidecar's inbound
+// listener terminates mesh mTLS and upgrades there too (Istio's inbound HCM has the same
+// upgrade_configs: istio/istio pilot/pkg/networking/core/listener_builder.go).
+test('WebSocket between two sidecars over mesh mTLS', async () => {
+  const ca = createMeshCa();
+  const wsPort = (backend.address() as AddressInfo).port;
+  const HOST = 'ws.mesh';
+  const CLUSTER = outbound(8000, '', HOST);
+  const client = createProxy({ name: 'ws-client', identity: () => ca.issue('default', 'sleep') });
+  const serverLogs: string[] = [];
+  const serverWithLog = createProxy({
+    name: 'ws-server-logged',
+    identity: () => ca.issue('default', 'ws'),
+    accessLog: { encoding: 'TEXT', sink: (l) => serverLogs.push(l) },
+  });
+  try {
+    serverWithLog.update(
+      snapshot({
+        inbound: {
+          8000: routeTable('inbound|8000||', [
+            vhost('inbound|http|8000', ['*'], [route('default', forward('inbound|8000||'))]),
+          ]),
+        },
+        clusters: [
+          cluster('inbound|8000||', [endpoint('127.0.0.1', wsPort)], { direction: 'inbound' }),
+        ],
+      }),
+    );
+    const inbound = await serverWithLog.listen(
+      'virtualInbound',
+      { host: '127.0.0.1', port: 0 },
+      { destinationPort: 8000 },
+    );
+    client.update(
+      snapshot({
+        outbound: {
+          8000: routeTable('8000', [
+            vhost(HOST, [HOST, `${HOST}:8000`], [route('default', forward(CLUSTER))]),
+          ]),
+        },
+        clusters: [
+          cluster(CLUSTER, [endpoint('127.0.0.1', inbound.port)], {
+            tls: {
+              mode: 'ISTIO_MUTUAL',
+              insecureSkipVerify: false,
+              subjectAltNames: ['spiffe://cluster.local/ns/default/sa/ws'],
+            },
+          }),
+        ],
+      }),
+    );
+    const out = await client.listen('virtualOutbound', { host: '127.0.0.1', port: 0 });
+    const ws = new WebSocket(`ws://127.0.0.1:${out.port}/mesh`, {
+      headers: { host: `${HOST}:8000` },
+    });
+    await once(ws, 'open');
+    assert.equal(await roundTrip(ws, 'over mtls'), 'over mtls');
+    ws.close();
+    await once(ws, 'close');
+    assert.ok((serverWithLog.stats().get('listener.0.0.0.0_15006.ssl.handshake') ?? 0) >= 1);
+    for (let i = 0; i < 500 && !serverLogs.some((l) => l.includes('" 101 ')); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    assert.ok(
+      serverLogs.some((l) => l.includes('"GET /mesh HTTP/1.1" 101 - via_upstream')),
+      serverLogs.join(''),
+    );
+  } finally {
+    await client.close(100);
+    await serverWithLog.close(100);
+  }
 });
