@@ -225,6 +225,9 @@ test('WebSocket through a sidecar and a gateway (plain and TLS): 101, frames bot
   const lines = await logged((l) => l.includes('"GET /chat HTTP/1.1" 101 - via_upstream'), 3);
   assert.equal(lines.length, 3, logs.join(''));
   for (const l of lines) assert.match(l, / outbound\|8000\|\|ws\.internal /);
+  // Envoy's HCM counts successful upgrades; none is open any more.
+  assert.equal(proxies[1]!.stats().get('http.downstream_cx_upgrades_total'), 2);
+  assert.equal(proxies[1]!.stats().get('http.downstream_cx_upgrades_active'), 0);
 });
 
 test('the route timeout does not cut an upgraded connection; a plain request on the route times out', async () => {
@@ -286,6 +289,7 @@ test('an upgrade other than websocket: 403 upgrade_failed and the connection clo
   assert.match(out, /connection: close/i);
   const refused = await logged((l) => l.includes('"GET /chat HTTP/1.1" 403 - upgrade_failed'));
   assert.equal(refused.length, 1, logs.join(''));
+  assert.equal(proxies[0]!.stats().get('http.downstream_rq_ws_on_non_ws_route'), 1);
 });
 
 test('Upgrade: h2c is stripped and the request served as plain HTTP/1.1 on the same connection', async () => {

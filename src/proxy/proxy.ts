@@ -282,6 +282,10 @@ export class Proxy implements ProxyServices {
     const out = new Map<string, number>();
     this.clusters.renderStats(out);
     out.set('http.downstream_rq_completed', this.downstreamRq);
+    // envoyproxy/envoy source/common/http/conn_manager_impl.cc: upgrade counters of the HCM.
+    out.set('http.downstream_cx_upgrades_total', this.hcm.upgrades.total);
+    out.set('http.downstream_cx_upgrades_active', this.hcm.upgrades.active);
+    out.set('http.downstream_rq_ws_on_non_ws_route', this.hcm.upgrades.refused);
     for (const g of this.gateways) g.renderStats(out);
     for (const m of this.mtls) m.renderStats(out);
     return out;

@@ -34,7 +34,7 @@ import { redirectLocation, rewritePath, splitPath } from '../filters/rewrite.js'
 import { ForwardRequest } from '../router/forward.js';
 import { effectiveTimeoutMs } from '../router/grpc-timeout.js';
 import { sendMirrors } from '../router/mirror.js';
-import { forwardUpgrade } from '../router/upgrade-forward.js';
+import { forwardUpgrade, type UpgradeCounters } from '../router/upgrade-forward.js';
 import {
   queryParam,
   selectRoute,
@@ -181,6 +181,8 @@ class DownstreamImpl implements Downstream {
 }
 
 export class HttpConnectionManager {
+  /** Envoy HCM upgrade stats, rendered by Proxy.stats(). */
+  readonly upgrades: UpgradeCounters = { total: 0, active: 0, refused: 0 };
   constructor(
     private readonly svc: ProxyServices,
     private readonly log: (ctx: RequestContext) => void,
@@ -507,6 +509,7 @@ export class HttpConnectionManager {
   ): boolean {
     const protocol = upgradeProtocol(req);
     if (protocol === undefined || protocol === 'h2c' || upgradeAllowed(protocol)) return false;
+    this.upgrades.refused++;
     res.shouldKeepAlive = false;
     down.localReply(LOCAL_REPLIES.direct_response, {
       status: 403,
@@ -624,6 +627,7 @@ export class HttpConnectionManager {
         protocol: firstValue(req.headers.upgrade) ?? protocol,
         hashKey,
         fixedHost,
+        upgrades: this.upgrades,
       });
     }
     const go = (body: Buffer | undefined): void => {

@@ -47,6 +47,16 @@ export interface UpgradeForwardInit {
   protocol: string;
   hashKey?: number;
   fixedHost?: Host;
+  /** The connection manager's upgrade gauges (downstream_cx_upgrades_total / _active). */
+  upgrades?: UpgradeCounters;
+}
+
+/** Envoy HCM stats for upgrades (envoyproxy/envoy source/common/http/conn_manager_impl.cc). */
+export interface UpgradeCounters {
+  total: number;
+  active: number;
+  /** downstream_rq_ws_on_non_ws_route: upgrades refused with 403 upgrade_failed. */
+  refused: number;
 }
 
 export function forwardUpgrade(f: UpgradeForwardInit): void {
@@ -163,6 +173,12 @@ class UpgradeAttempt implements Dispatcher.DispatchHandler {
       return;
     }
     res.statusCode = status;
+    const counters = this.f.upgrades;
+    if (counters) {
+      counters.total++;
+      counters.active++;
+      client.once('close', () => counters.active--);
+    }
     client.write(head.join('\r\n') + '\r\n\r\n');
     splice(client, socket, {
       fromClient: (n) => (ctx.bytesReceived += n),
