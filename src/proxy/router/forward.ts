@@ -28,7 +28,7 @@ type Controller = Dispatcher.DispatchController;
 type Headers = Record<string, string | string[] | undefined>;
 
 // undici error codes that mean the TCP connection was never established.
-const CONNECT_ERRORS = new Set([
+export const CONNECT_ERRORS = new Set([
   'ECONNREFUSED',
   'UND_ERR_CONNECT_TIMEOUT',
   'ENOTFOUND',

@@ -18,19 +18,10 @@ import type { ClusterState } from '../upstream/cluster-state.js';
 import type { Connection } from '../upstream/connection.js';
 import type { Host } from '../upstream/host.js';
 import { isTlsHandshakeError } from '../upstream/upstream-tls.js';
+import { CONNECT_ERRORS } from './forward.js';
 
 type Controller = Dispatcher.DispatchController;
 type Headers = Record<string, string | string[] | undefined>;
-
-const CONNECT_ERRORS = new Set([
-  'ECONNREFUSED',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'EADDRNOTAVAIL',
-]);
 
 export interface UpgradeForwardInit {
   svc: ProxyServices;
