@@ -24,7 +24,7 @@ import { createMeshCa } from '../src/mesh/mesh-ca.js';
 import { ManualClock } from '../src/runtime/clock.js';
 import { compileFrom } from './helpers/compile.js';
 import { createPki, tlsSecretYaml, type TestPki } from './helpers/certs.js';
-import { startEcho, type EchoBackend } from './helpers/echo-backend.js';
+import { deadPort, startEcho, type EchoBackend } from './helpers/echo-backend.js';
 import {
   cluster,
   endpoint,
@@ -66,7 +66,18 @@ before(async () => {
   echo = await startEcho('echo');
   pki = createPki();
   const wsPort = (backend.address() as AddressInfo).port;
+  const dead = await deadPort();
   const yaml = `
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: dead, namespace: default }
+spec:
+  hosts: [dead.internal]
+  location: MESH_INTERNAL
+  ports: [{ number: 8000, name: http, protocol: HTTP }]
+  resolution: STATIC
+  endpoints: [{ address: 127.0.0.1, ports: { http: ${dead} } }]
+---
 apiVersion: networking.istio.io/v1
 kind: ServiceEntry
 metadata: { name: ws, namespace: default }
@@ -380,4 +391,23 @@ test('WebSocket between two sidecars over mesh mTLS', async () => {
     await client.close(100);
     await serverWithLog.close(100);
   }
+});
+
+// envoyproxy/envoy source/common/router/router.cc onUpstreamReset: a connect failure before the
+// response is 503 UF with upstream_reset_before_response_started{connection_failure}.
+test('a WebSocket handshake to an unreachable upstream gets 503 UF', async () => {
+  const ws = new WebSocket(`ws://127.0.0.1:${ports.sidecar}/x`, {
+    headers: { host: 'dead.internal:8000' },
+  });
+  ws.on('error', () => undefined);
+  const [, res] = (await once(ws, 'unexpected-response')) as [unknown, IncomingMessage];
+  assert.equal(res.statusCode, 503);
+  res.resume();
+  ws.terminate();
+  const failed = await logged((l) =>
+    l.includes(
+      '"GET /x HTTP/1.1" 503 UF upstream_reset_before_response_started{connection_failure}',
+    ),
+  );
+  assert.equal(failed.length, 1, logs.join(''));
 });
