@@ -189,6 +189,10 @@ function policyCluster(
     ...(od ? { outlierDetection: od } : {}),
     ...(weighted && type !== 'ORIGINAL_DST' ? { localityWeightedLb: true } : {}),
     ...(tls ? { tls } : {}),
+    // istio/istio cluster_builder.go setUpstreamProtocol: sidecars only (not gateways).
+    ...(ctx.proxyKind === 'sidecar' && sp.protocol === 'unknown'
+      ? { useDownstreamProtocol: true }
+      : {}),
     ...(type === 'STRICT_DNS' || type === 'LOGICAL_DNS'
       ? { dnsRefresh: dnsRefreshOf(ctx.mesh) }
       : {}),
@@ -364,6 +368,8 @@ export function buildInboundClusters(
       ],
       lbPolicy: 'LEAST_REQUEST',
       connectionPool: connectionPoolOf(undefined, mesh),
+      // Inbound clusters belong to sidecars: an unnamed port speaks the downstream's protocol.
+      ...(p.servicePort.protocol === 'unknown' ? { useDownstreamProtocol: true } : {}),
     }),
   );
 }

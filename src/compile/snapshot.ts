@@ -311,6 +311,12 @@ export interface Cluster {
    * sets them (istio/istio pilot/pkg/networking/core/cluster_builder.go buildCluster).
    */
   dnsRefresh?: { refreshRateMs: number; respectDnsTtl: boolean; jitterMs: number };
+  /**
+   * Envoy USE_DOWNSTREAM_PROTOCOL: a sidecar's cluster for a port with no declared protocol speaks
+   * HTTP/2 upstream when the request came in over HTTP/2 (istio/istio pilot/pkg/networking/core/
+   * cluster_builder.go setUpstreamProtocol: sidecarProxy() && isAutoProtocol).
+   */
+  useDownstreamProtocol?: boolean;
   /** A structural hash of everything above but endpoints; state (pools, breakers) survives a swap when it is equal. */
   configHash: string;
 }

@@ -16,6 +16,7 @@ import { AccessLogWriter } from './access-log/writer.js';
 import type { RequestContext } from './context/request-context.js';
 import { ConnectTunnels } from './listener/connect-tunnel.js';
 import { HttpConnectionManager, type Binding } from './listener/http-listener.js';
+import { acceptUpgrades } from './listener/upgrade.js';
 import type { ProxyServices } from './services.js';
 import { GatewayConnections } from './tls/gateway-connections.js';
 import { replayingDuplex } from './tls/replay.js';
@@ -162,6 +163,8 @@ export class Proxy implements ProxyServices {
         socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
       } else socket.destroy();
     });
+    // WebSocket upgrades (Istio enables them on every HTTP connection manager); h2c is refused.
+    acceptUpgrades(server, (req, res) => this.hcm.handle(binding, req, res));
     if (binding.kind === 'virtualOutbound')
       server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) =>
         this.tunnels.handle(req, socket, head),
@@ -282,6 +285,10 @@ export class Proxy implements ProxyServices {
     const out = new Map<string, number>();
     this.clusters.renderStats(out);
     out.set('http.downstream_rq_completed', this.downstreamRq);
+    // envoyproxy/envoy source/common/http/conn_manager_impl.cc: upgrade counters of the HCM.
+    out.set('http.downstream_cx_upgrades_total', this.hcm.upgrades.total);
+    out.set('http.downstream_cx_upgrades_active', this.hcm.upgrades.active);
+    out.set('http.downstream_rq_ws_on_non_ws_route', this.hcm.upgrades.refused);
     for (const g of this.gateways) g.renderStats(out);
     for (const m of this.mtls) m.renderStats(out);
     return out;

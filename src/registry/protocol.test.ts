@@ -17,5 +17,6 @@ test('port name prefix picks the protocol; appProtocol wins; UDP is not HTTP', (
   assert.equal(kubePortProtocol('tcp', 'kubernetes.io/h2c', undefined), 'http2');
   assert.equal(kubePortProtocol('http', undefined, 'UDP'), 'tcp');
   assert.equal(parseProtocol('HTTPS'), 'https');
-  assert.equal(parseProtocol('GRPC-Web'), 'http');
+  // istio/istio pkg/config/protocol/instance.go: GRPCWeb IsGRPC and IsHTTP2 (h2 upstream).
+  assert.equal(parseProtocol('GRPC-Web'), 'grpc');
 });

@@ -6,12 +6,14 @@ import type { Protocol } from '../model/index.js';
 export function parseProtocol(value: string | undefined): Protocol {
   switch ((value ?? '').toLowerCase()) {
     case 'http':
-    case 'grpc-web':
     case 'http_proxy':
       return 'http';
     case 'http2':
       return 'http2';
+    // gRPC-Web is gRPC to Istio: IsGRPC and IsHTTP2 (an HTTP/2 upstream) hold for both
+    // (istio/istio pkg/config/protocol/instance.go).
     case 'grpc':
+    case 'grpc-web':
       return 'grpc';
     case 'https':
       return 'https';

@@ -253,10 +253,27 @@ test('TCP clusters feed the istio_tcp_* counters without a response code', () =>
 test('grpc requests report request_protocol grpc; label values are escaped', () => {
   const stats = new IstioStats({ identity: productpage });
   const s = snap(productpage, []);
-  stats.record(ctx(s, { grpc: true, authority: 'we"ird\\host' }));
+  stats.record(ctx(s, { grpc: true, grpcStatus: 0, authority: 'we"ird\\host' }));
   const text = stats.render();
   assert.match(text, /request_protocol="grpc",response_code="200",grpc_response_status="0"/);
   assert.match(text, /destination_service="we\\"ird\\\\host"/);
+});
+
+// istio/proxy istio_stats.cc: grpc_response_status is Grpc::Common::getGrpcStatus(trailers, headers,
+// info): the trailers' (or trailers-only headers') grpc-status, else httpToGrpcStatus of the HTTP code.
+test('grpc_response_status: the grpc-status the response carried, else the HTTP code mapped', () => {
+  const stats = new IstioStats({ identity: productpage });
+  const s = snap(productpage, []);
+  stats.record(ctx(s, { grpc: true, grpcStatus: 5 }));
+  stats.record(ctx(s, { grpc: true, responseCode: 503 }));
+  stats.record(ctx(s, { grpc: true }));
+  stats.record(ctx(s, { grpc: false, grpcStatus: 3 }));
+  const text = stats.render();
+  assert.match(text, /response_code="200",grpc_response_status="5"/);
+  assert.match(text, /response_code="503",grpc_response_status="14"/);
+  // A 200 without any grpc-status (e.g. the stream ended early) is Unknown (2), as in Envoy.
+  assert.match(text, /request_protocol="grpc",response_code="200",grpc_response_status="2"/);
+  assert.match(text, /request_protocol="http",response_code="200",grpc_response_status=""/);
 });
 
 test('serviceParts splits Kubernetes hostnames only', () => {

@@ -9,7 +9,7 @@ import {
   type ProxySnapshot,
 } from '../compile/snapshot.js';
 import type { Endpoint, ProxyIdentity } from '../model/index.js';
-import { formatResponseFlags, type RequestContext } from '../proxy/index.js';
+import { formatResponseFlags, grpcStatusOf, type RequestContext } from '../proxy/index.js';
 import {
   BUCKETS,
   bucketIndex,
@@ -159,8 +159,9 @@ export class IstioStats {
     }
     const protocol = ctx.grpc ? 'grpc' : 'http';
     const code = String(ctx.responseCode);
-    // Without trailers at hand: 200 counts as OK (0); other codes map as Envoy's httpToGrpcStatus.
-    const grpc = ctx.grpc ? grpcStatusOf(ctx.responseCode) : '';
+    // grpc-status from trailers, else headers, else the HTTP status mapped (istio/proxy istio_stats.cc).
+    const gs = ctx.grpc ? grpcStatusOf(ctx) : undefined;
+    const grpc = gs === undefined ? '' : String(gs);
     const key = `${protocol} ${code} ${grpc} ${flags}`;
     let s = prefix.http.get(key);
     if (!s) {
@@ -314,29 +315,6 @@ export class IstioStats {
   /** Whether this proxy is a sidecar (gateways report as source on every request). */
   get isSidecar(): boolean {
     return this.sidecar;
-  }
-}
-
-/** Envoy's Grpc::Utility::httpToGrpcStatus, with 200 taken as OK. */
-function grpcStatusOf(code: number): string {
-  switch (code) {
-    case 200:
-      return '0';
-    case 400:
-      return '13';
-    case 401:
-      return '16';
-    case 403:
-      return '7';
-    case 404:
-      return '12';
-    case 429:
-    case 502:
-    case 503:
-    case 504:
-      return '14';
-    default:
-      return '2';
   }
 }
 

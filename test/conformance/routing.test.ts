@@ -383,7 +383,9 @@ const cases: Case[] = [
         'x-forwarded-proto': 'http',
         'x-envoy-attempt-count': '1',
         'x-hop': undefined,
-        te: undefined,
+        // TE is hop-by-hop, but `trailers` is kept as exactly `trailers` (gRPC needs it)
+        // (envoyproxy/envoy source/common/http/conn_manager_utility.cc sanitizeTEHeader).
+        te: 'trailers',
       },
       headers: { 'x-envoy-upstream-service-time': /^\d+$/ },
     },

@@ -39,6 +39,8 @@ export class RequestContext {
   downstreamPeer: string | undefined;
   /** The request's content-type is application/grpc* (telemetry's request_protocol). */
   grpc = false;
+  /** `grpc-status` of the response trailers, else of the response headers (grpc-status.ts). */
+  grpcStatus: number | undefined;
   /** %REQUESTED_SERVER_NAME%: the SNI of a TLS connection (terminated or passed through). */
   requestedServerName: string | undefined;
   /** %DOWNSTREAM_PEER_URI_SAN% / %DOWNSTREAM_LOCAL_URI_SAN%: SPIFFE IDs of a mesh mTLS connection. */

@@ -101,3 +101,18 @@ export function writeHead(
 ): void {
   res.writeHead(status, h2 ? h : toFlat(h));
 }
+
+/**
+ * An HTTP/2 response that ends with its HEADERS frame (END_STREAM), as gRPC's Trailers-Only reply
+ * is: Node's compatibility response always sends HEADERS and END_STREAM apart, so the stream
+ * answers directly. Returns false when the response is not an HTTP/2 one.
+ */
+export function writeHeadersOnly(res: object, status: number, h: HeaderMap): boolean {
+  const stream = (
+    res as { stream?: { respond?(h: object, o: object): void; headersSent?: boolean } }
+  ).stream;
+  if (!stream?.respond || stream.headersSent) return false;
+  stream.respond({ ...h, ':status': status }, { endStream: true });
+  (res as { end(): void }).end();
+  return true;
+}

@@ -18,6 +18,7 @@ import { peekClientHello } from '../tls/peek-client-hello.js';
 import { replayingDuplex } from '../tls/replay.js';
 import { proxyTcp, rejectConnection, type DownstreamInfo } from '../tls/tcp-proxy.js';
 import { formatHostPort, parsePort, splitAuthority, unbracket } from '../../units/index.js';
+import { acceptUpgrades } from './upgrade.js';
 
 /** `host:port` / `[v6]:port` of a CONNECT request target (RFC 9110 section 9.3.6 authority-form). */
 export function parseConnectTarget(target: string): Destination | undefined {
@@ -117,6 +118,7 @@ export class ConnectTunnels {
         this.http(name, req, res),
       );
       server.on('clientError', (_err, s) => s.destroy());
+      acceptUpgrades(server, (req, res) => this.http(name, req, res));
       // Never listens itself: start its connection tracking so closeIdleConnections() works.
       server.emit('listening');
       this.servers.set(name, server);

@@ -17,6 +17,8 @@ import {
   type RouteTable,
   type WeightedCluster,
 } from '../../compile/snapshot.js';
+import { toGrpcLocalReply } from '../context/grpc-local-reply.js';
+import { parseGrpcStatus } from '../context/grpc-status.js';
 import { LOCAL_REPLIES, type LocalReply } from '../context/local-reply.js';
 import { RequestContext } from '../context/request-context.js';
 import { corsOnRequest } from '../filters/cors.js';
@@ -27,12 +29,14 @@ import {
   headersFromRaw,
   toFlat,
   writeHead,
+  writeHeadersOnly,
   type HeaderMap,
 } from '../filters/headers.js';
 import { redirectLocation, rewritePath, splitPath } from '../filters/rewrite.js';
 import { ForwardRequest } from '../router/forward.js';
 import { effectiveTimeoutMs } from '../router/grpc-timeout.js';
 import { sendMirrors } from '../router/mirror.js';
+import { forwardUpgrade, type UpgradeCounters } from '../router/upgrade-forward.js';
 import {
   queryParam,
   selectRoute,
@@ -46,6 +50,7 @@ import type { ClusterState } from '../upstream/cluster-state.js';
 import type { Host } from '../upstream/host.js';
 import { tlsConnectionOf } from '../tls/gateway-connections.js';
 import { requestDefect } from './request-checks.js';
+import { upgradeAllowed, upgradeProtocol } from './upgrade.js';
 
 /** Largest request body buffered for replay by retries and mirrors. */
 const REPLAY_BUFFER_LIMIT = 64 * 1024;
@@ -118,18 +123,31 @@ class DownstreamImpl implements Downstream {
       res.destroy();
       return;
     }
-    const status = o?.status ?? reply.status;
-    const body = o?.body ?? reply.body;
-    const len = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    let status = o?.status ?? reply.status;
+    let body = o?.body ?? reply.body;
+    let len = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
     const headers: HeaderMap = Object.create(null) as HeaderMap;
     if (len > 0) headers['content-type'] = 'text/plain';
     headers['content-length'] = String(len);
     if (o?.headers) Object.assign(headers, o.headers);
     headers['date'] = new Date(this.svc.clock.now()).toUTCString();
     headers['server'] = 'istio-envoy';
+    if (ctx.grpc) {
+      // A gRPC request gets a Trailers-Only gRPC reply (grpc-local-reply.ts).
+      status = toGrpcLocalReply(status, body, headers, ctx.method === 'HEAD');
+      body = '';
+      len = 0;
+    }
     ctx.responseCode = status;
     ctx.bytesSent = len;
     try {
+      // A gRPC local reply is Trailers-Only on HTTP/2: HEADERS with END_STREAM
+      // (envoyproxy/envoy source/common/http/utility.cc sendLocalReply, is_grpc).
+      if (ctx.protocol === 'HTTP/2' && len === 0 && headers['grpc-status'] !== undefined) {
+        ctx.grpcStatus = parseGrpcStatus(headers['grpc-status']);
+        if (writeHeadersOnly(res, status, headers)) return;
+      }
+      if (ctx.grpc) headers['content-length'] = '0';
       writeHead(res, status, headers, ctx.protocol === 'HTTP/2');
       res.end(ctx.method === 'HEAD' ? undefined : body);
     } catch {
@@ -173,6 +191,8 @@ class DownstreamImpl implements Downstream {
 }
 
 export class HttpConnectionManager {
+  /** Envoy HCM upgrade stats, rendered by Proxy.stats(). */
+  readonly upgrades: UpgradeCounters = { total: 0, active: 0, refused: 0 };
   constructor(
     private readonly svc: ProxyServices,
     private readonly log: (ctx: RequestContext) => void,
@@ -250,7 +270,11 @@ export class HttpConnectionManager {
     ctx.authority = authority;
     ctx.path = url;
     const headers = headersFromRaw(req.rawHeaders, 'expect');
+    // TE is hop-by-hop, but `TE: trailers` (every gRPC client sends it) is kept as exactly
+    // `trailers` (envoyproxy/envoy source/common/http/conn_manager_utility.cc sanitizeTEHeader).
+    if (teHasTrailers(req.headers['te'])) headers['te'] = 'trailers';
     ctx.userAgent = firstValue(headers['user-agent']);
+    ctx.grpc = firstValue(headers['content-type'])?.startsWith('application/grpc') ?? false;
     if (defect) {
       res.shouldKeepAlive = false;
       return down.localReply(LOCAL_REPLIES.bad_request, { details: defect });
@@ -303,7 +327,6 @@ export class HttpConnectionManager {
     } else if (!headers['x-forwarded-proto']) headers['x-forwarded-proto'] = 'http';
     ctx.xForwardedFor = firstValue(headers['x-forwarded-for']);
     ctx.listenerDirection = listener?.direction;
-    ctx.grpc = firstValue(headers['content-type'])?.startsWith('application/grpc') ?? false;
     // Istio metadata exchange (istio/proxy peer_metadata filter): the client side adds its identity,
     // the server side reads it and takes it off before the app.
     if (ctx.listenerDirection === 'inbound') {
@@ -357,6 +380,7 @@ export class HttpConnectionManager {
     const route = selectRoute(vh, input);
     if (!route) return down.localReply(LOCAL_REPLIES.route_not_found);
     ctx.routeName = route.name;
+    if (this.upgradeRejected(req, res, down)) return;
     // Envoy picks the weighted cluster when the route matches and knows that cluster from then on
     // (HCM refreshCachedRoute sets the stream's upstream cluster info when the cluster exists), so
     // requests a filter answers (fault abort, CORS) log %UPSTREAM_CLUSTER% and count its service
@@ -492,6 +516,29 @@ export class HttpConnectionManager {
     );
   }
 
+  /**
+   * An upgrade other than websocket (and h2c, which the codec turns into a plain request) on a
+   * routed request: 403 upgrade_failed, and the connection closes (envoyproxy/envoy
+   * source/common/http/conn_manager_impl.cc decodeHeaders: upgrade_rejected, saw_connection_close_).
+   */
+  private upgradeRejected(
+    req: IncomingMessage,
+    res: ServerResponse,
+    down: DownstreamImpl,
+  ): boolean {
+    const protocol = upgradeProtocol(req);
+    if (protocol === undefined || protocol === 'h2c' || upgradeAllowed(protocol)) return false;
+    this.upgrades.refused++;
+    res.shouldKeepAlive = false;
+    down.localReply(LOCAL_REPLIES.direct_response, {
+      status: 403,
+      body: '',
+      flag: '',
+      details: 'upgrade_failed',
+    });
+    return true;
+  }
+
   private unknownDestination(
     snap: ProxySnapshot,
     ctx: RequestContext,
@@ -509,6 +556,7 @@ export class HttpConnectionManager {
     // (istio/istio pilot/pkg/networking/core/listener_builder.go buildOutboundCatchAllNetworkFilterChains).
     if (policy === 'REGISTRY_ONLY') return down.closeAsTcp(BLACKHOLE_CLUSTER, 'UH');
     ctx.routeName = 'allow_any';
+    if (this.upgradeRejected(req, res, down)) return;
     this.forward(
       ctx,
       down,
@@ -586,13 +634,29 @@ export class HttpConnectionManager {
       }
       if (key !== undefined) hashKey = hashString(key);
     }
-    const hasBody =
-      (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') ||
-      req.headers['transfer-encoding'] !== undefined;
+    const hasBody = requestHasBody(req);
     const cl = Number(req.headers['content-length'] ?? 0);
     ctx.bytesReceived = Number.isFinite(cl) ? cl : 0;
     if (hasBody && req.headers['content-length'] !== undefined)
       headers['content-length'] = req.headers['content-length'];
+    const protocol = upgradeProtocol(req);
+    if (protocol !== undefined && upgradeAllowed(protocol)) {
+      return forwardUpgrade({
+        svc: this.svc,
+        down,
+        req,
+        res,
+        route,
+        wc,
+        cluster,
+        headers: toFlat(headers),
+        path,
+        protocol: firstValue(req.headers.upgrade) ?? protocol,
+        hashKey,
+        fixedHost,
+        upgrades: this.upgrades,
+      });
+    }
     const go = (body: Buffer | undefined): void => {
       if (down.logged) return;
       if (action && action.mirrors.length > 0 && (!hasBody || body)) {
@@ -653,6 +717,27 @@ export class HttpConnectionManager {
     }
     go(undefined);
   }
+}
+
+/**
+ * Whether a request body follows the headers. HTTP/2 says so in the protocol: a HEADERS frame
+ * without END_STREAM (gRPC requests carry no content-length); HTTP/1.1 by Content-Length or
+ * Transfer-Encoding (RFC 9112 section 6.3). Envoy takes end of stream from the codec alike
+ * (envoyproxy/envoy source/common/http/http2/codec_impl.cc onFrameReceived END_STREAM).
+ */
+function requestHasBody(req: IncomingMessage): boolean {
+  if (req.httpVersionMajor === 2) {
+    const stream = (req as unknown as { stream?: { endAfterHeaders?: boolean } }).stream;
+    return stream?.endAfterHeaders === false;
+  }
+  const cl = req.headers['content-length'];
+  return (cl !== undefined && cl !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+function teHasTrailers(te: string | string[] | undefined): boolean {
+  const v = Array.isArray(te) ? te.join(',') : te;
+  if (!v) return false;
+  return v.split(',').some((t) => t.trim() === 'trailers');
 }
 
 function cookieValue(header: string | string[] | undefined, name: string): string | undefined {

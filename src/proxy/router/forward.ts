@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { TimerHandle } from '../../runtime/clock.js';
 import type { ForwardAction, Route, WeightedCluster } from '../../compile/snapshot.js';
+import { parseGrpcStatus } from '../context/grpc-status.js';
 import {
   LOCAL_REPLIES,
   upstreamResetReply,
@@ -14,7 +15,13 @@ import {
   type UpstreamResetReason,
 } from '../context/local-reply.js';
 import { corsOnResponse } from '../filters/cors.js';
-import { applyHeaderOps, firstValue, stripHopByHop, writeHead } from '../filters/headers.js';
+import {
+  applyHeaderOps,
+  firstValue,
+  stripHopByHop,
+  writeHead,
+  writeHeadersOnly,
+} from '../filters/headers.js';
 import type { Downstream, ProxyServices } from '../services.js';
 import type { ClusterState } from '../upstream/cluster-state.js';
 import type { Connection } from '../upstream/connection.js';
@@ -24,6 +31,43 @@ import { RetryState, type AttemptFailure } from './retry-state.js';
 import { PreviousPriorities } from './retry-priority.js';
 
 type Controller = Dispatcher.DispatchController;
+type Headers = Record<string, string | string[] | undefined>;
+
+// undici error codes that mean the TCP connection was never established.
+export const CONNECT_ERRORS = new Set([
+  'ECONNREFUSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'EADDRNOTAVAIL',
+]);
+
+/**
+ * The response trailers. undici's HTTP/2 client hands its handler wrapper the trailers as an object,
+ * which the wrapper parses as a flat [name, value] list into `{}`; the object itself stays on the
+ * controller as `rawTrailers`.
+ */
+function responseTrailers(c: Controller, parsed: Headers): Headers {
+  const raw = (c as { rawTrailers?: unknown }).rawTrailers;
+  if (raw && typeof raw === 'object' && !Array.isArray(raw) && Object.keys(parsed).length === 0)
+    return raw as Headers;
+  return parsed;
+}
+
+/** Response trailers without pseudo names; undefined when none are left. */
+function trailersToForward(
+  t: Record<string, string | string[] | undefined>,
+): Record<string, string | string[]> | undefined {
+  let out: Record<string, string | string[]> | undefined;
+  for (const k in t) {
+    const v = t[k];
+    if (v === undefined || k.startsWith(':')) continue;
+    (out ??= Object.create(null) as Record<string, string | string[]>)[k] = v;
+  }
+  return out;
+}
 
 function uncork(sock: { uncork(): void }): void {
   sock.uncork();
@@ -79,8 +123,8 @@ class Attempt implements Dispatcher.DispatchHandler {
   onResponseData(controller: Controller, chunk: Buffer): void {
     if (!this.done) this.fwd.onData(this, controller, chunk);
   }
-  onResponseEnd(): void {
-    if (!this.done) this.fwd.onEnd(this);
+  onResponseEnd(c: Controller, trailers: Record<string, string | string[] | undefined>): void {
+    if (!this.done) this.fwd.onEnd(this, responseTrailers(c, trailers));
   }
   onResponseError(_c: Controller, err: Error): void {
     if (!this.done) this.fwd.onError(this, err);
@@ -137,22 +181,26 @@ export class ForwardRequest {
     down.ctx.attempts++;
     cluster.stats.upstream_rq_total++;
     const chosen = host;
-    cluster.acquire(chosen, (r) => {
-      if (this.finished) {
-        if (r.ok) cluster.release(r.conn, true);
-        return;
-      }
-      if (!r.ok) {
-        // Circuit-breaker overflow: 503 UO, never retried (Envoy router onPoolFailure Overflow).
-        if (r.reason === 'overflow')
-          return this.fail(
-            upstreamResetReply('overflow', undefined, (this.retry?.retriesDone ?? 0) > 0),
-            { 'x-envoy-overloaded': 'true' },
-          );
-        return this.fail(LOCAL_REPLIES.no_healthy_upstream);
-      }
-      this.dispatch(r.conn);
-    });
+    cluster.acquire(
+      chosen,
+      (r) => {
+        if (this.finished) {
+          if (r.ok) cluster.release(r.conn, true);
+          return;
+        }
+        if (!r.ok) {
+          // Circuit-breaker overflow: 503 UO, never retried (Envoy router onPoolFailure Overflow).
+          if (r.reason === 'overflow')
+            return this.fail(
+              upstreamResetReply('overflow', undefined, (this.retry?.retriesDone ?? 0) > 0),
+              { 'x-envoy-overloaded': 'true' },
+            );
+          return this.fail(LOCAL_REPLIES.no_healthy_upstream);
+        }
+        this.dispatch(r.conn);
+      },
+      down.ctx.protocol === 'HTTP/2',
+    );
   }
 
   private dispatch(conn: Connection): void {
@@ -257,6 +305,14 @@ export class ForwardRequest {
     }
     ctx.responseCode = status;
     ctx.details = 'via_upstream';
+    // A trailers-only gRPC reply carries grpc-status in its headers (grpc-status.ts).
+    ctx.grpcStatus = parseGrpcStatus(headers['grpc-status']);
+    if (ctx.grpcStatus !== undefined && ctx.protocol === 'HTTP/2') {
+      // gRPC Trailers-Only: held until the stream ends, then sent as one HEADERS frame with
+      // END_STREAM, as Envoy forwards headers with end_stream (a client reads the status only there).
+      this.heldHead = { status, headers: out };
+      return;
+    }
     try {
       writeHead(res, status, out, ctx.protocol === 'HTTP/2');
     } catch {
@@ -270,8 +326,19 @@ export class ForwardRequest {
     void controller;
   }
 
+  /** A gRPC Trailers-Only head waiting for the end of the stream (onHeaders). */
+  private heldHead: { status: number; headers: Record<string, string | string[]> } | undefined;
+
+  private releaseHead(): void {
+    const held = this.heldHead;
+    if (!held) return;
+    this.heldHead = undefined;
+    writeHead(this.f.res, held.status, held.headers, true);
+  }
+
   onData(a: Attempt, controller: Controller, chunk: Buffer): void {
     if (!this.committed) return;
+    this.releaseHead();
     const { res, down } = this.f;
     down.ctx.bytesSent += chunk.length;
     // Cork until the end of this tick so head, body and end leave in one writev when the whole
@@ -289,14 +356,32 @@ export class ForwardRequest {
     }
   }
 
-  onEnd(a: Attempt): void {
+  onEnd(a: Attempt, trailers?: Record<string, string | string[] | undefined>): void {
     if (!this.committed) {
       this.endAttempt(a, true);
       return;
     }
+    const h2 = a.conn.h2;
     this.endAttempt(a, true);
     this.f.cluster.stats.upstream_rq_completed++;
     this.finish();
+    const ctx = this.f.down.ctx;
+    const forwarded = trailers && h2 ? trailersToForward(trailers) : undefined;
+    const held = this.heldHead;
+    if (held && !forwarded) {
+      this.heldHead = undefined;
+      if (writeHeadersOnly(this.f.res, held.status, held.headers)) return;
+      writeHead(this.f.res, held.status, held.headers, true);
+    }
+    this.releaseHead();
+    if (trailers && h2) {
+      const status = parseGrpcStatus(trailers['grpc-status']);
+      if (status !== undefined) ctx.grpcStatus = status;
+      // HTTP/2 trailers (gRPC's grpc-status, grpc-message) pass to an HTTP/2 client; the HTTP/1.1
+      // codec drops them, as Envoy's does without http_protocol_options.enable_trailers (Istio sets
+      // none) (envoyproxy/envoy source/common/http/http1/codec_impl.cc encodeTrailers).
+      if (ctx.protocol === 'HTTP/2' && forwarded) this.f.res.addTrailers(forwarded);
+    }
     this.f.res.end();
   }
 

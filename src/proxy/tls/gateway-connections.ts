@@ -21,6 +21,7 @@ import { chainForServerName, expectsTls, isL4Listener } from './chain-match.js';
 import { peekClientHello } from './peek-client-hello.js';
 import { l4ChainFor, type Destination } from './destination-match.js';
 import type { MeshIdentity } from './mesh-identity.js';
+import { acceptUpgrades } from '../listener/upgrade.js';
 import { replayingDuplex } from './replay.js';
 import { proxyTcp, rejectConnection, type DownstreamInfo } from './tcp-proxy.js';
 import { formatHostPort } from '../../units/index.js';
@@ -249,6 +250,8 @@ export class GatewayConnections {
         s.once('close', () => this.sessions.delete(s));
       });
       (server as Http2SecureServer).on('sessionError', () => undefined);
+      // HTTP/1.1 upgrades (WebSocket) on a TLS-terminating HTTPS server.
+      acceptUpgrades(server as Http2SecureServer, this.http);
     }
     server.on('secureConnection', (sock: TLSSocket) => {
       const down = wrappedStream(sock);

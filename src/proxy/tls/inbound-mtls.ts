@@ -19,6 +19,7 @@ import {
 } from './gateway-connections.js';
 import { uriSans, type MeshIdentity } from './mesh-identity.js';
 import { parseClientHello } from './client-hello.js';
+import { acceptUpgrades } from '../listener/upgrade.js';
 import { replayingDuplex } from './replay.js';
 import type { DownstreamInfo } from './tcp-proxy.js';
 
@@ -154,6 +155,8 @@ export class InboundMtls {
       s.once('close', () => this.sessions.delete(s));
     });
     server.on('sessionError', () => undefined);
+    // HTTP/1.1 upgrades (WebSocket) over the mesh mTLS connection.
+    acceptUpgrades(server, this.http);
     server.on('secureConnection', (sock: TLSSocket) => {
       sock.on('error', () => undefined);
       const down = wrappedStream(sock);

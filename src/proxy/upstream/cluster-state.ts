@@ -278,8 +278,11 @@ export class ClusterState {
     });
   }
 
-  /** Gets a connection to `host`: an idle one, a new one, or after waiting as a pending request. */
-  acquire(host: Host, cb: (r: AcquireResult) => void): void {
+  /**
+   * Gets a connection to `host`: an idle one, a new one, or after waiting as a pending request.
+   * `downstreamH2`: the request came over HTTP/2 (USE_DOWNSTREAM_PROTOCOL clusters follow it).
+   */
+  acquire(host: Host, cb: (r: AcquireResult) => void, downstreamH2 = false): void {
     const limits = this.cluster.connectionPool;
     if (this.closed) return cb({ ok: false, reason: 'closed' });
     // max_requests counts streams attached to a connection, checked when one is attached; an
@@ -292,8 +295,9 @@ export class ClusterState {
       }
       cb({ ok: true, conn: this.bind(c) });
     };
+    const h2 = this.speaksH2(downstreamH2);
     let conn: Connection | undefined;
-    while ((conn = host.idle.pop())) {
+    while ((conn = takeIdle(host, h2))) {
       if (!conn.dead) return attach(conn);
     }
     if (this.rqActive >= limits.maxRequests) {
@@ -302,7 +306,7 @@ export class ClusterState {
       return cb({ ok: false, reason: 'overflow' });
     }
     if (this.cxActive < limits.maxConnections || host.connections === 0) {
-      return cb({ ok: true, conn: this.bind(this.newConnection(host)) });
+      return cb({ ok: true, conn: this.bind(this.newConnection(host, h2)) });
     }
     if (this.cxActive >= limits.maxConnections) this.stats.upstream_cx_overflow++;
     if (this.rqPending >= limits.maxPendingRequests) {
@@ -336,7 +340,22 @@ export class ClusterState {
     return conn;
   }
 
-  private newConnection(host: Host): Connection {
+  /**
+   * Whether a new connection speaks HTTP/2: istio/istio pilot/pkg/networking/core/cluster_builder.go
+   * setUpstreamProtocol (http2/grpc ports, h2UpgradePolicy UPGRADE, or the downstream's protocol on
+   * USE_DOWNSTREAM_PROTOCOL clusters).
+   */
+  private speaksH2(downstreamH2: boolean): boolean {
+    const c = this.cluster;
+    if (c.useDownstreamProtocol) return downstreamH2;
+    return (
+      c.protocol === 'http2' ||
+      c.protocol === 'grpc' ||
+      c.connectionPool.h2UpgradePolicy === 'UPGRADE'
+    );
+  }
+
+  private newConnection(host: Host, h2 = this.speaksH2(false)): Connection {
     const cp = this.cluster.connectionPool;
     // The mesh identity is issued on first use: only ISTIO_MUTUAL clusters ask for it.
     const identity = this.cluster.tls?.mode === 'ISTIO_MUTUAL' ? this.identity?.() : undefined;
@@ -348,12 +367,7 @@ export class ClusterState {
       {
         connectTimeoutMs: cp.connectTimeoutMs || 10_000,
         idleTimeoutMs: cp.idleTimeoutMs || 3_600_000,
-        // istio/istio pilot/pkg/networking/core/cluster_builder.go: HTTP/2 upstream for http2/grpc
-        // ports, or when h2UpgradePolicy is UPGRADE.
-        h2c:
-          this.cluster.protocol === 'http2' ||
-          this.cluster.protocol === 'grpc' ||
-          cp.h2UpgradePolicy === 'UPGRADE',
+        h2c: h2,
         keepAliveMs: cp.tcpKeepalive ? (cp.tcpKeepalive.timeMs ?? 7_200_000) : undefined,
         tls: upstreamTlsOptions(this.cluster, identity),
         servername: explicitSni(this.cluster, identity),
@@ -430,4 +444,16 @@ export class ClusterState {
   now(): number {
     return this.clock.monotonic();
   }
+}
+
+/** The most recently idled connection of the wanted protocol (LIFO), taken off the host's stack. */
+function takeIdle(host: Host, h2: boolean): Connection | undefined {
+  for (let i = host.idle.length - 1; i >= 0; i--) {
+    const c = host.idle[i];
+    if (c && c.h2 === h2) {
+      host.idle.splice(i, 1);
+      return c;
+    }
+  }
+  return undefined;
 }

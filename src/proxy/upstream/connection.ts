@@ -18,6 +18,8 @@ export class Connection {
   connected = false;
   readonly createdAt: number;
   readonly servername: string | undefined;
+  /** Speaks HTTP/2 upstream (trailers are forwarded only from HTTP/2; see router/forward.ts). */
+  readonly h2: boolean;
   constructor(
     readonly host: Host,
     opts: {
@@ -39,6 +41,7 @@ export class Connection {
   ) {
     this.createdAt = opts.createdAt;
     this.servername = opts.servername;
+    this.h2 = opts.h2c;
     const origin = formatHostPort(host.endpoint.address, host.endpoint.port);
     this.client = new Client(`${opts.tls ? 'https' : 'http'}://${origin}`, {
       pipelining: 1,
