@@ -394,7 +394,7 @@ test('WebSocket between two sidecars over mesh mTLS', async () => {
 });
 
 // envoyproxy/envoy source/common/router/router.cc onUpstreamReset: a connect failure before the
-// response is 503 UF with upstream_reset_before_response_started{connection_failure}.
+// response is 503 UF with upstream_reset_before_response_started{remote_connection_failure|<transport failure reason>}.
 test('a WebSocket handshake to an unreachable upstream gets 503 UF', async () => {
   const ws = new WebSocket(`ws://127.0.0.1:${ports.sidecar}/x`, {
     headers: { host: 'dead.internal:8000' },
@@ -406,7 +406,7 @@ test('a WebSocket handshake to an unreachable upstream gets 503 UF', async () =>
   ws.terminate();
   const failed = await logged((l) =>
     l.includes(
-      '"GET /x HTTP/1.1" 503 UF upstream_reset_before_response_started{connection_failure}',
+      '"GET /x HTTP/1.1" 503 UF upstream_reset_before_response_started{remote_connection_failure|delayed_connect_error:_Connection_refused}',
     ),
   );
   assert.equal(failed.length, 1, logs.join(''));
