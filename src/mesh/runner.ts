@@ -34,6 +34,7 @@ import { createProxy, type Proxy } from '../proxy/index.js';
 import { createMeshCa } from './mesh-ca.js';
 import { planWorkloads, type WorkloadInstance } from './workload-plan.js';
 import { Supervisor } from './supervisor.js';
+import { RunRecord, stopLeftovers } from './run-record.js';
 import { freePort, localGatewayPort } from './ports.js';
 import { LogRing } from './log-ring.js';
 import { SeededRandom } from '../runtime/random.js';
@@ -110,6 +111,8 @@ export class Mesh {
   private readonly host: string;
   private readonly logDir: string;
   private stopping = false;
+  /** This run's pid file: what a later `up` stops if this one dies without cleaning up. */
+  private runRecord: RunRecord | undefined;
   tokenPath = '';
   /** The mesh CA (istiod's): every proxy gets a SPIFFE workload certificate from it (mesh-ca.ts). */
   readonly ca = createMeshCa();
@@ -119,28 +122,39 @@ export class Mesh {
     this.host = options.host ?? '127.0.0.1';
     this.logDir = options.logDir ?? join(switchyardHome(), 'logs');
     this.store = new ConfigStore();
-    this.supervisor = new Supervisor({
-      onExit: (name, code, signal) => {
-        if (this.stopping) return;
-        this.out(`workload ${name} exited (${signal ?? code}); restarting`);
-        this.setReady(name, false);
+    this.supervisor = new Supervisor(
+      {
+        onExit: (name, code, signal) => {
+          if (this.stopping) return;
+          this.out(`workload ${name} exited (${signal ?? code}); restarting`);
+          this.setReady(name, false);
+        },
+        onStart: (name) => {
+          const w = this.workloads.find((x) => x.instance.name === name);
+          if (!w || w.ready || this.stopping) return;
+          this.supervisor.waitReady(w.instance, 60_000).then(
+            () => this.setReady(name, true),
+            () => undefined,
+          );
+        },
+        onOutput: (name, stream, line) => {
+          if (stream === 'stderr' && /error/i.test(line)) this.out(`[${name}] ${line}`);
+        },
       },
-      onStart: (name) => {
-        const w = this.workloads.find((x) => x.instance.name === name);
-        if (!w || w.ready || this.stopping) return;
-        this.supervisor.waitReady(w.instance, 60_000).then(
-          () => this.setReady(name, true),
-          () => undefined,
-        );
+      {
+        add: (pid, name) => this.runRecord?.add(pid, name),
+        remove: (pid) => this.runRecord?.remove(pid),
       },
-      onOutput: (name, stream, line) => {
-        if (stream === 'stderr' && /error/i.test(line)) this.out(`[${name}] ${line}`);
-      },
-    });
+    );
   }
 
   /** Loads config, starts proxies, gateways, workloads and the admin API; resolves once serving. */
   async start(): Promise<void> {
+    // Before binding anything: a crashed earlier run's workloads may still hold ports and CPU.
+    const home = switchyardHome();
+    for (const p of await stopLeftovers(home))
+      this.out(`stopped ${p.name} (pid ${p.pid}), left over from an earlier switchyard up`);
+    this.runRecord = new RunRecord(home);
     mkdirSync(this.logDir, { recursive: true });
     const loaded = loadResources(this.options.files, { recursive: this.options.recursive });
     const errors = loaded.diagnostics.filter((d) => d.level === 'Error');
@@ -582,6 +596,7 @@ export class Mesh {
     );
     await Promise.all(all.filter((mp) => mp.kind === 'sidecar').map((mp) => mp.proxy.close(5000)));
     await this.supervisor.stopAll();
+    this.runRecord?.close();
     await this.admin?.close();
   }
 
