@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import {
   createConfigSnapshot,
+  decodableResources,
   formatDiagnostic,
   loadResources,
   meshConfigFromResources,
@@ -47,12 +48,16 @@ export function snapshotFromFiles(
     recursive: opts.recursive ?? false,
     defaultNamespace: opts.namespace ?? 'default',
   });
-  const errors = loaded.diagnostics.filter((d) => d.level === 'Error').map(formatDiagnostic);
+  // An object that does not decode stops the command, as a parse error does (decode.ts).
+  const decoded = decodableResources(loaded.resources);
+  const errors = [...loaded.diagnostics, ...decoded.diagnostics]
+    .filter((d) => d.level === 'Error')
+    .map(formatDiagnostic);
   if (errors.length > 0) return { errors };
   const mesh = opts.meshConfigFile
     ? parseMeshConfig(readFileSync(opts.meshConfigFile, 'utf8'))
-    : meshConfigFromResources(loaded.resources);
-  const config = createConfigSnapshot(loaded.resources, mesh);
+    : meshConfigFromResources(decoded.resources);
+  const config = createConfigSnapshot(decoded.resources, mesh);
   const registry = buildRegistry(config);
   const proxy = resolveProxy(registry, proxyName, opts.namespace ?? 'default');
   if (!proxy) {
