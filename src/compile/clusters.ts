@@ -24,6 +24,7 @@ import {
   type EffectivePolicy,
 } from './traffic-policy.js';
 import { upstreamTlsOf } from './upstream-tls.js';
+import type { TlsFileRoots } from './tls-files.js';
 import type { WarningList } from './warnings.js';
 
 /** Istio's outbound cluster name (pilot/pkg/model/service.go BuildSubsetKey). */
@@ -96,6 +97,8 @@ export interface ClusterBuildContext {
   warnings: WarningList;
   /** Remembers clusters across compiles by everything they are built from. */
   memo?: RouteMemo;
+  /** Where DestinationRule tls file paths may point. */
+  tlsFiles?: TlsFileRoots;
 }
 
 /** policyCluster through the memo: the key names every input but the endpoints. */
@@ -161,6 +164,7 @@ function policyCluster(
     ctx.proxyNamespace,
     ctx.warnings,
     accounts,
+    ctx.tlsFiles,
   );
   return finish({
     name: outboundClusterName(sp.port, subset, svc.hostname),
@@ -203,7 +207,7 @@ export function buildOutboundClusters(
       );
       if (seen.has(main.name)) continue;
       seen.add(main.name);
-      out.push(main);
+      if (!main.tls?.unavailable) out.push(main);
       for (const subset of dr?.subsets ?? []) {
         if (typeof subset.name !== 'string' || !subset.name) continue;
         const filtered = endpoints.filter((e) =>
@@ -220,7 +224,7 @@ export function buildOutboundClusters(
         );
         if (seen.has(c.name)) continue;
         seen.add(c.name);
-        out.push(c);
+        if (!c.tls?.unavailable) out.push(c);
       }
     }
   }

@@ -28,6 +28,7 @@ import {
   renderProxyConfig,
   type ProxyConfigKind,
   type ProxyConfigOptions,
+  type CompileWarning,
 } from '../compile/index.js';
 import type { ProxyIdentity, ProxySnapshot } from '../compile/snapshot.js';
 import { createProxy, type Proxy } from '../proxy/index.js';
@@ -42,6 +43,8 @@ import { fnv1a } from '../registry/placeholder-address.js';
 import { MeshTelemetry, registerTelemetryRoutes } from '../telemetry/index.js';
 import { egressGatewayPorts, withEgressGatewayService } from './egress-gateway-service.js';
 import { listenerScheme } from './listener-scheme.js';
+import { certRoots } from './cert-roots.js';
+import type { TlsFileRoots } from '../compile/tls-files.js';
 
 export interface MeshOptions {
   /** Config files/dirs (`up -f`), watched and re-applied on save. */
@@ -58,6 +61,8 @@ export interface MeshOptions {
   /** Where per-proxy access logs go; default `<SWITCHYARD_HOME>/logs`. */
   logDir?: string;
   watchFiles?: boolean;
+  /** `up --cert-root DIR`: more directories certificate/key paths in config may name. */
+  certRoots?: readonly string[];
   out?: (line: string) => void;
 }
 
@@ -111,6 +116,9 @@ export class Mesh {
   private readonly host: string;
   private readonly logDir: string;
   private stopping = false;
+  private readonly tlsFileRoots: TlsFileRoots;
+  /** Compile warnings already printed: each is said once, not on every recompile of every proxy. */
+  private readonly warned = new Set<string>();
   /** This run's pid file: what a later `up` stops if this one dies without cleaning up. */
   private runRecord: RunRecord | undefined;
   tokenPath = '';
@@ -121,6 +129,7 @@ export class Mesh {
     this.out = options.out ?? ((l) => console.log(l));
     this.host = options.host ?? '127.0.0.1';
     this.logDir = options.logDir ?? join(switchyardHome(), 'logs');
+    this.tlsFileRoots = certRoots({ files: options.files, extra: options.certRoots ?? [] });
     this.store = new ConfigStore();
     this.supervisor = new Supervisor(
       {
@@ -344,18 +353,26 @@ export class Mesh {
     for (const mp of this.proxies.values()) {
       const own = this.workloads.find((w) => w.proxy === mp);
       let snapshot: ProxySnapshot;
+      const warnings: CompileWarning[] = [];
       try {
         // SnapshotCache: recompiles only what the change touched (per-VS routes, clusters).
         snapshot = this.compileCache.compile(
           config,
           own && !own.ready ? everyone : registry,
           mp.identity,
+          { tlsFileRoots: this.tlsFileRoots, warnings },
         );
       } catch (err) {
         this.out(
           `error: compiling ${mp.identity.id}: ${(err as Error).message}; it keeps its previous config`,
         );
         continue;
+      }
+      for (const w of warnings) {
+        const line = `${w.resource ? `${w.resource}: ` : ''}${w.message}`;
+        if (this.warned.has(line)) continue;
+        this.warned.add(line);
+        this.out(`warning: ${line} (proxy ${mp.identity.id})`);
       }
       mp.proxy.update(snapshot);
       if (mp.kind !== 'sidecar') {
@@ -647,10 +664,20 @@ function storeErrorLines(err: StoreError): string[] {
   return diags && diags.length > 0 ? diags.map(formatDiagnostic) : [err.message];
 }
 
-/** A snapshot as JSON (Maps become objects), like Envoy's /config_dump. */
+/**
+ * A snapshot as JSON (Maps become objects), like Envoy's /config_dump: private keys print as
+ * `[redacted]` (envoyproxy/envoy source/common/protobuf/utility.cc MessageUtil::redact, applied to
+ * fields marked sensitive), and a PEM read from a file prints as that file's name (a DataSource
+ * `filename`), never its contents.
+ */
 export function snapshotJson(snapshot: ProxySnapshot | undefined): unknown {
   return JSON.parse(
-    JSON.stringify(snapshot ?? {}, (_k, v: unknown) => {
+    JSON.stringify(snapshot ?? {}, function (this: unknown, k: string, v: unknown) {
+      if (k === 'privateKey' && typeof v === 'string' && v !== '') return '[redacted]';
+      const files = (this as { sourceFiles?: Record<string, string | undefined> } | null)
+        ?.sourceFiles;
+      const file = files && k !== 'sourceFiles' ? files[k] : undefined;
+      if (file !== undefined) return { filename: file };
       if (v instanceof Map) return Object.fromEntries(v);
       if (Buffer.isBuffer(v)) return v.toString('utf8');
       if (v && typeof v === 'object' && 'fullMatch' in v)

@@ -18,6 +18,7 @@ import {
 } from '../../compile/index.js';
 import { buildRegistry, proxyNames, resolveProxy } from '../../registry/index.js';
 import { DEFAULT_SERVER } from '../client.js';
+import { certRoots } from '../../mesh/cert-roots.js';
 import { EXIT } from '../exit-codes.js';
 
 type Kind = 'routes' | 'clusters' | 'listeners' | 'endpoints';
@@ -70,7 +71,9 @@ export function snapshotFromFiles(
       ],
     };
   }
-  return { snapshot: compileProxy(config, registry, proxy), errors: [] };
+  // Certificate/key paths in the files may point only under the default roots (cert-roots.ts).
+  const tlsFileRoots = certRoots({ files });
+  return { snapshot: compileProxy(config, registry, proxy, { tlsFileRoots }), errors: [] };
 }
 
 function addSub(parent: Command, kind: Kind, aliases: string[], description: string): void {
