@@ -4,7 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { get, startMesh } from './helpers/mesh.js';
@@ -21,7 +28,7 @@ async function waitAllGone(pids: readonly number[], limitMs = 30_000): Promise<n
   return alive;
 }
 
-test('SIGKILL of up: built-in workloads and a non-Node command with its own child all exit', async (t) => {
+test('SIGKILL of up: built-in workloads and a non-Node command with its own child all exit; home is 0700, logs 0600', async (t) => {
   if (!procStat(process.pid)) return t.skip('needs /proc (Linux)');
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-orphans-'));
   const grandchildPidFile = join(dir, 'grandchild.pid');
@@ -46,8 +53,16 @@ spec:
   ports: [{containerPort: 9000}]
 `,
   );
-  const mesh = await startMesh(['-f', config]);
+  // A home that does not exist yet: `up` creates it, and only its user may read it.
+  const home = join(dir, 'home');
+  const mesh = await startMesh(['-f', config], 8080, home);
   try {
+    const mode = (p: string) => statSync(p).mode & 0o777;
+    assert.equal(mode(home), 0o700, '$SWITCHYARD_HOME is 0700');
+    assert.equal(mode(join(home, 'logs')), 0o700, 'the log directory is 0700');
+    const logs = readdirSync(join(home, 'logs'));
+    assert.ok(logs.length > 0);
+    for (const f of logs) assert.equal(mode(join(home, 'logs', f)), 0o600, `${f} is 0600`);
     const list = JSON.parse((await get(`${mesh.admin}/proxies`)).body) as {
       items: { pid?: number; kind: string }[];
     };

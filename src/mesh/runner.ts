@@ -1,6 +1,6 @@
 // The local mesh: a config store, one in-process sidecar per workload process, the ingress and egress
 // gateways, and the admin API — what `switchyard up` starts, recompiled on every config change.
-import { mkdirSync, watch, type FSWatcher } from 'node:fs';
+import { chmodSync, mkdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import {
   ConfigStore,
@@ -164,7 +164,9 @@ export class Mesh {
     for (const p of await stopLeftovers(home))
       this.out(`stopped ${p.name} (pid ${p.pid}), left over from an earlier switchyard up`);
     this.runRecord = new RunRecord(home);
-    mkdirSync(this.logDir, { recursive: true });
+    // State and logs are the user's alone (docs/security-model.md): 0700, tightened if they existed.
+    mkdirSync(this.logDir, { recursive: true, mode: 0o700 });
+    for (const dir of [home, this.logDir]) tighten(dir);
     const loaded = loadResources(this.options.files, { recursive: this.options.recursive });
     const errors = loaded.diagnostics.filter((d) => d.level === 'Error');
     if (errors.length > 0) throw new MeshConfigError(errors.map(formatDiagnostic));
@@ -649,6 +651,15 @@ export class Mesh {
     const mp = [...this.proxies.values()].find((p) => p.kind === kind);
     const port = mp ? [...mp.gatewayListeners.values()].find((p) => p > 0) : undefined;
     return port ? `http://${this.host}:${port}` : undefined;
+  }
+}
+
+/** chmod 0700 a directory this user owns; leaves others' directories (a shared --log-dir) alone. */
+function tighten(dir: string): void {
+  try {
+    if (statSync(dir).uid === process.getuid?.()) chmodSync(dir, 0o700);
+  } catch {
+    // Not ours or not there: nothing to tighten.
   }
 }
 
