@@ -164,6 +164,8 @@ function mutateAt(root: unknown, path: Path, value: unknown, how: number): unkno
 }
 
 /** The pipeline under test; throws only when a stage does. */
+const FUZZ_TLS_ROOTS = { roots: [fixture()] };
+
 export function runPipeline(text: string): void {
   const parsed = parseResources(text, 'fuzz.yaml');
   const diags = validateResources(parsed.resources);
@@ -182,7 +184,8 @@ export function runPipeline(text: string): void {
   const gateway = resolveProxy(registry, 'istio-ingressgateway.istio-system');
   if (gateway) proxies.push(gateway);
   for (const proxy of proxies) {
-    const snapshot = compileProxy(config, registry, proxy);
+    // Fixture files may be named as certificates: the file checks run too (tls-files.ts).
+    const snapshot = compileProxy(config, registry, proxy, { tlsFileRoots: FUZZ_TLS_ROOTS });
     for (const kind of RENDERED)
       for (const output of ['short', 'json']) renderProxyConfig(kind, snapshot, { output });
   }
