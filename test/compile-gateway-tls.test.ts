@@ -2,7 +2,7 @@
 // passthrough chains by SNI from VS tls routes, TCP servers with VS tcp routes, protocol conflicts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileFrom, routeRows } from './helpers/compile.js';
@@ -191,6 +191,49 @@ spec:
     privateKey: pem('PRIVATE KEY'),
     caCertificates: pem('CERTIFICATE'),
     minProtocolVersion: 'TLSv1.2',
+    sourceFiles: {
+      certChain: join(dir, 'tls.crt'),
+      privateKey: join(dir, 'tls.key'),
+      caCertificates: join(dir, 'ca.crt'),
+    },
   });
   assert.ok(warnings.some((w) => w.message.includes('nope.crt: ENOENT')));
+});
+
+// Istio's agent reads these paths for file-based SDS (pkg/security/security.go file-cert:/file-root:);
+// Switchyard reads only under the allowed roots, only PEM of the right type, and never echoes contents.
+test('a Gateway server whose files are outside the roots or of the wrong PEM type is skipped, naming only the path', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-gw-refused-'));
+  const pem = (what: string) => `-----BEGIN ${what}-----\nAAAA\n-----END ${what}-----\n`;
+  writeFileSync(join(dir, 'tls.crt'), pem('CERTIFICATE'));
+  writeFileSync(join(dir, 'tls.key'), pem('PRIVATE KEY'));
+  symlinkSync('/etc/passwd', join(dir, 'link.crt'));
+  const server = (port: number, cert: string, key: string) => `
+    - port: { number: ${port}, name: https-${port}, protocol: HTTPS }
+      hosts: ["h${port}.example.com"]
+      tls: { mode: SIMPLE, serverCertificate: ${cert}, privateKey: ${key} }`;
+  const gw = `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: refused, namespace: istio-system }
+spec:
+  selector: { istio: ingressgateway }
+  servers:${server(9001, '/etc/passwd', join(dir, 'tls.key'))}${server(9002, join(dir, 'link.crt'), join(dir, 'tls.key'))}${server(9003, join(dir, 'tls.key'), join(dir, 'tls.key'))}${server(9004, join(dir, 'tls.crt'), join(dir, 'tls.crt'))}
+`;
+  const { snapshot, warnings } = compileFrom([bookinfo, gw], 'istio-ingressgateway');
+  for (const port of [9001, 9002, 9003, 9004])
+    assert.equal(
+      snapshot.listeners.find((l) => l.port === port)?.filterChains.length ?? 0,
+      0,
+      `port ${port}: no filter chain`,
+    );
+  const text = warnings.map((w) => w.message).join('\n');
+  assert.match(text, /serverCertificate \/etc\/passwd: not under an allowed certificate root/);
+  assert.match(text, /link\.crt: not under an allowed certificate root/, 'symlinks are resolved');
+  assert.match(text, /tls\.key: holds a PRIVATE KEY block where a certificate belongs/);
+  assert.match(
+    text,
+    /privateKey .*tls\.crt: holds a CERTIFICATE block where a private key belongs/,
+  );
+  assert.doesNotMatch(text, /root:|AAAA/, 'no file contents in messages');
 });

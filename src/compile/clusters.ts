@@ -26,6 +26,7 @@ import {
 } from './traffic-policy.js';
 import { upstreamTlsOf } from './upstream-tls.js';
 import { applyLocalityLb, effectiveLocalitySetting, localityWeighted } from './locality-lb.js';
+import type { TlsFileRoots } from './tls-files.js';
 import type { WarningList } from './warnings.js';
 import { parsePort } from '../units/index.js';
 
@@ -102,6 +103,8 @@ export interface ClusterBuildContext {
   /** The proxy's `region/zone/subzone` ('' unknown) and labels with topology labels, for locality LB. */
   proxyLocality?: string;
   proxyLabels?: Readonly<Record<string, string>>;
+  /** Where DestinationRule tls file paths may point. */
+  tlsFiles?: TlsFileRoots;
 }
 
 /** policyCluster through the memo: the key names every input but the endpoints. */
@@ -171,6 +174,7 @@ function policyCluster(
     ctx.proxyNamespace,
     ctx.warnings,
     accounts,
+    ctx.tlsFiles,
   );
   return finish({
     name: outboundClusterName(sp.port, subset, svc.hostname),
@@ -247,7 +251,7 @@ export function buildOutboundClusters(
       );
       if (seen.has(main.name)) continue;
       seen.add(main.name);
-      out.push(main);
+      if (!main.tls?.unavailable) out.push(main);
       for (const subset of dr?.subsets ?? []) {
         if (typeof subset.name !== 'string' || !subset.name) continue;
         const filtered = endpoints.filter((e) =>
@@ -265,7 +269,7 @@ export function buildOutboundClusters(
         );
         if (seen.has(c.name)) continue;
         seen.add(c.name);
-        out.push(c);
+        if (!c.tls?.unavailable) out.push(c);
       }
     }
   }

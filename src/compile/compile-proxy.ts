@@ -20,12 +20,15 @@ import { compileSidecar } from './sidecar.js';
 import { sidecarScopeFor } from './sidecar-scope.js';
 import type { Cluster, Listener, ProxyIdentity, ProxySnapshot, RouteTable } from './snapshot.js';
 import { WarningList, type CompileWarning } from './warnings.js';
+import { NO_TLS_FILE_ROOTS, type TlsFileRoots } from './tls-files.js';
 
 export interface CompileOptions {
   /** Collects what was skipped and why. */
   warnings?: CompileWarning[];
   /** Per-VirtualService route memo shared across compiles; the output is value-equal without it. */
   memo?: RouteMemo;
+  /** Directories certificate/key file paths in config may point into; none when unset (tls-files.ts). */
+  tlsFileRoots?: TlsFileRoots;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -47,7 +50,8 @@ export function compileProxy(
   options: CompileOptions = {},
 ): ProxySnapshot {
   const warnings = new WarningList();
-  const ctx = makeContext(config, registry, proxy, warnings, options.memo);
+  const tlsFiles = options.tlsFileRoots ?? NO_TLS_FILE_ROOTS;
+  const ctx = makeContext(config, registry, proxy, warnings, options.memo, tlsFiles);
   let listeners: Listener[];
   let routeTables: RouteTable[];
   let clusters: Cluster[];
@@ -70,6 +74,7 @@ export function compileProxy(
     proxyLocality,
     proxyLabels: withTopologyLabels(proxy.labels, proxyLocality, ctx.workload.nodeName),
     warnings,
+    tlsFiles,
     ...(options.memo ? { memo: options.memo } : {}),
   };
   if (proxy.kind === 'router') {

@@ -13,6 +13,7 @@ import type { RouteMemo } from './route-memo.js';
 import type { ProxyIdentity } from './snapshot.js';
 import { effectivePolicy, hashPolicyOf } from './traffic-policy.js';
 import type { WarningList } from './warnings.js';
+import { NO_TLS_FILE_ROOTS, type TlsFileRoots } from './tls-files.js';
 
 export interface ProxyContext {
   config: ConfigSnapshot;
@@ -28,6 +29,8 @@ export interface ProxyContext {
   workload: Workload;
   /** Remembers per-VirtualService routes across compiles (SnapshotCache); absent = build all. */
   memo?: RouteMemo;
+  /** Where Gateway server tls file paths may point (tls-files.ts). */
+  tlsFiles: TlsFileRoots;
 }
 
 export function makeContext(
@@ -36,6 +39,7 @@ export function makeContext(
   proxy: ProxyIdentity,
   warnings: WarningList,
   memo?: RouteMemo,
+  tlsFiles: TlsFileRoots = NO_TLS_FILE_ROOTS,
 ): ProxyContext {
   const mesh = config.meshConfig;
   const drs = new DestinationRuleIndex(config, proxy.namespace, proxy.labels, mesh.rootNamespace);
@@ -101,6 +105,7 @@ export function makeContext(
     serviceByHost,
     destinations,
     workload,
+    tlsFiles,
     ...(memo ? { memo } : {}),
   };
 }

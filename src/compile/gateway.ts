@@ -15,7 +15,7 @@ import {
 } from '../config/names.js';
 import { objects, stringMap, strings } from '../registry/shape.js';
 import { readSecret } from './clusters.js';
-import { readPemFile } from './tls-files.js';
+import { readTlsFile, type PemKind } from './tls-files.js';
 import type { ProxyContext } from './context.js';
 import { buildHttpRoutes, sortVHostRoutes } from './http-route.js';
 import type { MatchContext } from './route-match.js';
@@ -25,6 +25,7 @@ import type {
   DownstreamTls,
   FilterChain,
   Listener,
+  TlsSourceFiles,
   Route,
   RouteTable,
   VirtualHost,
@@ -99,7 +100,13 @@ function downstreamTls(
     return undefined;
   }
   const cred = tls.credentialName ?? tls.credentialNames?.[0];
-  let material: { cert: string; key: string; ca?: string; source?: string };
+  let material: {
+    cert: string;
+    key: string;
+    ca?: string;
+    source?: string;
+    files?: TlsSourceFiles;
+  };
   if (cred) {
     // credentialName -> Secret in the gateway workload's namespace (pilot/pkg/credentials/kube);
     // the CA from `ca.crt` in it or from `<name>-cacert`.
@@ -126,22 +133,36 @@ function downstreamTls(
       );
       return undefined;
     }
-    const files = [tls.serverCertificate, tls.privateKey, tls.caCertificates].map((f) =>
-      f ? readPemFile(f) : undefined,
-    );
-    const failed = files.find((f) => f && 'error' in f);
-    if (failed && 'error' in failed) {
-      ctx.warnings.add(`${failed.error}; server skipped`, who);
-      return undefined;
+    // A refused file: the agent never serves the secret and the filter chain never warms; here the
+    // server is skipped with the path and the reason (tls-files.ts), never the file's contents.
+    const wanted: [unknown, PemKind, string][] = [
+      [tls.serverCertificate, 'certificate', 'serverCertificate'],
+      [tls.privateKey, 'private-key', 'privateKey'],
+      [tls.caCertificates, 'certificate', 'caCertificates'],
+      [tls.caCrl, 'crl', 'caCrl'],
+    ];
+    const pems: (string | undefined)[] = [];
+    for (const [path, kind, field] of wanted) {
+      if (typeof path !== 'string' || path === '') {
+        pems.push(undefined);
+        continue;
+      }
+      const r = readTlsFile(path, kind, ctx.tlsFiles);
+      if ('error' in r) {
+        ctx.warnings.add(`${field} ${r.error}; server skipped`, who);
+        return undefined;
+      }
+      pems.push(r.pem);
     }
-    const pem = (i: number) => {
-      const f = files[i];
-      return f && 'pem' in f ? f.pem : undefined;
-    };
     material = {
-      cert: pem(0) ?? '',
-      key: pem(1) ?? '',
-      ...(pem(2) ? { ca: pem(2) } : {}),
+      cert: pems[0] ?? '',
+      key: pems[1] ?? '',
+      ...(pems[2] ? { ca: pems[2] } : {}),
+      files: {
+        ...(tls.serverCertificate ? { certChain: tls.serverCertificate } : {}),
+        ...(tls.privateKey ? { privateKey: tls.privateKey } : {}),
+        ...(pems[2] && tls.caCertificates ? { caCertificates: tls.caCertificates } : {}),
+      },
     };
   }
   if (mode !== 'SIMPLE' && !material.ca) {
@@ -161,6 +182,7 @@ function downstreamTls(
     ...(tls.cipherSuites ? { cipherSuites: tls.cipherSuites } : {}),
     ...(tls.subjectAltNames ? { subjectAltNames: tls.subjectAltNames } : {}),
     ...(material.source ? { credentialName: material.source } : {}),
+    ...(material.files ? { sourceFiles: material.files } : {}),
   };
 }
 

@@ -188,6 +188,15 @@ export interface DownstreamTls {
   subjectAltNames?: readonly string[];
   /** Where the credential came from, e.g. `kubernetes://istio-system/httpbin-credential`. */
   credentialName?: string;
+  /** The file each PEM was read from (file-based SDS): dumps name the file, not its contents. */
+  sourceFiles?: TlsSourceFiles;
+}
+
+/** Paths of the files a TLS context's PEMs came from, as Envoy's DataSource `filename`. */
+export interface TlsSourceFiles {
+  certChain?: string;
+  privateKey?: string;
+  caCertificates?: string;
 }
 
 export interface TcpRoute {
@@ -282,6 +291,10 @@ export interface UpstreamTls {
   privateKey?: string;
   subjectAltNames?: readonly string[];
   insecureSkipVerify: boolean;
+  /** The file each PEM was read from (file-based SDS): dumps name the file, not its contents. */
+  sourceFiles?: TlsSourceFiles;
+  /** Compile-time only: a file it needs was refused, so its cluster is left out of the snapshot. */
+  unavailable?: boolean;
 }
 
 export interface Cluster {

@@ -2,28 +2,17 @@
 // buildUpstreamClusterTLSContext, constructUpstreamTLS): DISABLE = plaintext; SIMPLE/MUTUAL with
 // `credentialName` (a Secret in the proxy's namespace) or file paths (read here, as istio-agent serves
 // them over SDS); SANs from the rule, else the ServiceEntry's `subjectAltNames`.
-import { readFileSync } from 'node:fs';
 import type { ClientTLSSettings, ServiceEntrySpec } from '../config/istio-types.js';
 import type { Service } from '../registry/types.js';
 import { strings } from '../registry/shape.js';
-import type { UpstreamTls } from './snapshot.js';
+import type { TlsSourceFiles, UpstreamTls } from './snapshot.js';
+import { NO_TLS_FILE_ROOTS, readTlsFile, type PemKind, type TlsFileRoots } from './tls-files.js';
 import type { WarningList } from './warnings.js';
 
 export interface SecretPems {
   cert?: string;
   key?: string;
   ca?: string;
-}
-
-function readPem(path: string, what: string, warnings: WarningList): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    warnings.add(
-      `DestinationRule tls ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`,
-    );
-    return undefined;
-  }
 }
 
 export function upstreamTlsOf(
@@ -35,6 +24,8 @@ export function upstreamTlsOf(
   warnings: WarningList,
   /** SPIFFE IDs of the service's workloads: ISTIO_MUTUAL's SANs when the rule gives none. */
   serviceAccounts: readonly string[] = [],
+  /** Where file paths may point (tls-files.ts). */
+  roots: TlsFileRoots = NO_TLS_FILE_ROOTS,
 ): UpstreamTls | undefined {
   if (!tls || !tls.mode || tls.mode === 'DISABLE') return undefined;
   // cluster_tls.go: "Use subject alt names specified in service entry if TLS settings does not have
@@ -63,18 +54,38 @@ export function upstreamTlsOf(
   } else {
     // An unset caCertificates means the system roots (pilot/pkg/networking/core/cluster_traffic_policy.go
     // selectTrafficPolicyComponents: VERIFY_CERTIFICATE_AT_CLIENT sets it to "system").
-    if (tls.caCertificates && tls.caCertificates !== 'system') {
-      const ca = readPem(tls.caCertificates, 'caCertificates', warnings);
-      if (ca) out.caCertificates = ca;
+    // A refused file: the agent never serves the secret, so Envoy's cluster never warms and is not
+    // there for requests (503 NC); here the cluster is left out (clusters.ts) with this warning.
+    const files: TlsSourceFiles = {};
+    const read = (
+      path: string | undefined,
+      field: string,
+      kind: PemKind,
+      key: keyof TlsSourceFiles,
+    ) => {
+      if (typeof path !== 'string' || !path) return;
+      const r = readTlsFile(path, kind, roots);
+      if ('error' in r) {
+        warnings.add(`DestinationRule tls ${field} ${r.error}; cluster left out`);
+        out.unavailable = true;
+        return;
+      }
+      out[key] = r.pem;
+      files[key] = path;
+    };
+    if (tls.caCertificates !== 'system')
+      read(tls.caCertificates, 'caCertificates', 'certificate', 'caCertificates');
+    read(tls.clientCertificate, 'clientCertificate', 'certificate', 'certChain');
+    read(tls.privateKey, 'privateKey', 'private-key', 'privateKey');
+    // The CRL is checked like the rest; the proxy does not apply revocation lists yet.
+    if (typeof tls.caCrl === 'string' && tls.caCrl) {
+      const r = readTlsFile(tls.caCrl, 'crl', roots);
+      if ('error' in r) {
+        warnings.add(`DestinationRule tls caCrl ${r.error}; cluster left out`);
+        out.unavailable = true;
+      }
     }
-    if (tls.clientCertificate) {
-      const cert = readPem(tls.clientCertificate, 'clientCertificate', warnings);
-      if (cert) out.certChain = cert;
-    }
-    if (tls.privateKey) {
-      const key = readPem(tls.privateKey, 'privateKey', warnings);
-      if (key) out.privateKey = key;
-    }
+    if (Object.keys(files).length > 0) out.sourceFiles = files;
   }
   // constructUpstreamTLS: MUTUAL needs a client certificate and key.
   if (tls.mode === 'MUTUAL' && (!out.certChain || !out.privateKey))

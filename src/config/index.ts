@@ -9,3 +9,4 @@ export type * from './istio-types.js';
 export * from './names.js';
 export * from './validate/index.js';
 export * from './store.js';
+export * from './decode.js';

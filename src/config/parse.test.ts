@@ -63,3 +63,34 @@ test('a YAML syntax error names the line', () => {
   assert.equal(r.diagnostics[0]?.level, 'Error');
   assert.equal(r.diagnostics[0]?.position?.file, 'bad.yaml');
 });
+
+// kubectl's YAML decoder refuses an alias bomb (go-yaml/yaml decode.go: "document contains excessive
+// aliasing"); it must become a diagnostic, never a thrown error (the admin API answered 500).
+test('a YAML alias bomb is refused with a diagnostic, not expanded', () => {
+  const lines = [
+    'apiVersion: networking.istio.io/v1',
+    'kind: VirtualService',
+    'metadata: {name: bomb}',
+    'spec:',
+    '  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]',
+  ];
+  for (let i = 1; i < 9; i++)
+    lines.push(
+      `  a${i}: &a${i} [${Array(9)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]`,
+    );
+  const r = parseResources(lines.join('\n'), 'bomb.yaml');
+  assert.equal(r.resources.length, 0);
+  assert.match(
+    r.diagnostics[0]?.message ?? '',
+    /^invalid YAML: document contains excessive aliasing/,
+  );
+  // A few anchors, as real config uses them, still load.
+  const ok = parseResources(
+    'apiVersion: v1\nkind: Service\nmetadata: {name: a, labels: &l {app: a}}\nspec: {selector: *l}',
+    'ok.yaml',
+  );
+  assert.deepEqual(ok.diagnostics, []);
+  assert.deepEqual((ok.resources[0]?.spec as { selector: unknown }).selector, { app: 'a' });
+});

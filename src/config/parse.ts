@@ -90,6 +90,9 @@ function meshConfigOf(obj: Record<string, unknown>): Record<string, unknown> | u
 }
 
 /** Parses one file's text. Syntax errors become Error diagnostics with the line they were found on. */
+/** Alias expansions allowed in one object: plenty for anchors in real config, far too few for a bomb. */
+const MAX_ALIAS_COUNT = 1000;
+
 export function parseResources(
   text: string,
   file: string,
@@ -138,8 +141,23 @@ function collect(
     });
     return;
   }
-  // toJS(doc) resolves YAML aliases (`*a`) against the document; toJSON() alone would not.
-  const obj = node.toJS(doc, { maxAliasCount: 1000 }) as Record<string, unknown>;
+  // toJS(doc) resolves YAML aliases (`*a`) against the document; toJSON() alone would not. An alias
+  // bomb (billion laughs) is refused as kubectl's YAML decoder refuses it (go-yaml/yaml decode.go:
+  // "document contains excessive aliasing"), never expanded.
+  let obj: Record<string, unknown>;
+  try {
+    obj = node.toJS(doc, { maxAliasCount: MAX_ALIAS_COUNT }) as Record<string, unknown>;
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    result.diagnostics.push({
+      level: 'Error',
+      message: /excessive alias/i.test(err.message)
+        ? `invalid YAML: document contains excessive aliasing (more than ${MAX_ALIAS_COUNT} alias expansions)`
+        : `invalid YAML: ${err.message}`,
+      position: start,
+    });
+    return;
+  }
   const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : '';
   const kind = typeof obj.kind === 'string' ? obj.kind : '';
   if (kind === 'List' || kind.endsWith('List')) {

@@ -1,6 +1,6 @@
 // The local mesh: a config store, one in-process sidecar per workload process, the ingress and egress
 // gateways, and the admin API — what `switchyard up` starts, recompiled on every config change.
-import { mkdirSync, watch, type FSWatcher } from 'node:fs';
+import { chmodSync, mkdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import {
   ConfigStore,
@@ -28,6 +28,7 @@ import {
   renderProxyConfig,
   type ProxyConfigKind,
   type ProxyConfigOptions,
+  type CompileWarning,
 } from '../compile/index.js';
 import type { ProxySnapshot } from '../compile/snapshot.js';
 import type { ProxyIdentity } from '../model/index.js';
@@ -35,6 +36,7 @@ import { createProxy, type Proxy } from '../proxy/index.js';
 import { createMeshCa } from './mesh-ca.js';
 import { planWorkloads, type WorkloadInstance } from './workload-plan.js';
 import { Supervisor } from './supervisor.js';
+import { RunRecord, stopLeftovers } from './run-record.js';
 import { freePort, localGatewayPort } from './ports.js';
 import { LogRing } from './log-ring.js';
 import { SeededRandom } from '../runtime/random.js';
@@ -43,6 +45,8 @@ import { MeshTelemetry, registerTelemetryRoutes } from '../telemetry/index.js';
 import { egressGatewayPorts, withEgressGatewayService } from './egress-gateway-service.js';
 import { listenerScheme } from './listener-scheme.js';
 import { formatHostPort } from '../units/index.js';
+import { certRoots } from './cert-roots.js';
+import type { TlsFileRoots } from '../compile/tls-files.js';
 
 export interface MeshOptions {
   /** Config files/dirs (`up -f`), watched and re-applied on save. */
@@ -59,6 +63,8 @@ export interface MeshOptions {
   /** Where per-proxy access logs go; default `<SWITCHYARD_HOME>/logs`. */
   logDir?: string;
   watchFiles?: boolean;
+  /** `up --cert-root DIR`: more directories certificate/key paths in config may name. */
+  certRoots?: readonly string[];
   out?: (line: string) => void;
 }
 
@@ -112,6 +118,11 @@ export class Mesh {
   private readonly host: string;
   private readonly logDir: string;
   private stopping = false;
+  private readonly tlsFileRoots: TlsFileRoots;
+  /** Compile warnings already printed: each is said once, not on every recompile of every proxy. */
+  private readonly warned = new Set<string>();
+  /** This run's pid file: what a later `up` stops if this one dies without cleaning up. */
+  private runRecord: RunRecord | undefined;
   tokenPath = '';
   /** The mesh CA (istiod's): every proxy gets a SPIFFE workload certificate from it (mesh-ca.ts). */
   readonly ca = createMeshCa();
@@ -120,30 +131,44 @@ export class Mesh {
     this.out = options.out ?? ((l) => console.log(l));
     this.host = options.host ?? '127.0.0.1';
     this.logDir = options.logDir ?? join(switchyardHome(), 'logs');
+    this.tlsFileRoots = certRoots({ files: options.files, extra: options.certRoots ?? [] });
     this.store = new ConfigStore();
-    this.supervisor = new Supervisor({
-      onExit: (name, code, signal) => {
-        if (this.stopping) return;
-        this.out(`workload ${name} exited (${signal ?? code}); restarting`);
-        this.setReady(name, false);
+    this.supervisor = new Supervisor(
+      {
+        onExit: (name, code, signal) => {
+          if (this.stopping) return;
+          this.out(`workload ${name} exited (${signal ?? code}); restarting`);
+          this.setReady(name, false);
+        },
+        onStart: (name) => {
+          const w = this.workloads.find((x) => x.instance.name === name);
+          if (!w || w.ready || this.stopping) return;
+          this.supervisor.waitReady(w.instance, 60_000).then(
+            () => this.setReady(name, true),
+            () => undefined,
+          );
+        },
+        onOutput: (name, stream, line) => {
+          if (stream === 'stderr' && /error/i.test(line)) this.out(`[${name}] ${line}`);
+        },
       },
-      onStart: (name) => {
-        const w = this.workloads.find((x) => x.instance.name === name);
-        if (!w || w.ready || this.stopping) return;
-        this.supervisor.waitReady(w.instance, 60_000).then(
-          () => this.setReady(name, true),
-          () => undefined,
-        );
+      {
+        add: (pid, name) => this.runRecord?.add(pid, name),
+        remove: (pid) => this.runRecord?.remove(pid),
       },
-      onOutput: (name, stream, line) => {
-        if (stream === 'stderr' && /error/i.test(line)) this.out(`[${name}] ${line}`);
-      },
-    });
+    );
   }
 
   /** Loads config, starts proxies, gateways, workloads and the admin API; resolves once serving. */
   async start(): Promise<void> {
-    mkdirSync(this.logDir, { recursive: true });
+    // Before binding anything: a crashed earlier run's workloads may still hold ports and CPU.
+    const home = switchyardHome();
+    for (const p of await stopLeftovers(home))
+      this.out(`stopped ${p.name} (pid ${p.pid}), left over from an earlier switchyard up`);
+    this.runRecord = new RunRecord(home);
+    // State and logs are the user's alone (docs/security-model.md): 0700, tightened if they existed.
+    mkdirSync(this.logDir, { recursive: true, mode: 0o700 });
+    for (const dir of [home, this.logDir]) tighten(dir);
     const loaded = loadResources(this.options.files, { recursive: this.options.recursive });
     const errors = loaded.diagnostics.filter((d) => d.level === 'Error');
     if (errors.length > 0) throw new MeshConfigError(errors.map(formatDiagnostic));
@@ -333,18 +358,26 @@ export class Mesh {
     for (const mp of this.proxies.values()) {
       const own = this.workloads.find((w) => w.proxy === mp);
       let snapshot: ProxySnapshot;
+      const warnings: CompileWarning[] = [];
       try {
         // SnapshotCache: recompiles only what the change touched (per-VS routes, clusters).
         snapshot = this.compileCache.compile(
           config,
           own && !own.ready ? everyone : registry,
           mp.identity,
+          { tlsFileRoots: this.tlsFileRoots, warnings },
         );
       } catch (err) {
         this.out(
           `error: compiling ${mp.identity.id}: ${(err as Error).message}; it keeps its previous config`,
         );
         continue;
+      }
+      for (const w of warnings) {
+        const line = `${w.resource ? `${w.resource}: ` : ''}${w.message}`;
+        if (this.warned.has(line)) continue;
+        this.warned.add(line);
+        this.out(`warning: ${line} (proxy ${mp.identity.id})`);
       }
       mp.proxy.update(snapshot);
       if (mp.kind !== 'sidecar') {
@@ -589,6 +622,7 @@ export class Mesh {
     );
     await Promise.all(all.filter((mp) => mp.kind === 'sidecar').map((mp) => mp.proxy.close(5000)));
     await this.supervisor.stopAll();
+    this.runRecord?.close();
     await this.admin?.close();
   }
 
@@ -627,6 +661,15 @@ export class Mesh {
   }
 }
 
+/** chmod 0700 a directory this user owns; leaves others' directories (a shared --log-dir) alone. */
+function tighten(dir: string): void {
+  try {
+    if (statSync(dir).uid === process.getuid?.()) chmodSync(dir, 0o700);
+  } catch {
+    // Not ours or not there: nothing to tighten.
+  }
+}
+
 export class MeshConfigError extends Error {
   constructor(readonly lines: readonly string[]) {
     super(lines.join('\n'));
@@ -639,10 +682,20 @@ function storeErrorLines(err: StoreError): string[] {
   return diags && diags.length > 0 ? diags.map(formatDiagnostic) : [err.message];
 }
 
-/** A snapshot as JSON (Maps become objects), like Envoy's /config_dump. */
+/**
+ * A snapshot as JSON (Maps become objects), like Envoy's /config_dump: private keys print as
+ * `[redacted]` (envoyproxy/envoy source/common/protobuf/utility.cc MessageUtil::redact, applied to
+ * fields marked sensitive), and a PEM read from a file prints as that file's name (a DataSource
+ * `filename`), never its contents.
+ */
 export function snapshotJson(snapshot: ProxySnapshot | undefined): unknown {
   return JSON.parse(
-    JSON.stringify(snapshot ?? {}, (_k, v: unknown) => {
+    JSON.stringify(snapshot ?? {}, function (this: unknown, k: string, v: unknown) {
+      if (k === 'privateKey' && typeof v === 'string' && v !== '') return '[redacted]';
+      const files = (this as { sourceFiles?: Record<string, string | undefined> } | null)
+        ?.sourceFiles;
+      const file = files && k !== 'sourceFiles' ? files[k] : undefined;
+      if (file !== undefined) return { filename: file };
       if (v instanceof Map) return Object.fromEntries(v);
       if (Buffer.isBuffer(v)) return v.toString('utf8');
       if (v && typeof v === 'object' && 'fullMatch' in v)

@@ -5,9 +5,18 @@ import { createConnection } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WorkloadInstance } from './workload-plan.js';
+import { PARENT_PIPE_ENV } from './parent-watch.js';
 
 /** The compiled CLI entry, used to start built-in workloads as their own processes. */
 export const CLI_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
+/** The wrapper that ends a non-built-in command with `up` (child-guard.ts). */
+export const GUARD_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), 'child-guard.js');
+
+/** Where the supervisor notes each child process it starts and sees exit (run-record.ts). */
+export interface ChildRecord {
+  add(pid: number, name: string): void;
+  remove(pid: number): void;
+}
 
 export interface ProcessEvents {
   onOutput?(workload: string, stream: 'stdout' | 'stderr', line: string): void;
@@ -28,7 +37,10 @@ interface Managed {
 export class Supervisor {
   private readonly managed = new Map<string, Managed>();
 
-  constructor(private readonly events: ProcessEvents = {}) {}
+  constructor(
+    private readonly events: ProcessEvents = {},
+    private readonly record?: ChildRecord,
+  ) {}
 
   /** Starts a workload listening on appPort, with env (HTTP_PROXY etc.) from the runner. */
   start(instance: WorkloadInstance, appPort: number, env: Record<string, string>): void {
@@ -40,23 +52,39 @@ export class Supervisor {
   private launch(m: Managed): void {
     const { instance, appPort } = m;
     const launch = instance.launch;
-    const env = { ...process.env, ...launch.env, ...m.env, PORT: String(appPort) };
-    let cmd: string;
+    const env = {
+      ...process.env,
+      ...launch.env,
+      ...m.env,
+      PORT: String(appPort),
+      [PARENT_PIPE_ENV]: '1',
+    };
+    const cmd = process.execPath;
     let args: string[];
     if (launch.builtin) {
-      cmd = process.execPath;
+      // A built-in workload watches its stdin itself (parent-watch.ts).
       args = [CLI_ENTRY, 'workload', launch.builtin, '--port', String(appPort), ...launch.args];
     } else {
+      // Any other command runs under the guard, which ends its process group when `up` is gone.
       const [first, ...rest] = launch.command ?? [];
-      cmd = first ?? 'true';
-      args = [...rest, ...launch.args].map((a) => a.replaceAll('{PORT}', String(appPort)));
+      args = [
+        GUARD_ENTRY,
+        first ?? 'true',
+        ...[...rest, ...launch.args].map((a) => a.replaceAll('{PORT}', String(appPort))),
+      ];
     }
     const child = spawn(cmd, args, {
       env,
       cwd: launch.workingDir,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // stdin is the lifeline: `up` holds its write end, so it closes when `up` dies, even by SIGKILL.
+      stdio: ['pipe', 'pipe', 'pipe'],
+      // Its own process group: stopped as a whole, and a terminal's Ctrl-C reaches only `up`, which
+      // drains before it stops the workloads.
+      detached: true,
     });
+    child.stdin?.on('error', () => undefined);
     m.child = child;
+    if (child.pid !== undefined) this.record?.add(child.pid, instance.name);
     this.events.onStart?.(instance.name, child.pid);
     const pipe = (stream: 'stdout' | 'stderr') => {
       let buf = '';
@@ -77,6 +105,7 @@ export class Supervisor {
     );
     child.on('exit', (code, signal) => {
       if (m.child === child) m.child = undefined;
+      if (child.pid !== undefined) this.record?.remove(child.pid);
       this.events.onExit?.(instance.name, code, signal);
       if (m.stopping) return;
       const delay = Math.min(10_000, 1000 * 2 ** Math.min(m.restarts, 4));
@@ -107,7 +136,7 @@ export class Supervisor {
     );
   }
 
-  /** SIGTERM every child, SIGKILL stragglers after graceMs. */
+  /** SIGTERM every child's process group, SIGKILL stragglers after graceMs. */
   async stopAll(graceMs = 3000): Promise<void> {
     const exits: Promise<void>[] = [];
     for (const m of this.managed.values()) {
@@ -117,16 +146,26 @@ export class Supervisor {
       if (!child || child.exitCode !== null) continue;
       exits.push(
         new Promise<void>((res) => {
-          const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+          const kill = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
           child.once('exit', () => {
             clearTimeout(kill);
             res();
           });
-          child.kill('SIGTERM');
+          signalGroup(child, 'SIGTERM');
         }),
       );
     }
     await Promise.all(exits);
+  }
+}
+
+/** The child leads its own group (spawned detached): signal the group, else the child alone. */
+function signalGroup(child: ChildProcess, sig: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, sig);
+    else child.kill(sig);
+  } catch {
+    child.kill(sig);
   }
 }
 

@@ -1,5 +1,6 @@
 // Test helper: compile a proxy from YAML text or files, as proxy-config does offline.
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import {
   createConfigSnapshot,
   defaultMeshConfig,
@@ -49,7 +50,13 @@ export function compileFrom(
   const proxy = resolveProxy(registry, proxyName);
   if (!proxy) throw new Error(`no proxy ${proxyName}`);
   const warnings: CompileWarning[] = [];
-  return { snapshot: compileProxy(config, registry, proxy, { warnings }), registry, warnings };
+  // Tests write their certificate files under the OS temp dir: that is the allowed root here.
+  const tlsFileRoots = { roots: [tmpdir()] };
+  return {
+    snapshot: compileProxy(config, registry, proxy, { warnings, tlsFileRoots }),
+    registry,
+    warnings,
+  };
 }
 
 /** `[vhost name, route name, first cluster or action]` rows of a route table, for compact asserts. */

@@ -22,8 +22,9 @@ export interface RunningMesh {
 export async function startMesh(
   extraArgs: string[] = ['--demo', 'bookinfo'],
   gatewayPort = 8080,
+  /** $SWITCHYARD_HOME for this run; a fresh temporary directory unless given. */
+  home = mkdtempSync(join(tmpdir(), 'switchyard-e2e-')),
 ): Promise<RunningMesh> {
-  const home = mkdtempSync(join(tmpdir(), 'switchyard-e2e-'));
   const env = { ...process.env, SWITCHYARD_HOME: home };
   // Port 0 everywhere (read back from the banner): no race with the mesh's own port-0 sockets.
   // A fixed seed makes weighted splits and fault percentages reproducible run to run.
@@ -71,7 +72,8 @@ export async function startMesh(
       return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
     },
     async stop() {
-      if (child.exitCode !== null) return;
+      // Killed by a signal, a process has signalCode set and exitCode null.
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGINT');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

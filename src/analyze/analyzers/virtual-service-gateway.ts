@@ -66,8 +66,12 @@ export function istioGatewayHosts(gw: GatewaySpec, gwNs: string): string[] {
 
 /** Listener hostnames of a gateway.networking.k8s.io Gateway; a listener without one matches all. */
 function kubeGatewayHosts(spec: unknown): string[] {
-  const listeners = (spec as { listeners?: { hostname?: string }[] }).listeners ?? [];
-  return listeners.map((l) => l?.hostname ?? '*');
+  // A Gateway API object is not decoded against Istio's schema: read it defensively.
+  const listeners: unknown = (spec as { listeners?: unknown }).listeners;
+  if (!Array.isArray(listeners)) return [];
+  return listeners.map((l: { hostname?: unknown } | null) =>
+    typeof l?.hostname === 'string' ? l.hostname : '*',
+  );
 }
 
 /** Gateway hosts visible to a namespace (pkg/config/host NamesForNamespace). */

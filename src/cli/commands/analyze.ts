@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
   createConfigSnapshot,
+  decodableResources,
   defaultMeshConfig,
   loadResources,
   meshConfigFromResources,
@@ -253,17 +254,21 @@ export function runAnalyze(
     defaultNamespace: opts.namespace,
     ...(io.readStdin ? { readStdin: io.readStdin } : {}),
   });
+  // An object that does not decode is reported and skipped, never analyzed (decode.ts).
+  const decoded = decodableResources(loaded.resources);
   const parseErrorFiles = new Set<string>();
-  for (const d of loaded.diagnostics.filter((x) => x.level === 'Error')) {
+  for (const d of [...loaded.diagnostics, ...decoded.diagnostics].filter(
+    (x) => x.level === 'Error',
+  )) {
     parseErrorFiles.add(d.position?.file ?? d.message);
     const where = d.position ? `${d.position.file}:${d.position.line}: ` : '';
     io.err(`Error(s) adding files: ${where}${d.message}\n`);
   }
   // Files are applied on top of the live config: a file object replaces the live one of the same name.
-  const fileKeys = new Set(loaded.resources.map((r) => resourceKey(r)));
+  const fileKeys = new Set(decoded.resources.map((r) => resourceKey(r)));
   const merged = [
     ...(live ?? []).filter((r) => !fileKeys.has(resourceKey(r))),
-    ...loaded.resources,
+    ...decoded.resources,
   ];
   const resources = merged.filter((r) => !IGNORED_NAMESPACES.has(r.metadata.namespace));
   const mesh = meshFromFile ?? meshConfigFromResources(resources) ?? defaultMeshConfig();

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import {
   createConfigSnapshot,
+  decodableResources,
   formatDiagnostic,
   loadResources,
   meshConfigFromResources,
@@ -17,6 +18,7 @@ import {
 } from '../../compile/index.js';
 import { buildRegistry, proxyNames, resolveProxy } from '../../registry/index.js';
 import { DEFAULT_SERVER } from '../client.js';
+import { certRoots } from '../../mesh/cert-roots.js';
 import { EXIT } from '../exit-codes.js';
 
 type Kind = 'routes' | 'clusters' | 'listeners' | 'endpoints';
@@ -47,12 +49,16 @@ export function snapshotFromFiles(
     recursive: opts.recursive ?? false,
     defaultNamespace: opts.namespace ?? 'default',
   });
-  const errors = loaded.diagnostics.filter((d) => d.level === 'Error').map(formatDiagnostic);
+  // An object that does not decode stops the command, as a parse error does (decode.ts).
+  const decoded = decodableResources(loaded.resources);
+  const errors = [...loaded.diagnostics, ...decoded.diagnostics]
+    .filter((d) => d.level === 'Error')
+    .map(formatDiagnostic);
   if (errors.length > 0) return { errors };
   const mesh = opts.meshConfigFile
     ? parseMeshConfig(readFileSync(opts.meshConfigFile, 'utf8'))
-    : meshConfigFromResources(loaded.resources);
-  const config = createConfigSnapshot(loaded.resources, mesh);
+    : meshConfigFromResources(decoded.resources);
+  const config = createConfigSnapshot(decoded.resources, mesh);
   const registry = buildRegistry(config);
   const proxy = resolveProxy(registry, proxyName, opts.namespace ?? 'default');
   if (!proxy) {
@@ -65,7 +71,9 @@ export function snapshotFromFiles(
       ],
     };
   }
-  return { snapshot: compileProxy(config, registry, proxy), errors: [] };
+  // Certificate/key paths in the files may point only under the default roots (cert-roots.ts).
+  const tlsFileRoots = certRoots({ files });
+  return { snapshot: compileProxy(config, registry, proxy, { tlsFileRoots }), errors: [] };
 }
 
 function addSub(parent: Command, kind: Kind, aliases: string[], description: string): void {

@@ -56,6 +56,12 @@ export function registerUp(program: Command): void {
       'where per-proxy access logs are written (default $SWITCHYARD_HOME/logs)',
     )
     .option('--no-watch', 'do not re-apply -f files when they change')
+    .option(
+      '--cert-root <dir>',
+      'a directory certificate/key file paths in config may name (repeatable; the -f directories, ./certs and $SWITCHYARD_HOME are allowed already)',
+      (dir: string, prev: string[]) => [...prev, dir],
+      [] as string[],
+    )
     .action(
       async (opts: {
         filename: string[];
@@ -66,6 +72,7 @@ export function registerUp(program: Command): void {
         portMap?: string;
         logDir?: string;
         watch: boolean;
+        certRoot: string[];
       }) => {
         let portMap: Map<number, number>;
         let base: Resource[] = [];
@@ -87,6 +94,7 @@ export function registerUp(program: Command): void {
           portMap,
           ...(opts.logDir ? { logDir: opts.logDir } : {}),
           watchFiles: opts.watch,
+          certRoots: opts.certRoot,
         });
         let stopping = false;
         const stop = (signal: string) => {

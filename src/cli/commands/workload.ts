@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { WORKLOADS, workloadNames } from '../../workloads/index.js';
 import { EXIT } from '../exit-codes.js';
 import { formatHostPort, parseListenPort } from '../../units/index.js';
+import { watchParentIfSupervised } from '../../mesh/parent-watch.js';
 
 export function registerWorkload(program: Command): void {
   // `workload reviews --version v2` must reach this command, not the program's -V/--version:
@@ -51,6 +52,11 @@ export function registerWorkload(program: Command): void {
         };
         process.on('SIGTERM', stop);
         process.on('SIGINT', stop);
+        // Started by `up`: go when `up` goes, however it went (SIGKILL included).
+        watchParentIfSupervised(() => {
+          stop();
+          setTimeout(() => process.exit(EXIT.ok), 3000).unref();
+        });
       },
     );
 }

@@ -14,7 +14,8 @@ export class AccessLogWriter {
     private readonly path: string | undefined,
     private readonly sink?: (line: string) => void,
   ) {
-    if (path && path !== '/dev/stdout') this.stream = createWriteStream(path, { flags: 'a' });
+    if (path && path !== '/dev/stdout')
+      this.stream = createWriteStream(path, { flags: 'a', mode: 0o600 });
   }
 
   write(line: string): void {
