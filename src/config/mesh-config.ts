@@ -17,6 +17,8 @@ export interface MeshConfig {
   /** DNS auto-allocation etc. live here; analyze reads ISTIO_META_DNS_AUTO_ALLOCATE. */
   defaultConfig: { proxyMetadata: Record<string, string> };
   trustDomain: string;
+  /** Auto mTLS: mTLS to endpoints with a sidecar when no DestinationRule sets tls (default true). */
+  enableAutoMtls: boolean;
   /** Switchyard option: add `-shadow` to mirrored Host (Istio <= 1.27). */
   shadowHostSuffix: boolean;
 }
@@ -31,6 +33,7 @@ export function defaultMeshConfig(): MeshConfig {
     connectTimeout: '10s',
     defaultConfig: { proxyMetadata: {} },
     trustDomain: 'cluster.local',
+    enableAutoMtls: true,
     shadowHostSuffix: false,
   };
 }
@@ -52,6 +55,7 @@ export function meshConfigFrom(value: unknown): MeshConfig {
   if (typeof v.rootNamespace === 'string') mesh.rootNamespace = v.rootNamespace;
   if (typeof v.connectTimeout === 'string') mesh.connectTimeout = v.connectTimeout;
   if (typeof v.trustDomain === 'string') mesh.trustDomain = v.trustDomain;
+  if (typeof v.enableAutoMtls === 'boolean') mesh.enableAutoMtls = v.enableAutoMtls;
   if (typeof v.shadowHostSuffix === 'boolean') mesh.shadowHostSuffix = v.shadowHostSuffix;
   const dc = v.defaultConfig as { proxyMetadata?: Record<string, unknown> } | undefined;
   if (dc?.proxyMetadata && typeof dc.proxyMetadata === 'object') {

@@ -36,7 +36,7 @@ export interface ProxyOptions {
   clock?: Clock;
   random?: Random;
   accessLog?: AccessLogOptions;
-  /** Mesh identity (workload certificate + mesh root): ISTIO_MUTUAL out, PERMISSIVE mTLS in. */
+  /** Mesh identity (workload certificate + mesh root): ISTIO_MUTUAL / auto mTLS out, mTLS in. */
   identity?: MeshIdentitySource;
 }
 
@@ -185,9 +185,9 @@ export class Proxy implements ProxyServices {
           )
         : undefined;
     if (l4) this.gateways.add(l4);
-    // Sidecar inbound with a mesh identity: PERMISSIVE, mTLS or plaintext by the first byte.
+    // Sidecar inbound: the port's PeerAuthentication mode decides between mTLS and plaintext.
     const mtls =
-      binding.kind === 'inbound' && this.identity
+      binding.kind === 'inbound'
         ? new InboundMtls(this, this.identity, binding.destinationPort, (req, res) =>
             this.hcm.handle(binding, req, res),
           )

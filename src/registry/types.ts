@@ -54,6 +54,11 @@ export interface Workload {
   appPorts?: Readonly<Record<string, number>>;
   weight?: number;
   locality?: string;
+  /**
+   * `istio` when the workload runs a sidecar, else `disabled` (Istio's IstioEndpoint.TLSMode, from the
+   * `security.istio.io/tlsMode` label the injector sets): auto mTLS sends mTLS only to `istio`.
+   */
+  tlsMode: string;
 }
 
 /**
@@ -70,6 +75,8 @@ export interface LocalWorkload {
   ports: Readonly<Record<string, number>>;
   appAddress?: string;
   appPorts?: Readonly<Record<string, number>>;
+  /** False for gateways (Istio's gateway injection template sets no tlsMode label); default true. */
+  sidecar?: boolean;
 }
 
 /** An endpoint of one service port, with the workload behind it. */

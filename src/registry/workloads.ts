@@ -23,6 +23,19 @@ function podPorts(spec: KubePodSpec | undefined): {
   return { named, list };
 }
 
+/** The `security.istio.io/tlsMode` label (istio/api label SecurityTlsMode). */
+export const TLS_MODE_LABEL = 'security.istio.io/tlsMode';
+
+/**
+ * A Pod's tlsMode: its label when set, else `istio`: Switchyard runs every Pod/Deployment with a
+ * sidecar, as istio-injection does, and the injector sets the label to `istio`
+ * (istio/istio manifests/charts/istio-control/istio-discovery/files/injection-template.yaml;
+ * pilot/pkg/serviceregistry/kube/conversion.go PodTLSMode reads it).
+ */
+function podTlsMode(labels: Readonly<Record<string, string>>): string {
+  return (labels[TLS_MODE_LABEL] ?? 'istio').toLowerCase();
+}
+
 function serviceAccountOf(spec: KubePodSpec | undefined): string {
   const sa = spec?.serviceAccountName ?? spec?.serviceAccount;
   return typeof sa === 'string' && sa ? sa : 'default';
@@ -46,6 +59,7 @@ export function podWorkloads(config: ConfigSnapshot): Workload[] {
         namespace: pod.metadata.namespace,
         labels: pod.metadata.labels,
         serviceAccount: serviceAccountOf(spec),
+        tlsMode: podTlsMode(pod.metadata.labels),
         kind: 'Pod',
         namedPorts: ports.named,
         containerPorts: ports.list,
@@ -66,6 +80,7 @@ export function podWorkloads(config: ConfigSnapshot): Workload[] {
           namespace: dep.metadata.namespace,
           labels: stringMap(spec.template?.metadata?.labels) ?? {},
           serviceAccount: serviceAccountOf(podSpec),
+          tlsMode: podTlsMode(stringMap(spec.template?.metadata?.labels) ?? {}),
           kind: 'Pod',
           namedPorts: ports.named,
           containerPorts: ports.list,
@@ -86,12 +101,16 @@ export function workloadEntryWorkload(
   name: string,
   namespace: string,
 ): Workload {
+  const labels = stringMap(spec.labels) ?? {};
   return {
     name,
     podName: name,
     namespace,
-    labels: stringMap(spec.labels) ?? {},
+    labels,
     serviceAccount: spec.serviceAccount ?? 'default',
+    // istio/istio pilot/pkg/serviceregistry/serviceentry/conversion.go getTLSModeFromWorkloadEntry:
+    // the label, else `istio` when a service account is given, else disabled.
+    tlsMode: labels[TLS_MODE_LABEL] ?? (spec.serviceAccount ? 'istio' : 'disabled'),
     address: typeof spec.address === 'string' ? spec.address : '',
     kind: 'WorkloadEntry',
     namedPorts: Object.fromEntries(
@@ -122,6 +141,7 @@ export function localWorkload(l: LocalWorkload): Workload {
     namespace: l.namespace,
     labels: { ...l.labels },
     serviceAccount: l.serviceAccount,
+    tlsMode: l.sidecar === false ? (l.labels[TLS_MODE_LABEL] ?? 'disabled') : podTlsMode(l.labels),
     address: l.address,
     kind: 'Local',
     namedPorts: {},

@@ -10,7 +10,7 @@ import { Connection } from './connection.js';
 import { Host } from './host.js';
 import { createLoadBalancer, type LoadBalancer } from './lb/index.js';
 import { OutlierDetector } from './outlier-detector.js';
-import { explicitSni, upstreamTlsOptions } from './upstream-tls.js';
+import { explicitSni, hostTls, upstreamTlsOptions } from './upstream-tls.js';
 import { clusterLookup, type LookupFunction } from './dns-lookup.js';
 import type { ClusterStats } from './stats.js';
 import type { MeshIdentity } from '../tls/mesh-identity.js';
@@ -164,8 +164,10 @@ export class ClusterState {
 
   private newConnection(host: Host): Connection {
     const cp = this.cluster.connectionPool;
+    // Auto mTLS (transport_socket_matches): mTLS only to endpoints with tlsMode istio.
+    const tls = hostTls(this.cluster, host.endpoint);
     // The mesh identity is issued on first use: only ISTIO_MUTUAL clusters ask for it.
-    const identity = this.cluster.tls?.mode === 'ISTIO_MUTUAL' ? this.identity?.() : undefined;
+    const identity = tls?.mode === 'ISTIO_MUTUAL' ? this.identity?.() : undefined;
     this.cxActive++;
     host.connections++;
     this.stats.upstream_cx_active++;
@@ -181,8 +183,8 @@ export class ClusterState {
           this.cluster.protocol === 'grpc' ||
           cp.h2UpgradePolicy === 'UPGRADE',
         keepAliveMs: cp.tcpKeepalive ? (cp.tcpKeepalive.timeMs ?? 7_200_000) : undefined,
-        tls: upstreamTlsOptions(this.cluster, identity),
-        servername: explicitSni(this.cluster, identity),
+        tls: tls ? upstreamTlsOptions(this.cluster, identity) : undefined,
+        servername: tls ? explicitSni(this.cluster, identity) : undefined,
         lookup: this.lookup,
         createdAt: this.clock.monotonic(),
       },
