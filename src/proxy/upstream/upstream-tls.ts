@@ -143,6 +143,8 @@ export function isTlsHandshakeError(err: { code?: string; message?: string }): b
     TLS_CODES.has(code) ||
     code.startsWith('ERR_SSL_') ||
     code.startsWith('ERR_TLS_') ||
-    /SSL routines|alert/i.test(err.message ?? '')
+    // The peer closed during the handshake (e.g. a PeerAuthentication DISABLE port has no TLS chain):
+    // Envoy raises Connected only after the handshake, so this is a connect failure too.
+    /SSL routines|alert|before secure TLS connection was established/i.test(err.message ?? '')
   );
 }
