@@ -101,10 +101,15 @@ export class InboundMtls {
   accept(socket: Socket, first: Buffer, plaintext: (bytes: Buffer) => void): boolean {
     const mode = this.mode();
     const isTls = first[0] === TLS_HANDSHAKE;
+    // Without a certificate there is no mTLS chain: STRICT has no chain at all, PERMISSIVE plaintext only.
+    if (!this.identity && mode !== 'DISABLE') {
+      if (mode === 'STRICT') this.noChain(socket);
+      return mode === 'STRICT';
+    }
     if (mode === 'DISABLE' || !this.identity) {
-      // No mTLS chain: plaintext only (STRICT without a certificate has no chain at all).
-      if (isTls || mode === 'STRICT') this.noChain(socket);
-      return isTls || mode === 'STRICT';
+      // DISABLE: raw_buffer chains only, a ClientHello matches none.
+      if (isTls) this.noChain(socket);
+      return isTls;
     }
     if (!isTls) {
       if (mode !== 'STRICT') return false;
