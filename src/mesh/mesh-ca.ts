@@ -297,7 +297,11 @@ export class WorkloadIdentity {
 
   private async rotate(): Promise<void> {
     try {
-      this.install(await this.ca.issueAsync(this.namespace, this.serviceAccount));
+      const id = await this.ca.issueAsync(this.namespace, this.serviceAccount);
+      // The CA still had the current certificate as fresh (a timer a hair early): ask again shortly.
+      if (id === this.current && !this.closed)
+        this.timer = this.clock.setTimer(1000, () => void this.rotate());
+      else this.install(id);
     } catch {
       // Istio retries with backoff; the current certificate stays valid until it expires.
       if (!this.closed) this.timer = this.clock.setTimer(1000, () => void this.rotate());
