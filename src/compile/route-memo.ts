@@ -250,6 +250,7 @@ export function sameEndpoints(a: readonly Endpoint[], b: readonly Endpoint[]): b
       x.weight !== y.weight ||
       x.locality !== y.locality ||
       x.workload !== y.workload ||
+      x.tlsMode !== y.tlsMode ||
       JSON.stringify(x.labels) !== JSON.stringify(y.labels)
     )
       return false;
