@@ -1,4 +1,4 @@
-// Generates src/config/schema/generated/<Kind>.json: the `spec` schema of each Istio networking CRD,
+// Generates src/config/schema/generated/<Kind>.json: the `spec` schema of each Istio networking CRD and of PeerAuthentication,
 // read from the TypeScript declarations that @kubernetes-models/istio generates from Istio's CRD
 // OpenAPI schema (istio/api kubernetes/customresourcedefinitions.gen.yaml). The output is committed;
 // the build never runs this script. Usage: node scripts/generate-schemas.mjs
@@ -25,12 +25,13 @@ const outDir = join(
   'generated',
 );
 const KINDS = [
-  'VirtualService',
-  'DestinationRule',
-  'Gateway',
-  'ServiceEntry',
-  'WorkloadEntry',
-  'Sidecar',
+  ['networking.istio.io', 'VirtualService'],
+  ['networking.istio.io', 'DestinationRule'],
+  ['networking.istio.io', 'Gateway'],
+  ['networking.istio.io', 'ServiceEntry'],
+  ['networking.istio.io', 'WorkloadEntry'],
+  ['networking.istio.io', 'Sidecar'],
+  ['security.istio.io', 'PeerAuthentication'],
 ];
 
 function convert(node) {
@@ -159,8 +160,8 @@ function dedupe(root) {
 }
 
 mkdirSync(outDir, { recursive: true });
-for (const kind of KINDS) {
-  const file = join(pkgDir, 'networking.istio.io', 'v1', `${kind}.d.ts`);
+for (const [group, kind] of KINDS) {
+  const file = join(pkgDir, group, 'v1', `${kind}.d.ts`);
   const sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
   let spec;
   sf.forEachChild((n) => {

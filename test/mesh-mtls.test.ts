@@ -101,3 +101,41 @@ test('DestinationRule ISTIO_MUTUAL for reviews: mTLS with SPIFFE identities, pla
   const stats = await get(`${mesh.admin}/stats?proxy=${reviews?.name}`);
   assert.match(stats.body, /listener\.0\.0\.0\.0_15006\.ssl\.fail_verify_no_cert: 1/);
 });
+
+test('PeerAuthentication STRICT applied to the running mesh: bookinfo keeps working over auto mTLS, plaintext is closed', async () => {
+  // Without the DestinationRule, sidecars (and the ingress gateway) still talk mTLS: auto mTLS.
+  const removed = mesh.cli(['delete', 'dr', 'reviews']);
+  assert.equal(removed.status, 0, removed.stderr);
+  const applied = mesh.cli(['apply', '-f', fixture('mesh-mtls', 'default-strict.yaml')]);
+  assert.equal(applied.status, 0, applied.stderr);
+  const listed = mesh.cli(['get', 'peerauthentications', '-n', 'default']);
+  assert.match(listed.stdout, /^NAME\s+MODE\s+AGE$/m);
+  assert.match(listed.stdout, /^default\s+STRICT\s+\S+$/m);
+  const reviews = (await reviewsProxies())[0];
+  // The new snapshot reaches the reviews sidecar (the store's subscribers recompile on apply).
+  for (let i = 0; i < 100; i++) {
+    const dump = await get(`${mesh.admin}/config_dump?proxy=${reviews?.name}`);
+    if (dump.body.includes('"mtlsMode": "STRICT"')) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const listeners = mesh.cli(['proxy-config', 'listeners', reviews?.name ?? '', '--port', '15006']);
+  assert.match(listeners.stdout, /Trans: tls; Addr: \*:9080/);
+  for (let i = 0; i < 3; i++) {
+    const page = await get(`${mesh.gateway}/productpage`);
+    assert.equal(page.status, 200);
+    assert.ok(page.body.includes('Reviewer1'), 'reviews answered over mTLS');
+    assert.ok(!page.body.includes('currently unavailable'), 'no reviews fallback');
+  }
+  // A client without a sidecar is closed without an HTTP answer.
+  const inbound = /inbound 9080 -> (127\.0\.0\.1:\d+)/.exec(
+    reviews?.listeners.join('\n') ?? '',
+  )?.[1];
+  assert.ok(inbound, 'reviews inbound socket');
+  const plain = await get(`http://${inbound}/reviews/0`).then(
+    (r) => `HTTP ${r.status}`,
+    (err: Error) => err.message,
+  );
+  assert.doesNotMatch(plain, /^HTTP/, 'no HTTP answer');
+  const stats = await get(`${mesh.admin}/stats?proxy=${reviews?.name}`);
+  assert.match(stats.body, /listener\.0\.0\.0\.0_15006\.no_filter_chain_match: [1-9]/);
+});

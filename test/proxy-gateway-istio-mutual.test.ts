@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createMeshCa } from '../src/mesh/mesh-ca.js';
+import type { ProxySnapshot } from '../src/compile/index.js';
+import { ManualClock } from '../src/runtime/clock.js';
 import { createProxy, type Proxy } from '../src/proxy/index.js';
 import { uriSans } from '../src/proxy/tls/mesh-identity.js';
 import { compileFrom } from './helpers/compile.js';
@@ -16,6 +18,7 @@ const ca = createMeshCa();
 let echo: EchoBackend;
 let proxy: Proxy;
 let port = 0;
+let gatewaySnapshot: ProxySnapshot;
 
 before(async () => {
   echo = await startEcho('backend');
@@ -50,6 +53,7 @@ spec:
     - route: [{ destination: { host: backend.internal, port: { number: 8000 } } }]
 `;
   const { snapshot } = compileFrom([yaml], GW);
+  gatewaySnapshot = snapshot;
   proxy = createProxy({
     name: GW,
     identity: () => ca.issue('istio-system', 'istio-ingressgateway-service-account'),
@@ -107,4 +111,40 @@ test('ISTIO_MUTUAL gateway server: no client certificate or one from another CA 
   assert.doesNotMatch(foreign.response ?? '', /HTTP\/1\.1 200/);
   const stats = proxy.stats();
   assert.ok((stats.get('listener.0.0.0.0_443.ssl.connection_error') ?? 0) >= 1);
+});
+
+test('ISTIO_MUTUAL gateway server: a rotated workload certificate is served without a restart (istio-agent rotates at half the lifetime)', async () => {
+  // The CA's clock starts 13h in the past so both certificates are valid in real time for OpenSSL.
+  const clock = new ManualClock(Date.now() - 13 * 3600 * 1000);
+  const rotating = createMeshCa({ clock });
+  const wid = rotating.workloadIdentity('istio-system', 'istio-ingressgateway-service-account');
+  await wid.ready();
+  const gw = createProxy({ name: GW, identity: wid.get });
+  gw.update(gatewaySnapshot);
+  const gwPort = (await gw.listen('0.0.0.0_443', { host: '127.0.0.1', port: 0 })).port;
+  const client = rotating.issue('default', 'sleep');
+  const served = async (): Promise<string> => {
+    const sock = connect({
+      host: '127.0.0.1',
+      port: gwPort,
+      cert: client.certChain,
+      key: client.privateKey,
+      ca: client.rootCert,
+      checkServerIdentity: () => undefined,
+    });
+    await once(sock, 'secureConnect');
+    const serial = sock.getPeerCertificate().serialNumber;
+    sock.destroy();
+    return serial;
+  };
+  try {
+    const first = await served();
+    const rotated = new Promise((resolve) => wid.onRotate(resolve));
+    clock.advance(12 * 3600 * 1000);
+    await rotated;
+    assert.notEqual(await served(), first);
+  } finally {
+    wid.close();
+    await gw.close(100);
+  }
 });

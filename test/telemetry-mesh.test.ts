@@ -70,7 +70,13 @@ test('GET /metrics has istio_requests_total from both reporters of every hop', a
   assert.equal(source?.value, 10, `source series:\n${r.body}`);
   assert.equal(destination?.value, 10);
   assert.equal(source?.labels['connection_security_policy'], 'unknown');
-  assert.equal(destination?.labels['connection_security_policy'], 'none');
+  // Auto mTLS (meshConfig.enableAutoMtls, default true): sidecar to sidecar is mutual TLS without
+  // any DestinationRule (istio/istio pilot/pkg/networking/core/cluster_tls.go buildUpstreamTLSSettings).
+  assert.equal(destination?.labels['connection_security_policy'], 'mutual_tls');
+  assert.equal(
+    destination?.labels['source_principal'],
+    'spiffe://cluster.local/ns/default/sa/bookinfo-productpage',
+  );
   // The ingress gateway reports as source; productpage's sidecar sees it as its downstream peer.
   const fromGateway = {
     source_workload: 'istio-ingressgateway',

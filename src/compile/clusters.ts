@@ -15,7 +15,9 @@ import {
   PASSTHROUGH_CLUSTER,
   type Cluster,
   type Endpoint,
+  type MutualTlsMode,
   type ProxyKind,
+  type UpstreamTls,
 } from './snapshot.js';
 import {
   connectionPoolOf,
@@ -24,6 +26,7 @@ import {
   outlierDetectionOf,
   type EffectivePolicy,
 } from './traffic-policy.js';
+import { namespaceMtlsMode } from './peer-authentication.js';
 import { upstreamTlsOf } from './upstream-tls.js';
 import { applyLocalityLb, effectiveLocalitySetting, localityWeighted } from './locality-lb.js';
 import type { TlsFileRoots } from './tls-files.js';
@@ -120,7 +123,12 @@ function memoCluster(
   // ISTIO_MUTUAL's default SANs: the SPIFFE IDs of the service's service accounts
   // (istio/istio pilot/pkg/networking/core/cluster_tls.go buildIstioMutualTLS, model.Service.ServiceAccounts).
   const accounts = serviceAccountSans(ctx, svc, sp.port);
-  if (!ctx.memo) return policyCluster(ctx, svc, sp, subset, policy(), endpoints, dr?.ref, accounts);
+  const passthrough =
+    svc.resolution === 'NONE' ||
+    (dr !== undefined && policy().loadBalancer?.simple === 'PASSTHROUGH');
+  const mtls = serviceMtlsMode(ctx, svc, sp.port, passthrough);
+  if (!ctx.memo)
+    return policyCluster(ctx, svc, sp, subset, policy(), endpoints, dr?.ref, accounts, mtls);
   const key = [
     identityOf(svc.source),
     svc.hostname,
@@ -134,10 +142,63 @@ function memoCluster(
     ctx.memo.mesh(ctx.mesh),
     ctx.memo.secrets(ctx.config),
     accounts.join(','),
+    mtls ?? '-',
   ].join('|');
   return ctx.memo.cluster(key, endpoints, ctx.warnings, (warnings) =>
-    policyCluster({ ...ctx, warnings }, svc, sp, subset, policy(), endpoints, dr?.ref, accounts),
+    policyCluster(
+      { ...ctx, warnings },
+      svc,
+      sp,
+      subset,
+      policy(),
+      endpoints,
+      dr?.ref,
+      accounts,
+      mtls,
+    ),
   );
+}
+
+/**
+ * The destination's mTLS mode as auto mTLS infers it (istio/istio pilot/pkg/model/push_context.go
+ * BestEffortInferServiceMTLSMode): none for mesh-external services; DISABLE for passthrough
+ * (headless / lb PASSTHROUGH) services unless every instance has a sidecar; else the namespace- or
+ * mesh-level PeerAuthentication mode, else PERMISSIVE. Workload-level policies are not consulted.
+ */
+function serviceMtlsMode(
+  ctx: ClusterBuildContext,
+  svc: Service,
+  port: number,
+  passthrough: boolean,
+): MutualTlsMode | undefined {
+  if (svc.meshExternal) return undefined;
+  if (passthrough) {
+    const instances = ctx.registry.instances(svc, port);
+    if (instances.length === 0 || instances.some((i) => i.endpoint.tlsMode !== 'istio'))
+      return 'DISABLE';
+  }
+  return namespaceMtlsMode(ctx.config, ctx.mesh.rootNamespace, svc.namespace) ?? 'PERMISSIVE';
+}
+
+/**
+ * Auto mTLS when the DestinationRule sets no `tls` (istio/istio pilot/pkg/networking/core/cluster_tls.go
+ * buildUpstreamTLSSettings + applyUpstreamTLSSettings): ISTIO_MUTUAL with the service accounts as SANs
+ * and the ISTIO_MUTUAL SNI, applied per endpoint by transport_socket_matches (`tlsMode-istio`,
+ * `tlsMode-disabled`), except on ORIGINAL_DST clusters where it is the cluster's one transport socket.
+ */
+function autoMtlsOf(
+  ctx: ClusterBuildContext,
+  type: Cluster['type'],
+  mtls: MutualTlsMode | undefined,
+  accounts: readonly string[],
+): UpstreamTls | undefined {
+  if (!ctx.mesh.enableAutoMtls || mtls === undefined || mtls === 'DISABLE') return undefined;
+  return {
+    mode: 'ISTIO_MUTUAL',
+    insecureSkipVerify: false,
+    ...(accounts.length > 0 ? { subjectAltNames: accounts } : {}),
+    ...(type !== 'ORIGINAL_DST' ? { autoMtls: true } : {}),
+  };
 }
 
 /** `spiffe://cluster.local/ns/<ns>/sa/<sa>` of every workload behind a service port, sorted. */
@@ -159,6 +220,7 @@ function policyCluster(
   endpoints: readonly Endpoint[],
   drRef: string | undefined,
   accounts: readonly string[] = [],
+  mtls?: MutualTlsMode,
 ): Cluster {
   const lb = lbPolicyOf(policy.loadBalancer);
   const type = clusterType(svc, ctx.proxyKind, lb.policy === 'PASSTHROUGH');
@@ -167,15 +229,17 @@ function policyCluster(
     effectiveLocalitySetting(ctx.mesh.localityLbSetting, policy.loadBalancer),
     od !== undefined,
   );
-  const tls = upstreamTlsOf(
-    policy.tls,
-    svc,
-    (ns, name) => readSecret(ctx.config, ns, name),
-    ctx.proxyNamespace,
-    ctx.warnings,
-    accounts,
-    ctx.tlsFiles,
-  );
+  const tls = policy.tls
+    ? upstreamTlsOf(
+        policy.tls,
+        svc,
+        (ns, name) => readSecret(ctx.config, ns, name),
+        ctx.proxyNamespace,
+        ctx.warnings,
+        accounts,
+        ctx.tlsFiles,
+      )
+    : autoMtlsOf(ctx, type, mtls, accounts);
   return finish({
     name: outboundClusterName(sp.port, subset, svc.hostname),
     type,

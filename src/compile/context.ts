@@ -89,6 +89,7 @@ export function makeContext(
     namespace: proxy.namespace,
     labels: proxy.labels,
     serviceAccount: proxy.serviceAccount,
+    tlsMode: proxy.kind === 'sidecar' ? 'istio' : 'disabled',
     address: proxy.ip,
     kind: 'Pod',
     namedPorts: {},

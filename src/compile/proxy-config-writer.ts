@@ -209,6 +209,27 @@ function chainMatch(fc: FilterChain, listener: Listener): string {
   return parts.length > 0 ? parts.join('; ') : 'ALL';
 }
 
+/** istio/istio pilot/pkg/networking/core/listener.go allIstioMtlsALPNs. */
+const ALL_ISTIO_MTLS_ALPNS = 'istio,istio-peer-exchange,istio-http/1.0,istio-http/1.1,istio-h2';
+
+/**
+ * The filter chain matches Istio builds for one inbound port in its PeerAuthentication mode
+ * (pilot/pkg/networking/core/filterchain_options.go getFilterChainMatchOptions): STRICT has only a
+ * tls chain, PERMISSIVE an istio-ALPN tls chain (plus plain TLS for TCP) and a raw_buffer chain,
+ * DISABLE only raw_buffer.
+ */
+function inboundChainMatches(fc: FilterChain): string[] {
+  const addr = `Addr: *:${fc.destinationPort}`;
+  const mode = fc.mtlsMode ?? 'PERMISSIVE';
+  if (mode === 'STRICT') return [`Trans: tls; ${addr}`];
+  if (mode === 'DISABLE') return [`Trans: raw_buffer; ${addr}`];
+  return [
+    `Trans: tls; App: ${ALL_ISTIO_MTLS_ALPNS}; ${addr}`,
+    ...(fc.http ? [] : [`Trans: tls; ${addr}`]),
+    `Trans: raw_buffer; ${addr}`,
+  ];
+}
+
 function chainDestination(fc: FilterChain, listenerName: string): string {
   if (fc.http)
     return listenerName === 'virtualInbound'
@@ -235,8 +256,14 @@ export function listenersTable(s: ProxySnapshot, filter: ListenerFilter = {}): s
   for (const l of listeners) {
     if (filter.port && filter.port !== l.port) continue;
     if (filter.address && filter.address !== l.address) continue;
-    for (const fc of l.filterChains)
-      rows.push([l.address, String(l.port), chainMatch(fc, l), chainDestination(fc, l.name)]);
+    for (const fc of l.filterChains) {
+      const matches =
+        l.name === 'virtualInbound' && fc.destinationPort !== undefined
+          ? inboundChainMatches(fc)
+          : [chainMatch(fc, l)];
+      for (const m of matches)
+        rows.push([l.address, String(l.port), m, chainDestination(fc, l.name)]);
+    }
     // Outbound HTTP listeners fall through to the passthrough/blackhole chain for non-HTTP traffic.
     if (
       l.direction === 'outbound' &&

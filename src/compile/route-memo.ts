@@ -252,6 +252,7 @@ export function sameEndpoints(a: readonly Endpoint[], b: readonly Endpoint[]): b
       x.priority !== y.priority ||
       x.localityWeight !== y.localityWeight ||
       x.workload !== y.workload ||
+      x.tlsMode !== y.tlsMode ||
       JSON.stringify(x.labels) !== JSON.stringify(y.labels)
     )
       return false;

@@ -9,6 +9,7 @@ import { hostMatches, hostsIntersect, isWildcard, MESH_GATEWAY } from '../config
 import { isHttpProtocol } from '../registry/protocol.js';
 import type { Service } from '../registry/types.js';
 import { inboundClusterName, outboundClusterName, type InboundPort } from './clusters.js';
+import { mtlsModeForPort, peerAuthenticationFor } from './peer-authentication.js';
 import type { ProxyContext } from './context.js';
 import { buildHttpRoutes, type RouteBuildContext } from './http-route.js';
 import { convertRetryPolicy } from './retry-policy.js';
@@ -379,8 +380,16 @@ export function compileSidecar(
   });
 
   const inboundChains: FilterChain[] = [];
+  // PeerAuthentication per workload port (policy_applier.go InboundMTLSSettings(endpointPort)).
+  const peerAuthn = peerAuthenticationFor(
+    ctx.config,
+    ctx.mesh.rootNamespace,
+    ctx.proxy.namespace,
+    ctx.proxy.labels,
+  );
   for (const p of inbound) {
     const clusterName = inboundClusterName(p.targetPort);
+    const mtlsMode = mtlsModeForPort(peerAuthn, p.targetPort);
     if (isHttpProtocol(p.servicePort.protocol)) {
       routeTables.push(
         makeRouteTable(
@@ -422,6 +431,7 @@ export function compileSidecar(
       inboundChains.push({
         name: clusterName,
         destinationPort: p.targetPort,
+        mtlsMode,
         serverNames: [],
         http: { routeTableName: clusterName },
       });
@@ -429,6 +439,7 @@ export function compileSidecar(
       inboundChains.push({
         name: clusterName,
         destinationPort: p.targetPort,
+        mtlsMode,
         serverNames: [],
         tcp: {
           routes: [{ clusters: [{ clusterName, weight: 1 }], totalWeight: 1 }],

@@ -206,10 +206,18 @@ export interface TcpRoute {
   totalWeight: number;
 }
 
+/**
+ * A sidecar inbound port's mTLS mode from PeerAuthentication (istio/istio pilot/pkg/model/authentication.go
+ * MutualTLSMode): STRICT accepts only mesh mTLS, PERMISSIVE mTLS and plaintext, DISABLE plaintext only.
+ */
+export type MutualTlsMode = 'DISABLE' | 'PERMISSIVE' | 'STRICT';
+
 export interface FilterChain {
   name: string;
   /** For `virtualInbound`: the service port this chain serves (Envoy destination_port match). */
   destinationPort?: number;
+  /** For `virtualInbound`: the port's PeerAuthentication mode (absent = PERMISSIVE). */
+  mtlsMode?: MutualTlsMode;
   /** SNI server names (lower-case; `*.x` wildcards); empty = any. */
   serverNames: readonly string[];
   /** TLS terminated here (gateway SIMPLE/MUTUAL). */
@@ -285,6 +293,12 @@ export interface OutlierDetectionPolicy {
 
 export interface UpstreamTls {
   mode: 'SIMPLE' | 'MUTUAL' | 'ISTIO_MUTUAL';
+  /**
+   * Auto mTLS (meshConfig.enableAutoMtls, no DestinationRule tls): ISTIO_MUTUAL as Envoy
+   * transport_socket_matches `tlsMode-istio` (endpoints with tlsMode istio) and `tlsMode-disabled`
+   * (plaintext to every other endpoint), istio/istio pilot/pkg/networking/core/cluster_tls.go.
+   */
+  autoMtls?: boolean;
   sni?: string;
   caCertificates?: string;
   certChain?: string;

@@ -1,6 +1,7 @@
 // The kinds Switchyard reads, keyed by apiVersion group and kind as Kubernetes spells them.
 
-export type KindFamily = 'istio-networking' | 'kubernetes' | 'tolerated' | 'switchyard';
+export type KindFamily =
+  'istio-networking' | 'istio-security' | 'kubernetes' | 'tolerated' | 'switchyard';
 
 export interface KindInfo {
   /** Canonical kind, e.g. VirtualService. */
@@ -65,6 +66,16 @@ export const KINDS: readonly KindInfo[] = [
     versions: ISTIO_VERSIONS,
     family: 'istio-networking',
     names: ['sidecar', 'sidecars'],
+    namespaced: true,
+  },
+  // security.istio.io/v1 PeerAuthentication: the inbound mTLS mode of workloads (istio/api
+  // security/v1beta1/peer_authentication.proto; v1 and v1beta1 serve the same schema).
+  {
+    kind: 'PeerAuthentication',
+    group: 'security.istio.io',
+    versions: ['v1', 'v1beta1'],
+    family: 'istio-security',
+    names: ['peerauthentication', 'peerauthentications', 'pa'],
     namespaced: true,
   },
   {

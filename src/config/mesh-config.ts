@@ -19,6 +19,8 @@ export interface MeshConfig {
   /** DNS auto-allocation etc. live here; analyze reads ISTIO_META_DNS_AUTO_ALLOCATE. */
   defaultConfig: { proxyMetadata: Record<string, string> };
   trustDomain: string;
+  /** Auto mTLS: mTLS to endpoints with a sidecar when no DestinationRule sets tls (default true). */
+  enableAutoMtls: boolean;
   /** Switchyard option: add `-shadow` to mirrored Host (Istio <= 1.27). */
   shadowHostSuffix: boolean;
   /** Mesh-wide locality LB; Istio's default is `{enabled: true}` (DefaultMeshConfig). */
@@ -36,6 +38,7 @@ export function defaultMeshConfig(): MeshConfig {
     dnsRefreshRate: '60s',
     defaultConfig: { proxyMetadata: {} },
     trustDomain: 'cluster.local',
+    enableAutoMtls: true,
     shadowHostSuffix: false,
     localityLbSetting: { enabled: true },
   };
@@ -59,6 +62,7 @@ export function meshConfigFrom(value: unknown): MeshConfig {
   if (typeof v.connectTimeout === 'string') mesh.connectTimeout = v.connectTimeout;
   if (typeof v.dnsRefreshRate === 'string') mesh.dnsRefreshRate = v.dnsRefreshRate;
   if (typeof v.trustDomain === 'string') mesh.trustDomain = v.trustDomain;
+  if (typeof v.enableAutoMtls === 'boolean') mesh.enableAutoMtls = v.enableAutoMtls;
   if (typeof v.shadowHostSuffix === 'boolean') mesh.shadowHostSuffix = v.shadowHostSuffix;
   if (v.localityLbSetting && typeof v.localityLbSetting === 'object')
     mesh.localityLbSetting = v.localityLbSetting as LocalityLoadBalancerSetting;

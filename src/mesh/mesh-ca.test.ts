@@ -6,7 +6,7 @@ import { connect, createServer, type TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { ManualClock } from '../runtime/clock.js';
 import { createMeshCa, spiffeId } from './mesh-ca.js';
-import { uriSans } from '../proxy/tls/mesh-identity.js';
+import { uriSans, type MeshIdentity } from '../proxy/tls/mesh-identity.js';
 
 const clock = new ManualClock(Date.parse('2026-11-26T12:00:00Z'));
 const ca = createMeshCa({ clock });
@@ -93,4 +93,48 @@ test('a real mutual TLS handshake with two workload certificates', async () => {
   void err;
   assert.equal(peers.length, 1);
   srv.close();
+});
+
+test('issueAsync generates keys off the event loop and shares one generation per identity', async () => {
+  const fresh = createMeshCa({ clock: new ManualClock(Date.parse('2026-11-26T12:00:00Z')) });
+  let ticks = 0;
+  let turning = true;
+  const spin = (): void => {
+    ticks++;
+    if (turning) setImmediate(spin);
+  };
+  setImmediate(spin);
+  const [a, b] = await Promise.all([
+    fresh.issueAsync('default', 'ratings'),
+    fresh.issueAsync('default', 'ratings'),
+  ]);
+  turning = false;
+  assert.equal(a, b, 'concurrent calls share the certificate');
+  assert.ok(ticks > 0, 'the event loop kept turning during RSA key generation');
+  assert.ok(fresh.verifies(a.certChain));
+  assert.equal(fresh.issue('default', 'ratings'), a, 'cached for issue() too');
+});
+
+test('WorkloadIdentity rotates at half the lifetime on the injected clock (SECRET_GRACE_PERIOD_RATIO 0.5)', async () => {
+  const c = new ManualClock(Date.parse('2026-11-26T12:00:00Z'));
+  const fresh = createMeshCa({ clock: c });
+  const wid = fresh.workloadIdentity('default', 'details');
+  const first = await wid.ready();
+  assert.equal(wid.get(), first);
+  const rotated = new Promise<MeshIdentity>((resolve) => wid.onRotate(resolve));
+  c.advance(12 * 3600 * 1000 - 1);
+  assert.equal(wid.get(), first, 'not yet due');
+  c.advance(1);
+  const second = await rotated;
+  assert.notEqual(second.certChain, first.certChain);
+  assert.equal(wid.get(), second, 'the new certificate is current without asking');
+  assert.equal(second.notAfterMs, c.now() + 24 * 3600 * 1000);
+  // A day after the first certificate (it has expired), the proxy still holds a valid one.
+  const third = new Promise<MeshIdentity>((resolve) => wid.onRotate(resolve));
+  c.advance(12 * 3600 * 1000);
+  await third;
+  assert.ok(wid.get().notAfterMs > c.now());
+  assert.ok(first.notAfterMs <= c.now());
+  wid.close();
+  assert.equal(c.pendingTimers(), 0, 'close stops the rotation timer');
 });

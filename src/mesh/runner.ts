@@ -33,7 +33,7 @@ import {
 import type { ProxySnapshot } from '../compile/snapshot.js';
 import type { ProxyIdentity } from '../model/index.js';
 import { createProxy, type Proxy } from '../proxy/index.js';
-import { createMeshCa } from './mesh-ca.js';
+import { createMeshCa, type WorkloadIdentity } from './mesh-ca.js';
 import { planWorkloads, type WorkloadInstance } from './workload-plan.js';
 import { Supervisor } from './supervisor.js';
 import { RunRecord, stopLeftovers } from './run-record.js';
@@ -80,6 +80,8 @@ interface MeshProxy {
   /** Gateway listeners bound: listener name -> local port. */
   gatewayListeners: Map<string, number>;
   log: LogRing;
+  /** Its workload certificate, rotated before expiry (istio-agent's SDS). */
+  certificate: WorkloadIdentity;
 }
 
 /** Istio's default gateways, as the istio-ingressgateway / istio-egressgateway Deployments label them. */
@@ -231,6 +233,9 @@ export class Mesh {
         `${gw.name}-service-account`,
       );
     }
+    // Every proxy's first certificate, generated off the event loop in parallel (istio-agent fetches
+    // it before Envoy starts); auto mTLS needs one for every sidecar-to-sidecar call.
+    await Promise.all([...this.proxies.values()].map((mp) => mp.certificate.ready()));
     await this.recompile(config);
 
     // Workloads last, so their first calls find their sidecar serving.
@@ -277,14 +282,15 @@ export class Mesh {
     serviceAccount: string,
   ): MeshProxy {
     const log = new LogRing(1000);
+    const certificate = this.ca.workloadIdentity(namespace, serviceAccount);
     const proxy = createProxy({
       name: id,
       // --seed makes weighted picks, load balancing and fault draws reproducible per proxy.
       ...(this.options.seed !== undefined
         ? { random: new SeededRandom(this.options.seed ^ fnv1a(id)) }
         : {}),
-      // Issued on first use (ISTIO_MUTUAL out, an mTLS handshake in): key generation costs ~0.1s.
-      identity: () => this.ca.issue(namespace, serviceAccount),
+      // The current certificate, rotated at half its lifetime (mesh-ca.ts WorkloadIdentity).
+      identity: certificate.get,
       accessLog: {
         path: join(this.logDir, `${id}.log`),
         encoding: this.store.snapshot().meshConfig.accessLogEncoding,
@@ -306,6 +312,7 @@ export class Mesh {
       inbound: new Map(),
       gatewayListeners: new Map(),
       log,
+      certificate,
     };
     this.proxies.set(id, mp);
     this.telemetry.attach(proxy, mp.identity, workload);
@@ -332,6 +339,8 @@ export class Mesh {
         labels: p.identity.labels,
         serviceAccount: p.identity.serviceAccount,
         address: this.host,
+        // Gateways run no sidecar: their endpoints carry no tlsMode label (auto mTLS sends plaintext).
+        sidecar: false,
         // The egress gateway is the endpoint of the istio-egressgateway Service (two-hop egress).
         ports: p.kind === 'egressgateway' ? egressGatewayPorts(p.gatewayListeners) : {},
       }));
@@ -623,6 +632,7 @@ export class Mesh {
     await Promise.all(all.filter((mp) => mp.kind === 'sidecar').map((mp) => mp.proxy.close(5000)));
     await this.supervisor.stopAll();
     this.runRecord?.close();
+    for (const mp of all) mp.certificate.close();
     await this.admin?.close();
   }
 

@@ -14,4 +14,9 @@ export interface Endpoint {
   localityWeight?: number;
   /** Workload name for logs/graph (e.g. `reviews-v1`). */
   workload?: string;
+  /**
+   * `istio` when the workload has a sidecar (the endpoint's `security.istio.io/tlsMode` label, Envoy
+   * metadata `envoy.transport_socket_match`): auto mTLS sends mTLS only to these endpoints.
+   */
+  tlsMode?: string;
 }

@@ -38,7 +38,7 @@ export interface ProxyOptions {
   clock?: Clock;
   random?: Random;
   accessLog?: AccessLogOptions;
-  /** Mesh identity (workload certificate + mesh root): ISTIO_MUTUAL out, PERMISSIVE mTLS in. */
+  /** Mesh identity (workload certificate + mesh root): ISTIO_MUTUAL / auto mTLS out, mTLS in. */
   identity?: MeshIdentitySource;
   /** Name resolution for STRICT_DNS / LOGICAL_DNS clusters (tests inject a name table). */
   dnsResolve?: DnsResolve;
@@ -191,9 +191,9 @@ export class Proxy implements ProxyServices {
           )
         : undefined;
     if (l4) this.gateways.add(l4);
-    // Sidecar inbound with a mesh identity: PERMISSIVE, mTLS or plaintext by the first byte.
+    // Sidecar inbound: the port's PeerAuthentication mode decides between mTLS and plaintext.
     const mtls =
-      binding.kind === 'inbound' && this.identity
+      binding.kind === 'inbound'
         ? new InboundMtls(this, this.identity, binding.destinationPort, (req, res) =>
             this.hcm.handle(binding, req, res),
           )

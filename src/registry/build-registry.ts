@@ -164,6 +164,7 @@ function toEndpoint(w: Workload, port: number, labels?: Record<string, string>):
     weight: w.weight ?? 1,
     ...(w.locality ? { locality: w.locality } : {}),
     workload: w.name,
+    ...(w.tlsMode === 'istio' ? { tlsMode: 'istio' } : {}),
   };
 }
 

@@ -57,6 +57,11 @@ export interface Workload {
   locality?: string;
   /** Pods: spec.nodeName (Istio's `kubernetes.io/hostname` topology label). */
   nodeName?: string;
+  /**
+   * `istio` when the workload runs a sidecar, else `disabled` (Istio's IstioEndpoint.TLSMode, from the
+   * `security.istio.io/tlsMode` label the injector sets): auto mTLS sends mTLS only to `istio`.
+   */
+  tlsMode: string;
 }
 
 /**
@@ -75,6 +80,8 @@ export interface LocalWorkload {
   appPorts?: Readonly<Record<string, number>>;
   /** `region/zone/subzone`; else read from the labels as for a pod (`istio-locality`...). */
   locality?: string;
+  /** False for gateways (Istio's gateway injection template sets no tlsMode label); default true. */
+  sidecar?: boolean;
 }
 
 /** An endpoint of one service port, with the workload behind it. */

@@ -24,6 +24,19 @@ function podPorts(spec: KubePodSpec | undefined): {
   return { named, list };
 }
 
+/** The `security.istio.io/tlsMode` label (istio/api label SecurityTlsMode). */
+export const TLS_MODE_LABEL = 'security.istio.io/tlsMode';
+
+/**
+ * A Pod's tlsMode: its label when set, else `istio`: Switchyard runs every Pod/Deployment with a
+ * sidecar, as istio-injection does, and the injector sets the label to `istio`
+ * (istio/istio manifests/charts/istio-control/istio-discovery/files/injection-template.yaml;
+ * pilot/pkg/serviceregistry/kube/conversion.go PodTLSMode reads it).
+ */
+function podTlsMode(labels: Readonly<Record<string, string>>): string {
+  return (labels[TLS_MODE_LABEL] ?? 'istio').toLowerCase();
+}
+
 function serviceAccountOf(spec: KubePodSpec | undefined): string {
   const sa = spec?.serviceAccountName ?? spec?.serviceAccount;
   return typeof sa === 'string' && sa ? sa : 'default';
@@ -49,6 +62,7 @@ export function podWorkloads(config: ConfigSnapshot): Workload[] {
         namespace: pod.metadata.namespace,
         labels: pod.metadata.labels,
         serviceAccount: serviceAccountOf(spec),
+        tlsMode: podTlsMode(pod.metadata.labels),
         kind: 'Pod',
         namedPorts: ports.named,
         containerPorts: ports.list,
@@ -75,6 +89,7 @@ export function podWorkloads(config: ConfigSnapshot): Workload[] {
           namespace: dep.metadata.namespace,
           labels,
           serviceAccount: serviceAccountOf(podSpec),
+          tlsMode: podTlsMode(labels),
           kind: 'Pod',
           namedPorts: ports.named,
           containerPorts: ports.list,
@@ -107,6 +122,9 @@ export function workloadEntryWorkload(
     namespace,
     labels,
     serviceAccount: spec.serviceAccount ?? 'default',
+    // istio/istio pilot/pkg/serviceregistry/serviceentry/conversion.go getTLSModeFromWorkloadEntry:
+    // the label, else `istio` when a service account is given, else disabled.
+    tlsMode: labels[TLS_MODE_LABEL] ?? (spec.serviceAccount ? 'istio' : 'disabled'),
     address: typeof spec.address === 'string' ? spec.address : '',
     kind: 'WorkloadEntry',
     namedPorts: Object.fromEntries(
@@ -138,6 +156,7 @@ export function localWorkload(l: LocalWorkload): Workload {
     namespace: l.namespace,
     labels: { ...l.labels },
     serviceAccount: l.serviceAccount,
+    tlsMode: l.sidecar === false ? (l.labels[TLS_MODE_LABEL] ?? 'disabled') : podTlsMode(l.labels),
     address: l.address,
     kind: 'Local',
     namedPorts: {},

@@ -8,6 +8,7 @@ import { isKnownCode } from '../messages.js';
 export const SCHEMA_KINDS = [
   'DestinationRule',
   'Gateway',
+  'PeerAuthentication',
   'ServiceEntry',
   'Sidecar',
   'VirtualService',

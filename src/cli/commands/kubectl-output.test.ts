@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatTable, humanDuration, toKubectlYaml } from './kubectl-output.js';
+import { columnsFor, formatTable, humanDuration, toKubectlYaml } from './kubectl-output.js';
 
 test('AGE follows apimachinery HumanDuration', () => {
   const s = 1000;
@@ -42,4 +42,15 @@ test('-o yaml sorts keys, leaves sequences unindented and quotes timestamp-like 
     }),
     'metadata:\n  creationTimestamp: "2026-01-01T00:00:00Z"\nspec:\n  hosts:\n  - a\n',
   );
+});
+
+test('PeerAuthentication columns: NAME, MODE (.spec.mtls.mode), AGE as the CRD additionalPrinterColumns', () => {
+  const cols = columnsFor('PeerAuthentication', false);
+  assert.deepEqual(cols.header, ['NAME', 'MODE', 'AGE']);
+  const pa = {
+    metadata: { name: 'default', creationTimestamp: '2026-01-01T00:00:00Z' },
+    spec: { mtls: { mode: 'STRICT' } },
+  };
+  assert.deepEqual(cols.row(pa, Date.parse('2026-01-01T00:05:00Z')), ['default', 'STRICT', '5m']);
+  assert.deepEqual(cols.row({ metadata: { name: 'x' } }, 0), ['x', '', '<unknown>']);
 });

@@ -126,6 +126,12 @@ export function columnsFor(kind: string, wide: boolean): Columns {
           age(o, now),
         ],
       };
+    case 'PeerAuthentication':
+      // security.istio.io CRD additionalPrinterColumns: Mode (.spec.mtls.mode), Age.
+      return {
+        header: ['NAME', 'MODE', 'AGE'],
+        row: (o, now) => [name(o), cell(get(o, 'spec', 'mtls', 'mode')), age(o, now)],
+      };
     case 'WorkloadEntry':
       return {
         header: ['NAME', 'AGE', 'ADDRESS'],

@@ -1,4 +1,4 @@
-// CRD schema validation for the six networking.istio.io kinds (schemas generated from the CRDs by
+// CRD schema validation for the six networking.istio.io kinds and security.istio.io PeerAuthentication (schemas generated from the CRDs by
 // scripts/generate-schemas.mjs and committed under generated/).
 import virtualService from './generated/VirtualService.json' with { type: 'json' };
 import destinationRule from './generated/DestinationRule.json' with { type: 'json' };
@@ -6,6 +6,7 @@ import gateway from './generated/Gateway.json' with { type: 'json' };
 import serviceEntry from './generated/ServiceEntry.json' with { type: 'json' };
 import workloadEntry from './generated/WorkloadEntry.json' with { type: 'json' };
 import sidecar from './generated/Sidecar.json' with { type: 'json' };
+import peerAuthentication from './generated/PeerAuthentication.json' with { type: 'json' };
 import { walkSchema, type SchemaNode, type SchemaProblem } from './walk.js';
 
 export type { SchemaNode, SchemaProblem } from './walk.js';
@@ -18,6 +19,7 @@ const SCHEMAS: Readonly<Record<string, SchemaNode>> = {
   ServiceEntry: serviceEntry as SchemaNode,
   WorkloadEntry: workloadEntry as SchemaNode,
   Sidecar: sidecar as SchemaNode,
+  PeerAuthentication: peerAuthentication as SchemaNode,
 };
 
 /** The spec schema of a networking kind, or undefined for kinds without one. */

@@ -6,6 +6,7 @@ import { validateDestinationRule } from './destination-rule.js';
 import { validateGateway } from './gateway.js';
 import { Report, obj, type Finding } from './report.js';
 import { validateServiceEntry, validateWorkloadEntry } from './service-entry.js';
+import { validatePeerAuthentication } from './peer-authentication.js';
 import { validateSidecar } from './sidecar.js';
 import { validateVirtualService } from './virtual-service.js';
 
@@ -14,7 +15,7 @@ export type { Finding } from './report.js';
 // Top-level fields the API server knows for a custom resource.
 const TOP_LEVEL = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
 
-/** True for the kinds this module validates (the six networking.istio.io kinds). */
+/** True for the kinds this module validates (the six networking.istio.io kinds, PeerAuthentication). */
 export function isValidatedKind(kind: string): boolean {
   return specSchema(kind) !== undefined;
 }
@@ -67,6 +68,9 @@ export function validateFindings(resource: Resource): Finding[] {
       break;
     case 'Sidecar':
       validateSidecar(report, spec, ns);
+      break;
+    case 'PeerAuthentication':
+      validatePeerAuthentication(report, spec);
       break;
   }
   // istio/istio pkg/config/validation validateMetadata: the always-reject annotation.

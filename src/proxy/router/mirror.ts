@@ -78,7 +78,17 @@ export function sendMirrors(
       if (!r.ok) return;
       try {
         r.conn.client.dispatch(
-          { path, method, headers: flat, body, headersTimeout: 0, bodyTimeout: 0 },
+          {
+            path,
+            method,
+            headers: flat,
+            body,
+            headersTimeout: 0,
+            bodyTimeout: 0,
+            // The cluster's SNI (DestinationRule sni, ISTIO_MUTUAL/auto mTLS `outbound_.…`), as the
+            // forwarded request uses; without it undici would send the shadow Host as SNI.
+            ...(r.conn.servername ? { servername: r.conn.servername } : {}),
+          },
           new MirrorHandler(cluster, r.conn),
         );
       } catch {

@@ -203,9 +203,19 @@ export class GatewayConnections {
   private terminate(chain: FilterChain, t: DownstreamTls, down: Duplex, info: DownstreamInfo) {
     const server = this.serverFor(chain, t);
     if (!server) return this.reject(down, info);
+    const id = this.meshIdentity(t);
+    if (id) {
+      // A rotated workload certificate is served to the next handshake (as an Envoy SDS update).
+      const served = this.servedIdentity.get(server);
+      if (served && served !== id) server.setSecureContext(secureOptions(t, false, id));
+      this.servedIdentity.set(server, id);
+    }
     this.infos.set(down, info);
     server.emit('connection', down);
   }
+
+  /** The mesh identity each ISTIO_MUTUAL server was last given. */
+  private readonly servedIdentity = new WeakMap<object, MeshIdentity>();
 
   /** The gateway's mesh identity for an ISTIO_MUTUAL server (issued on first use). */
   private meshIdentity(t: DownstreamTls): MeshIdentity | undefined {

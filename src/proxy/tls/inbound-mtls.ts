@@ -1,15 +1,21 @@
-// A sidecar's inbound socket with a mesh identity, in Istio's default PERMISSIVE mode: the first byte
-// tells mutual TLS (a TLS handshake record, 0x16) from plaintext (istio/istio
-// pilot/pkg/networking/core/listener_builder.go: virtualInbound filter chains matched on
-// transport_protocol "tls" with ALPN istio-*, and "raw_buffer"). TLS is terminated with the workload
-// certificate; a client certificate signed by the mesh root is required (Envoy
-// require_client_certificate, istio security/authn buildInboundTLS), and its SPIFFE ID is kept for the
-// access log and telemetry (source_principal, connection_security_policy mutual_tls).
+// A sidecar's inbound socket enforcing the port's PeerAuthentication mode, as Istio's virtualInbound
+// filter chains do (istio/istio pilot/pkg/networking/core/filterchain_options.go
+// getFilterChainMatchOptions): the first byte tells a TLS handshake record (0x16) from plaintext.
+// - PERMISSIVE (Istio's default): mesh mTLS (a ClientHello with ALPN istio-* or an ISTIO_MUTUAL SNI)
+//   is terminated, anything else goes the plaintext path;
+// - STRICT: only transport_protocol tls chains exist: every ClientHello is terminated with mTLS, and
+//   plaintext matches no filter chain, so the connection is closed (no_filter_chain_match);
+// - DISABLE: only raw_buffer chains exist: a ClientHello matches none and is closed.
+// mTLS is terminated with the workload certificate; a client certificate signed by the mesh root is
+// required (Envoy require_client_certificate, istio security/authn BuildInboundTLS), and its SPIFFE ID
+// is kept for the access log and telemetry (source_principal, connection_security_policy mutual_tls).
+// The certificate served is the identity's current one: a rotated certificate is served to the next
+// handshake without a restart (tls.Server setSecureContext).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createSecureServer, type Http2SecureServer, type Http2Session } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { FilterChain } from '../../compile/snapshot.js';
+import type { FilterChain, MutualTlsMode } from '../../compile/snapshot.js';
 import type { ProxyServices } from '../services.js';
 import {
   addresses,
@@ -52,10 +58,13 @@ export class InboundMtls {
   private readonly sessions = new Set<Http2Session>();
   private readonly tlsSockets = new Set<TLSSocket>();
   private readonly counters = new Map<string, number>();
+  /** The identity whose certificate the TLS server currently serves. */
+  private served: MeshIdentity | undefined;
 
   constructor(
     private readonly svc: ProxyServices,
-    private readonly identity: () => MeshIdentity,
+    /** Absent for a proxy without a mesh identity: it cannot terminate mTLS. */
+    private readonly identity: (() => MeshIdentity) | undefined,
     private readonly destinationPort: number,
     private readonly http: (req: IncomingMessage, res: ServerResponse) => void,
   ) {}
@@ -72,14 +81,42 @@ export class InboundMtls {
     }
   }
 
+  /** The port's PeerAuthentication mode in the current snapshot (absent = PERMISSIVE). */
+  mode(): MutualTlsMode {
+    return this.chain().mtlsMode ?? 'PERMISSIVE';
+  }
+
+  /** No filter chain matches: Envoy closes the connection (listener no_filter_chain_match). */
+  private noChain(socket: Socket): void {
+    this.count('no_filter_chain_match');
+    socket.destroy();
+  }
+
   /**
-   * Takes the connection when it starts with a mesh mTLS ClientHello; anything else goes back to the
-   * caller's plaintext path through `plaintext` (with every byte read so far). Istio matches its mTLS
-   * chain on ALPN `istio-*`; undici fixes the ALPN list, so our sidecars are recognised by the
+   * Takes the connection when the port's mode says it is not plaintext HTTP: mesh mTLS (PERMISSIVE),
+   * any TLS (STRICT), or nothing to match (closed); anything else goes back to the caller's plaintext
+   * path through `plaintext` (with every byte read so far) and false. Istio matches its PERMISSIVE
+   * mTLS chain on ALPN `istio-*`; undici fixes the ALPN list, so our sidecars are recognised by the
    * ISTIO_MUTUAL SNI `outbound_.<port>_.<subset>_.<host>` (either one is enough here).
    */
   accept(socket: Socket, first: Buffer, plaintext: (bytes: Buffer) => void): boolean {
-    if (first[0] !== TLS_HANDSHAKE) return false;
+    const mode = this.mode();
+    const isTls = first[0] === TLS_HANDSHAKE;
+    // Without a certificate there is no mTLS chain: STRICT has no chain at all, PERMISSIVE plaintext only.
+    if (!this.identity && mode !== 'DISABLE') {
+      if (mode === 'STRICT') this.noChain(socket);
+      return mode === 'STRICT';
+    }
+    if (mode === 'DISABLE' || !this.identity) {
+      // DISABLE: raw_buffer chains only, a ClientHello matches none.
+      if (isTls) this.noChain(socket);
+      return isTls;
+    }
+    if (!isTls) {
+      if (mode !== 'STRICT') return false;
+      this.noChain(socket);
+      return true;
+    }
     let buf = first;
     let timer: { cancel(): void } | undefined;
     const inspect = (): void => {
@@ -100,7 +137,12 @@ export class InboundMtls {
         return;
       }
       timer?.cancel();
-      if (hello.kind === 'not-tls' || !isMeshHello(hello.serverName, hello.alpn)) {
+      if (hello.kind === 'not-tls') {
+        if (mode === 'STRICT') this.noChain(socket);
+        else plaintext(buf);
+        return;
+      }
+      if (mode !== 'STRICT' && !isMeshHello(hello.serverName, hello.alpn)) {
         plaintext(buf);
         return;
       }
@@ -123,8 +165,16 @@ export class InboundMtls {
   }
 
   private serverFor(): Http2SecureServer {
-    if (this.server) return this.server;
-    const id = this.identity();
+    // identity is set whenever a connection gets here (accept checks it).
+    const id = this.identity?.() as MeshIdentity;
+    if (this.server) {
+      // A rotated certificate: new handshakes get it, open connections keep theirs (as Envoy's SDS update).
+      if (id !== this.served)
+        this.server.setSecureContext({ cert: id.certChain, key: id.privateKey, ca: id.rootCert });
+      this.served = id;
+      return this.server;
+    }
+    this.served = id;
     const server = createSecureServer(
       {
         cert: id.certChain,
@@ -171,7 +221,7 @@ export class InboundMtls {
         ...(sock.servername ? { serverName: sock.servername } : {}),
         chain: this.chain(),
         ...(peer ? { peerUriSan: peer } : {}),
-        localUriSan: id.spiffeId,
+        localUriSan: this.served?.spiffeId ?? id.spiffeId,
       };
       this.count('ssl.handshake');
       this.tlsSockets.add(sock);

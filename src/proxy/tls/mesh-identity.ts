@@ -16,16 +16,15 @@ export interface MeshIdentity {
 }
 
 /**
- * How a proxy is given its identity: the material, or a function that issues it on first use (the
- * mesh CA generates keys lazily, so proxies that never speak mTLS cost nothing).
+ * How a proxy is given its identity: the material, or a function returning the current certificate
+ * (the mesh CA issues lazily and rotates: src/mesh/mesh-ca.ts WorkloadIdentity). The function is
+ * called for every new upstream connection and inbound handshake, so it must be cheap.
  */
 export type MeshIdentitySource = MeshIdentity | (() => MeshIdentity);
 
-/** A memoizing getter over a MeshIdentitySource. */
+/** A getter over a MeshIdentitySource (never cached here: a rotated certificate shows at once). */
 export function identityGetter(src: MeshIdentitySource): () => MeshIdentity {
-  if (typeof src !== 'function') return () => src;
-  let got: MeshIdentity | undefined;
-  return () => (got ??= src());
+  return typeof src === 'function' ? src : () => src;
 }
 
 /** The URI SANs of a peer certificate (`URI:spiffe://...` entries of subjectaltname). */

@@ -19,7 +19,7 @@ import {
   priorityLoad,
   type PriorityLoad,
 } from './priority-load.js';
-import { explicitSni, upstreamTlsOptions } from './upstream-tls.js';
+import { explicitSni, hostTls, upstreamTlsOptions } from './upstream-tls.js';
 import { clusterLookup, type LookupFunction } from './dns-lookup.js';
 import type { DnsResolution } from './dns-resolution.js';
 import type { ClusterStats } from './stats.js';
@@ -357,8 +357,10 @@ export class ClusterState {
 
   private newConnection(host: Host, h2 = this.speaksH2(false)): Connection {
     const cp = this.cluster.connectionPool;
+    // Auto mTLS (transport_socket_matches): mTLS only to endpoints with tlsMode istio.
+    const tls = hostTls(this.cluster, host.endpoint);
     // The mesh identity is issued on first use: only ISTIO_MUTUAL clusters ask for it.
-    const identity = this.cluster.tls?.mode === 'ISTIO_MUTUAL' ? this.identity?.() : undefined;
+    const identity = tls?.mode === 'ISTIO_MUTUAL' ? this.identity?.() : undefined;
     this.cxActive++;
     host.connections++;
     this.stats.upstream_cx_active++;
@@ -369,8 +371,8 @@ export class ClusterState {
         idleTimeoutMs: cp.idleTimeoutMs || 3_600_000,
         h2c: h2,
         keepAliveMs: cp.tcpKeepalive ? (cp.tcpKeepalive.timeMs ?? 7_200_000) : undefined,
-        tls: upstreamTlsOptions(this.cluster, identity),
-        servername: explicitSni(this.cluster, identity),
+        tls: tls ? upstreamTlsOptions(this.cluster, identity) : undefined,
+        servername: tls ? explicitSni(this.cluster, identity) : undefined,
         lookup: this.lookup,
         createdAt: this.clock.monotonic(),
       },

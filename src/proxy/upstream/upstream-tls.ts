@@ -5,7 +5,7 @@
 // explicit subjectAltNames matched exactly (Envoy match_typed_subject_alt_names) against DNS/URI/IP SANs.
 import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls';
 import { isIP } from 'node:net';
-import type { Cluster } from '../../compile/snapshot.js';
+import type { Cluster, Endpoint, UpstreamTls } from '../../compile/snapshot.js';
 import { uriSans, type MeshIdentity } from '../tls/mesh-identity.js';
 
 /** The SAN entries of a peer certificate (`DNS:a, URI:b, IP Address:c`) as plain values. */
@@ -16,6 +16,17 @@ export function certSans(cert: PeerCertificate): string[] {
     .map((s) => s.trim())
     .filter(Boolean)
     .map((s) => s.slice(s.indexOf(':') + 1));
+}
+
+/**
+ * The TLS settings of a connection to one endpoint: the cluster's, except that auto mTLS matches
+ * transport sockets on the endpoint's tlsMode (Envoy transport_socket_matches `tlsMode-istio` with
+ * the mTLS socket, `tlsMode-disabled` raw_buffer; istio/istio pilot/pkg/networking/core/cluster_tls.go).
+ */
+export function hostTls(cluster: Cluster, endpoint: Endpoint): UpstreamTls | undefined {
+  const tls = cluster.tls;
+  if (tls?.autoMtls && endpoint.tlsMode !== 'istio') return undefined;
+  return tls;
 }
 
 /**
@@ -132,6 +143,8 @@ export function isTlsHandshakeError(err: { code?: string; message?: string }): b
     TLS_CODES.has(code) ||
     code.startsWith('ERR_SSL_') ||
     code.startsWith('ERR_TLS_') ||
-    /SSL routines|alert/i.test(err.message ?? '')
+    // The peer closed during the handshake (e.g. a PeerAuthentication DISABLE port has no TLS chain):
+    // Envoy raises Connected only after the handshake, so this is a connect failure too.
+    /SSL routines|alert|before secure TLS connection was established/i.test(err.message ?? '')
   );
 }
