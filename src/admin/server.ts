@@ -5,6 +5,10 @@ import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { ConfigStore } from '../config/store.js';
 import { ConfigRoutes } from './config-routes.js';
+import { isKubePath, KubeRoutes } from '../kube/kube-routes.js';
+import type { KubeApi } from '../kube/rest-handler.js';
+import { unauthorized } from '../kube/status.js';
+import type { Clock } from '../runtime/clock.js';
 import { BodyTooLargeError, sendJson, sendText } from './http-util.js';
 import { status } from './status.js';
 
@@ -43,6 +47,10 @@ export interface AdminServerOptions {
   port?: number;
   /** Largest accepted request body; default 8 MiB. */
   maxBodyBytes?: number;
+  /** For the Kubernetes API's timestamps and ages. */
+  clock?: Clock;
+  /** How often Kubernetes watches with allowWatchBookmarks get a BOOKMARK (default 60 s). */
+  bookmarkIntervalMs?: number;
 }
 
 export interface AdminServer {
@@ -56,6 +64,8 @@ export interface AdminServer {
   route(method: string, pathPrefix: string, handler: AdminHandler, options?: RouteOptions): void;
   /** Supplies GET /proxies (empty until set). */
   setProxyProvider(fn: ProxyProvider): void;
+  /** The Kubernetes API served on this port (its object sources take the mesh's runtime view). */
+  readonly kube: KubeApi;
   /** GET /ready answers 200 only while ready (true by default once listening). */
   setReady(ready: boolean): void;
   close(): Promise<void>;
@@ -78,6 +88,13 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
   if (!options.token) throw new Error('the admin API needs a token');
   const expected = Buffer.from(`Bearer ${options.token}`);
   const configRoutes = new ConfigRoutes(options.store, options.maxBodyBytes ?? 8 * 1024 * 1024);
+  const kubeRoutes = new KubeRoutes({
+    store: options.store,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.bookmarkIntervalMs !== undefined
+      ? { bookmarkIntervalMs: options.bookmarkIntervalMs }
+      : {}),
+  });
   const routes: Route[] = [];
   let proxyProvider: ProxyProvider = () => [];
   let ready = true;
@@ -95,6 +112,17 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     const hostHeader = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
     if (hostHeader !== '' && !LOOPBACK.has(hostHeader)) {
       sendJson(res, 403, status(403, 'Forbidden', `host ${hostHeader} is not served`));
+      return;
+    }
+    // The Kubernetes API: every request carries the token (the API server's bearer-token authenticator).
+    if (isKubePath(url.pathname)) {
+      if (!authorized(req)) {
+        res.setHeader('www-authenticate', 'Bearer');
+        const st = unauthorized().status;
+        sendJson(res, st.code, st);
+        return;
+      }
+      await kubeRoutes.handle(req, res, url);
       return;
     }
     const custom = matchRoute(routes, method, url.pathname);
@@ -143,6 +171,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     get port() {
       return boundPort;
     },
+    kube: kubeRoutes.api,
     listen() {
       return new Promise((resolve, reject) => {
         server.once('error', reject);

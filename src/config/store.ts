@@ -209,6 +209,11 @@ export class ConfigStore {
     return () => void this.listeners.delete(fn);
   }
 
+  /** The validation this store admits writes with (the REST layer reads unknown-field findings from it). */
+  validator(resource: Resource): ConfigDiagnostic[] {
+    return this.validate(resource);
+  }
+
   /** Calls fn with the object events of each successful change; returns an unsubscribe function. */
   subscribeEvents(fn: StoreEventListener): () => void {
     this.eventListeners.add(fn);
