@@ -59,7 +59,12 @@ export interface KubeServer {
 export async function startKubeServer(store: ConfigStore, token = 'kube-test-token'): Promise<KubeServer> {
   const admin = await startAdminServer({ store, token, port: 0, bookmarkIntervalMs: 200 });
   const home = mkdtempSync(join(tmpdir(), 'switchyard-kube-'));
-  const kubeconfig = writeKubeconfig(admin.url, token, join(home, 'kubeconfig'));
+  const kubeconfig = writeKubeconfig(
+    admin.tlsUrl,
+    token,
+    join(home, 'kubeconfig'),
+    admin.servingCert.cert,
+  );
   const env = { ...process.env, KUBECONFIG: kubeconfig, HOME: home, KUBECACHEDIR: join(home, 'cache') };
   const spawnIt = (bin: string, args: readonly string[]) =>
     spawn(bin, [...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });

@@ -1,6 +1,9 @@
 // The admin API on 127.0.0.1: readiness, the live config (read open, change with the bearer token),
 // the proxy list, and routes the mesh runner adds (/stats, /clusters, /config_dump, the graph UI).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
+import { selfSignedServingCert, type ServingCert } from '../kube/serving-cert.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { ConfigStore } from '../config/store.js';
@@ -59,6 +62,10 @@ export interface AdminServer {
   listen(): Promise<{ host: string; port: number; url: string }>;
   /** `http://127.0.0.1:<port>` once listening. */
   readonly url: string;
+  /** `https://127.0.0.1:<port>`: the same port over TLS, for kubectl (which sends tokens over TLS only). */
+  readonly tlsUrl: string;
+  /** The self-signed certificate the TLS side presents (the kubeconfig's certificate authority). */
+  readonly servingCert: ServingCert;
   readonly port: number;
   /** Adds a route for `method` on `pathPrefix` and everything below it; built-in routes win. */
   route(method: string, pathPrefix: string, handler: AdminHandler, options?: RouteOptions): void;
@@ -150,7 +157,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     sendJson(res, 404, status(404, 'NotFound', `no admin endpoint ${method} ${url.pathname}`));
   };
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: unknown) => {
       if (res.headersSent) {
         res.destroy();
@@ -159,6 +166,22 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
       if (err instanceof BodyTooLargeError)
         sendJson(res, 413, status(413, 'RequestEntityTooLarge', err.message));
       else sendJson(res, 500, status(500, 'InternalError', (err as Error)?.message ?? String(err)));
+    });
+  };
+  const server = createServer(onRequest);
+  // One port, two protocols: a connection whose first byte is a TLS handshake record (0x16) goes to
+  // the TLS server, everything else to plain HTTP (the admin UI, curl, the switchyard CLI).
+  const servingCert = selfSignedServingCert();
+  const tlsServer = createHttpsServer({ cert: servingCert.cert, key: servingCert.key }, onRequest);
+  const plainConnection = server.listeners('connection') as ((socket: Socket) => void)[];
+  server.removeAllListeners('connection');
+  server.on('connection', (socket: Socket) => {
+    socket.once('data', (chunk: Buffer) => {
+      socket.pause();
+      socket.unshift(chunk);
+      if (chunk[0] === 0x16) tlsServer.emit('connection', socket);
+      else for (const listener of plainConnection) listener.call(server, socket);
+      process.nextTick(() => socket.resume());
     });
   });
 
@@ -171,6 +194,10 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     get port() {
       return boundPort;
     },
+    get tlsUrl() {
+      return urlOf().replace(/^http:/, 'https:');
+    },
+    servingCert,
     kube: kubeRoutes.api,
     listen() {
       return new Promise((resolve, reject) => {
@@ -200,6 +227,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
       return new Promise((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        tlsServer.closeAllConnections();
       });
     },
   };

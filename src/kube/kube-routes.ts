@@ -52,13 +52,17 @@ export class KubeRoutes {
         discoveryResponse(path, req.headers.accept, { serverAddress: req.headers.host ?? '' }) ??
         openapiResponse(path, req.headers.accept);
       if (answer) {
-        const text = JSON.stringify(answer.body);
+        // Protobuf answers (/openapi/v2) are bytes; everything else is JSON.
+        const bytes =
+          answer.body instanceof Uint8Array
+            ? Buffer.from(answer.body)
+            : Buffer.from(JSON.stringify(answer.body));
         res.writeHead(answer.status, {
           'content-type': answer.contentType,
-          'content-length': Buffer.byteLength(text),
+          'content-length': bytes.length,
           ...answer.headers,
         });
-        res.end(text);
+        res.end(bytes);
         return;
       }
     }

@@ -14,11 +14,21 @@ export function defaultKubeconfigPath(env: NodeJS.ProcessEnv = process.env): str
 }
 
 /** A v1 Config as kubectl reads it (k8s.io/client-go tools/clientcmd/api/v1 types.go). */
-export function kubeconfigYaml(server: string, token: string): string {
+export function kubeconfigYaml(server: string, token: string, caCert?: string): string {
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: KUBECONFIG_CONTEXT, cluster: { server } }],
+    clusters: [
+      {
+        name: KUBECONFIG_CONTEXT,
+        cluster: {
+          server,
+          ...(caCert
+            ? { 'certificate-authority-data': Buffer.from(caCert).toString('base64') }
+            : {}),
+        },
+      },
+    ],
     users: [{ name: KUBECONFIG_CONTEXT, user: { token } }],
     contexts: [
       {
@@ -36,9 +46,10 @@ export function writeKubeconfig(
   server: string,
   token: string,
   path: string = defaultKubeconfigPath(),
+  caCert?: string,
 ): string {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  writeFileSync(path, kubeconfigYaml(server, token), { mode: 0o600 });
+  writeFileSync(path, kubeconfigYaml(server, token, caCert), { mode: 0o600 });
   chmodSync(path, 0o600);
   return path;
 }

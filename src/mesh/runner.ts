@@ -239,7 +239,12 @@ export class Mesh {
     this.registerAdminRoutes(this.admin);
     this.startedAt = Date.now();
     this.admin.kube.objects.setRuntime({ pods: () => this.kubePods() });
-    this.kubeconfigPath = writeKubeconfig(this.admin.url, token, defaultKubeconfigPath());
+    this.kubeconfigPath = writeKubeconfig(
+      this.admin.tlsUrl,
+      token,
+      defaultKubeconfigPath(),
+      this.admin.servingCert.cert,
+    );
     this.unsubscribe = this.store.subscribe((snap) => {
       this.recompile(snap).catch((err: unknown) =>
         this.out(`error: recompiling: ${(err as Error).message}`),
