@@ -36,7 +36,7 @@ function list(path: string): KubeResponse | undefined {
 }
 
 /** Starts the stand-in on 127.0.0.1 port 0; resolves with its URL and the server (close it). */
-export async function startTestApiServer(): Promise<{
+export async function startKubeStandIn(): Promise<{
   url: string;
   server: Server;
   requests: string[];
