@@ -10,7 +10,7 @@ import type { Server } from 'node:http';
 import { startKubeStandIn } from './helpers/kube-stand-in.js';
 
 const KUBECTL_DIR = '/usr/lib/google-cloud-sdk/bin';
-const VERSIONS = ['1.27', '1.33'] as const;
+const VERSIONS = process.env.KUBECTL_VERSIONS?.split(',') ?? ['1.27', '1.33'];
 
 let dir = '';
 let server: Server | undefined;
