@@ -214,7 +214,7 @@ function dedupe(root, rootName) {
       out.properties = Object.fromEntries(
         Object.entries(out.properties).map(([n, v]) => [n, replace(v, [...path, n])]),
       );
-    if (out.items) out.items = replace(out.items, path);
+    if (out.items) out.items = replace(out.items, [...path, 'items']);
     if (out.additionalProperties && typeof out.additionalProperties === 'object')
       out.additionalProperties = replace(out.additionalProperties, path);
     if ((counts.get(k) ?? 0) > 1) {

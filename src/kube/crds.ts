@@ -1,7 +1,7 @@
 // Read-only CustomResourceDefinition objects for the kinds Switchyard serves as custom resources
 // (Istio's and its own Workload), so `kubectl get crd` lists them as on a cluster with Istio.
 import { API_RESOURCES, type ApiResource } from './catalog.js';
-import { generatedSchema, specSchemaOf, type OpenApiSchema } from './openapi-schemas.js';
+import { inlineSchema, specSchemaOf, type OpenApiSchema } from './openapi-schemas.js';
 
 /** The CRD's name: `<plural>.<group>`. */
 export const crdName = (r: ApiResource): string => `${r.plural}.${r.group}`;
@@ -11,24 +11,6 @@ export function crdResources(): ApiResource[] {
   return API_RESOURCES.filter((r) => r.source === 'crd');
 }
 
-/** Replaces `$ref`s with the schema they name: a CRD schema must be self-contained (structural). */
-function inline(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(inline);
-  if (!schema || typeof schema !== 'object') return schema;
-  const s = schema as Record<string, unknown>;
-  const refOf = (x: unknown): string | undefined =>
-    x && typeof x === 'object' && typeof (x as { $ref?: unknown }).$ref === 'string'
-      ? (x as { $ref: string }).$ref.slice('#/components/schemas/'.length)
-      : undefined;
-  const target =
-    refOf(s) ?? (Array.isArray(s.allOf) && s.allOf.length === 1 ? refOf(s.allOf[0]) : undefined);
-  if (target) {
-    const { $ref: _r, allOf: _a, ...rest } = s;
-    return { ...(inline(generatedSchema(target) ?? {}) as object), ...rest };
-  }
-  return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, inline(v)]));
-}
-
 function openAPIV3Schema(r: ApiResource): OpenApiSchema {
   const spec = specSchemaOf(r);
   const kindDoc = typeof spec?.description === 'string' ? spec.description : '';
@@ -36,7 +18,9 @@ function openAPIV3Schema(r: ApiResource): OpenApiSchema {
     ...(kindDoc ? { description: kindDoc } : {}),
     type: 'object',
     properties: {
-      spec: spec ? inline(spec) : { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+      spec: spec
+        ? inlineSchema(spec)
+        : { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
       // Istio's CRDs leave status open (istio/istio manifests/charts/base/files/crd-all.gen.yaml).
       status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
     },

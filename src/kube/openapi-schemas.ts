@@ -202,6 +202,24 @@ const KIND_DESCRIPTIONS: Readonly<Record<string, string>> = {
     'CustomResourceDefinition represents a resource that should be exposed on the API server.',
 };
 
+/** Replaces `$ref`s with the schema they name: a CRD schema must be self-contained (structural). */
+export function inlineSchema(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(inlineSchema);
+  if (!schema || typeof schema !== 'object') return schema;
+  const s = schema as Record<string, unknown>;
+  const refOf = (x: unknown): string | undefined =>
+    x && typeof x === 'object' && typeof (x as { $ref?: unknown }).$ref === 'string'
+      ? (x as { $ref: string }).$ref.slice('#/components/schemas/'.length)
+      : undefined;
+  const target =
+    refOf(s) ?? (Array.isArray(s.allOf) && s.allOf.length === 1 ? refOf(s.allOf[0]) : undefined);
+  if (target) {
+    const { $ref: _r, allOf: _a, ...rest } = s;
+    return { ...(inlineSchema(GENERATED[target] ?? {}) as object), ...rest };
+  }
+  return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, inlineSchema(v)]));
+}
+
 /** The components one kind at one version needs (its kind and list schemas; generated ones apart). */
 export function kindSchemas(r: ApiResource, version: string): Record<string, OpenApiSchema> {
   const gvk = (kind: string) => [{ group: r.group, kind, version }];
@@ -213,8 +231,8 @@ export function kindSchemas(r: ApiResource, version: string): Record<string, Ope
   };
   let open = false;
   if (specComponent) {
-    const spec = GENERATED[specComponent];
-    properties.spec = described(String(spec?.description ?? ''), specComponent);
+    // Inline, as the API server publishes a CRD's schema (kubectl explain shows `<Object>`).
+    properties.spec = inlineSchema(GENERATED[specComponent] ?? {});
     properties.status = preserved('');
   } else if (r.kind === 'Workload') {
     properties.spec = WORKLOAD_SPEC;

@@ -1,11 +1,11 @@
 // A stand-in API server for tests: discovery, OpenAPI and empty lists on a real socket, so a real
-// kubectl can be pointed at the documents this folder builds (no store behind it).
+// kubectl can be pointed at the documents src/kube builds (no store behind it).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { discoveryResponse, responseBytes, type KubeResponse } from './discovery.js';
-import { openapiResponse } from './openapi.js';
-import { findResource, groupVersionString } from './catalog.js';
-import { customResourceDefinitions, findCustomResourceDefinition } from './crds.js';
+import { discoveryResponse, responseBytes, type KubeResponse } from '../../src/kube/discovery.js';
+import { openapiResponse } from '../../src/kube/openapi.js';
+import { findResource, groupVersionString } from '../../src/kube/catalog.js';
+import { customResourceDefinitions, findCustomResourceDefinition } from '../../src/kube/crds.js';
 
 const STARTED = '2026-01-01T00:00:00Z';
 
@@ -36,7 +36,7 @@ function list(path: string): KubeResponse | undefined {
 }
 
 /** Starts the stand-in on 127.0.0.1 port 0; resolves with its URL and the server (close it). */
-export async function startTestApiServer(): Promise<{
+export async function startKubeStandIn(): Promise<{
   url: string;
   server: Server;
   requests: string[];
