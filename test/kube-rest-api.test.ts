@@ -57,7 +57,10 @@ test('create answers 201 with server metadata; a second create is 409 AlreadyExi
 
 test('one storage, every version: v1beta1 and v1alpha3 read the same object with their apiVersion', async () => {
   for (const v of ['v1beta1', 'v1alpha3']) {
-    const res = await call('GET', `/apis/networking.istio.io/${v}/namespaces/default/virtualservices/reviews`);
+    const res = await call(
+      'GET',
+      `/apis/networking.istio.io/${v}/namespaces/default/virtualservices/reviews`,
+    );
     assert.equal(res.status, 200);
     assert.equal(res.body.apiVersion, `networking.istio.io/${v}`);
   }
@@ -71,7 +74,11 @@ test('unknown resource and missing object are 404 with the API server wording', 
   assert.equal(missing.status, 404);
   assert.equal(missing.body.reason, 'NotFound');
   assert.equal(missing.body.message, 'virtualservices.networking.istio.io "nope" not found');
-  assert.deepEqual(missing.body.details, { name: 'nope', group: 'networking.istio.io', kind: 'virtualservices' });
+  assert.deepEqual(missing.body.details, {
+    name: 'nope',
+    group: 'networking.istio.io',
+    kind: 'virtualservices',
+  });
 });
 
 test('a wrong or missing token is 401 Unauthorized', async () => {
@@ -83,7 +90,11 @@ test('a wrong or missing token is 401 Unauthorized', async () => {
 
 test('PUT with a stale resourceVersion is 409 Conflict; with the live one it updates and bumps generation', async () => {
   const live = (await call('GET', `${VS}/reviews`)).body;
-  const stale = { ...live, metadata: { ...live.metadata, resourceVersion: '1' }, spec: vs('reviews', 'v2').spec };
+  const stale = {
+    ...live,
+    metadata: { ...live.metadata, resourceVersion: '1' },
+    spec: vs('reviews', 'v2').spec,
+  };
   if (live.metadata.resourceVersion !== '1') {
     const res = await call('PUT', `${VS}/reviews`, stale);
     assert.equal(res.status, 409);
@@ -100,17 +111,32 @@ test('PUT with a stale resourceVersion is 409 Conflict; with the live one it upd
 });
 
 test('strategic merge on an Istio kind is 415 with the API server message; merge and json patches apply', async () => {
-  const sm = await call('PATCH', `${VS}/reviews`, { spec: {} }, { 'content-type': 'application/strategic-merge-patch+json' });
+  const sm = await call(
+    'PATCH',
+    `${VS}/reviews`,
+    { spec: {} },
+    { 'content-type': 'application/strategic-merge-patch+json' },
+  );
   assert.equal(sm.status, 415);
   assert.equal(sm.body.reason, 'UnsupportedMediaType');
   assert.equal(
     sm.body.message,
     'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
   );
-  const merge = await call('PATCH', `${VS}/reviews`, { metadata: { labels: { tier: 'back' } } }, { 'content-type': 'application/merge-patch+json' });
+  const merge = await call(
+    'PATCH',
+    `${VS}/reviews`,
+    { metadata: { labels: { tier: 'back' } } },
+    { 'content-type': 'application/merge-patch+json' },
+  );
   assert.equal(merge.status, 200);
   assert.equal(merge.body.metadata.labels.tier, 'back');
-  const json = await call('PATCH', `${VS}/reviews`, [{ op: 'replace', path: '/spec/hosts/0', value: 'reviews' }], { 'content-type': 'application/json-patch+json' });
+  const json = await call(
+    'PATCH',
+    `${VS}/reviews`,
+    [{ op: 'replace', path: '/spec/hosts/0', value: 'reviews' }],
+    { 'content-type': 'application/json-patch+json' },
+  );
   assert.equal(json.status, 200);
 });
 
@@ -121,7 +147,10 @@ test('Istio validation refusals are the validation.istio.io webhook denial; noth
   const res = await call('POST', VS, bad);
   assert.equal(res.status, 400);
   assert.equal(res.body.reason, undefined);
-  assert.match(res.body.message as string, /^admission webhook "validation\.istio\.io" denied the request: configuration is invalid: /);
+  assert.match(
+    res.body.message as string,
+    /^admission webhook "validation\.istio\.io" denied the request: configuration is invalid: /,
+  );
   assert.equal(store.revision, rev);
 });
 
@@ -130,7 +159,10 @@ test('fieldValidation: Strict refuses unknown fields, Warn prunes with a Warning
   (body.spec as J).bogus = 1;
   const strict = await call('POST', `${VS}?fieldValidation=Strict`, body);
   assert.equal(strict.status, 400);
-  assert.match(strict.body.message as string, /^strict decoding error: unknown field "spec\.bogus"/);
+  assert.match(
+    strict.body.message as string,
+    /^strict decoding error: unknown field "spec\.bogus"/,
+  );
   const warn = await call('POST', `${VS}?fieldValidation=Warn`, body);
   assert.equal(warn.status, 201);
   assert.equal(warn.body.spec.bogus, undefined);
@@ -150,7 +182,11 @@ test('malformed JSON is 400 naming the position; a body over 3 MiB is 413', asyn
   const bad = await call('POST', VS, '{"apiVersion": "networking.istio.io/v1",\n "kind": }');
   assert.equal(bad.status, 400);
   assert.match(bad.body.message as string, /line 2, column/);
-  const big = await call('POST', VS, JSON.stringify({ ...vs('big'), pad: 'x'.repeat(3 * 1024 * 1024) }));
+  const big = await call(
+    'POST',
+    VS,
+    JSON.stringify({ ...vs('big'), pad: 'x'.repeat(3 * 1024 * 1024) }),
+  );
   assert.equal(big.status, 413);
   assert.equal(big.body.message, 'Request entity too large: limit is 3145728');
 });
@@ -158,24 +194,41 @@ test('malformed JSON is 400 naming the position; a body over 3 MiB is 413', asyn
 test('list: labelSelector, fieldSelector, limit/continue', async () => {
   await call('POST', VS, vs('ratings'));
   const sel = await call('GET', `${VS}?labelSelector=app%3Dratings`);
-  assert.deepEqual(sel.body.items.map((i: J) => i.metadata.name), ['ratings']);
-  const field = await call('GET', `/apis/networking.istio.io/v1/virtualservices?fieldSelector=metadata.name%3Dreviews`);
-  assert.deepEqual(field.body.items.map((i: J) => i.metadata.name), ['reviews']);
+  assert.deepEqual(
+    sel.body.items.map((i: J) => i.metadata.name),
+    ['ratings'],
+  );
+  const field = await call(
+    'GET',
+    `/apis/networking.istio.io/v1/virtualservices?fieldSelector=metadata.name%3Dreviews`,
+  );
+  assert.deepEqual(
+    field.body.items.map((i: J) => i.metadata.name),
+    ['reviews'],
+  );
   const badField = await call('GET', `${VS}?fieldSelector=spec.hosts%3Dx`);
   assert.equal(badField.status, 400);
   assert.equal(badField.body.message, 'field label not supported: spec.hosts');
   const page1 = await call('GET', `${VS}?limit=1`);
   assert.equal(page1.body.items.length, 1);
   assert.ok(page1.body.metadata.continue);
-  const page2 = await call('GET', `${VS}?limit=10&continue=${page1.body.metadata.continue as string}`);
+  const page2 = await call(
+    'GET',
+    `${VS}?limit=10&continue=${page1.body.metadata.continue as string}`,
+  );
   assert.ok(page2.body.items.length >= 1);
   assert.notEqual(page2.body.items[0].metadata.name, page1.body.items[0].metadata.name);
 });
 
 test('as=Table answers meta.k8s.io/v1 Table with the CRD printer columns', async () => {
-  const res = await call('GET', VS, undefined, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' });
+  const res = await call('GET', VS, undefined, {
+    accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json',
+  });
   assert.equal(res.body.kind, 'Table');
-  assert.deepEqual(res.body.columnDefinitions.map((c: J) => c.name), ['Name', 'Gateways', 'Hosts', 'Age']);
+  assert.deepEqual(
+    res.body.columnDefinitions.map((c: J) => c.name),
+    ['Name', 'Gateways', 'Hosts', 'Age'],
+  );
   assert.equal(res.body.rows[0].object.kind, 'PartialObjectMetadata');
 });
 
@@ -200,7 +253,9 @@ function watchEvents(path: string, count: number): Promise<J[]> {
       });
       res.on('end', () => resolve(events));
     });
-    req.on('error', (e) => ((e as { code?: string }).code === 'ECONNRESET' ? undefined : reject(e)));
+    req.on('error', (e) =>
+      (e as { code?: string }).code === 'ECONNRESET' ? undefined : reject(e),
+    );
     req.end();
   });
 }
@@ -208,16 +263,27 @@ function watchEvents(path: string, count: number): Promise<J[]> {
 test('watch from a resourceVersion replays later changes, then streams new ones', async () => {
   const from = store.revision;
   const pending = watchEvents(`${VS}?watch=true&resourceVersion=${from}`, 3);
-  await call('PATCH', `${VS}/ratings`, { metadata: { labels: { x: '1' } } }, { 'content-type': 'application/merge-patch+json' });
+  await call(
+    'PATCH',
+    `${VS}/ratings`,
+    { metadata: { labels: { x: '1' } } },
+    { 'content-type': 'application/merge-patch+json' },
+  );
   await call('DELETE', `${VS}/ratings`);
   await call('POST', VS, vs('details'));
   const events = await pending;
-  assert.deepEqual(events.map((e) => `${e.type} ${e.object.metadata.name}`), ['MODIFIED ratings', 'DELETED ratings', 'ADDED details']);
+  assert.deepEqual(
+    events.map((e) => `${e.type} ${e.object.metadata.name}`),
+    ['MODIFIED ratings', 'DELETED ratings', 'ADDED details'],
+  );
   assert.equal(events[1]!.object.metadata.resourceVersion, String(from + 2));
 });
 
 test('watch with allowWatchBookmarks gets BOOKMARK events', async () => {
-  const events = await watchEvents(`${VS}?watch=true&resourceVersion=${store.revision}&allowWatchBookmarks=true`, 1);
+  const events = await watchEvents(
+    `${VS}?watch=true&resourceVersion=${store.revision}&allowWatchBookmarks=true`,
+    1,
+  );
   assert.equal(events[0]!.type, 'BOOKMARK');
   assert.equal(events[0]!.object.metadata.resourceVersion, String(store.revision));
 });
@@ -228,9 +294,16 @@ test('watch from a compacted revision is an ERROR event with 410 Expired', async
   try {
     // The default history keeps 1000 events; push the first ones out.
     for (let i = 0; i < 1005; i++)
-      small.apply((await import('../src/config/index.js')).parseResources(
-        `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${i % 3}}\ndata: {n: "${i}"}\n`, 'x.yaml').resources);
-    const res = await fetch(`${a.url}/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=1`, { headers: auth });
+      small.apply(
+        (await import('../src/config/index.js')).parseResources(
+          `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${i % 3}}\ndata: {n: "${i}"}\n`,
+          'x.yaml',
+        ).resources,
+      );
+    const res = await fetch(
+      `${a.url}/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=1`,
+      { headers: auth },
+    );
     const line = JSON.parse((await res.text()).trim()) as J;
     assert.equal(line.type, 'ERROR');
     assert.equal(line.object.code, 410);
@@ -243,9 +316,14 @@ test('watch from a compacted revision is an ERROR event with 410 Expired', async
 
 test('server-side apply: creates, conflicts with another manager (409) unless forced', async () => {
   const ssa = (manager: string, subset: string, force = false) =>
-    call('PATCH', `${VS}/ssa?fieldManager=${manager}${force ? '&force=true' : ''}`, vs('ssa', subset), {
-      'content-type': 'application/apply-patch+yaml',
-    });
+    call(
+      'PATCH',
+      `${VS}/ssa?fieldManager=${manager}${force ? '&force=true' : ''}`,
+      vs('ssa', subset),
+      {
+        'content-type': 'application/apply-patch+yaml',
+      },
+    );
   const created = await ssa('alice', 'v1');
   assert.equal(created.status, 201);
   assert.equal(created.body.metadata.managedFields[0].manager, 'alice');
@@ -265,12 +343,19 @@ test('server-side apply: creates, conflicts with another manager (409) unless fo
 test('delete answers the object; deletecollection by label; propagationPolicy is checked', async () => {
   const bad = await call('DELETE', `${VS}/details?propagationPolicy=Sideways`);
   assert.equal(bad.status, 422);
-  const del = await call('DELETE', `${VS}/details`, { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' });
+  const del = await call('DELETE', `${VS}/details`, {
+    kind: 'DeleteOptions',
+    apiVersion: 'v1',
+    propagationPolicy: 'Background',
+  });
   assert.equal(del.status, 200);
   assert.equal((await call('GET', `${VS}/details`)).status, 404);
   const col = await call('DELETE', `${VS}?labelSelector=app%3Dssa`);
   assert.equal(col.status, 200);
-  assert.deepEqual(col.body.items.map((i: J) => i.metadata.name), ['ssa']);
+  assert.deepEqual(
+    col.body.items.map((i: J) => i.metadata.name),
+    ['ssa'],
+  );
 });
 
 test('core kinds: strategic merge patches containers by name; deployments have scale', async () => {
@@ -284,7 +369,12 @@ test('core kinds: strategic merge patches containers by name; deployments have s
       selector: { matchLabels: { app: 'web' } },
       template: {
         metadata: { labels: { app: 'web' } },
-        spec: { containers: [{ name: 'a', image: 'a:1' }, { name: 'b', image: 'b:1' }] },
+        spec: {
+          containers: [
+            { name: 'a', image: 'a:1' },
+            { name: 'b', image: 'b:1' },
+          ],
+        },
       },
     },
   };
@@ -303,7 +393,12 @@ test('core kinds: strategic merge patches containers by name; deployments have s
   const scale = await call('GET', `${DEP}/web/scale`);
   assert.equal(scale.body.kind, 'Scale');
   assert.equal(scale.body.spec.replicas, 1);
-  const up = await call('PATCH', `${DEP}/web/scale`, { spec: { replicas: 3 } }, { 'content-type': 'application/merge-patch+json' });
+  const up = await call(
+    'PATCH',
+    `${DEP}/web/scale`,
+    { spec: { replicas: 3 } },
+    { 'content-type': 'application/merge-patch+json' },
+  );
   assert.equal(up.status, 200);
   assert.equal(up.body.spec.replicas, 3);
   const rs = await call('GET', '/apis/apps/v1/namespaces/default/replicasets');

@@ -6,13 +6,15 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { startAdminServer, type AdminServer } from '../src/admin/index.js';
 import type { ConfigStore } from '../src/config/index.js';
+import type { Clock } from '../src/runtime/clock.js';
 import { writeKubeconfig } from '../src/kube/kubeconfig.js';
 import { sharedFile } from './helpers/shared.js';
 
 /** A kubectl binary by version (`kubectl.1.27` on PATH or beside the `kubectl` on PATH). */
 export function findKubectl(version: string): string | undefined {
-  const dirs = (process.env.PATH ?? '').split(delimiter).filter((d) => d !== '');
-  for (const d of dirs) {
+  const path = (process.env.PATH ?? '').split(delimiter).filter((d) => d !== '');
+  const dirs = [...path];
+  for (const d of path) {
     const main = join(d, 'kubectl');
     if (existsSync(main)) dirs.push(dirname(realpathSync(main)));
   }
@@ -24,10 +26,16 @@ export function findKubectl(version: string): string | undefined {
 }
 
 /** The oldest and newest kubectl the issue names, with a printed reason for each one missing. */
-export function kubectlVersions(): { version: string; bin: string | undefined; skip: string | false }[] {
+export function kubectlVersions(): {
+  version: string;
+  bin: string | undefined;
+  skip: string | false;
+}[] {
   return ['1.27', '1.33'].map((version) => {
     const bin = findKubectl(version);
-    const skip = bin ? false : `kubectl ${version} is not installed (looked for kubectl.${version} on PATH)`;
+    const skip = bin
+      ? false
+      : `kubectl ${version} is not installed (looked for kubectl.${version} on PATH)`;
     if (skip) console.log(`# skip: ${skip}`);
     return { version, bin, skip };
   });
@@ -52,12 +60,24 @@ export interface KubeServer {
   kubeconfig: string;
   token: string;
   run(bin: string, args: readonly string[], stdin?: string): Promise<KubeRun>;
+  /** Resolves once the server is serving `n` watches (a client has started watching). */
+  watchesOpen(n: number): Promise<void>;
   /** Runs until `until(stdout)` holds, then ends the process (for `-w`). */
   watch(bin: string, args: readonly string[], until: (out: string) => boolean): Promise<KubeRun>;
 }
 
-export async function startKubeServer(store: ConfigStore, token = 'kube-test-token'): Promise<KubeServer> {
-  const admin = await startAdminServer({ store, token, port: 0, bookmarkIntervalMs: 200 });
+export async function startKubeServer(
+  store: ConfigStore,
+  clock?: Clock,
+  token = 'kube-test-token',
+): Promise<KubeServer> {
+  const admin = await startAdminServer({
+    store,
+    token,
+    port: 0,
+    bookmarkIntervalMs: 200,
+    ...(clock ? { clock } : {}),
+  });
   const home = mkdtempSync(join(tmpdir(), 'switchyard-kube-'));
   const kubeconfig = writeKubeconfig(
     admin.tlsUrl,
@@ -65,7 +85,12 @@ export async function startKubeServer(store: ConfigStore, token = 'kube-test-tok
     join(home, 'kubeconfig'),
     admin.servingCert.cert,
   );
-  const env = { ...process.env, KUBECONFIG: kubeconfig, HOME: home, KUBECACHEDIR: join(home, 'cache') };
+  const env = {
+    ...process.env,
+    KUBECONFIG: kubeconfig,
+    HOME: home,
+    KUBECACHEDIR: join(home, 'cache'),
+  };
   const spawnIt = (bin: string, args: readonly string[]) =>
     spawn(bin, [...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   return {
@@ -83,6 +108,9 @@ export async function startKubeServer(store: ConfigStore, token = 'kube-test-tok
         child.on('close', (code) => resolve({ code, stdout, stderr }));
         child.stdin.end(stdin ?? '');
       });
+    },
+    async watchesOpen(n) {
+      while (admin.kube.activeWatches < n) await new Promise((r) => setTimeout(r, 20));
     },
     watch(bin, args, until) {
       return new Promise((resolve, reject) => {

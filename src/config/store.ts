@@ -71,12 +71,7 @@ export interface DeleteOutcome {
  * reason: Istio's validating webhook denied it, pkg/webhooks/validation/server/server.go admitPilot).
  */
 export type StoreErrorReason =
-  | 'BadRequest'
-  | 'Invalid'
-  | 'NotFound'
-  | 'AdmissionDenied'
-  | 'AlreadyExists'
-  | 'Conflict';
+  'BadRequest' | 'Invalid' | 'NotFound' | 'AdmissionDenied' | 'AlreadyExists' | 'Conflict';
 
 /** What happened to one object at one revision, as a Kubernetes watch reports it. */
 export type StoreEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -239,7 +234,10 @@ export class ConfigStore {
     const info = this.requireKindInfo(input);
     const typeName = kubectlTypeName(info);
     if (!input.metadata.name)
-      throw new StoreError('Invalid', `${kubectlPluralName(info)} "" is invalid: metadata.name: Required value: name or generateName is required`);
+      throw new StoreError(
+        'Invalid',
+        `${kubectlPluralName(info)} "" is invalid: metadata.name: Required value: name or generateName is required`,
+      );
     if (this.items.has(resourceKey(input)))
       throw new StoreError(
         'AlreadyExists',
@@ -288,7 +286,9 @@ export class ConfigStore {
         ? options.managedFields
         : meta.managedFields !== undefined
           ? meta.managedFields
-          : (isJsonObject(liveObj.metadata) ? liveObj.metadata.managedFields : undefined);
+          : isJsonObject(liveObj.metadata)
+            ? liveObj.metadata.managedFields
+            : undefined;
     bumpMetadata(next, liveObj, this.rev + 1);
     if (managed !== undefined) meta.managedFields = managed;
     else delete meta.managedFields;

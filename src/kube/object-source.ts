@@ -20,7 +20,13 @@ export type ObjectProvider = () => Obj[];
 const NO_RUNTIME: RuntimeView = { pods: () => [] };
 
 /** Namespaces every cluster has (kube-apiserver creates them at start; istio-system from Istio's install). */
-const SYSTEM_NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 'kube-system', 'istio-system'];
+const SYSTEM_NAMESPACES = [
+  'default',
+  'kube-node-lease',
+  'kube-public',
+  'kube-system',
+  'istio-system',
+];
 
 /** A stable UID for a derived object (a real controller would assign a random one once). */
 export function derivedUid(key: string): string {
@@ -37,14 +43,12 @@ const labelsOf = (o: Obj): Record<string, string> =>
 /** The pod-template-hash a Deployment controller gives its ReplicaSet (a hash of the template). */
 function templateHash(deployment: Obj): string {
   const template = JSON.stringify((deployment.spec as Obj | undefined)?.template ?? {});
-  // kubernetes pkg/controller/controller_utils.go ComputeHash: fnv32a of the template, safe-encoded.
+  // kubernetes pkg/controller/controller_utils.go ComputeHash: fnv32a of the template, then
+  // k8s.io/apimachinery pkg/util/rand SafeEncodeString of its decimal digits.
   let h = 0x811c9dc5;
   for (const ch of Buffer.from(template)) h = Math.imul(h ^ ch, 0x01000193) >>> 0;
   const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
-  let out = '';
-  for (let n = h; out.length < 10; n = Math.floor(n / alphabet.length))
-    out += alphabet[n % alphabet.length];
-  return out;
+  return [...String(h)].map((c) => alphabet[c.charCodeAt(0) % alphabet.length]).join('');
 }
 
 export class ObjectSource {
@@ -147,7 +151,10 @@ export class ObjectSource {
   private withDeploymentStatus(d: Obj): Obj {
     if (d.status) return d;
     const spec = (d.spec as Obj | undefined) ?? {};
-    const selector = ((spec.selector as Obj | undefined)?.matchLabels ?? {}) as Record<string, string>;
+    const selector = ((spec.selector as Obj | undefined)?.matchLabels ?? {}) as Record<
+      string,
+      string
+    >;
     const pods = this.podsSelectedBy(nsOf(d), selector);
     const ready = pods.filter((p) => (p.status as Obj | undefined)?.phase === 'Running').length;
     const replicas = typeof spec.replicas === 'number' ? spec.replicas : 1;

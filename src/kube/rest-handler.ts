@@ -88,6 +88,8 @@ const metaOf = (o: Obj): Obj => (isJsonObject(o.metadata) ? (o.metadata as Obj) 
 
 export class KubeApi {
   readonly objects: ObjectSource;
+  /** Watches being served now (observable by tests and the admin UI). */
+  activeWatches = 0;
   private readonly store: ConfigStore;
   private readonly clock: Clock;
   private readonly bookmarkIntervalMs: number;
@@ -104,9 +106,7 @@ export class KubeApi {
   /** True for the paths this handler serves (resources under /api/v1 and /apis/<g>/<v>). */
   static isResourcePath(pathname: string): boolean {
     const parts = pathname.split('/').filter((p) => p !== '');
-    return (
-      (parts[0] === 'api' && parts.length >= 3) || (parts[0] === 'apis' && parts.length >= 4)
-    );
+    return (parts[0] === 'api' && parts.length >= 3) || (parts[0] === 'apis' && parts.length >= 4);
   }
 
   /** Serves one request; any failure is answered as a metav1.Status. */
@@ -149,7 +149,11 @@ export class KubeApi {
     }
     let namespace: string | undefined;
     let tail = rest;
-    if (rest[0] === 'namespaces' && rest.length >= 3 && !['status', 'finalize'].includes(rest[2]!)) {
+    if (
+      rest[0] === 'namespaces' &&
+      rest.length >= 3 &&
+      !['status', 'finalize'].includes(rest[2]!)
+    ) {
       namespace = rest[1];
       tail = rest.slice(2);
     }
@@ -238,8 +242,28 @@ export class KubeApi {
   }
 
   private selectors(url: URL, t: Target): { labels: LabelSelector; fields: FieldSelector } {
-    const eventFields = ['involvedObject.kind', 'involvedObject.namespace', 'involvedObject.name', 'involvedObject.uid', 'involvedObject.apiVersion', 'involvedObject.resourceVersion', 'involvedObject.fieldPath', 'reason', 'reportingComponent', 'source', 'type'];
-    const podFields = ['spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'status.phase', 'status.podIP', 'status.nominatedNodeName'];
+    const eventFields = [
+      'involvedObject.kind',
+      'involvedObject.namespace',
+      'involvedObject.name',
+      'involvedObject.uid',
+      'involvedObject.apiVersion',
+      'involvedObject.resourceVersion',
+      'involvedObject.fieldPath',
+      'reason',
+      'reportingComponent',
+      'source',
+      'type',
+    ];
+    const podFields = [
+      'spec.nodeName',
+      'spec.restartPolicy',
+      'spec.schedulerName',
+      'spec.serviceAccountName',
+      'status.phase',
+      'status.podIP',
+      'status.nominatedNodeName',
+    ];
     const extra =
       t.resource.kind === 'Event' ? eventFields : t.resource.kind === 'Pod' ? podFields : [];
     return {
@@ -256,10 +280,12 @@ export class KubeApi {
         (t.namespace === undefined || !t.resource.namespaced || m.namespace === t.namespace) &&
         labelsMatch(labels, (m.labels as Record<string, string> | undefined) ?? {}) &&
         fieldsMatch(fields, (f) => {
-          const v = f.split('.').reduce<unknown>(
-            (cur, k) => (cur !== null && typeof cur === 'object' ? (cur as Obj)[k] : undefined),
-            o,
-          );
+          const v = f
+            .split('.')
+            .reduce<unknown>(
+              (cur, k) => (cur !== null && typeof cur === 'object' ? (cur as Obj)[k] : undefined),
+              o,
+            );
           return v === undefined ? undefined : String(v);
         })
       );
@@ -285,7 +311,8 @@ export class KubeApi {
         throw expired(
           'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
         );
-      const key = (o: Obj) => `${String(metaOf(o).namespace ?? '')}/${String(metaOf(o).name ?? '')}`;
+      const key = (o: Obj) =>
+        `${String(metaOf(o).namespace ?? '')}/${String(metaOf(o).name ?? '')}`;
       items = items.filter((o) => key(o) > start.key);
     }
     let continueToken: string | undefined;
@@ -327,8 +354,11 @@ export class KubeApi {
     const storeKind = this.objects.storeKind(t.resource);
     const table = wantsTable(req.headers.accept);
     const include = includeObjectOf(url.searchParams.get('includeObject'));
-    const derived = storeKind === undefined || ['Pod', 'Namespace', 'Deployment'].includes(t.resource.kind);
+    const derived =
+      storeKind === undefined || ['Pod', 'Namespace', 'Deployment'].includes(t.resource.kind);
     const timeout = Number(url.searchParams.get('timeoutSeconds') ?? '');
+    this.activeWatches++;
+    res.once('close', () => this.activeWatches--);
     serveWatch(res, {
       store: this.store,
       current: () => this.sorted(this.objects.list(t.resource, t.namespace).filter(match)),
@@ -367,8 +397,7 @@ export class KubeApi {
 
   private dryRun(url: URL): boolean {
     const values = url.searchParams.getAll('dryRun');
-    for (const v of values)
-      if (v !== 'All') throw badRequest(`unsupported dry run option: ${v}`);
+    for (const v of values) if (v !== 'All') throw badRequest(`unsupported dry run option: ${v}`);
     return values.length > 0;
   }
 
@@ -431,8 +460,7 @@ export class KubeApi {
       );
     const pruned = JSON.parse(JSON.stringify(obj)) as JsonObject;
     for (const f of unknown) removeField(pruned, f);
-    if (mode === 'Warn')
-      for (const f of unknown) appendWarning(res, `unknown field "${f}"`);
+    if (mode === 'Warn') for (const f of unknown) appendWarning(res, `unknown field "${f}"`);
     return pruned;
   }
 
@@ -452,7 +480,12 @@ export class KubeApi {
     }
   }
 
-  private async create(req: IncomingMessage, res: ServerResponse, url: URL, t: Target): Promise<void> {
+  private async create(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    t: Target,
+  ): Promise<void> {
     const dryRun = this.dryRun(url);
     let obj = this.checkBody(await this.body(req), t);
     obj = this.fieldValidation(url, res, obj, t);
@@ -460,9 +493,19 @@ export class KubeApi {
     const name = typeof meta.name === 'string' ? meta.name : '';
     if (!name)
       throw invalid(t.resource.kind, t.resource.group, '', [
-        { field: 'metadata.name', message: 'Required value: name or generateName is required', reason: 'FieldValueRequired' },
+        {
+          field: 'metadata.name',
+          message: 'Required value: name or generateName is required',
+          reason: 'FieldValueRequired',
+        },
       ]);
-    const managedFields = recordUpdate(undefined, obj, this.manager(req, url), groupVersionString(t.group, t.version), kubeTime(this.clock.now()));
+    const managedFields = recordUpdate(
+      undefined,
+      obj,
+      this.manager(req, url),
+      groupVersionString(t.group, t.version),
+      kubeTime(this.clock.now()),
+    );
     const created = this.storeCall(t, name, () =>
       this.store.create(this.resourceOf(obj, t), { dryRun, managedFields }),
     );
@@ -504,7 +547,12 @@ export class KubeApi {
     return written.raw as Obj;
   }
 
-  private async update(req: IncomingMessage, res: ServerResponse, url: URL, t: Target): Promise<void> {
+  private async update(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    t: Target,
+  ): Promise<void> {
     const body = await this.body(req);
     const live = this.live(t);
     let next: JsonObject;
@@ -516,16 +564,25 @@ export class KubeApi {
       const meta = isJsonObject(next.metadata) ? next.metadata : {};
       if (typeof meta.resourceVersion !== 'string' || meta.resourceVersion === '')
         throw invalid(t.resource.kind, t.resource.group, t.name ?? '', [
-          { field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' },
+          {
+            field: 'metadata.resourceVersion',
+            message: 'Invalid value: 0x0: must be specified for an update',
+          },
         ]);
-      if (t.subresource === 'status') next = { ...(live as JsonObject), status: next.status ?? null, metadata: meta };
+      if (t.subresource === 'status')
+        next = { ...(live as JsonObject), status: next.status ?? null, metadata: meta };
     }
     const written = this.write(req, url, t, live, next);
     if (t.subresource === 'scale') return sendObject(res, 200, scaleOf(written, t));
     sendObject(res, 200, this.present(t, written));
   }
 
-  private async patch(req: IncomingMessage, res: ServerResponse, url: URL, t: Target): Promise<void> {
+  private async patch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    t: Target,
+  ): Promise<void> {
     const type = mediaType(req.headers['content-type']);
     const custom = t.resource.source === 'crd';
     const accepted = custom ? CUSTOM_PATCH_TYPES : Object.values(PATCH_TYPES);
@@ -534,7 +591,9 @@ export class KubeApi {
     const name = t.name ?? '';
     if (type === PATCH_TYPES.apply) return this.apply(req, res, url, t, patch);
     const live = this.live(t);
-    const base = (t.subresource === 'scale' ? scaleOf(live, t) : this.present(t, live)) as JsonObject;
+    const base = (
+      t.subresource === 'scale' ? scaleOf(live, t) : this.present(t, live)
+    ) as JsonObject;
     let patched: unknown;
     try {
       if (type === PATCH_TYPES.json) patched = applyJsonPatch(base, patch);
@@ -547,7 +606,12 @@ export class KubeApi {
       }
     } catch (err) {
       if (err instanceof JsonPatchError)
-        throw invalid(t.resource.kind, t.resource.group, name, [{ field: '', message: err.message }].map((c) => ({ ...c, field: 'patch' })));
+        throw invalid(
+          t.resource.kind,
+          t.resource.group,
+          name,
+          [{ field: '', message: err.message }].map((c) => ({ ...c, field: 'patch' })),
+        );
       throw err;
     }
     if (!isJsonObject(patched)) throw badRequest('the patched object is not an object');
@@ -558,7 +622,8 @@ export class KubeApi {
       // A patch that names no resourceVersion applies to the live object (no precondition).
       const meta = isJsonObject(next.metadata) ? next.metadata : (next.metadata = {});
       const patchMeta = isJsonObject(patch) && isJsonObject(patch.metadata) ? patch.metadata : {};
-      if (patchMeta.resourceVersion === undefined) meta.resourceVersion = String(metaOf(live).resourceVersion ?? '');
+      if (patchMeta.resourceVersion === undefined)
+        meta.resourceVersion = String(metaOf(live).resourceVersion ?? '');
     }
     const written = this.write(req, url, t, live, next);
     if (t.subresource === 'scale') return sendObject(res, 200, scaleOf(written, t));
@@ -566,7 +631,13 @@ export class KubeApi {
   }
 
   /** Server-side apply; creates the object when it does not exist (201). */
-  private apply(req: IncomingMessage, res: ServerResponse, url: URL, t: Target, body: unknown): void {
+  private apply(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    t: Target,
+    body: unknown,
+  ): void {
     const manager = url.searchParams.get('fieldManager');
     if (!manager)
       throw badRequest(
@@ -610,17 +681,32 @@ export class KubeApi {
       return sendObject(res, 201, this.present(t, created.raw as Obj));
     }
     meta.resourceVersion = String(metaOf(live).resourceVersion ?? '');
-    sendObject(res, 200, this.present(t, this.write(req, url, t, live, next, outcome.managedFields)));
+    sendObject(
+      res,
+      200,
+      this.present(t, this.write(req, url, t, live, next, outcome.managedFields)),
+    );
   }
 
-  private async deleteOptions(req: IncomingMessage, url: URL): Promise<{ dryRun: boolean; preconditions?: { uid?: string; resourceVersion?: string } }> {
+  private async deleteOptions(
+    req: IncomingMessage,
+    url: URL,
+  ): Promise<{ dryRun: boolean; preconditions?: { uid?: string; resourceVersion?: string } }> {
     const text = await readRequestBody(req, this.maxBodyBytes);
     const body = text.trim() === '' ? {} : decodeBody(text, req.headers['content-type']);
     const opts = isJsonObject(body) ? body : {};
     const policy = url.searchParams.get('propagationPolicy') ?? opts.propagationPolicy;
-    if (policy !== undefined && policy !== null && !['Orphan', 'Background', 'Foreground'].includes(String(policy)))
+    if (
+      policy !== undefined &&
+      policy !== null &&
+      !['Orphan', 'Background', 'Foreground'].includes(String(policy))
+    )
       throw invalid('DeleteOptions', '', '', [
-        { field: 'propagationPolicy', message: `Unsupported value: "${String(policy)}": supported values: "Foreground", "Background", "Orphan", "nil"`, reason: 'FieldValueNotSupported' },
+        {
+          field: 'propagationPolicy',
+          message: `Unsupported value: "${String(policy)}": supported values: "Foreground", "Background", "Orphan", "nil"`,
+          reason: 'FieldValueNotSupported',
+        },
       ]);
     const dryRun = this.dryRun(url) || (Array.isArray(opts.dryRun) && opts.dryRun.includes('All'));
     const pre = isJsonObject(opts.preconditions) ? opts.preconditions : undefined;
@@ -630,26 +716,40 @@ export class KubeApi {
         ? {
             preconditions: {
               ...(typeof pre.uid === 'string' ? { uid: pre.uid } : {}),
-              ...(typeof pre.resourceVersion === 'string' ? { resourceVersion: pre.resourceVersion } : {}),
+              ...(typeof pre.resourceVersion === 'string'
+                ? { resourceVersion: pre.resourceVersion }
+                : {}),
             },
           }
         : {}),
     };
   }
 
-  private async delete(req: IncomingMessage, res: ServerResponse, url: URL, t: Target): Promise<void> {
+  private async delete(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    t: Target,
+  ): Promise<void> {
     const options = await this.deleteOptions(req, url);
     const live = this.live(t);
     const kind = this.objects.storeKind(t.resource);
     if (!kind) throw methodNotSupported(this.q(t), 'delete');
     const name = t.name ?? '';
-    const gone = this.storeCall(t, name, () => this.store.remove(kind, t.namespace ?? '', name, options));
+    const gone = this.storeCall(t, name, () =>
+      this.store.remove(kind, t.namespace ?? '', name, options),
+    );
     // Custom resources answer with the deleted object; built-in kinds with a Success Status.
     if (t.resource.source === 'crd') return sendObject(res, 200, this.present(t, gone.raw as Obj));
     sendObject(res, 200, deletedStatus(this.q(t), name, metaOf(live).uid));
   }
 
-  private async deleteCollection(req: IncomingMessage, res: ServerResponse, url: URL, t: Target): Promise<void> {
+  private async deleteCollection(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    t: Target,
+  ): Promise<void> {
     const options = await this.deleteOptions(req, url);
     const kind = this.objects.storeKind(t.resource);
     if (!kind) throw methodNotSupported(this.q(t), 'deletecollection');
@@ -657,7 +757,11 @@ export class KubeApi {
     const victims = this.sorted(this.objects.list(t.resource, t.namespace).filter(match));
     if (!options.dryRun && victims.length > 0)
       this.store.deleteMany(
-        victims.map((o) => ({ kind, namespace: String(metaOf(o).namespace ?? ''), name: String(metaOf(o).name ?? '') })),
+        victims.map((o) => ({
+          kind,
+          namespace: String(metaOf(o).namespace ?? ''),
+          name: String(metaOf(o).name ?? ''),
+        })),
       );
     sendObject(res, 200, {
       kind: t.resource.listKind,
@@ -687,7 +791,9 @@ function scaleOf(obj: Obj, t: Target): Obj {
     spec: { replicas: typeof spec.replicas === 'number' ? spec.replicas : 1 },
     status: {
       replicas: Number(status.replicas ?? 0),
-      selector: Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(','),
+      selector: Object.entries(sel)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
     },
     ...(t.resource.kind ? {} : {}),
   };
@@ -695,11 +801,16 @@ function scaleOf(obj: Obj, t: Target): Obj {
 
 /** A Deployment with spec.replicas from a Scale body. */
 function withReplicas(live: Obj, scale: unknown): JsonObject {
-  const replicas = isJsonObject(scale) && isJsonObject(scale.spec) ? scale.spec.replicas : undefined;
+  const replicas =
+    isJsonObject(scale) && isJsonObject(scale.spec) ? scale.spec.replicas : undefined;
   if (typeof replicas !== 'number') throw badRequest('spec.replicas: Required value');
   const { status: _s, ...rest } = live as JsonObject;
   const meta = { ...(rest.metadata as JsonObject) };
-  return { ...rest, metadata: meta, spec: { ...((rest.spec as JsonObject | undefined) ?? {}), replicas } };
+  return {
+    ...rest,
+    metadata: meta,
+    spec: { ...((rest.spec as JsonObject | undefined) ?? {}), replicas },
+  };
 }
 
 function encodeContinue(rv: number, key: string): string {
@@ -709,13 +820,19 @@ function encodeContinue(rv: number, key: string): string {
 
 function decodeContinue(token: string): { rv: number; key: string } {
   try {
-    const t = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { v?: string; rv?: number; start?: string };
+    const t = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      v?: string;
+      rv?: number;
+      start?: string;
+    };
     if (t.v === 'meta.k8s.io/v1' && typeof t.rv === 'number' && typeof t.start === 'string')
       return { rv: t.rv, key: t.start };
   } catch {
     // fall through
   }
-  throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  throw badRequest(
+    'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+  );
 }
 
 /** Removes a dotted field path (`spec.http[0].foo`). */
@@ -726,14 +843,18 @@ function removeField(obj: JsonObject, dotted: string): void {
     if (cur === null || typeof cur !== 'object') return;
     cur = (cur as Record<string, unknown>)[p];
   }
-  if (cur !== null && typeof cur === 'object') delete (cur as Record<string, unknown>)[path[path.length - 1]!];
+  if (cur !== null && typeof cur === 'object')
+    delete (cur as Record<string, unknown>)[path[path.length - 1]!];
 }
 
 /** A `Warning: 299 - "..."` header as the API server sends warnings (RFC 7234 warn-code 299). */
 function appendWarning(res: ServerResponse, text: string): void {
   const prev = res.getHeader('warning');
   const value = `299 - ${JSON.stringify(text)}`;
-  res.setHeader('warning', prev ? [...(Array.isArray(prev) ? prev : [String(prev)]), value] : value);
+  res.setHeader(
+    'warning',
+    prev ? [...(Array.isArray(prev) ? prev : [String(prev)]), value] : value,
+  );
 }
 
 export function sendObject(res: ServerResponse, code: number, body: unknown): void {

@@ -3,7 +3,13 @@
 // fields; server-side apply (application/apply-patch+yaml) merges a manager's applied configuration,
 // removes fields it applied before and no longer does, and refuses to take fields another manager owns
 // with a different value unless forced (409 Conflict, merge/conflict.go wording).
-import { isJsonObject, jsonClone, jsonEqual, type JsonObject, type JsonValue } from '../config/json-value.js';
+import {
+  isJsonObject,
+  jsonClone,
+  jsonEqual,
+  type JsonObject,
+  type JsonValue,
+} from '../config/json-value.js';
 
 type Path = readonly string[];
 
@@ -145,15 +151,22 @@ export function recordUpdate(
   const out: ManagedFieldsEntry[] = [];
   let mine: Path[] = [];
   for (const e of entriesOf(live)) {
-    const paths = fromFieldsV1(e.fieldsV1).filter((p) => !touched.has(keyOf(p)) && nextKeys.has(keyOf(p)));
-    if (e.manager === manager && e.operation === 'Update' && (e.subresource ?? '') === (subresource ?? '')) {
+    const paths = fromFieldsV1(e.fieldsV1).filter(
+      (p) => !touched.has(keyOf(p)) && nextKeys.has(keyOf(p)),
+    );
+    if (
+      e.manager === manager &&
+      e.operation === 'Update' &&
+      (e.subresource ?? '') === (subresource ?? '')
+    ) {
       mine = paths;
       continue;
     }
     if (paths.length > 0) out.push({ ...e, fieldsV1: toFieldsV1(paths) });
   }
   const minePaths = [...mine, ...changed];
-  if (minePaths.length > 0) out.push(entry(manager, 'Update', apiVersion, time, minePaths, subresource));
+  if (minePaths.length > 0)
+    out.push(entry(manager, 'Update', apiVersion, time, minePaths, subresource));
   return out as unknown as JsonValue;
 }
 
@@ -203,7 +216,11 @@ export function serverSideApply(
     for (const owned of fromFieldsV1(e.fieldsV1))
       for (const p of appliedPaths)
         if (overlaps(owned, p) && !jsonEqual(valueAt(live, p), valueAt(applied, p)))
-          conflicts.push({ manager: e.manager, apiVersion: e.apiVersion, path: p.length >= owned.length ? p : owned });
+          conflicts.push({
+            manager: e.manager,
+            apiVersion: e.apiVersion,
+            path: p.length >= owned.length ? p : owned,
+          });
   }
   const unique = [...new Map(conflicts.map((c) => [`${c.manager}${keyOf(c.path)}`, c])).values()];
   if (unique.length > 0 && !force) return { ok: false, conflicts: unique };

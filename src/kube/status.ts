@@ -111,10 +111,15 @@ export const invalid = (
 
 /** errors.NewMethodNotSupported. */
 export const methodNotSupported = (q: QualifiedResource, action: string): KubeApiError =>
-  failure(405, 'MethodNotAllowed', `${action} is not supported on resources of kind "${qualified(q)}"`, {
-    group: q.group,
-    kind: q.resource,
-  });
+  failure(
+    405,
+    'MethodNotAllowed',
+    `${action} is not supported on resources of kind "${qualified(q)}"`,
+    {
+      group: q.group,
+      kind: q.resource,
+    },
+  );
 
 /** errors.NewResourceExpired: a watch or continue token from a compacted revision. */
 export const expired = (message: string): KubeApiError => failure(410, 'Expired', message);

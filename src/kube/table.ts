@@ -11,7 +11,10 @@ type Obj = Record<string, unknown>;
 export function wantsTable(accept: string | undefined): boolean {
   return (accept ?? '')
     .split(',')
-    .some((part) => /as=Table/.test(part) && /g=meta\.k8s\.io/.test(part) && /v=v1(;|$|\s)/.test(part + ';'));
+    .some(
+      (part) =>
+        /as=Table/.test(part) && /g=meta\.k8s\.io/.test(part) && /v=v1(;|$|\s)/.test(part + ';'),
+    );
 }
 
 const at = (o: unknown, ...path: (string | number)[]): unknown =>
@@ -124,8 +127,10 @@ function builtinCell(kind: string, name: string, obj: unknown, now: number): unk
     case 'Pod/Readiness Gates':
       return '<none>';
     case 'ConfigMap/Data':
-      return Object.keys((at(obj, 'data') as Obj | undefined) ?? {}).length +
-        Object.keys((at(obj, 'binaryData') as Obj | undefined) ?? {}).length;
+      return (
+        Object.keys((at(obj, 'data') as Obj | undefined) ?? {}).length +
+        Object.keys((at(obj, 'binaryData') as Obj | undefined) ?? {}).length
+      );
     case 'Secret/Type':
       return at(obj, 'type') ?? 'Opaque';
     case 'Secret/Data':
@@ -162,7 +167,10 @@ function builtinCell(kind: string, name: string, obj: unknown, now: number): unk
     case 'EndpointSlice/AddressType':
       return at(obj, 'addressType') ?? 'IPv4';
     case 'EndpointSlice/Ports':
-      return joinOr(list(at(obj, 'ports')).map((p) => String(at(p, 'port'))), '<unset>');
+      return joinOr(
+        list(at(obj, 'ports')).map((p) => String(at(p, 'port'))),
+        '<unset>',
+      );
     case 'EndpointSlice/Endpoints':
       return joinOr(
         list(at(obj, 'endpoints')).flatMap((e) => list(at(e, 'addresses')).map(String)),

@@ -66,10 +66,13 @@ export function serveWatch(res: ServerResponse, w: WatchRequest): void {
       return;
     }
     // Objects that existed at `from`: the current ones minus those created since, plus those deleted since.
-    const created = new Set(events.filter((e) => e.type === 'ADDED').map((e) => keyOf(e.resource.raw as Obj)));
+    const created = new Set(
+      events.filter((e) => e.type === 'ADDED').map((e) => keyOf(e.resource.raw as Obj)),
+    );
     for (const obj of w.current()) if (!created.has(keyOf(obj))) visible.set(keyOf(obj), obj);
     for (const e of events) {
-      if (e.type === 'DELETED' && w.concerns(e)) visible.set(keyOf(e.resource.raw as Obj), e.resource.raw as Obj);
+      if (e.type === 'DELETED' && w.concerns(e))
+        visible.set(keyOf(e.resource.raw as Obj), e.resource.raw as Obj);
     }
     deliver(events);
   }
