@@ -27,7 +27,10 @@ after(async () => {
   await mesh?.stop();
 });
 
-function kubectl(bin: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function kubectl(
+  bin: string,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const m = mesh!;
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, {
@@ -59,11 +62,15 @@ async function starShare(n: number): Promise<number> {
   return stars / n;
 }
 
-test('up writes a 0600 kubeconfig under $SWITCHYARD_HOME and prints the export line', { skip }, () => {
-  const path = join(mesh!.home, 'kubeconfig');
-  assert.equal(statSync(path).mode & 0o777, 0o600);
-  assert.ok(mesh!.output().includes(`export KUBECONFIG=${path}`), mesh!.output());
-});
+test(
+  'up writes a 0600 kubeconfig under $SWITCHYARD_HOME and prints the export line',
+  { skip },
+  () => {
+    const path = join(mesh!.home, 'kubeconfig');
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    assert.ok(mesh!.output().includes(`export KUBECONFIG=${path}`), mesh!.output());
+  },
+);
 
 for (const { version, bin } of versions) {
   test(`kubectl ${version}: the Bookinfo lab as istio.io writes it`, { skip }, async () => {
@@ -77,14 +84,25 @@ for (const { version, bin } of versions) {
     assert.match(await ok(k, ['get', 'pods', '-l', 'app=reviews']), /Running/);
     // Request routing: all traffic to v1.
     await ok(k, ['apply', '-f', net('destination-rule-all.yaml')]);
-    assert.match(await ok(k, ['apply', '-f', net('virtual-service-all-v1.yaml')]), /virtualservice\.networking\.istio\.io\/reviews (created|configured)/);
+    assert.match(
+      await ok(k, ['apply', '-f', net('virtual-service-all-v1.yaml')]),
+      /virtualservice\.networking\.istio\.io\/reviews (created|configured)/,
+    );
     assert.equal(await starShare(10), 0);
     // Traffic shifting: 80/20 (a seeded mesh: the share is reproducible).
     await ok(k, ['apply', '-f', net('virtual-service-reviews-80-20.yaml')]);
     const share = await starShare(200);
     assert.ok(Math.abs(share - 0.2) <= 0.06, `share ${share}`);
     // A merge patch sends everything to v2 (stars on every page).
-    await ok(k, ['patch', 'virtualservice', 'reviews', '--type', 'merge', '-p', '{"spec":{"http":[{"route":[{"destination":{"host":"reviews","subset":"v2"}}]}]}}']);
+    await ok(k, [
+      'patch',
+      'virtualservice',
+      'reviews',
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"http":[{"route":[{"destination":{"host":"reviews","subset":"v2"}}]}]}}',
+    ]);
     assert.equal(await starShare(10), 1);
     // Cleanup as the lab ends it: delete, and wait for the deletion.
     const waiting = kubectl(k, ['wait', '--for=delete', 'virtualservice/reviews', '--timeout=60s']);

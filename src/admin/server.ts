@@ -129,6 +129,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
         sendJson(res, st.code, st);
         return;
       }
+      if (await configRoutes.handle(req, res, url)) return;
       await kubeRoutes.handle(req, res, url);
       return;
     }

@@ -147,6 +147,9 @@ export function recordUpdate(
     (p) => !liveKeys.has(keyOf(p)) || !jsonEqual(valueAt(live, p), valueAt(next, p)),
   );
   const removed = livePaths.filter((p) => !nextKeys.has(keyOf(p)));
+  // A write that changes no field leaves ownership (and its timestamps) as it was.
+  if (live && changed.length === 0 && removed.length === 0)
+    return (isJsonObject(live.metadata) ? live.metadata.managedFields : undefined) ?? [];
   const touched = new Set([...changed, ...removed].map(keyOf));
   const out: ManagedFieldsEntry[] = [];
   let mine: Path[] = [];
