@@ -141,7 +141,7 @@ for (const version of VERSIONS) {
     assert.equal(code, 0, out);
     assert.match(out, /KIND:\s+Deployment/);
     assert.match(out, /metadata\s+<ObjectMeta>/);
-    assert.match(out, /spec\s+<Object>/);
+    assert.match(out, /spec\s+<DeploymentSpec>/);
   });
 
   test(
