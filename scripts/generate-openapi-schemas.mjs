@@ -7,9 +7,10 @@
 //   node scripts/generate-openapi-schemas.mjs
 // Unlike scripts/generate-schemas.mjs (a validation subset without prose), this keeps every
 // description and names repeated subtrees as components so `kubectl explain` can walk them.
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 
 const require = createRequire(import.meta.url);
@@ -118,7 +119,10 @@ function importedFile(name, sf) {
     const spec = st.moduleSpecifier.text;
     const base = spec.startsWith('.')
       ? resolve(dirname(sf.fileName), spec)
-      : join(dirname(require.resolve(`${spec.split('/').slice(0, 2).join('/')}/package.json`)), spec.split('/').slice(2).join('/'));
+      : join(
+          dirname(require.resolve(`${spec.split('/').slice(0, 2).join('/')}/package.json`)),
+          spec.split('/').slice(2).join('/'),
+        );
     return base.replace(/\.js$/, '') + '.d.ts';
   }
   return undefined;
@@ -247,6 +251,50 @@ function dedupe(root, rootName) {
   return replace(root, []);
 }
 
+// The declarations say `number` for both integers and floats; the packages' compiled validators
+// (ajv, from the same schemas) still know which: a probe value of 0.5 at an integer field fails
+// with `type: integer`. Such fields become `type: integer`, as the CRD and Kubernetes say.
+function numberLeaves(schema, path, out) {
+  if (!schema || typeof schema !== 'object') return;
+  if (schema.type === 'number') out.push({ schema, path });
+  for (const [k, v] of Object.entries(schema.properties ?? {})) numberLeaves(v, [...path, k], out);
+  if (schema.items) numberLeaves(schema.items, [...path, 0], out);
+  if (schema.additionalProperties && typeof schema.additionalProperties === 'object')
+    numberLeaves(schema.additionalProperties, [...path, 'key'], out);
+}
+
+function place(path, value) {
+  return path.reduceRight(
+    (inner, seg) => (typeof seg === 'number' ? [inner] : { [seg]: inner }),
+    value,
+  );
+}
+
+async function markIntegers(schema, validatorFile, wrap, prefix) {
+  if (!existsSync(validatorFile)) return;
+  const { validate } = await import(pathToFileURL(validatorFile).href);
+  const leaves = [];
+  numberLeaves(schema, [], leaves);
+  for (const { schema: leaf, path } of leaves) {
+    validate(wrap(place(path, 0.5)));
+    const at = `${prefix}/${path.join('/')}`;
+    const integer = (validate.errors ?? []).some(
+      (e) => e.instancePath === at && e.keyword === 'type' && e.params?.type === 'integer',
+    );
+    if (integer) leaf.type = 'integer';
+  }
+}
+
+/** `io.k8s.api.apps.v1.DeploymentSpec` -> the package's `_schemas/IoK8sApiAppsV1DeploymentSpec.js`. */
+function validatorOf(component) {
+  const file = component
+    .split(/[.-]/)
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join('');
+  const dir = component.startsWith('io.k8s.apimachinery.') ? machineryDir : modelsDir;
+  return join(dir, '_schemas', `${file}.js`);
+}
+
 for (const [group, version, kind, component] of ISTIO) {
   const file = join(istioDir, group, version, `${kind}.d.ts`);
   const sf = sourceOf(file);
@@ -259,6 +307,21 @@ for (const [group, version, kind, component] of ISTIO) {
         }
   });
   if (!spec) throw new Error(`no spec in ${file}`);
+  const validatorName = `${group
+    .split('.')
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join('')}${version.charAt(0).toUpperCase()}${version.slice(1)}${kind}`;
+  await markIntegers(
+    spec,
+    join(istioDir, '_schemas', `${validatorName}.js`),
+    (value) => ({
+      apiVersion: `${group}/${version}`,
+      kind,
+      metadata: { name: 'probe' },
+      spec: value,
+    }),
+    '/spec',
+  );
   schemas[component] = dedupe(spec, component);
 }
 const metaV1 = join(machineryDir, 'apis', 'meta', 'v1');
@@ -266,13 +329,25 @@ refTo('IObjectMeta', sourceOf(join(metaV1, 'ObjectMeta.d.ts')));
 refTo('IIoK8sApimachineryPkgApisMetaV1ListMeta', sourceOf(join(metaV1, 'ListMeta.d.ts')));
 // Built-in kinds, from kubernetes-models (generated from Kubernetes' OpenAPI; descriptions Apache-2.0).
 const BUILTIN = [
-  ['v1', 'IIoK8sApiCoreV1', ['Namespace', 'Service', 'Endpoints', 'Pod', 'ConfigMap', 'Secret', 'ServiceAccount', 'Event']],
+  [
+    'v1',
+    'IIoK8sApiCoreV1',
+    ['Namespace', 'Service', 'Endpoints', 'Pod', 'ConfigMap', 'Secret', 'ServiceAccount', 'Event'],
+  ],
   ['apps/v1', 'IIoK8sApiAppsV1', ['Deployment', 'ReplicaSet']],
   ['discovery.k8s.io/v1', 'IIoK8sApiDiscoveryV1', ['EndpointSlice']],
-  ['apiextensions.k8s.io/v1', 'IIoK8sApiextensionsApiserverPkgApisApiextensionsV1', ['CustomResourceDefinition']],
+  [
+    'apiextensions.k8s.io/v1',
+    'IIoK8sApiextensionsApiserverPkgApisApiextensionsV1',
+    ['CustomResourceDefinition'],
+  ],
 ];
 for (const [dir, prefix, kinds] of BUILTIN)
-  for (const kind of kinds) refTo(`${prefix}${kind}`, sourceOf(join(modelsDir, dir, `${kind}.d.ts`)));
+  for (const kind of kinds)
+    refTo(`${prefix}${kind}`, sourceOf(join(modelsDir, dir, `${kind}.d.ts`)));
+
+for (const [name, schema] of Object.entries(schemas))
+  if (!name.startsWith('io.istio.')) await markIntegers(schema, validatorOf(name), (v) => v, '');
 
 const sorted = Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => (a < b ? -1 : 1)));
 mkdirSync(dirname(outFile), { recursive: true });

@@ -131,7 +131,7 @@ for (const version of VERSIONS) {
     assert.match(out, /Retry policy for HTTP requests\./);
     assert.match(
       out,
-      /attempts\s+<number>\n\s+Number of retries to be allowed for a given request\./,
+      /attempts\s+<integer>\n\s+Number of retries to be allowed for a given request\./,
     );
     assert.match(out, /perTryTimeout\s+<string>/);
   });
