@@ -1,20 +1,22 @@
 // Generates src/kube/generated/openapi-schemas.json: OpenAPI v3 component schemas, with field
-// descriptions, for the Istio kinds Switchyard serves and for metav1 ObjectMeta. Read from the
-// TypeScript declarations (and their JSDoc) that @kubernetes-models/istio and
-// @kubernetes-models/apimachinery generate from Istio's CRDs (istio/api
-// kubernetes/customresourcedefinitions.gen.yaml, Apache-2.0) and Kubernetes' OpenAPI (Apache-2.0).
+// descriptions, for the Istio and built-in kinds Switchyard serves. Read from the TypeScript
+// declarations (and their JSDoc) that @kubernetes-models/istio, @kubernetes-models/apimachinery and
+// kubernetes-models generate from Istio's CRDs (istio/api kubernetes/customresourcedefinitions.gen.yaml,
+// Apache-2.0) and Kubernetes' OpenAPI (kubernetes/kubernetes api/openapi-spec, Apache-2.0).
 // The output is committed; the build never runs this script. Usage:
 //   node scripts/generate-openapi-schemas.mjs
 // Unlike scripts/generate-schemas.mjs (a validation subset without prose), this keeps every
 // description and names repeated subtrees as components so `kubectl explain` can walk them.
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 
 const require = createRequire(import.meta.url);
 const istioDir = dirname(require.resolve('@kubernetes-models/istio/package.json'));
 const machineryDir = dirname(require.resolve('@kubernetes-models/apimachinery/package.json'));
+const modelsDir = dirname(require.resolve('kubernetes-models/package.json'));
 const outFile = join(
   dirname(new URL(import.meta.url).pathname),
   '..',
@@ -58,11 +60,26 @@ function docOf(node) {
 
 const propName = (m) => (ts.isStringLiteral(m.name) ? m.name.text : m.name.getText());
 
-/** `IIoK8sApimachineryPkgApisMetaV1Time` -> `io.k8s.apimachinery.pkg.apis.meta.v1.Time`. */
+// Go package prefixes of the generated interface names (`IIoK8sApiCoreV1Container` ->
+// `io.k8s.api.core.v1.Container`), as Kubernetes names its OpenAPI definitions.
+const PACKAGES = [
+  ['IIoK8sApimachineryPkgApisMetaV1', 'io.k8s.apimachinery.pkg.apis.meta.v1'],
+  ['IIoK8sApimachineryPkgApiResource', 'io.k8s.apimachinery.pkg.api.resource'],
+  ['IIoK8sApimachineryPkgUtilIntstr', 'io.k8s.apimachinery.pkg.util.intstr'],
+  ['IIoK8sApimachineryPkgRuntime', 'io.k8s.apimachinery.pkg.runtime'],
+  [
+    'IIoK8sApiextensionsApiserverPkgApisApiextensionsV1',
+    'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1',
+  ],
+];
+
+/** The definition name of a generated interface, e.g. `io.k8s.api.apps.v1.DeploymentSpec`. */
 function machineryName(iface) {
-  const m = /^IIoK8sApimachineryPkgApisMetaV1(\w+)$/.exec(iface);
-  if (m) return `io.k8s.apimachinery.pkg.apis.meta.v1.${m[1]}`;
   if (iface === 'IObjectMeta') return 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+  for (const [prefix, pkg] of PACKAGES)
+    if (iface.startsWith(prefix)) return `${pkg}.${iface.slice(prefix.length)}`;
+  const api = /^IIoK8sApi([A-Z][a-z]+)(V\d+(?:(?:alpha|beta)\d+)?)(\w+)$/.exec(iface);
+  if (api) return `io.k8s.api.${api[1].toLowerCase()}.${api[2].toLowerCase()}.${api[3]}`;
   return undefined;
 }
 
@@ -102,7 +119,10 @@ function importedFile(name, sf) {
     const spec = st.moduleSpecifier.text;
     const base = spec.startsWith('.')
       ? resolve(dirname(sf.fileName), spec)
-      : join(machineryDir, spec.replace('@kubernetes-models/apimachinery/', ''));
+      : join(
+          dirname(require.resolve(`${spec.split('/').slice(0, 2).join('/')}/package.json`)),
+          spec.split('/').slice(2).join('/'),
+        );
     return base.replace(/\.js$/, '') + '.d.ts';
   }
   return undefined;
@@ -231,6 +251,50 @@ function dedupe(root, rootName) {
   return replace(root, []);
 }
 
+// The declarations say `number` for both integers and floats; the packages' compiled validators
+// (ajv, from the same schemas) still know which: a probe value of 0.5 at an integer field fails
+// with `type: integer`. Such fields become `type: integer`, as the CRD and Kubernetes say.
+function numberLeaves(schema, path, out) {
+  if (!schema || typeof schema !== 'object') return;
+  if (schema.type === 'number') out.push({ schema, path });
+  for (const [k, v] of Object.entries(schema.properties ?? {})) numberLeaves(v, [...path, k], out);
+  if (schema.items) numberLeaves(schema.items, [...path, 0], out);
+  if (schema.additionalProperties && typeof schema.additionalProperties === 'object')
+    numberLeaves(schema.additionalProperties, [...path, 'key'], out);
+}
+
+function place(path, value) {
+  return path.reduceRight(
+    (inner, seg) => (typeof seg === 'number' ? [inner] : { [seg]: inner }),
+    value,
+  );
+}
+
+async function markIntegers(schema, validatorFile, wrap, prefix) {
+  if (!existsSync(validatorFile)) return;
+  const { validate } = await import(pathToFileURL(validatorFile).href);
+  const leaves = [];
+  numberLeaves(schema, [], leaves);
+  for (const { schema: leaf, path } of leaves) {
+    validate(wrap(place(path, 0.5)));
+    const at = `${prefix}/${path.join('/')}`;
+    const integer = (validate.errors ?? []).some(
+      (e) => e.instancePath === at && e.keyword === 'type' && e.params?.type === 'integer',
+    );
+    if (integer) leaf.type = 'integer';
+  }
+}
+
+/** `io.k8s.api.apps.v1.DeploymentSpec` -> the package's `_schemas/IoK8sApiAppsV1DeploymentSpec.js`. */
+function validatorOf(component) {
+  const file = component
+    .split(/[.-]/)
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join('');
+  const dir = component.startsWith('io.k8s.apimachinery.') ? machineryDir : modelsDir;
+  return join(dir, '_schemas', `${file}.js`);
+}
+
 for (const [group, version, kind, component] of ISTIO) {
   const file = join(istioDir, group, version, `${kind}.d.ts`);
   const sf = sourceOf(file);
@@ -243,11 +307,47 @@ for (const [group, version, kind, component] of ISTIO) {
         }
   });
   if (!spec) throw new Error(`no spec in ${file}`);
+  const validatorName = `${group
+    .split('.')
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join('')}${version.charAt(0).toUpperCase()}${version.slice(1)}${kind}`;
+  await markIntegers(
+    spec,
+    join(istioDir, '_schemas', `${validatorName}.js`),
+    (value) => ({
+      apiVersion: `${group}/${version}`,
+      kind,
+      metadata: { name: 'probe' },
+      spec: value,
+    }),
+    '/spec',
+  );
   schemas[component] = dedupe(spec, component);
 }
 const metaV1 = join(machineryDir, 'apis', 'meta', 'v1');
 refTo('IObjectMeta', sourceOf(join(metaV1, 'ObjectMeta.d.ts')));
 refTo('IIoK8sApimachineryPkgApisMetaV1ListMeta', sourceOf(join(metaV1, 'ListMeta.d.ts')));
+// Built-in kinds, from kubernetes-models (generated from Kubernetes' OpenAPI; descriptions Apache-2.0).
+const BUILTIN = [
+  [
+    'v1',
+    'IIoK8sApiCoreV1',
+    ['Namespace', 'Service', 'Endpoints', 'Pod', 'ConfigMap', 'Secret', 'ServiceAccount', 'Event'],
+  ],
+  ['apps/v1', 'IIoK8sApiAppsV1', ['Deployment', 'ReplicaSet']],
+  ['discovery.k8s.io/v1', 'IIoK8sApiDiscoveryV1', ['EndpointSlice']],
+  [
+    'apiextensions.k8s.io/v1',
+    'IIoK8sApiextensionsApiserverPkgApisApiextensionsV1',
+    ['CustomResourceDefinition'],
+  ],
+];
+for (const [dir, prefix, kinds] of BUILTIN)
+  for (const kind of kinds)
+    refTo(`${prefix}${kind}`, sourceOf(join(modelsDir, dir, `${kind}.d.ts`)));
+
+for (const [name, schema] of Object.entries(schemas))
+  if (!name.startsWith('io.istio.')) await markIntegers(schema, validatorOf(name), (v) => v, '');
 
 const sorted = Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => (a < b ? -1 : 1)));
 mkdirSync(dirname(outFile), { recursive: true });
@@ -255,7 +355,7 @@ writeFileSync(
   outFile,
   JSON.stringify({
     source:
-      'Generated by scripts/generate-openapi-schemas.mjs from @kubernetes-models/istio and @kubernetes-models/apimachinery (MIT); descriptions are Istio and Kubernetes API documentation (Apache-2.0).',
+      'Generated by scripts/generate-openapi-schemas.mjs from @kubernetes-models/istio, @kubernetes-models/apimachinery and kubernetes-models (MIT); descriptions are Istio and Kubernetes API documentation (Apache-2.0).',
     schemas: sorted,
   }) + '\n',
 );

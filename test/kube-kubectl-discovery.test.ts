@@ -131,7 +131,7 @@ for (const version of VERSIONS) {
     assert.match(out, /Retry policy for HTTP requests\./);
     assert.match(
       out,
-      /attempts\s+<number>\n\s+Number of retries to be allowed for a given request\./,
+      /attempts\s+<integer>\n\s+Number of retries to be allowed for a given request\./,
     );
     assert.match(out, /perTryTimeout\s+<string>/);
   });
@@ -141,7 +141,7 @@ for (const version of VERSIONS) {
     assert.equal(code, 0, out);
     assert.match(out, /KIND:\s+Deployment/);
     assert.match(out, /metadata\s+<ObjectMeta>/);
-    assert.match(out, /spec\s+<Object>/);
+    assert.match(out, /spec\s+<DeploymentSpec>/);
   });
 
   test(

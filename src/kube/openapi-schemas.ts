@@ -103,78 +103,7 @@ const WORKLOAD_SPEC: OpenApiSchema = {
   },
 };
 
-/** Top-level fields (besides apiVersion, kind, metadata) of built-in kinds; nested ones are preserved. */
-const BUILTIN_FIELDS: Readonly<Record<string, Record<string, OpenApiSchema>>> = {
-  ConfigMap: {
-    data: stringMap('Data contains the configuration data.'),
-    binaryData: stringMap('BinaryData contains the binary data (base64).'),
-    immutable: {
-      description:
-        'Immutable, if set to true, ensures that data stored in the ConfigMap cannot be updated.',
-      type: 'boolean',
-    },
-  },
-  Secret: {
-    data: stringMap('Data contains the secret data (base64).'),
-    stringData: stringMap('stringData allows specifying non-binary secret data in string form.'),
-    type: str('Used to facilitate programmatic handling of secret data.'),
-    immutable: {
-      description:
-        'Immutable, if set to true, ensures that data stored in the Secret cannot be updated.',
-      type: 'boolean',
-    },
-  },
-  ServiceAccount: {
-    secrets: {
-      description:
-        'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.',
-      type: 'array',
-      items: preserved(''),
-    },
-    imagePullSecrets: {
-      description:
-        'ImagePullSecrets is a list of references to secrets in the same namespace to use for pulling any images in pods that reference this ServiceAccount.',
-      type: 'array',
-      items: preserved(''),
-    },
-    automountServiceAccountToken: {
-      description:
-        'AutomountServiceAccountToken indicates whether pods running as this service account should have an API token automatically mounted.',
-      type: 'boolean',
-    },
-  },
-  Endpoints: {
-    subsets: {
-      description: 'The set of all endpoints is the union of all subsets.',
-      type: 'array',
-      items: preserved(''),
-    },
-  },
-  EndpointSlice: {
-    addressType: str('addressType specifies the type of address carried by this EndpointSlice.'),
-    endpoints: {
-      description: 'endpoints is a list of unique endpoints in this slice.',
-      type: 'array',
-      items: preserved(''),
-    },
-    ports: {
-      description:
-        'ports specifies the list of network ports exposed by each endpoint in this slice.',
-      type: 'array',
-      items: preserved(''),
-    },
-  },
-};
-
-const SPEC_DESCRIPTIONS: Readonly<Record<string, string>> = {
-  Pod: 'Specification of the desired behavior of the pod.',
-  Service: 'Spec defines the behavior of a service.',
-  Deployment: 'Specification of the desired behavior of the Deployment.',
-  ReplicaSet: 'Spec defines the specification of the desired behavior of the ReplicaSet.',
-  Namespace: 'Spec defines the behavior of the Namespace.',
-  CustomResourceDefinition: 'spec describes how the user wants the resources to appear',
-};
-
+// Istio's CRDs describe only the spec; a kind's own line (istio/api networking/v1 *.proto headers).
 const KIND_DESCRIPTIONS: Readonly<Record<string, string>> = {
   VirtualService: 'Configuration affecting label/content routing, sni routing, etc.',
   DestinationRule: 'Configuration affecting load balancing, outlier detection, etc.',
@@ -184,22 +113,6 @@ const KIND_DESCRIPTIONS: Readonly<Record<string, string>> = {
   Sidecar: 'Configuration affecting network reachability of a sidecar.',
   PeerAuthentication: 'Peer authentication configuration for workloads.',
   Workload: "A process Switchyard's local mesh runs as a workload (Switchyard's own kind).",
-  Pod: 'Pod is a collection of containers that can run on a host.',
-  Service:
-    'Service is a named abstraction of software service (for example, mysql) consisting of local port (for example 3306) that the proxy listens on, and the selector that determines which pods will answer requests sent through the proxy.',
-  Deployment: 'Deployment enables declarative updates for Pods and ReplicaSets.',
-  ReplicaSet:
-    'ReplicaSet ensures that a specified number of pod replicas are running at any given time.',
-  Namespace: 'Namespace provides a scope for Names. Use of multiple namespaces is optional.',
-  ConfigMap: 'ConfigMap holds configuration data for pods to consume.',
-  Secret: 'Secret holds secret data of a certain type.',
-  ServiceAccount:
-    'ServiceAccount binds together: * a name, understood by users, and perhaps by peripheral systems, for an identity * a principal that can be authenticated and authorized * a set of secrets',
-  Endpoints: 'Endpoints is a collection of endpoints that implement the actual service.',
-  EndpointSlice: 'EndpointSlice represents a set of service endpoints.',
-  Event: 'Event is a report of an event somewhere in the cluster.',
-  CustomResourceDefinition:
-    'CustomResourceDefinition represents a resource that should be exposed on the API server.',
 };
 
 /** Replaces `$ref`s with the schema they name: a CRD schema must be self-contained (structural). */
@@ -229,26 +142,28 @@ export function kindSchemas(r: ApiResource, version: string): Record<string, Ope
     kind: str(KIND_DESCRIPTION),
     metadata: described(METADATA_DESCRIPTION, OBJECT_META),
   };
-  let open = false;
-  if (specComponent) {
+  // Built-in kinds: Kubernetes' own schema (kubernetes-models, generated), with TypeMeta's prose.
+  const builtin = r.source === 'builtin' ? GENERATED[definitionName(r, version)] : undefined;
+  if (builtin) {
+    Object.assign(properties, builtin.properties as object, {
+      apiVersion: properties.apiVersion,
+      kind: properties.kind,
+    });
+  } else if (specComponent) {
     // Inline, as the API server publishes a CRD's schema (kubectl explain shows `<Object>`).
     properties.spec = inlineSchema(GENERATED[specComponent] ?? {});
     properties.status = preserved('');
   } else if (r.kind === 'Workload') {
     properties.spec = WORKLOAD_SPEC;
-  } else if (BUILTIN_FIELDS[r.kind]) {
-    Object.assign(properties, BUILTIN_FIELDS[r.kind]);
-  } else if (SPEC_DESCRIPTIONS[r.kind]) {
-    properties.spec = preserved(SPEC_DESCRIPTIONS[r.kind] ?? '');
-    properties.status = preserved('Most recently observed status.');
-  } else {
-    open = true; // e.g. Event: many top-level fields, all accepted.
   }
   const kindSchema: OpenApiSchema = {
-    description: KIND_DESCRIPTIONS[r.kind] ?? '',
+    description: String(builtin?.description ?? KIND_DESCRIPTIONS[r.kind] ?? ''),
     type: 'object',
     properties,
-    ...(open ? { 'x-kubernetes-preserve-unknown-fields': true } : {}),
+    // Anything without a schema is accepted whole rather than rejected field by field.
+    ...(builtin || specComponent || r.kind === 'Workload'
+      ? {}
+      : { 'x-kubernetes-preserve-unknown-fields': true }),
     'x-kubernetes-group-version-kind': gvk(r.kind),
   };
   const listSchema: OpenApiSchema = {

@@ -191,8 +191,7 @@ export function openapiV3Index(): { paths: Record<string, { serverRelativeURL: s
  * type (kubectl reads it as arbitrary).
  */
 function toV2(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(toV2);
-  if (!schema || typeof schema !== 'object') return schema;
+  if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return schema;
   const s = { ...(schema as Record<string, unknown>) };
   const only =
     Array.isArray(s.allOf) && s.allOf.length === 1 ? (s.allOf[0] as OpenApiSchema) : undefined;
@@ -207,8 +206,16 @@ function toV2(schema: unknown): unknown {
     s['x-kubernetes-int-or-string']
   )
     delete s.type;
-  const keep = (k: string) => k.startsWith('x-') || k === 'enum' || k === 'default';
-  return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, keep(k) ? v : toV2(v)]));
+  // Only schema-valued keywords are walked: `properties` may name a field `enum` or `default`.
+  if (s.properties && typeof s.properties === 'object')
+    s.properties = Object.fromEntries(
+      Object.entries(s.properties).map(([name, v]) => [name, toV2(v)]),
+    );
+  if (s.items) s.items = toV2(s.items);
+  if (s.additionalProperties && typeof s.additionalProperties === 'object')
+    s.additionalProperties = toV2(s.additionalProperties);
+  if (Array.isArray(s.allOf)) s.allOf = s.allOf.map(toV2);
+  return s;
 }
 
 let v2Document: OpenApiSchema | undefined;
