@@ -39,6 +39,8 @@ export function serveWatch(res: ServerResponse, w: WatchRequest): void {
     'cache-control': 'no-cache, private',
     'transfer-encoding': 'chunked',
   });
+  // Clients wait for the response headers before reading events (the API server flushes them at once).
+  res.flushHeaders();
   let first = true;
   const send = (type: string, object: unknown) => {
     res.write(JSON.stringify({ type, object }) + '\n');
