@@ -170,6 +170,15 @@ test('fieldValidation: Strict refuses unknown fields, Warn prunes with a Warning
   assert.equal(warn.headers.get('warning'), '299 - "unknown field \\"spec.bogus\\""');
 });
 
+test('generateName makes a name from the prefix', async () => {
+  const body = vs('gen');
+  body.metadata = { generateName: 'gen-' } as never;
+  const res = await call('POST', VS, body);
+  assert.equal(res.status, 201);
+  assert.match(res.body.metadata.name as string, /^gen-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+  assert.equal((await call('DELETE', `${VS}/${res.body.metadata.name as string}`)).status, 200);
+});
+
 test('dryRun=All validates and answers without writing', async () => {
   const rev = store.revision;
   const res = await call('POST', `${VS}?dryRun=All`, vs('dry'));

@@ -2,6 +2,7 @@
 // verbs and semantics of the API server (k8s.io/apiserver pkg/endpoints/handlers: get.go, create.go,
 // update.go, patch.go, delete.go, watch.go). One store, one set of semantics: every write goes through
 // the store's create/update/remove, so validation, atomicity and the proxies' view are those of apply.
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { applyJsonPatch, JsonPatchError } from '../config/json-patch.js';
 import { isJsonObject, type JsonObject } from '../config/json-value.js';
@@ -489,7 +490,16 @@ export class KubeApi {
     const dryRun = this.dryRun(url);
     let obj = this.checkBody(await this.body(req), t);
     obj = this.fieldValidation(url, res, obj, t);
-    const meta = isJsonObject(obj.metadata) ? obj.metadata : {};
+    const meta = isJsonObject(obj.metadata) ? obj.metadata : (obj.metadata = {});
+    // generateName: the prefix plus five random characters (apiserver storage/names generate.go).
+    if (
+      (typeof meta.name !== 'string' || meta.name === '') &&
+      typeof meta.generateName === 'string'
+    ) {
+      const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+      meta.name =
+        meta.generateName + [...randomBytes(5)].map((b) => alphabet[b % alphabet.length]).join('');
+    }
     const name = typeof meta.name === 'string' ? meta.name : '';
     if (!name)
       throw invalid(t.resource.kind, t.resource.group, '', [
