@@ -242,7 +242,7 @@ test('as=Table answers meta.k8s.io/v1 Table with the CRD printer columns', async
 });
 
 /** Reads watch events until `count` arrive. */
-function watchEvents(path: string, count: number): Promise<J[]> {
+function watchEvents(path: string, count: number, onFirst?: () => void): Promise<J[]> {
   return new Promise((resolve, reject) => {
     const req = request(`${admin.url}${path}`, { headers: auth }, (res) => {
       let buf = '';
@@ -252,6 +252,7 @@ function watchEvents(path: string, count: number): Promise<J[]> {
         let nl;
         while ((nl = buf.indexOf('\n')) >= 0) {
           events.push(JSON.parse(buf.slice(0, nl)) as J);
+          if (events.length === 1) onFirst?.();
           buf = buf.slice(nl + 1);
           if (events.length >= count) {
             req.destroy();
@@ -286,6 +287,28 @@ test('watch from a resourceVersion replays later changes, then streams new ones'
     ['MODIFIED ratings', 'DELETED ratings', 'ADDED details'],
   );
   assert.equal(events[1]!.object.metadata.resourceVersion, String(from + 2));
+});
+
+test('a watch of Pods (the running workloads) sees a workload become ready', async () => {
+  const pod = (phase: string) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'reviews-v1', namespace: 'default', resourceVersion: '1' },
+    status: { phase },
+  });
+  let pods = [pod('Pending')];
+  admin.kube.objects.setRuntime({ pods: () => pods });
+  // The server subscribes in the same tick it sends the initial ADDED: change the pod after it.
+  const pending = watchEvents('/api/v1/namespaces/default/pods?watch=true', 2, () => {
+    pods = [pod('Running')];
+    admin.kube.objects.runtimeChanged();
+  });
+  const events = await pending;
+  assert.deepEqual(
+    events.map((e) => `${e.type} ${e.object.status.phase}`),
+    ['ADDED Pending', 'MODIFIED Running'],
+  );
+  admin.kube.objects.setRuntime({ pods: () => [] });
 });
 
 test('watch with allowWatchBookmarks gets BOOKMARK events', async () => {

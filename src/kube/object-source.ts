@@ -54,11 +54,22 @@ function templateHash(deployment: Obj): string {
 export class ObjectSource {
   private runtime: RuntimeView = NO_RUNTIME;
   private readonly providers = new Map<string, ObjectProvider>();
+  private readonly runtimeListeners = new Set<() => void>();
 
   constructor(private readonly store: ConfigStore) {}
 
   setRuntime(runtime: RuntimeView): void {
     this.runtime = runtime;
+  }
+
+  /** The runner says a workload became ready or not: watches of derived kinds recompute. */
+  runtimeChanged(): void {
+    for (const fn of [...this.runtimeListeners]) fn();
+  }
+
+  onRuntimeChange(fn: () => void): () => void {
+    this.runtimeListeners.add(fn);
+    return () => void this.runtimeListeners.delete(fn);
   }
 
   /** Objects of a resource that no store holds, e.g. `customresourcedefinitions`. */

@@ -369,6 +369,7 @@ export class KubeApi {
         (e.resource.kind === storeKind &&
           (t.namespace === undefined || e.resource.metadata.namespace === t.namespace)),
       derived,
+      onRuntimeChange: (fn) => this.objects.onRuntimeChange(fn),
       present: (obj, first) => {
         const shown = this.present(t, obj);
         if (!table) return shown;

@@ -17,6 +17,8 @@ export interface WatchRequest {
   concerns: (event: StoreEvent) => boolean;
   /** Derived views are recomputed on each change and diffed (no stored events). */
   derived: boolean;
+  /** For derived views: changes of the running workloads (not in the store). */
+  onRuntimeChange?: (fn: () => void) => () => void;
   /** Storage form -> what the client sees (apiVersion of the URL, a Table row...). */
   present: (obj: Obj, first: boolean) => unknown;
   /** apiVersion/kind a BOOKMARK names. */
@@ -79,9 +81,9 @@ export function serveWatch(res: ServerResponse, w: WatchRequest): void {
     deliver(events);
   }
 
-  function deliver(events: readonly StoreEvent[]): void {
+  function deliver(events: readonly StoreEvent[], runtime = false): void {
     if (w.derived) {
-      if (!events.some(w.concerns)) return;
+      if (!runtime && !events.some(w.concerns)) return;
       const now = new Map(w.current().map((o) => [keyOf(o), o]));
       for (const [k, o] of now) {
         const before = visible.get(k);
@@ -114,7 +116,13 @@ export function serveWatch(res: ServerResponse, w: WatchRequest): void {
     }
   }
 
-  const unsubscribe = w.store.subscribeEvents((events) => deliver(events));
+  const unsubscribeStore = w.store.subscribeEvents((events) => deliver(events));
+  const unsubscribeRuntime =
+    w.derived && w.onRuntimeChange ? w.onRuntimeChange(() => deliver([], true)) : () => undefined;
+  const unsubscribe = () => {
+    unsubscribeStore();
+    unsubscribeRuntime();
+  };
   const bookmark = () =>
     send('BOOKMARK', {
       kind: w.bookmarkType.kind,

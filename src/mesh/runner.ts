@@ -303,6 +303,8 @@ export class Mesh {
     if (!w || w.ready === ready) return;
     w.ready = ready;
     if (ready) this.out(`workload ${name} is ready again`);
+    // Pods, Endpoints, EndpointSlices and Deployment status derive from readiness: watches see it.
+    this.admin?.kube.objects.runtimeChanged();
     this.recompile(this.store.snapshot()).catch((err: unknown) =>
       this.out(`error: recompiling: ${(err as Error).message}`),
     );
