@@ -17,7 +17,8 @@ let server: string[];
 
 before(async () => {
   admin = await startAdminServer({ store, token: 'T', port: 0 });
-  server = ['--server', admin.url];
+  // The Kubernetes API serves Secrets too: reads carry the token as writes do.
+  server = ['--server', admin.url, '--token', 'T'];
   for (const name of ['destination-rules.yaml', 'gateway-and-service.yaml', 'reviews-v1.yaml'])
     store.apply(parseResources(readFileSync(fixture('store', name), 'utf8'), name).resources);
   store.apply(
@@ -43,9 +44,10 @@ test("get vs prints NAME GATEWAYS HOSTS AGE from Istio's printer columns", async
 
 test('get dr, se, gw, svc use their own columns; kind spellings as kubectl accepts them', async () => {
   assert.deepEqual(ages((await runCli(['get', 'destinationrules', ...server])).stdout), [
+    // The API server lists in key order (namespace, then name), not in creation order.
     'NAME      HOST      AGE',
-    'reviews   reviews   ##m',
     'ratings   ratings   ##m',
+    'reviews   reviews   ##m',
   ]);
   assert.deepEqual(ages((await runCli(['get', 'se', ...server])).stdout), [
     'NAME          HOSTS             LOCATION        RESOLUTION   AGE',
@@ -140,10 +142,10 @@ test('get vs,dr prints one table per kind with type-qualified names', async () =
   assert.equal(run.code, 0, run.stderr);
   assert.deepEqual(ages(run.stdout), [
     'NAME                                          HOST      AGE',
-    'destinationrule.networking.istio.io/reviews   reviews   ##m',
     'destinationrule.networking.istio.io/ratings   ratings   ##m',
+    'destinationrule.networking.istio.io/reviews   reviews   ##m',
     'NAME                                           AGE',
     'gateway.networking.istio.io/bookinfo-gateway   ##m',
   ]);
-  assert.match(run.stdout, /ratings {3}\d+m\n\nNAME/, 'a blank line separates the tables');
+  assert.match(run.stdout, /reviews {3}\d+m\n\nNAME/, 'a blank line separates the tables');
 });

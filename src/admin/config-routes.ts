@@ -1,17 +1,14 @@
-// The /config endpoints: read the live config, and apply / patch / delete it as kubectl would.
+// Multi-file `apply -f` / `delete -f` with file:line diagnostics on top of the Kubernetes API, and
+// the read-only config dump `analyze --server` reads.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parse as parseYaml } from 'yaml';
 import { kubectlTypeName, type KindInfo } from '../config/kinds.js';
 import { parseResources } from '../config/parse.js';
 import {
   ConfigStore,
-  kindFromKubectlArgument,
   kindInfoOf,
-  kubectlPluralName,
   notFoundMessage,
   storeKindOf,
   StoreError,
-  type PatchType,
 } from '../config/store.js';
 import { formatDiagnostic, type ConfigDiagnostic, type Resource } from '../config/types.js';
 import { readBody, sendJson } from './http-util.js';
@@ -54,16 +51,13 @@ export interface DeleteResponse {
   }[];
 }
 
-export interface PatchResponse {
-  kind: 'PatchResult';
-  revision: number;
-  typeName: string;
-  namespace: string;
-  name: string;
-  changed: boolean;
-  object: unknown;
-  warnings: string[];
-}
+/**
+ * Switchyard's thin extension of the Kubernetes API: `kubectl apply -f` / `delete -f` of several
+ * named files in one all-or-nothing request, refusals naming file:line. Create-only, like the API's
+ * review resources (TokenReview); everything else is the Kubernetes REST API (src/kube).
+ */
+export const FILE_APPLY_PATH = '/apis/switchyard.io/v1alpha1/applies';
+export const FILE_DELETE_PATH = '/apis/switchyard.io/v1alpha1/deletions';
 
 export class ConfigRoutes {
   constructor(
@@ -71,76 +65,25 @@ export class ConfigRoutes {
     private readonly maxBodyBytes: number,
   ) {}
 
-  /** Serves /config...; returns false when the path and method are not one of its routes. */
+  /**
+   * Serves the file apply/delete extension and the read-only `GET /config` dump (`analyze
+   * --server`); returns false for any other path.
+   */
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
-    let parts: string[];
-    try {
-      parts = url.pathname
-        .split('/')
-        .filter((p) => p !== '')
-        .map(decodeURIComponent);
-    } catch {
-      if (!url.pathname.startsWith('/config')) return false;
-      sendJson(res, 400, status(400, 'BadRequest', `malformed path ${url.pathname}`));
-      return true;
-    }
-    if (parts[0] !== 'config') return false;
     const method = req.method ?? 'GET';
+    const route =
+      url.pathname === FILE_APPLY_PATH && method === 'POST'
+        ? 'apply'
+        : url.pathname === FILE_DELETE_PATH && method === 'POST'
+          ? 'delete'
+          : url.pathname === '/config' && method === 'GET'
+            ? 'list'
+            : undefined;
+    if (!route) return false;
     try {
-      if (parts.length === 2 && parts[1] === 'apply' && method === 'POST') {
-        await this.apply(req, res, url);
-      } else if (parts.length === 2 && parts[1] === 'delete' && method === 'POST') {
-        await this.deleteFromFiles(req, res, url);
-      } else if (method === 'GET' && parts.length === 1) {
-        this.list(res, undefined, url.searchParams.get('namespace') ?? undefined);
-      } else if (parts.length >= 2) {
-        const info = kindFromKubectlArgument(parts[1]!);
-        if (!info) {
-          sendJson(
-            res,
-            404,
-            status(404, 'NotFound', `the server doesn't have a resource type "${parts[1]}"`),
-          );
-          return true;
-        }
-        const target = objectPath(info, parts.slice(2));
-        if (method === 'GET' && parts.length === 2) {
-          this.list(res, info, url.searchParams.get('namespace') ?? undefined);
-        } else if (!target) {
-          sendJson(res, 404, status(404, 'NotFound', `no such path ${url.pathname}`));
-        } else if (method === 'GET') {
-          const r = this.store.get(storeKindOf(info), target.namespace, target.name);
-          if (r) sendJson(res, 200, r.raw);
-          else
-            sendJson(
-              res,
-              404,
-              status(404, 'NotFound', `${kubectlPluralName(info)} "${target.name}" not found`),
-            );
-        } else if (method === 'DELETE') {
-          const r = this.store.delete(storeKindOf(info), target.namespace, target.name);
-          const body: DeleteResponse = {
-            kind: 'DeleteResult',
-            revision: this.store.revision,
-            results: [{ ...describe(r), deleted: true }],
-          };
-          sendJson(res, 200, body);
-        } else if (method === 'PATCH') {
-          await this.patch(req, res, url, info, target);
-        } else {
-          sendJson(
-            res,
-            405,
-            status(405, 'MethodNotAllowed', `${method} is not supported on ${url.pathname}`),
-          );
-        }
-      } else {
-        sendJson(
-          res,
-          405,
-          status(405, 'MethodNotAllowed', `${method} is not supported on ${url.pathname}`),
-        );
-      }
+      if (route === 'apply') await this.apply(req, res, url);
+      else if (route === 'delete') await this.deleteFromFiles(req, res, url);
+      else this.list(res, undefined, url.searchParams.get('namespace') ?? undefined);
     } catch (err) {
       const body = statusFromError(err);
       sendJson(res, body.code, body);
@@ -291,92 +234,4 @@ export class ConfigRoutes {
     };
     sendJson(res, 200, body);
   }
-
-  private async patch(
-    req: IncomingMessage,
-    res: ServerResponse,
-    url: URL,
-    info: KindInfo,
-    target: { namespace: string; name: string },
-  ): Promise<void> {
-    const type = patchTypeOf(url.searchParams.get('type'), req.headers['content-type'], info);
-    const text = await readBody(req, this.maxBodyBytes);
-    let patch: unknown;
-    try {
-      // kubectl accepts the -p patch as JSON or YAML.
-      patch = parseYaml(text);
-    } catch (err) {
-      throw new StoreError(
-        'BadRequest',
-        `unable to parse the patch: ${(err as Error).message.split('\n')[0]}`,
-      );
-    }
-    const out = this.store.patch(storeKindOf(info), target.namespace, target.name, type, patch);
-    const body: PatchResponse = {
-      kind: 'PatchResult',
-      revision: out.revision,
-      typeName: out.typeName,
-      namespace: out.ref.namespace,
-      name: out.ref.name,
-      changed: out.changed,
-      object: out.resource.raw,
-      warnings: out.warnings.map(formatDiagnostic),
-    };
-    sendJson(res, 200, body);
-  }
-}
-
-function describe(r: Resource): {
-  typeName: string;
-  kind: string;
-  namespace: string;
-  name: string;
-} {
-  const info = kindInfoOf(r);
-  return {
-    typeName: info ? kubectlTypeName(info) : r.kind.toLowerCase(),
-    kind: r.kind,
-    namespace: r.metadata.namespace,
-    name: r.metadata.name,
-  };
-}
-
-/** `<ns>/<name>` for namespaced kinds, `<name>` (or `_/<name>`) for cluster-scoped ones. */
-function objectPath(
-  info: KindInfo,
-  rest: string[],
-): { namespace: string; name: string } | undefined {
-  if (rest.length === 2) return { namespace: info.namespaced ? rest[0]! : '', name: rest[1]! };
-  if (rest.length === 1 && !info.namespaced) return { namespace: '', name: rest[0]! };
-  return undefined;
-}
-
-/**
- * The patch type from `?type=` or kubectl's content types. Strategic merge is refused for custom
- * resources exactly as the API server refuses it; for core kinds it is treated as a merge patch.
- */
-function patchTypeOf(
-  param: string | null,
-  contentType: string | undefined,
-  info: KindInfo,
-): PatchType {
-  const type =
-    param ??
-    (contentType?.startsWith('application/json-patch+json')
-      ? 'json'
-      : contentType?.startsWith('application/strategic-merge-patch+json')
-        ? 'strategic'
-        : 'merge');
-  if (type === 'merge' || type === 'json') return type;
-  if (type === 'strategic') {
-    if (info.family === 'kubernetes') return 'merge';
-    throw new StoreError(
-      'BadRequest',
-      `application/strategic-merge-patch+json is not supported by ${info.group}/${info.versions[0]}, Kind=${info.kind}: the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
-    );
-  }
-  throw new StoreError(
-    'BadRequest',
-    `--type must be "json", "merge", or "strategic", got "${type}"`,
-  );
 }

@@ -1,10 +1,17 @@
 // The admin API on 127.0.0.1: readiness, the live config (read open, change with the bearer token),
 // the proxy list, and routes the mesh runner adds (/stats, /clusters, /config_dump, the graph UI).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
+import { selfSignedServingCert, type ServingCert } from '../kube/serving-cert.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { ConfigStore } from '../config/store.js';
 import { ConfigRoutes } from './config-routes.js';
+import { isKubePath, KubeRoutes } from '../kube/kube-routes.js';
+import type { KubeApi } from '../kube/rest-handler.js';
+import { unauthorized } from '../kube/status.js';
+import type { Clock } from '../runtime/clock.js';
 import { BodyTooLargeError, sendJson, sendText } from './http-util.js';
 import { status } from './status.js';
 import { formatHostPort } from '../units/index.js';
@@ -44,6 +51,10 @@ export interface AdminServerOptions {
   port?: number;
   /** Largest accepted request body; default 8 MiB. */
   maxBodyBytes?: number;
+  /** For the Kubernetes API's timestamps and ages. */
+  clock?: Clock;
+  /** How often Kubernetes watches with allowWatchBookmarks get a BOOKMARK (default 60 s). */
+  bookmarkIntervalMs?: number;
 }
 
 export interface AdminServer {
@@ -52,11 +63,17 @@ export interface AdminServer {
   listen(): Promise<{ host: string; port: number; url: string }>;
   /** `http://127.0.0.1:<port>` once listening. */
   readonly url: string;
+  /** `https://127.0.0.1:<port>`: the same port over TLS, for kubectl (which sends tokens over TLS only). */
+  readonly tlsUrl: string;
+  /** The self-signed certificate the TLS side presents (the kubeconfig's certificate authority). */
+  readonly servingCert: ServingCert;
   readonly port: number;
   /** Adds a route for `method` on `pathPrefix` and everything below it; built-in routes win. */
   route(method: string, pathPrefix: string, handler: AdminHandler, options?: RouteOptions): void;
   /** Supplies GET /proxies (empty until set). */
   setProxyProvider(fn: ProxyProvider): void;
+  /** The Kubernetes API served on this port (its object sources take the mesh's runtime view). */
+  readonly kube: KubeApi;
   /** GET /ready answers 200 only while ready (true by default once listening). */
   setReady(ready: boolean): void;
   close(): Promise<void>;
@@ -79,6 +96,13 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
   if (!options.token) throw new Error('the admin API needs a token');
   const expected = Buffer.from(`Bearer ${options.token}`);
   const configRoutes = new ConfigRoutes(options.store, options.maxBodyBytes ?? 8 * 1024 * 1024);
+  const kubeRoutes = new KubeRoutes({
+    store: options.store,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.bookmarkIntervalMs !== undefined
+      ? { bookmarkIntervalMs: options.bookmarkIntervalMs }
+      : {}),
+  });
   const routes: Route[] = [];
   let proxyProvider: ProxyProvider = () => [];
   let ready = true;
@@ -96,6 +120,18 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     const hostHeader = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
     if (hostHeader !== '' && !LOOPBACK.has(hostHeader)) {
       sendJson(res, 403, status(403, 'Forbidden', `host ${hostHeader} is not served`));
+      return;
+    }
+    // The Kubernetes API: every request carries the token (the API server's bearer-token authenticator).
+    if (isKubePath(url.pathname)) {
+      if (!authorized(req)) {
+        res.setHeader('www-authenticate', 'Bearer');
+        const st = unauthorized().status;
+        sendJson(res, st.code, st);
+        return;
+      }
+      if (await configRoutes.handle(req, res, url)) return;
+      await kubeRoutes.handle(req, res, url);
       return;
     }
     const custom = matchRoute(routes, method, url.pathname);
@@ -123,7 +159,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     sendJson(res, 404, status(404, 'NotFound', `no admin endpoint ${method} ${url.pathname}`));
   };
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: unknown) => {
       if (res.headersSent) {
         res.destroy();
@@ -132,6 +168,22 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
       if (err instanceof BodyTooLargeError)
         sendJson(res, 413, status(413, 'RequestEntityTooLarge', err.message));
       else sendJson(res, 500, status(500, 'InternalError', (err as Error)?.message ?? String(err)));
+    });
+  };
+  const server = createServer(onRequest);
+  // One port, two protocols: a connection whose first byte is a TLS handshake record (0x16) goes to
+  // the TLS server, everything else to plain HTTP (the admin UI, curl, the switchyard CLI).
+  const servingCert = selfSignedServingCert();
+  const tlsServer = createHttpsServer({ cert: servingCert.cert, key: servingCert.key }, onRequest);
+  const plainConnection = server.listeners('connection') as ((socket: Socket) => void)[];
+  server.removeAllListeners('connection');
+  server.on('connection', (socket: Socket) => {
+    socket.once('data', (chunk: Buffer) => {
+      socket.pause();
+      socket.unshift(chunk);
+      if (chunk[0] === 0x16) tlsServer.emit('connection', socket);
+      else for (const listener of plainConnection) listener.call(server, socket);
+      process.nextTick(() => socket.resume());
     });
   });
 
@@ -144,6 +196,11 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     get port() {
       return boundPort;
     },
+    get tlsUrl() {
+      return urlOf().replace(/^http:/, 'https:');
+    },
+    servingCert,
+    kube: kubeRoutes.api,
     listen() {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -172,6 +229,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
       return new Promise((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        tlsServer.closeAllConnections();
       });
     },
   };

@@ -67,6 +67,10 @@ export function statusFromError(err: unknown): StatusBody {
       return status(400, 'BadRequest', err.message, err.diagnostics);
     case 'Invalid':
       return status(422, 'Invalid', err.message, err.diagnostics);
+    case 'AlreadyExists':
+      return status(409, 'AlreadyExists', err.message);
+    case 'Conflict':
+      return status(409, 'Conflict', err.message);
     case 'AdmissionDenied': {
       const failures: StatusFailure[] = err.failures.map((f) => ({
         kind: f.ref.kind,

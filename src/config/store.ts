@@ -2,6 +2,7 @@
 // kubectl-style apply / patch / delete, each change validated whole and published as one immutable
 // snapshot. Apply follows kubectl's client-side apply (k8s.io/kubectl pkg/cmd/apply/patcher.go with
 // jsonmergepatch.CreateThreeWayJSONMergePatch) and Kubernetes' object metadata rules.
+import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { applyJsonPatch, JsonPatchError } from './json-patch.js';
 import {
@@ -11,6 +12,7 @@ import {
   jsonEqual,
   sortedJson,
   type JsonObject,
+  type JsonValue,
 } from './json-value.js';
 import { KINDS, kindFromArgument, lookupKind, kubectlTypeName, type KindInfo } from './kinds.js';
 import { applyMergePatch } from './merge-patch.js';
@@ -68,7 +70,31 @@ export interface DeleteOutcome {
  * (422, e.g. a JSON patch whose `test` fails), NotFound (404), and AdmissionDenied (400 without a
  * reason: Istio's validating webhook denied it, pkg/webhooks/validation/server/server.go admitPilot).
  */
-export type StoreErrorReason = 'BadRequest' | 'Invalid' | 'NotFound' | 'AdmissionDenied';
+export type StoreErrorReason =
+  'BadRequest' | 'Invalid' | 'NotFound' | 'AdmissionDenied' | 'AlreadyExists' | 'Conflict';
+
+/** What happened to one object at one revision, as a Kubernetes watch reports it. */
+export type StoreEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface StoreEvent {
+  type: StoreEventType;
+  /** The store revision of the change (the object's resourceVersion). */
+  revision: number;
+  /** The object after the change; for DELETED the last state with resourceVersion = revision. */
+  resource: Resource;
+}
+
+export type StoreEventListener = (events: readonly StoreEvent[]) => void;
+
+/** Options of a single-object write (the API server's create/update/delete). */
+export interface WriteOptions {
+  /** dryRun=All: validate and answer as if written, change nothing. */
+  dryRun?: boolean;
+  /** For delete: the API server's Preconditions (uid, resourceVersion). */
+  preconditions?: { uid?: string; resourceVersion?: string };
+  /** metadata.managedFields to store instead of the incoming/live ones (server-side apply). */
+  managedFields?: JsonValue;
+}
 
 /** One resource that a change could not be made to, with why. */
 export interface StoreFailure {
@@ -105,6 +131,10 @@ export interface ConfigStoreOptions {
   meshConfig?: MeshConfig;
   /** Called when a subscriber throws (the change itself stands). */
   onSubscriberError?: (err: unknown) => void;
+  /** How many change events a watch can resume from (older revisions answer 410 Gone). */
+  historyLimit?: number;
+  /** metadata.uid of new objects; default a random UUID as the API server makes them. */
+  newUid?: () => string;
 }
 
 export type SnapshotListener = (snapshot: ConfigSnapshot) => void;
@@ -127,8 +157,16 @@ export class ConfigStore {
   private readonly validate: (r: Resource) => ConfigDiagnostic[];
   private readonly clock: Clock;
   private readonly onSubscriberError: (err: unknown) => void;
+  private readonly eventListeners = new Set<StoreEventListener>();
+  private history: StoreEvent[] = [];
+  /** Every event with a revision above this one is still in history. */
+  private compacted = 0;
+  private readonly historyLimit: number;
+  private readonly newUid: () => string;
 
   constructor(options: ConfigStoreOptions = {}) {
+    this.historyLimit = options.historyLimit ?? 1000;
+    this.newUid = options.newUid ?? randomUUID;
     this.validate = options.validate ?? validateResource;
     this.clock = options.clock ?? systemClock;
     this.baseMesh = options.meshConfig ?? defaultMeshConfig();
@@ -164,6 +202,152 @@ export class ConfigStore {
   subscribe(fn: SnapshotListener): () => void {
     this.listeners.add(fn);
     return () => void this.listeners.delete(fn);
+  }
+
+  /** The validation this store admits writes with (the REST layer reads unknown-field findings from it). */
+  validator(resource: Resource): ConfigDiagnostic[] {
+    return this.validate(resource);
+  }
+
+  /** Calls fn with the object events of each successful change; returns an unsubscribe function. */
+  subscribeEvents(fn: StoreEventListener): () => void {
+    this.eventListeners.add(fn);
+    return () => void this.eventListeners.delete(fn);
+  }
+
+  /**
+   * The events after `revision`, or undefined when some of them were compacted away (a watch from
+   * there answers 410 Gone, as the API server's watch cache does).
+   */
+  eventsSince(revision: number): StoreEvent[] | undefined {
+    if (revision < this.compacted) return undefined;
+    return this.history.filter((e) => e.revision > revision);
+  }
+
+  /** The oldest revision a watch can still start from. */
+  get oldestRevision(): number {
+    return this.compacted;
+  }
+
+  /** The API server's create: AlreadyExists when the name is taken; server metadata is set here. */
+  create(input: Resource, options: WriteOptions = {}): Resource {
+    const info = this.requireKindInfo(input);
+    const typeName = kubectlTypeName(info);
+    if (!input.metadata.name)
+      throw new StoreError(
+        'Invalid',
+        `${kubectlPluralName(info)} "" is invalid: metadata.name: Required value: name or generateName is required`,
+      );
+    if (this.items.has(resourceKey(input)))
+      throw new StoreError(
+        'AlreadyExists',
+        `${kubectlPluralName(info)} "${input.metadata.name}" already exists`,
+      );
+    const next = jsonClone(input.raw) as JsonObject;
+    const meta: JsonObject = isJsonObject(next.metadata) ? next.metadata : {};
+    next.metadata = meta;
+    for (const field of SERVER_METADATA) delete meta[field];
+    if (info.namespaced) meta.namespace = input.metadata.namespace;
+    else delete meta.namespace;
+    meta.uid = this.newUid();
+    meta.creationTimestamp = kubeTime(this.clock.now());
+    meta.generation = 1;
+    meta.resourceVersion = String(this.rev + 1);
+    if (options.managedFields !== undefined) meta.managedFields = options.managedFields;
+    const resource = buildResource(next, input.kind, input.namespaceExplicit, input.source);
+    this.admit(resource, typeName, 'creating');
+    if (options.dryRun) return resource;
+    const working = new Map(this.items);
+    working.set(resourceKey(resource), resource);
+    this.commit(working);
+    return resource;
+  }
+
+  /**
+   * The API server's update (PUT, and every patch once computed): a resourceVersion in the object
+   * must match the live one (else Conflict); an update that changes nothing keeps the revision.
+   */
+  update(input: Resource, options: WriteOptions = {}): Resource {
+    const info = this.requireKindInfo(input);
+    const typeName = kubectlTypeName(info);
+    const live = this.requireLive(input.kind, input.metadata.namespace, input.metadata.name);
+    const liveObj = live.raw as JsonObject;
+    const wanted = input.metadata.resourceVersion;
+    if (wanted !== undefined && wanted !== '' && wanted !== live.metadata.resourceVersion)
+      throw conflict(info, input.metadata.name);
+    const next = jsonClone(input.raw) as JsonObject;
+    const meta: JsonObject = isJsonObject(next.metadata) ? next.metadata : {};
+    next.metadata = meta;
+    if (info.namespaced) meta.namespace = live.metadata.namespace;
+    else delete meta.namespace;
+    // Fields the server owns keep their live values; managedFields follow the writer when given.
+    const managed =
+      options.managedFields !== undefined
+        ? options.managedFields
+        : meta.managedFields !== undefined
+          ? meta.managedFields
+          : isJsonObject(liveObj.metadata)
+            ? liveObj.metadata.managedFields
+            : undefined;
+    bumpMetadata(next, liveObj, this.rev + 1);
+    if (managed !== undefined) meta.managedFields = managed;
+    else delete meta.managedFields;
+    const { resourceVersion: _n, ...nextMeta } = meta;
+    const liveMeta = isJsonObject(liveObj.metadata) ? liveObj.metadata : {};
+    const { resourceVersion: _l, ...liveRest } = liveMeta;
+    if (jsonEqual({ ...next, metadata: nextMeta }, { ...liveObj, metadata: liveRest })) return live;
+    const resource = buildResource(next, live.kind, live.namespaceExplicit, input.source);
+    this.admit(resource, typeName, 'patching');
+    if (options.dryRun) return resource;
+    const working = new Map(this.items);
+    working.set(resourceKey(resource), resource);
+    this.commit(working);
+    return resource;
+  }
+
+  /** The API server's delete of one object, honouring uid/resourceVersion preconditions. */
+  remove(kind: string, namespace: string, name: string, options: WriteOptions = {}): Resource {
+    const live = this.requireLive(kind, namespace, name);
+    const info = kindInfoOf(live);
+    const pre = options.preconditions;
+    // apimachinery storage/errors.go NewInvalidObjError via Preconditions.Check.
+    if (pre?.uid !== undefined && pre.uid !== (live.raw.metadata as JsonObject | undefined)?.uid)
+      throw new StoreError(
+        'Conflict',
+        `Operation cannot be fulfilled on ${info ? kubectlPluralName(info) : kind.toLowerCase()} "${name}": Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String((live.raw.metadata as JsonObject | undefined)?.uid ?? '')}`,
+      );
+    if (pre?.resourceVersion !== undefined && pre.resourceVersion !== live.metadata.resourceVersion)
+      throw new StoreError(
+        'Conflict',
+        `Operation cannot be fulfilled on ${info ? kubectlPluralName(info) : kind.toLowerCase()} "${name}": Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${live.metadata.resourceVersion ?? ''}`,
+      );
+    if (options.dryRun) return live;
+    const working = new Map(this.items);
+    working.delete(resourceKey(live));
+    this.commit(working);
+    return live;
+  }
+
+  private requireKindInfo(input: Resource): KindInfo {
+    const info = kindInfoOf(input);
+    if (!info)
+      throw new StoreError('NotFound', `the server doesn't have a resource type "${input.kind}"`);
+    return info;
+  }
+
+  /** Runs the webhook-equivalent validation; an Error rejects the write whole. */
+  private admit(resource: Resource, typeName: string, operation: 'creating' | 'patching'): void {
+    const errors = this.validate(resource).filter((d) => d.level === 'Error');
+    if (errors.length > 0)
+      throw invalid([
+        {
+          ref: refOf(resource),
+          typeName,
+          operation,
+          ...(resource.source ? { file: resource.source.file } : {}),
+          diagnostics: errors,
+        },
+      ]);
   }
 
   /** Replaces the base mesh config (e.g. from --meshConfigFile); an `istio` ConfigMap still wins. */
@@ -210,6 +394,7 @@ export class ConfigStore {
       if (!live) {
         next = desired;
         const meta = next.metadata as JsonObject;
+        meta.uid = this.newUid();
         meta.creationTimestamp = kubeTime(this.clock.now());
         meta.generation = 1;
         meta.resourceVersion = String(nextRev);
@@ -347,8 +532,15 @@ export class ConfigStore {
   }
 
   private commit(items: Map<string, Resource>): void {
+    const previous = this.items;
     this.items = items;
     this.rev += 1;
+    const events = changeEvents(previous, items, this.rev);
+    this.history.push(...events);
+    if (this.history.length > this.historyLimit) {
+      const dropped = this.history.splice(0, this.history.length - this.historyLimit);
+      this.compacted = dropped[dropped.length - 1]?.revision ?? this.compacted;
+    }
     const list = [...items.values()];
     const mesh = meshConfigFromResources(list) ?? this.baseMesh;
     this.current = createConfigSnapshot(list, mesh, this.rev);
@@ -359,7 +551,49 @@ export class ConfigStore {
         this.onSubscriberError(err);
       }
     }
+    if (events.length > 0)
+      for (const fn of [...this.eventListeners]) {
+        try {
+          fn(events);
+        } catch (err) {
+          this.onSubscriberError(err);
+        }
+      }
   }
+}
+
+/** ADDED / MODIFIED / DELETED between two item maps (stored Resources are immutable: identity = no change). */
+function changeEvents(
+  before: ReadonlyMap<string, Resource>,
+  after: ReadonlyMap<string, Resource>,
+  revision: number,
+): StoreEvent[] {
+  const events: StoreEvent[] = [];
+  for (const [key, r] of after) {
+    const old = before.get(key);
+    if (!old) events.push({ type: 'ADDED', revision, resource: r });
+    else if (old !== r) events.push({ type: 'MODIFIED', revision, resource: r });
+  }
+  for (const [key, old] of before) {
+    if (after.has(key)) continue;
+    // A deleted object is reported with the revision of its deletion (etcd3 watcher's prevKV + rev).
+    const raw = jsonClone(old.raw) as JsonObject;
+    if (isJsonObject(raw.metadata)) raw.metadata.resourceVersion = String(revision);
+    events.push({
+      type: 'DELETED',
+      revision,
+      resource: buildResource(raw, old.kind, old.namespaceExplicit, old.source),
+    });
+  }
+  return events;
+}
+
+/** The API server's optimistic-concurrency Conflict (apimachinery registry/generic/registry/store.go). */
+function conflict(info: KindInfo, name: string): StoreError {
+  return new StoreError(
+    'Conflict',
+    `Operation cannot be fulfilled on ${kubectlPluralName(info)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+  );
 }
 
 /** The KindInfo of a stored or parsed resource (KubernetesGateway maps back to gateway.networking.k8s.io). */
@@ -529,4 +763,21 @@ function invalid(failures: StoreFailure[]): StoreError {
     : 'configuration';
   const more = failures.length > 1 ? ` (and ${failures.length - 1} more)` : '';
   return new StoreError('AdmissionDenied', `${what} is invalid${more}`, failures);
+}
+
+/**
+ * A Resource from a decoded API request body (no source positions); undefined for kinds the store
+ * does not hold. `namespace` fills metadata.namespace of namespaced kinds when the body has none.
+ */
+export function resourceFromObject(obj: JsonObject, namespace: string): Resource | undefined {
+  const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : '';
+  const kind = typeof obj.kind === 'string' ? obj.kind : '';
+  const info = lookupKind(apiVersion, kind);
+  if (!info) return undefined;
+  const copy = jsonClone(obj);
+  const meta: JsonObject = isJsonObject(copy.metadata) ? copy.metadata : {};
+  copy.metadata = meta;
+  const explicit = typeof meta.namespace === 'string' && meta.namespace !== '';
+  if (info.namespaced) meta.namespace = explicit ? meta.namespace! : namespace;
+  return buildResource(copy, storeKindOf(info), explicit, undefined);
 }

@@ -47,6 +47,9 @@ import { listenerScheme } from './listener-scheme.js';
 import { formatHostPort } from '../units/index.js';
 import { certRoots } from './cert-roots.js';
 import type { TlsFileRoots } from '../compile/tls-files.js';
+import { defaultKubeconfigPath, writeKubeconfig } from '../kube/kubeconfig.js';
+import { derivedUid } from '../kube/object-source.js';
+import { kubeTime } from '../config/store.js';
 
 export interface MeshOptions {
   /** Config files/dirs (`up -f`), watched and re-applied on save. */
@@ -126,6 +129,9 @@ export class Mesh {
   /** This run's pid file: what a later `up` stops if this one dies without cleaning up. */
   private runRecord: RunRecord | undefined;
   tokenPath = '';
+  /** The kubeconfig written for kubectl (context `switchyard`, the admin token as bearer token). */
+  kubeconfigPath = '';
+  private startedAt = 0;
   /** The mesh CA (istiod's): every proxy gets a SPIFFE workload certificate from it (mesh-ca.ts). */
   readonly ca = createMeshCa();
 
@@ -264,6 +270,14 @@ export class Mesh {
       port: this.options.adminPort,
     });
     this.registerAdminRoutes(this.admin);
+    this.startedAt = Date.now();
+    this.admin.kube.objects.setRuntime({ pods: () => this.kubePods() });
+    this.kubeconfigPath = writeKubeconfig(
+      this.admin.tlsUrl,
+      token,
+      defaultKubeconfigPath(),
+      this.admin.servingCert.cert,
+    );
     this.unsubscribe = this.store.subscribe((snap) => {
       this.recompile(snap).catch((err: unknown) =>
         this.out(`error: recompiling: ${(err as Error).message}`),
@@ -324,6 +338,8 @@ export class Mesh {
     if (!w || w.ready === ready) return;
     w.ready = ready;
     if (ready) this.out(`workload ${name} is ready again`);
+    // Pods, Endpoints, EndpointSlices and Deployment status derive from readiness: watches see it.
+    this.admin?.kube.objects.runtimeChanged();
     this.recompile(this.store.snapshot()).catch((err: unknown) =>
       this.out(`error: recompiling: ${(err as Error).message}`),
     );
@@ -544,6 +560,49 @@ export class Mesh {
     admin.route('GET', '/pods', (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ items: this.runtimeObjects() }));
+    });
+  }
+
+  /** The running workload replicas as the Kubernetes API lists them (one Pod per process). */
+  private kubePods(): Record<string, unknown>[] {
+    const created = kubeTime(this.startedAt);
+    return this.workloads.map((w) => {
+      const name = w.instance.name;
+      const ns = w.instance.namespace;
+      return {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name,
+          namespace: ns,
+          uid: derivedUid(`Pod/${ns}/${name}`),
+          resourceVersion: '1',
+          creationTimestamp: created,
+          labels: { ...w.instance.labels },
+        },
+        spec: {
+          serviceAccountName: w.instance.serviceAccount,
+          nodeName: 'switchyard',
+          containers: [
+            {
+              name: w.instance.owner,
+              ports: w.instance.containerPorts.map((p) => ({ containerPort: p, protocol: 'TCP' })),
+            },
+          ],
+        },
+        status: {
+          phase: w.ready ? 'Running' : 'Pending',
+          podIP: this.host,
+          hostIP: this.host,
+          startTime: created,
+          conditions: [
+            { type: 'Ready', status: w.ready ? 'True' : 'False', lastTransitionTime: created },
+          ],
+          containerStatuses: [
+            { name: w.instance.owner, ready: w.ready, restartCount: 0, started: w.ready },
+          ],
+        },
+      };
     });
   }
 

@@ -1,6 +1,10 @@
 // `switchyard apply -f FILE|DIR|- [-R] [-n ns] [--dry-run=server]`: kubectl apply against the running mesh's admin API.
 import type { Command } from 'commander';
-import { FILES_MEDIA_TYPE, type ApplyResponse } from '../../admin/config-routes.js';
+import {
+  FILE_APPLY_PATH,
+  FILES_MEDIA_TYPE,
+  type ApplyResponse,
+} from '../../admin/config-routes.js';
 import { addServerOptions, AdminClient, type ServerFlags } from '../client.js';
 import { EXIT } from '../exit-codes.js';
 import { checkSyntax, CliError, readConfigFiles } from './kubectl-args.js';
@@ -50,7 +54,7 @@ export function registerApply(program: Command): void {
             : '';
       const reply = (await new AdminClient(opts).request(
         'POST',
-        `/config/apply${query}`,
+        `${FILE_APPLY_PATH}${query}`,
         JSON.stringify({ files }),
         FILES_MEDIA_TYPE,
       )) as ApplyResponse;

@@ -1,6 +1,11 @@
 // `switchyard delete -f FILE|DIR|-` and `switchyard delete KIND NAME... [-n ns]`, printing kubectl's lines.
 import type { Command } from 'commander';
-import { FILES_MEDIA_TYPE, type DeleteResponse } from '../../admin/config-routes.js';
+import {
+  FILE_DELETE_PATH,
+  FILES_MEDIA_TYPE,
+  type DeleteResponse,
+} from '../../admin/config-routes.js';
+import { kubectlTypeName } from '../../config/kinds.js';
 import {
   addServerOptions,
   AdminClient,
@@ -43,7 +48,7 @@ export function registerDelete(program: Command): void {
         const query = opts.namespace ? `?namespace=${encodeURIComponent(opts.namespace)}` : '';
         const reply = (await client.request(
           'POST',
-          `/config/delete${query}`,
+          `${FILE_DELETE_PATH}${query}`,
           JSON.stringify({ files }),
           FILES_MEDIA_TYPE,
         )) as DeleteResponse;
@@ -59,11 +64,8 @@ export function registerDelete(program: Command): void {
       } else {
         for (const { kind, name } of kindNamePairs(args)) {
           try {
-            const reply = (await client.request(
-              'DELETE',
-              objectPath(kind, opts.namespace ?? 'default', name),
-            )) as DeleteResponse;
-            for (const r of reply.results) deleted(r.typeName, r.name);
+            await client.request('DELETE', objectPath(kind, opts.namespace ?? 'default', name));
+            deleted(kubectlTypeName(kind), name);
           } catch (err) {
             if (err instanceof ServerError && err.status.code === 404 && opts.ignoreNotFound)
               continue;

@@ -4,7 +4,7 @@ import type { ProxyInfo } from '../../admin/server.js';
 import { kubectlTypeName, type KindInfo } from '../../config/kinds.js';
 import { addServerOptions, AdminClient, printError, type ServerFlags } from '../client.js';
 import { EXIT } from '../exit-codes.js';
-import { CliError, kindSegment, objectPath, requireKind } from './kubectl-args.js';
+import { CliError, collectionPath, objectPath, requireKind } from './kubectl-args.js';
 import { reportFailure } from './kubectl-report.js';
 import {
   asList,
@@ -64,13 +64,10 @@ export function registerGet(program: Command): void {
             }
           }
         } else {
-          const query =
-            opts.allNamespaces || !info.namespaced
-              ? ''
-              : `?namespace=${encodeURIComponent(namespace)}`;
-          const list = (await client.request('GET', `/config/${kindSegment(info)}${query}`)) as {
-            items: unknown[];
-          };
+          const list = (await client.request(
+            'GET',
+            collectionPath(info, opts.allNamespaces ? undefined : namespace),
+          )) as { items: unknown[] };
           items.push(...list.items);
         }
         groups.push({ info, items });

@@ -5,6 +5,7 @@ import { registerApply } from './apply.js';
 import { registerDelete } from './delete.js';
 import { registerEnvoyStats } from './envoy-stats.js';
 import { registerGet } from './get.js';
+import { registerKubeconfig } from './kubeconfig.js';
 import { registerLoad } from './load.js';
 import { registerLogs } from './logs.js';
 import { registerPatch } from './patch.js';
@@ -23,6 +24,7 @@ export function registerCommands(program: Command): void {
   registerProxyConfig(program);
   registerLogs(program);
   registerUp(program);
+  registerKubeconfig(program);
   registerWorkload(program);
   registerLoad(program);
   registerEnvoyStats(program);

@@ -6,6 +6,7 @@ import { kindFromKubectlArgument } from '../../config/store.js';
 import { parseResources } from '../../config/parse.js';
 import { formatDiagnostic } from '../../config/types.js';
 import type { ConfigFile } from '../../admin/config-routes.js';
+import { API_RESOURCES } from '../../kube/index.js';
 
 /** A usage or input problem found before talking to the server; printed as `error: <message>`. */
 export class CliError extends Error {
@@ -50,17 +51,25 @@ export function requireKind(arg: string): KindInfo {
   return info;
 }
 
-/** The URL path segment naming a kind: its plural, which the admin API resolves like kubectl. */
-export function kindSegment(info: KindInfo): string {
-  return encodeURIComponent(info.names[1] ?? info.names[0] ?? info.kind);
+/**
+ * The Kubernetes REST path of a kind's collection: `/apis/<group>/<version>[/namespaces/<ns>]/<plural>`
+ * (`/api/v1/...` for the core group); no namespace lists across all namespaces.
+ */
+export function collectionPath(info: KindInfo, namespace: string | undefined): string {
+  const resource = API_RESOURCES.find((r) => r.kindInfo === info);
+  const plural = resource?.plural ?? info.names[1] ?? info.kind.toLowerCase();
+  const version = resource?.versions[0] ?? info.versions[0] ?? 'v1';
+  const root = info.group ? `/apis/${info.group}/${version}` : `/api/${version}`;
+  const ns =
+    info.namespaced && namespace !== undefined
+      ? `/namespaces/${encodeURIComponent(namespace)}`
+      : '';
+  return `${root}${ns}/${plural}`;
 }
 
-/** `/config/<kind>/<ns>/<name>` (cluster-scoped kinds have no namespace segment). */
+/** The Kubernetes REST path of one object. */
 export function objectPath(info: KindInfo, namespace: string, name: string): string {
-  const base = `/config/${kindSegment(info)}`;
-  return info.namespaced
-    ? `${base}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`
-    : `${base}/${encodeURIComponent(name)}`;
+  return `${collectionPath(info, namespace)}/${encodeURIComponent(name)}`;
 }
 
 /** `KIND NAME...` or `KIND/NAME...` into (kind, name) pairs. */

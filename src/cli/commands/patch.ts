@@ -1,8 +1,15 @@
 // `switchyard patch KIND NAME [-n ns] --type merge|json -p '...'`, printing kubectl's `patched` lines.
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import type { PatchResponse } from '../../admin/config-routes.js';
-import { addServerOptions, AdminClient, type ServerFlags } from '../client.js';
+import { kubectlTypeName } from '../../config/kinds.js';
+
+/** The media type of each `--type` (k8s.io/apimachinery pkg/types/patch.go). */
+const PATCH_CONTENT_TYPES: Record<string, string> = {
+  json: 'application/json-patch+json',
+  merge: 'application/merge-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+};
+import { addServerOptions, AdminClient, ServerError, type ServerFlags } from '../client.js';
 import { EXIT } from '../exit-codes.js';
 import { CliError, kindNamePairs, objectPath } from './kubectl-args.js';
 import { reportFailure } from './kubectl-report.js';
@@ -39,14 +46,37 @@ export function registerPatch(program: Command): void {
           `unable to parse "${opts.patch}": ${(err as Error).message.split('\n')[0]}`,
         );
       }
-      const reply = (await new AdminClient(opts).request(
-        'PATCH',
-        `${objectPath(target.kind, opts.namespace ?? 'default', target.name)}?type=${opts.type}`,
-        opts.patch,
-        opts.type === 'json' ? 'application/json-patch+json' : 'application/merge-patch+json',
-      )) as PatchResponse;
-      for (const w of reply.warnings) console.error(`Warning: ${w}`);
-      console.log(`${reply.typeName}/${reply.name} patched${reply.changed ? '' : ' (no change)'}`);
+      const client = new AdminClient(opts);
+      const path = objectPath(target.kind, opts.namespace ?? 'default', target.name);
+      // As kubectl: read the object, send the patch, and say `(no change)` when it came back the same.
+      const before = (await client.request('GET', path)) as {
+        metadata?: { resourceVersion?: string };
+      };
+      const contentType = PATCH_CONTENT_TYPES[opts.type]!;
+      const after = (await client
+        .request(
+          'PATCH',
+          `${path}?fieldManager=kubectl-patch`,
+          JSON.stringify(parseYaml(opts.patch)),
+          contentType,
+        )
+        .catch((err: unknown) => {
+          // kubectl pkg/cmd/patch/patch.go: an unsupported patch type names the kind it was sent to.
+          if (err instanceof ServerError && err.status.code === 415) {
+            const info = target.kind;
+            const gv = info.group
+              ? `${info.group}/${info.versions[0] ?? ''}`
+              : (info.versions[0] ?? 'v1');
+            throw new CliError(
+              `${contentType} is not supported by ${gv}, Kind=${info.kind}: ${err.status.message}`,
+            );
+          }
+          throw err;
+        })) as { metadata?: { name?: string; resourceVersion?: string } };
+      const changed = after.metadata?.resourceVersion !== before.metadata?.resourceVersion;
+      console.log(
+        `${kubectlTypeName(target.kind)}/${after.metadata?.name ?? target.name} patched${changed ? '' : ' (no change)'}`,
+      );
       process.exitCode = EXIT.ok;
     } catch (err) {
       reportFailure(err);

@@ -9,6 +9,7 @@ import { Mesh, MeshConfigError } from '../../mesh/runner.js';
 import { parsePortMap } from '../../mesh/ports.js';
 import { EXIT } from '../exit-codes.js';
 import { parseListenPort } from '../../units/index.js';
+import { exportLine } from '../../kube/kubeconfig.js';
 
 const DEMOS: Record<string, string> = { bookinfo: 'bookinfo.yaml' };
 
@@ -122,6 +123,8 @@ export function registerUp(program: Command): void {
         }
         console.log('switchyard mesh is up:');
         for (const l of mesh.summary()) console.log(`  ${l}`);
+        // The Kubernetes API is on the admin port: point kubectl at it.
+        console.log(`\nkubectl talks to this mesh with:\n  ${exportLine(mesh.kubeconfigPath)}`);
         const gw = mesh.gatewayUrl();
         const admin = mesh.adminUrl() ?? '';
         const server = admin === 'http://127.0.0.1:15000' ? '' : ` --server ${admin}`;
