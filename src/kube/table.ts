@@ -80,6 +80,10 @@ function builtinCell(kind: string, name: string, obj: unknown, now: number): unk
       return at(obj, 'metadata', 'name');
     case 'Age':
       return age(obj, now);
+    // The default table convertor prints the timestamp itself, RFC 3339 in UTC
+    // (kubernetes staging/src/k8s.io/apiserver/pkg/registry/rest/table.go).
+    case 'Created At':
+      return at(obj, 'metadata', 'creationTimestamp') ?? null;
   }
   switch (`${kind}/${name}`) {
     case 'Namespace/Status':
