@@ -177,7 +177,12 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
   const tlsServer = createHttpsServer({ cert: servingCert.cert, key: servingCert.key }, onRequest);
   const plainConnection = server.listeners('connection') as ((socket: Socket) => void)[];
   server.removeAllListeners('connection');
+  // Every accepted socket, whichever protocol it turns out to speak: close() ends them all, also
+  // those still being sniffed or mid-TLS-handshake, which neither HTTP server tracks yet.
+  const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
     socket.once('data', (chunk: Buffer) => {
       socket.pause();
       socket.unshift(chunk);
@@ -230,6 +235,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
         server.close(() => resolve());
         server.closeAllConnections();
         tlsServer.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
       });
     },
   };
