@@ -49,6 +49,7 @@ import { hashString } from '../upstream/lb/index.js';
 import type { ClusterState } from '../upstream/cluster-state.js';
 import type { Host } from '../upstream/host.js';
 import { tlsConnectionOf } from '../tls/gateway-connections.js';
+import { headerLimitExceeded } from './connection-limits.js';
 import { requestDefect } from './request-checks.js';
 import { upgradeAllowed, upgradeProtocol } from './upgrade.js';
 
@@ -193,10 +194,63 @@ class DownstreamImpl implements Downstream {
 export class HttpConnectionManager {
   /** Envoy HCM upgrade stats, rendered by Proxy.stats(). */
   readonly upgrades: UpgradeCounters = { total: 0, active: 0, refused: 0 };
+  /** Envoy HCM `downstream_cx_protocol_error` and `downstream_rq_header_timeout` (conn_manager_impl.cc). */
+  readonly limits = { protocolErrors: 0, headerTimeouts: 0 };
+  private readonly refused = new WeakSet<Socket>();
   constructor(
     private readonly svc: ProxyServices,
     private readonly log: (ctx: RequestContext) => void,
   ) {}
+
+  /**
+   * A connection Node's parser gave up on before a request existed: no complete head within the
+   * request headers timeout (408), a head over llhttp's size (431), anything else it refuses (400).
+   * Answered and closed like Envoy's codec/HCM does, with an access-log line.
+   */
+  clientError(err: NodeJS.ErrnoException, socket: Socket): void {
+    // llhttp may report the same connection again for bytes still buffered: answer once.
+    if (this.refused.has(socket)) return;
+    this.refused.add(socket);
+    const reply =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? LOCAL_REPLIES.request_header_timeout
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? LOCAL_REPLIES.request_headers_too_large
+          : LOCAL_REPLIES.bad_request;
+    if (reply === LOCAL_REPLIES.request_header_timeout) this.limits.headerTimeouts++;
+    else this.limits.protocolErrors++;
+    if (!socket.writable || (socket as Socket & { _httpMessage?: unknown })._httpMessage) {
+      socket.destroy();
+      return;
+    }
+    const reason =
+      reply.status === 408
+        ? 'Request Timeout'
+        : reply.status === 431
+          ? 'Request Header Fields Too Large'
+          : 'Bad Request';
+    const body = reply.body;
+    socket.end(
+      `HTTP/1.1 ${reply.status} ${reason}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+        `content-type: text/plain\r\ndate: ${new Date(this.svc.clock.now()).toUTCString()}\r\n` +
+        `server: istio-envoy\r\nconnection: close\r\n\r\n${body}`,
+    );
+    const snap = this.svc.snapshot();
+    if (!snap) return;
+    const ctx = new RequestContext(snap);
+    ctx.startMs = this.svc.clock.now();
+    ctx.startMono = this.svc.clock.monotonic();
+    ctx.method = '';
+    ctx.protocol = '';
+    ctx.downstreamLocal = formatHostPort(stripMapped(socket.localAddress), socket.localPort ?? 0);
+    ctx.downstreamRemoteIp = stripMapped(socket.remoteAddress);
+    ctx.downstreamRemote = formatHostPort(ctx.downstreamRemoteIp, socket.remotePort ?? 0);
+    ctx.responseCode = reply.status;
+    ctx.bytesSent = Buffer.byteLength(body);
+    ctx.details = reply.details;
+    ctx.addFlag(reply.flag);
+    this.log(ctx);
+  }
 
   handle(binding: Binding, req: IncomingMessage, res: ServerResponse): void {
     const snap = this.svc.snapshot();
@@ -275,7 +329,16 @@ export class HttpConnectionManager {
     if (teHasTrailers(req.headers['te'])) headers['te'] = 'trailers';
     ctx.userAgent = firstValue(headers['user-agent']);
     ctx.grpc = firstValue(headers['content-type'])?.startsWith('application/grpc') ?? false;
+    // Header count and size limits answer 431 before any routing (connection-limits.ts); HTTP/2's
+    // own limits are nghttp2's.
+    const overLimit = req.httpVersionMajor === 1 ? headerLimitExceeded(req.rawHeaders) : undefined;
+    if (overLimit) {
+      this.limits.protocolErrors++;
+      res.shouldKeepAlive = false;
+      return down.localReply(LOCAL_REPLIES.request_headers_too_large, { details: overLimit });
+    }
     if (defect) {
+      this.limits.protocolErrors++;
       res.shouldKeepAlive = false;
       return down.localReply(LOCAL_REPLIES.bad_request, { details: defect });
     }
