@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { after, test } from 'node:test';
 import { createProxy } from '../src/proxy/index.js';
 import type { Proxy } from '../src/proxy/proxy.js';
+import { ManualClock } from '../src/runtime/clock.js';
 import { startEcho, type EchoBackend } from './helpers/echo-backend.js';
 import {
   cluster,
@@ -40,7 +41,7 @@ function raw(port: number, text: string): Promise<string> {
 
 async function start(
   name: string,
-  extra: { requestHeadersTimeoutMs?: number } = {},
+  extra: { requestHeadersTimeoutMs?: number; clock?: ManualClock } = {},
 ): Promise<{ proxy: Proxy; port: number; app: EchoBackend; lines: string[] }> {
   const app = await startEcho(name);
   cleanups.push(() => app.close());
@@ -121,7 +122,7 @@ test('request headers: 59 KiB pass (Node alone stops at 16 KiB), over 60 KiB is 
 
 // envoyproxy/envoy source/common/http/conn_manager_impl.cc onRequestHeaderTimeout: 408 (the request
 // is not complete), body "request header timeout", details request_header_timeout, counter
-// downstream_rq_header_timeout. Edge guidance (docs/root/configuration/best_practices/edge.rst):
+// downstream_rq_header_timeout. Edge guidance (docs/root/configuration/best_practices/_include/edge.yaml):
 // request_headers_timeout 10s; the test injects 200 ms.
 test('request headers timeout: an incomplete head is answered 408 and closed', async () => {
   const { proxy, port, app, lines } = await start('limits-timeout', {
@@ -159,4 +160,40 @@ test('request headers timeout: an idle keep-alive connection after a response ge
   });
   assert.match(out, /^HTTP\/1\.1 200 /);
   assert.doesNotMatch(out, /408/);
+});
+
+// envoyproxy/envoy source/common/http/conn_manager_impl.cc onIdleTimeout: no activity on a stream
+// for stream_idle_timeout (default 5 mins, http_connection_manager.proto) while the request is not
+// complete is a 408 "stream timeout", flag SI, details stream_idle_timeout, downstream_rq_idle_timeout.
+test('stream idle timeout: a request body that stalls for 5 minutes is answered 408 SI', async () => {
+  const clock = new ManualClock(Date.UTC(2026, 11, 2, 10, 0, 0));
+  const { proxy, port, lines } = await start('limits-idle-body', { clock });
+  let done = false;
+  const out = new Promise<string>((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () =>
+      s.write('POST /h HTTP/1.1\r\nHost: productpage:9080\r\nContent-Length: 10\r\n\r\nabc'),
+    );
+    let text = '';
+    s.on('data', (d) => (text += d.toString('latin1')));
+    s.on('close', () => {
+      done = true;
+      resolve(text);
+    });
+    s.on('error', reject);
+    s.setTimeout(20_000, () => s.destroy());
+  });
+  // Once the request is being forwarded (its body 7 bytes short), let whole idle periods pass until
+  // the proxy gives up (the first period may still have seen the body's first bytes arrive).
+  for (let i = 0; i < 2000 && !proxy.endpoints().some((e) => e.active > 0); i++)
+    await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 100 && !done; i++) {
+    clock.advance(300_000);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const text = await out;
+  assert.match(text, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+  assert.match(text, /\r\n\r\nstream timeout$/);
+  await logged(lines, 1);
+  assert.match(lines[0] ?? '', /"POST \/h HTTP\/1\.1" 408 SI stream_idle_timeout /);
+  assert.equal(proxy.stats().get('http.downstream_rq_idle_timeout'), 1);
 });

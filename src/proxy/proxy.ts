@@ -49,6 +49,8 @@ export interface ProxyOptions {
   dnsResolve?: DnsResolve;
   /** A request head must be complete this long after the connection opens (default Envoy's edge 10 s). */
   requestHeadersTimeoutMs?: number;
+  /** A stalled request body ends in 408 after this long without bytes (default Envoy's 5 min; 0 = off). */
+  streamIdleTimeoutMs?: number;
 }
 
 export interface ListenOptions {
@@ -95,7 +97,11 @@ export class Proxy implements ProxyServices {
     if (opts.accessLog && (opts.accessLog.path || opts.accessLog.sink)) {
       this.log = new AccessLogWriter(opts.accessLog.path, opts.accessLog.sink);
     }
-    this.hcm = new HttpConnectionManager(this, (ctx) => this.onComplete(ctx));
+    this.hcm = new HttpConnectionManager(
+      this,
+      (ctx) => this.onComplete(ctx),
+      opts.streamIdleTimeoutMs,
+    );
     this.tunnels = new ConnectTunnels(
       this,
       (name, req, res) => this.hcm.handle({ kind: 'listener', name }, req, res),
@@ -299,6 +305,7 @@ export class Proxy implements ProxyServices {
     out.set('http.downstream_rq_ws_on_non_ws_route', this.hcm.upgrades.refused);
     out.set('http.downstream_cx_protocol_error', this.hcm.limits.protocolErrors);
     out.set('http.downstream_rq_header_timeout', this.hcm.limits.headerTimeouts);
+    out.set('http.downstream_rq_idle_timeout', this.hcm.limits.idleTimeouts);
     for (const g of this.gateways) g.renderStats(out);
     for (const m of this.mtls) m.renderStats(out);
     return out;

@@ -18,7 +18,8 @@ export type LocalReplyCode =
   | 'blackhole'
   | 'bad_request'
   | 'request_headers_too_large'
-  | 'request_header_timeout';
+  | 'request_header_timeout'
+  | 'stream_idle_timeout';
 
 export interface LocalReply {
   code: LocalReplyCode;
@@ -144,6 +145,15 @@ export const LOCAL_REPLIES: Readonly<Record<LocalReplyCode, LocalReply>> = {
     flag: '',
     details: 'request_header_timeout',
     body: 'request header timeout',
+  },
+  // conn_manager_impl.cc onIdleTimeout: flag SI, 408 while the request is not complete, body
+  // "stream timeout", details stream_idle_timeout.
+  stream_idle_timeout: {
+    code: 'stream_idle_timeout',
+    status: 408,
+    flag: 'SI',
+    details: 'stream_idle_timeout',
+    body: 'stream timeout',
   },
 };
 

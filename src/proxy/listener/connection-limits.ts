@@ -6,8 +6,10 @@
 export const MAX_REQUEST_HEADERS_COUNT = 100;
 /** envoyproxy/envoy api/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto max_request_headers_kb (default 60). */
 export const MAX_REQUEST_HEADERS_KB = 60;
-/** envoyproxy/envoy docs/root/configuration/best_practices/edge.rst: request_headers_timeout 10s. */
+/** envoyproxy/envoy docs/root/configuration/best_practices/_include/edge.yaml (edge.rst): request_headers_timeout 10s. */
 export const REQUEST_HEADERS_TIMEOUT_MS = 10_000;
+/** envoyproxy/envoy api/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto stream_idle_timeout (default 5 mins). */
+export const STREAM_IDLE_TIMEOUT_MS = 300_000;
 
 /**
  * llhttp's limit counts the whole head (request line, `: ` and CRLFs), Envoy's only names and values:

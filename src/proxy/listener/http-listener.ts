@@ -49,7 +49,8 @@ import { hashString } from '../upstream/lb/index.js';
 import type { ClusterState } from '../upstream/cluster-state.js';
 import type { Host } from '../upstream/host.js';
 import { tlsConnectionOf } from '../tls/gateway-connections.js';
-import { headerLimitExceeded } from './connection-limits.js';
+import type { TimerHandle } from '../../runtime/clock.js';
+import { headerLimitExceeded, STREAM_IDLE_TIMEOUT_MS } from './connection-limits.js';
 import { requestDefect } from './request-checks.js';
 import { upgradeAllowed, upgradeProtocol } from './upgrade.js';
 
@@ -176,6 +177,17 @@ class DownstreamImpl implements Downstream {
     this.res.destroy();
   }
 
+  /** The stream idle timeout fired: 408 SI, the upstream side cancelled, the connection closed. */
+  streamIdleTimeout(): void {
+    const hadDc = this.ctx.flags.includes('DC');
+    this.res.shouldKeepAlive = false;
+    this.localReply(LOCAL_REPLIES.stream_idle_timeout);
+    // The router's abort hook marks a downstream disconnect (DC); here the proxy ended the stream.
+    for (const fn of this.abortFns ?? []) fn();
+    this.abortFns = undefined;
+    if (!hadDc) this.ctx.flags = this.ctx.flags.filter((f) => f !== 'DC');
+  }
+
   onAbort(fn: () => void): void {
     (this.abortFns ??= []).push(fn);
   }
@@ -195,11 +207,12 @@ export class HttpConnectionManager {
   /** Envoy HCM upgrade stats, rendered by Proxy.stats(). */
   readonly upgrades: UpgradeCounters = { total: 0, active: 0, refused: 0 };
   /** Envoy HCM `downstream_cx_protocol_error` and `downstream_rq_header_timeout` (conn_manager_impl.cc). */
-  readonly limits = { protocolErrors: 0, headerTimeouts: 0 };
+  readonly limits = { protocolErrors: 0, headerTimeouts: 0, idleTimeouts: 0 };
   private readonly refused = new WeakSet<Socket>();
   constructor(
     private readonly svc: ProxyServices,
     private readonly log: (ctx: RequestContext) => void,
+    private readonly streamIdleTimeoutMs = STREAM_IDLE_TIMEOUT_MS,
   ) {}
 
   /**
@@ -285,7 +298,11 @@ export class HttpConnectionManager {
       ctx.downstreamRemoteIp = tls.remoteIp;
     }
     const down = new DownstreamImpl(ctx, res, this.log, svc);
-    res.once('close', () => down.complete(!res.writableFinished));
+    const idle = this.watchIdleBody(req, res, down);
+    res.once('close', () => {
+      idle?.cancel();
+      down.complete(!res.writableFinished);
+    });
     try {
       this.route(binding, snap, ctx, down, req, res);
     } catch (err) {
@@ -298,6 +315,36 @@ export class HttpConnectionManager {
         details: 'internal_error',
       });
     }
+  }
+
+  /**
+   * Envoy's stream idle timeout while an HTTP/1 request body is still arriving: no bytes from the
+   * downstream for the whole period ends the stream with a 408 SI local reply
+   * (envoyproxy/envoy source/common/http/conn_manager_impl.cc onIdleTimeout). Activity is the
+   * connection's bytesRead, so no listener is put on the body stream the router pipes.
+   */
+  private watchIdleBody(
+    req: IncomingMessage,
+    res: ServerResponse,
+    down: DownstreamImpl,
+  ): TimerHandle | undefined {
+    const ms = this.streamIdleTimeoutMs;
+    if (ms <= 0 || req.httpVersionMajor !== 1 || req.complete) return undefined;
+    const socket = req.socket;
+    let seen = socket.bytesRead;
+    let timer: TimerHandle | undefined;
+    const check = (): void => {
+      if (req.complete || res.writableEnded || down.logged) return;
+      if (socket.bytesRead !== seen) {
+        seen = socket.bytesRead;
+        timer = this.svc.clock.setTimer(ms, check);
+        return;
+      }
+      this.limits.idleTimeouts++;
+      down.streamIdleTimeout();
+    };
+    timer = this.svc.clock.setTimer(ms, check);
+    return { cancel: () => timer?.cancel() };
   }
 
   private route(
