@@ -15,6 +15,11 @@ import { formatJson, formatText } from './access-log/format.js';
 import { AccessLogWriter } from './access-log/writer.js';
 import type { RequestContext } from './context/request-context.js';
 import { ConnectTunnels } from './listener/connect-tunnel.js';
+import {
+  NODE_MAX_HEADER_SIZE,
+  NODE_MAX_HEADERS_COUNT,
+  REQUEST_HEADERS_TIMEOUT_MS,
+} from './listener/connection-limits.js';
 import { HttpConnectionManager, type Binding } from './listener/http-listener.js';
 import { acceptUpgrades } from './listener/upgrade.js';
 import type { ProxyServices } from './services.js';
@@ -42,6 +47,10 @@ export interface ProxyOptions {
   identity?: MeshIdentitySource;
   /** Name resolution for STRICT_DNS / LOGICAL_DNS clusters (tests inject a name table). */
   dnsResolve?: DnsResolve;
+  /** A request head must be complete this long after the connection opens (default Envoy's edge 10 s). */
+  requestHeadersTimeoutMs?: number;
+  /** A stalled request body ends in 408 after this long without bytes (default Envoy's 5 min; 0 = off). */
+  streamIdleTimeoutMs?: number;
 }
 
 export interface ListenOptions {
@@ -72,6 +81,7 @@ export class Proxy implements ProxyServices {
   private readonly log: AccessLogWriter | undefined;
   private readonly encoding: 'TEXT' | 'JSON';
   private downstreamRq = 0;
+  private readonly requestHeadersTimeoutMs: number;
   private readonly observers: ((ctx: RequestContext) => void)[] = [];
   /** Headers the outbound side adds to every request (Istio metadata exchange); see observe(). */
   peerHeaders: readonly (readonly [string, string])[] = [];
@@ -83,10 +93,15 @@ export class Proxy implements ProxyServices {
     this.identity = opts.identity ? identityGetter(opts.identity) : undefined;
     this.clusters = new ClusterManager(this.clock, this.random, this.identity, opts.dnsResolve);
     this.encoding = opts.accessLog?.encoding ?? 'TEXT';
+    this.requestHeadersTimeoutMs = opts.requestHeadersTimeoutMs ?? REQUEST_HEADERS_TIMEOUT_MS;
     if (opts.accessLog && (opts.accessLog.path || opts.accessLog.sink)) {
       this.log = new AccessLogWriter(opts.accessLog.path, opts.accessLog.sink);
     }
-    this.hcm = new HttpConnectionManager(this, (ctx) => this.onComplete(ctx));
+    this.hcm = new HttpConnectionManager(
+      this,
+      (ctx) => this.onComplete(ctx),
+      opts.streamIdleTimeoutMs,
+    );
     this.tunnels = new ConnectTunnels(
       this,
       (name, req, res) => this.hcm.handle({ kind: 'listener', name }, req, res),
@@ -144,25 +159,24 @@ export class Proxy implements ProxyServices {
     const server = createServer(
       {
         // Slow clients are cut within ~1s of their deadline (architecture.md pitfalls).
-        connectionsCheckingInterval: 1000,
-        headersTimeout: 60_000,
+        connectionsCheckingInterval: Math.min(1000, Math.max(20, this.requestHeadersTimeoutMs / 4)),
+        headersTimeout: this.requestHeadersTimeoutMs,
+        // Let Envoy's 60 KiB / 100 header limits decide, not llhttp's 16 KiB (connection-limits.ts).
+        maxHeaderSize: NODE_MAX_HEADER_SIZE,
         requestTimeout: 0,
         keepAliveTimeout: 3_600_000,
         noDelay: true,
       },
       (req, res) => this.hcm.handle(binding, req, res),
     );
+    server.maxHeadersCount = NODE_MAX_HEADERS_COUNT;
     // The http server never listens itself (connections are handed to it), so start its connection
     // tracking by hand: without it neither the 1s slow-client check nor closeIdleConnections() runs.
     server.emit('listening');
-    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      // A request llhttp refuses: 400 and close (Envoy codec error), never a crash.
-      if (socket.writable && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) {
-        const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-        const text = status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
-        socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
-      } else socket.destroy();
-    });
+    // A request llhttp refuses or a head that never completes: a local reply and close, never a crash.
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) =>
+      this.hcm.clientError(err, socket),
+    );
     // WebSocket upgrades (Istio enables them on every HTTP connection manager); h2c is refused.
     acceptUpgrades(server, (req, res) => this.hcm.handle(binding, req, res));
     if (binding.kind === 'virtualOutbound')
@@ -289,6 +303,9 @@ export class Proxy implements ProxyServices {
     out.set('http.downstream_cx_upgrades_total', this.hcm.upgrades.total);
     out.set('http.downstream_cx_upgrades_active', this.hcm.upgrades.active);
     out.set('http.downstream_rq_ws_on_non_ws_route', this.hcm.upgrades.refused);
+    out.set('http.downstream_cx_protocol_error', this.hcm.limits.protocolErrors);
+    out.set('http.downstream_rq_header_timeout', this.hcm.limits.headerTimeouts);
+    out.set('http.downstream_rq_idle_timeout', this.hcm.limits.idleTimeouts);
     for (const g of this.gateways) g.renderStats(out);
     for (const m of this.mtls) m.renderStats(out);
     return out;

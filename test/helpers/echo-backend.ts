@@ -35,7 +35,8 @@ export async function startEcho(name: string, behaviour?: Behaviour): Promise<Ec
         server.close(() => resolve());
       }),
   };
-  const server: Server = createServer((req, res) => {
+  // Accepts heads as large as the proxy forwards (Envoy's 60 KiB), not only Node's default 16 KiB.
+  const server: Server = createServer({ maxHeaderSize: 128 * 1024 }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {

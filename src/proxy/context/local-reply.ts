@@ -16,7 +16,10 @@ export type LocalReplyCode =
   | 'fault_filter_abort'
   | 'direct_response'
   | 'blackhole'
-  | 'bad_request';
+  | 'bad_request'
+  | 'request_headers_too_large'
+  | 'request_header_timeout'
+  | 'stream_idle_timeout';
 
 export interface LocalReply {
   code: LocalReplyCode;
@@ -124,6 +127,33 @@ export const LOCAL_REPLIES: Readonly<Record<LocalReplyCode, LocalReply>> = {
     flag: 'DPE',
     details: 'http1.codec_error',
     body: 'Bad Request',
+  },
+  // envoyproxy/envoy source/common/http/http1/codec_impl.cc: error_code_ RequestHeaderFieldsTooLarge,
+  // sendProtocolError sends the code's reason phrase as the body (details set per limit).
+  request_headers_too_large: {
+    code: 'request_headers_too_large',
+    status: 431,
+    flag: 'DPE',
+    details: 'http1.headers_too_large',
+    body: 'Request Header Fields Too Large',
+  },
+  // envoyproxy/envoy source/common/http/conn_manager_impl.cc onRequestHeaderTimeout: 408 (request
+  // not complete), body "request header timeout", details request_header_timeout.
+  request_header_timeout: {
+    code: 'request_header_timeout',
+    status: 408,
+    flag: '',
+    details: 'request_header_timeout',
+    body: 'request header timeout',
+  },
+  // conn_manager_impl.cc onIdleTimeout: flag SI, 408 while the request is not complete, body
+  // "stream timeout", details stream_idle_timeout.
+  stream_idle_timeout: {
+    code: 'stream_idle_timeout',
+    status: 408,
+    flag: 'SI',
+    details: 'stream_idle_timeout',
+    body: 'stream timeout',
   },
 };
 

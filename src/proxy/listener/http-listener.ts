@@ -49,6 +49,8 @@ import { hashString } from '../upstream/lb/index.js';
 import type { ClusterState } from '../upstream/cluster-state.js';
 import type { Host } from '../upstream/host.js';
 import { tlsConnectionOf } from '../tls/gateway-connections.js';
+import type { TimerHandle } from '../../runtime/clock.js';
+import { headerLimitExceeded, STREAM_IDLE_TIMEOUT_MS } from './connection-limits.js';
 import { requestDefect } from './request-checks.js';
 import { upgradeAllowed, upgradeProtocol } from './upgrade.js';
 
@@ -175,6 +177,17 @@ class DownstreamImpl implements Downstream {
     this.res.destroy();
   }
 
+  /** The stream idle timeout fired: 408 SI, the upstream side cancelled, the connection closed. */
+  streamIdleTimeout(): void {
+    const hadDc = this.ctx.flags.includes('DC');
+    this.res.shouldKeepAlive = false;
+    this.localReply(LOCAL_REPLIES.stream_idle_timeout);
+    // The router's abort hook marks a downstream disconnect (DC); here the proxy ended the stream.
+    for (const fn of this.abortFns ?? []) fn();
+    this.abortFns = undefined;
+    if (!hadDc) this.ctx.flags = this.ctx.flags.filter((f) => f !== 'DC');
+  }
+
   onAbort(fn: () => void): void {
     (this.abortFns ??= []).push(fn);
   }
@@ -193,10 +206,64 @@ class DownstreamImpl implements Downstream {
 export class HttpConnectionManager {
   /** Envoy HCM upgrade stats, rendered by Proxy.stats(). */
   readonly upgrades: UpgradeCounters = { total: 0, active: 0, refused: 0 };
+  /** Envoy HCM `downstream_cx_protocol_error` and `downstream_rq_header_timeout` (conn_manager_impl.cc). */
+  readonly limits = { protocolErrors: 0, headerTimeouts: 0, idleTimeouts: 0 };
+  private readonly refused = new WeakSet<Socket>();
   constructor(
     private readonly svc: ProxyServices,
     private readonly log: (ctx: RequestContext) => void,
+    private readonly streamIdleTimeoutMs = STREAM_IDLE_TIMEOUT_MS,
   ) {}
+
+  /**
+   * A connection Node's parser gave up on before a request existed: no complete head within the
+   * request headers timeout (408), a head over llhttp's size (431), anything else it refuses (400).
+   * Answered and closed like Envoy's codec/HCM does, with an access-log line.
+   */
+  clientError(err: NodeJS.ErrnoException, socket: Socket): void {
+    // llhttp may report the same connection again for bytes still buffered: answer once.
+    if (this.refused.has(socket)) return;
+    this.refused.add(socket);
+    const reply =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? LOCAL_REPLIES.request_header_timeout
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? LOCAL_REPLIES.request_headers_too_large
+          : LOCAL_REPLIES.bad_request;
+    if (reply === LOCAL_REPLIES.request_header_timeout) this.limits.headerTimeouts++;
+    else this.limits.protocolErrors++;
+    if (!socket.writable || (socket as Socket & { _httpMessage?: unknown })._httpMessage) {
+      socket.destroy();
+      return;
+    }
+    const reason =
+      reply.status === 408
+        ? 'Request Timeout'
+        : reply.status === 431
+          ? 'Request Header Fields Too Large'
+          : 'Bad Request';
+    const body = reply.body;
+    socket.end(
+      `HTTP/1.1 ${reply.status} ${reason}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+        `content-type: text/plain\r\ndate: ${new Date(this.svc.clock.now()).toUTCString()}\r\n` +
+        `server: istio-envoy\r\nconnection: close\r\n\r\n${body}`,
+    );
+    const snap = this.svc.snapshot();
+    if (!snap) return;
+    const ctx = new RequestContext(snap);
+    ctx.startMs = this.svc.clock.now();
+    ctx.startMono = this.svc.clock.monotonic();
+    ctx.method = '';
+    ctx.protocol = '';
+    ctx.downstreamLocal = formatHostPort(stripMapped(socket.localAddress), socket.localPort ?? 0);
+    ctx.downstreamRemoteIp = stripMapped(socket.remoteAddress);
+    ctx.downstreamRemote = formatHostPort(ctx.downstreamRemoteIp, socket.remotePort ?? 0);
+    ctx.responseCode = reply.status;
+    ctx.bytesSent = Buffer.byteLength(body);
+    ctx.details = reply.details;
+    ctx.addFlag(reply.flag);
+    this.log(ctx);
+  }
 
   handle(binding: Binding, req: IncomingMessage, res: ServerResponse): void {
     const snap = this.svc.snapshot();
@@ -231,7 +298,11 @@ export class HttpConnectionManager {
       ctx.downstreamRemoteIp = tls.remoteIp;
     }
     const down = new DownstreamImpl(ctx, res, this.log, svc);
-    res.once('close', () => down.complete(!res.writableFinished));
+    const idle = this.watchIdleBody(req, res, down);
+    res.once('close', () => {
+      idle?.cancel();
+      down.complete(!res.writableFinished);
+    });
     try {
       this.route(binding, snap, ctx, down, req, res);
     } catch (err) {
@@ -244,6 +315,36 @@ export class HttpConnectionManager {
         details: 'internal_error',
       });
     }
+  }
+
+  /**
+   * Envoy's stream idle timeout while an HTTP/1 request body is still arriving: no bytes from the
+   * downstream for the whole period ends the stream with a 408 SI local reply
+   * (envoyproxy/envoy source/common/http/conn_manager_impl.cc onIdleTimeout). Activity is the
+   * connection's bytesRead, so no listener is put on the body stream the router pipes.
+   */
+  private watchIdleBody(
+    req: IncomingMessage,
+    res: ServerResponse,
+    down: DownstreamImpl,
+  ): TimerHandle | undefined {
+    const ms = this.streamIdleTimeoutMs;
+    if (ms <= 0 || req.httpVersionMajor !== 1 || req.complete) return undefined;
+    const socket = req.socket;
+    let seen = socket.bytesRead;
+    let timer: TimerHandle | undefined;
+    const check = (): void => {
+      if (req.complete || res.writableEnded || down.logged) return;
+      if (socket.bytesRead !== seen) {
+        seen = socket.bytesRead;
+        timer = this.svc.clock.setTimer(ms, check);
+        return;
+      }
+      this.limits.idleTimeouts++;
+      down.streamIdleTimeout();
+    };
+    timer = this.svc.clock.setTimer(ms, check);
+    return { cancel: () => timer?.cancel() };
   }
 
   private route(
@@ -275,7 +376,16 @@ export class HttpConnectionManager {
     if (teHasTrailers(req.headers['te'])) headers['te'] = 'trailers';
     ctx.userAgent = firstValue(headers['user-agent']);
     ctx.grpc = firstValue(headers['content-type'])?.startsWith('application/grpc') ?? false;
+    // Header count and size limits answer 431 before any routing (connection-limits.ts); HTTP/2's
+    // own limits are nghttp2's.
+    const overLimit = req.httpVersionMajor === 1 ? headerLimitExceeded(req.rawHeaders) : undefined;
+    if (overLimit) {
+      this.limits.protocolErrors++;
+      res.shouldKeepAlive = false;
+      return down.localReply(LOCAL_REPLIES.request_headers_too_large, { details: overLimit });
+    }
     if (defect) {
+      this.limits.protocolErrors++;
       res.shouldKeepAlive = false;
       return down.localReply(LOCAL_REPLIES.bad_request, { details: defect });
     }

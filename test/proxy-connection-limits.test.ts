@@ -1,0 +1,199 @@
+// Envoy's edge limits on what a downstream sends before routing, on real sockets: at most 100
+// request headers and 60 KiB of them (431), and a request head complete within the request headers
+// timeout (408). Sources are cited per test.
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, test } from 'node:test';
+import { createProxy } from '../src/proxy/index.js';
+import type { Proxy } from '../src/proxy/proxy.js';
+import { ManualClock } from '../src/runtime/clock.js';
+import { startEcho, type EchoBackend } from './helpers/echo-backend.js';
+import {
+  cluster,
+  endpoint,
+  forward,
+  outbound,
+  route,
+  routeTable,
+  snapshot,
+  vhost,
+} from './helpers/snapshot-builder.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+const H = 'productpage.default.svc.cluster.local';
+
+/** Writes `text` on a raw connection and resolves with everything read until the proxy closes it. */
+function raw(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () => s.write(text));
+    let out = '';
+    s.on('data', (d) => (out += d.toString('latin1')));
+    s.on('close', () => resolve(out));
+    s.on('error', reject);
+    // Only a safety net against a hung test, far above any deadline the tests use.
+    s.setTimeout(20_000, () => s.destroy());
+  });
+}
+
+async function start(
+  name: string,
+  extra: { requestHeadersTimeoutMs?: number; clock?: ManualClock } = {},
+): Promise<{ proxy: Proxy; port: number; app: EchoBackend; lines: string[] }> {
+  const app = await startEcho(name);
+  cleanups.push(() => app.close());
+  const C = outbound(9080, 'v1', H);
+  const lines: string[] = [];
+  const proxy = createProxy({
+    name,
+    accessLog: { encoding: 'TEXT', sink: (l) => lines.push(l) },
+    ...extra,
+  });
+  cleanups.push(() => proxy.close(50));
+  proxy.update(
+    snapshot({
+      outbound: {
+        9080: routeTable('9080', [
+          vhost(`${H}:9080`, ['productpage:9080'], [route('pp', forward(C))]),
+        ]),
+      },
+      clusters: [cluster(C, [endpoint('127.0.0.1', app.port)])],
+    }),
+  );
+  const { port } = await proxy.listen('virtualOutbound', { host: '127.0.0.1', port: 0 });
+  return { proxy, port, app, lines };
+}
+
+function request(headers: string[]): string {
+  return `GET /h HTTP/1.1\r\nHost: productpage:9080\r\n${headers.map((h) => h + '\r\n').join('')}Connection: close\r\n\r\n`;
+}
+
+async function logged(lines: string[], n: number): Promise<void> {
+  for (let i = 0; i < 200 && lines.length < n; i++) await new Promise((r) => setTimeout(r, 5));
+}
+
+// envoyproxy/envoy source/common/http/http1/codec_impl.cc completeLastHeader / checkMaxHeadersSize:
+// more than max_request_headers_count (100, api/envoy/config/core/v3/protocol.proto) headers, or
+// names + values over max_request_headers_kb (60, http_connection_manager.proto), is a 431 with
+// details http1.too_many_headers / http1.headers_too_large, flag DPE, and the connection closes.
+test('request headers: 100 pass, 101 and 2000 are 431 too_many_headers, before routing', async () => {
+  const { proxy, port, app, lines } = await start('limits-count');
+  // Host + 98 + Connection = 100 headers.
+  const hundred = Array.from({ length: 98 }, (_, i) => `x-h-${i}: v`);
+  const ok = await raw(port, request(hundred));
+  assert.match(ok, /^HTTP\/1\.1 200 /);
+  assert.equal(app.received.length, 1);
+  assert.equal(app.received[0]?.headers['x-h-97'], 'v');
+
+  for (const n of [99, 2000]) {
+    const over = await raw(port, request(Array.from({ length: n }, (_, i) => `x-h-${i}: v`)));
+    assert.match(over, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    assert.match(over, /\r\n\r\nRequest Header Fields Too Large$/);
+  }
+  assert.equal(app.received.length, 1, 'refused requests never reach the upstream');
+  await logged(lines, 3);
+  assert.match(lines[1] ?? '', /"GET \/h HTTP\/1\.1" 431 DPE http1\.too_many_headers /);
+  assert.match(lines[2] ?? '', /"GET \/h HTTP\/1\.1" 431 DPE http1\.too_many_headers /);
+  assert.equal(proxy.stats().get('http.downstream_cx_protocol_error'), 2);
+});
+
+test('request headers: 59 KiB pass (Node alone stops at 16 KiB), over 60 KiB is 431 headers_too_large', async () => {
+  const { proxy, port, app, lines } = await start('limits-size');
+  const ok = await raw(port, request([`x-big: ${'a'.repeat(59 * 1024)}`]));
+  assert.match(ok, /^HTTP\/1\.1 200 /);
+  assert.equal(app.received[0]?.headers['x-big']?.length, 59 * 1024);
+
+  const over = await raw(port, request([`x-big: ${'a'.repeat(61 * 1024)}`]));
+  assert.match(over, /^HTTP\/1\.1 431 /);
+  await logged(lines, 2);
+  assert.match(lines[1] ?? '', /"GET \/h HTTP\/1\.1" 431 DPE http1\.headers_too_large /);
+
+  // A head beyond what the parser holds at all is refused by it: still a logged 431, not a crash.
+  const huge = await raw(port, request([`x-big: ${'a'.repeat(200 * 1024)}`]));
+  assert.match(huge, /^HTTP\/1\.1 431 /);
+  await logged(lines, 3);
+  assert.match(lines[2] ?? '', /" 431 DPE http1\.headers_too_large /);
+  assert.equal(app.received.length, 1);
+  assert.equal(proxy.stats().get('http.downstream_cx_protocol_error'), 2);
+});
+
+// envoyproxy/envoy source/common/http/conn_manager_impl.cc onRequestHeaderTimeout: 408 (the request
+// is not complete), body "request header timeout", details request_header_timeout, counter
+// downstream_rq_header_timeout. Edge guidance (docs/root/configuration/best_practices/_include/edge.yaml):
+// request_headers_timeout 10s; the test injects 200 ms.
+test('request headers timeout: an incomplete head is answered 408 and closed', async () => {
+  const { proxy, port, app, lines } = await start('limits-timeout', {
+    requestHeadersTimeoutMs: 200,
+  });
+  const slow = await raw(port, 'GET /h HTTP/1.1\r\nHost: productpage:9080\r\nx-partial: ');
+  assert.match(slow, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+  assert.match(slow, /\r\n\r\nrequest header timeout$/);
+  assert.equal(app.received.length, 0);
+  await logged(lines, 1);
+  assert.match(lines[0] ?? '', /" 408 - request_header_timeout /);
+  assert.equal(proxy.stats().get('http.downstream_rq_header_timeout'), 1);
+  // A complete head in time is served as usual.
+  const ok = await raw(port, request([]));
+  assert.match(ok, /^HTTP\/1\.1 200 /);
+});
+
+// Envoy's request header timer belongs to a stream and is disarmed once its headers arrive
+// (conn_manager_impl.cc decodeHeaders): an idle keep-alive connection after a response is not
+// answered 408 (its limit is the connection idle_timeout).
+test('request headers timeout: an idle keep-alive connection after a response gets no 408', async () => {
+  const { port } = await start('limits-idle', { requestHeadersTimeoutMs: 200 });
+  const out = await new Promise<string>((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () =>
+      s.write('GET /h HTTP/1.1\r\nHost: productpage:9080\r\n\r\n'),
+    );
+    let text = '';
+    s.on('data', (d) => {
+      text += d.toString('latin1');
+      // Past several timeout periods after the response, the connection has seen nothing more.
+      if (text.includes('\r\n\r\n')) setTimeout(() => s.destroy(), 1000);
+    });
+    s.on('close', () => resolve(text));
+    s.on('error', reject);
+  });
+  assert.match(out, /^HTTP\/1\.1 200 /);
+  assert.doesNotMatch(out, /408/);
+});
+
+// envoyproxy/envoy source/common/http/conn_manager_impl.cc onIdleTimeout: no activity on a stream
+// for stream_idle_timeout (default 5 mins, http_connection_manager.proto) while the request is not
+// complete is a 408 "stream timeout", flag SI, details stream_idle_timeout, downstream_rq_idle_timeout.
+test('stream idle timeout: a request body that stalls for 5 minutes is answered 408 SI', async () => {
+  const clock = new ManualClock(Date.UTC(2026, 11, 2, 10, 0, 0));
+  const { proxy, port, lines } = await start('limits-idle-body', { clock });
+  let done = false;
+  const out = new Promise<string>((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () =>
+      s.write('POST /h HTTP/1.1\r\nHost: productpage:9080\r\nContent-Length: 10\r\n\r\nabc'),
+    );
+    let text = '';
+    s.on('data', (d) => (text += d.toString('latin1')));
+    s.on('close', () => {
+      done = true;
+      resolve(text);
+    });
+    s.on('error', reject);
+    s.setTimeout(20_000, () => s.destroy());
+  });
+  // Once the request is being forwarded (its body 7 bytes short), let whole idle periods pass until
+  // the proxy gives up (the first period may still have seen the body's first bytes arrive).
+  for (let i = 0; i < 2000 && !proxy.endpoints().some((e) => e.active > 0); i++)
+    await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 100 && !done; i++) {
+    clock.advance(300_000);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const text = await out;
+  assert.match(text, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+  assert.match(text, /\r\n\r\nstream timeout$/);
+  await logged(lines, 1);
+  assert.match(lines[0] ?? '', /"POST \/h HTTP\/1\.1" 408 SI stream_idle_timeout /);
+  assert.equal(proxy.stats().get('http.downstream_rq_idle_timeout'), 1);
+});
