@@ -1,10 +1,10 @@
-// Spawns the real CLI for the conventions a first-time user meets: --version is package.json's version.
+// Spawns the real CLI for the conventions a first-time user meets: --version, NO_COLOR/FORCE_COLOR.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from './cli-kubectl-support.js';
-import { repoRoot } from './helpers/shared.js';
+import { fixture, repoRoot } from './helpers/shared.js';
 
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
 
@@ -12,4 +12,26 @@ test('switchyard --version prints the version in package.json', async () => {
   const r = await runCli(['--version']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout.trim(), pkg.version);
+});
+
+// analyze's log output colours the level; istio/istio istioctl/pkg/util/formatting/msg_output.go.
+const warning = ['analyze', '-A', '-f', fixture('analyze', 'subset-missing.yaml')];
+const ESC = '\u001b[';
+const noColorEnv = { FORCE_COLOR: undefined, NO_COLOR: undefined };
+
+test('analyze: FORCE_COLOR colours the levels even into a pipe; --color=false still wins', async () => {
+  const forced = await runCli(warning, { env: { ...noColorEnv, FORCE_COLOR: '1' } });
+  assert.ok(forced.stdout.includes(ESC), forced.stdout);
+  const off = await runCli([...warning, '--color=false'], {
+    env: { ...noColorEnv, FORCE_COLOR: '1' },
+  });
+  assert.ok(!off.stdout.includes(ESC), off.stdout);
+});
+
+test('analyze: NO_COLOR leaves the output plain; an explicit --color still colours (no-color.org)', async () => {
+  const plain = await runCli(warning, { env: { ...noColorEnv, NO_COLOR: '1' } });
+  assert.ok(plain.stdout.includes('Error') || plain.stdout.includes('Warning'), plain.stdout);
+  assert.ok(!plain.stdout.includes(ESC), plain.stdout);
+  const asked = await runCli([...warning, '--color'], { env: { ...noColorEnv, NO_COLOR: '1' } });
+  assert.ok(asked.stdout.includes(ESC), asked.stdout);
 });

@@ -33,6 +33,7 @@ import {
   type AnalysisMessage,
   type Suppression,
 } from '../../analyze/index.js';
+import { colorDefault } from '../color.js';
 import { DEFAULT_SERVER } from '../client.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -115,7 +116,7 @@ export function registerAnalyze(program: Command): void {
     .option('--meshConfigFile <file>', 'overrides the mesh config values to use for analysis')
     .option(
       '--color [bool]',
-      "colorize the log output; default true on a terminal unless TERM is 'dumb' (--color=false to disable)",
+      "colorize the log output; default true on a terminal unless TERM is 'dumb' or NO_COLOR is set (FORCE_COLOR forces it; --color=false to disable)",
       (v: string) => v !== 'false',
     )
     .option(
@@ -127,9 +128,7 @@ export function registerAnalyze(program: Command): void {
       'analyze the config a running Switchyard mesh holds (its admin API, e.g. http://127.0.0.1:15000), as istioctl analyzes a live cluster; files are applied on top',
     )
     .action(async (files: string[], opts: AnalyzeFlags) => {
-      // istioctl/pkg/util/formatting IstioctlColorDefault.
-      if (opts.color === undefined)
-        opts.color = Boolean(process.stdout.isTTY) && (process.env.TERM ?? '') !== 'dumb';
+      if (opts.color === undefined) opts.color = colorDefault(process.stdout);
       process.exitCode = await runAnalyzeCommand(files, opts, {
         out: (t) => process.stdout.write(t),
         err: (t) => process.stderr.write(t),
