@@ -1,8 +1,11 @@
-// Spawns the real CLI for the conventions a first-time user meets: --version, NO_COLOR/FORCE_COLOR.
+// Spawns the real CLI for the conventions a first-time user meets: --version, NO_COLOR/FORCE_COLOR, one
+// "no mesh" message.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { runCli } from './cli-kubectl-support.js';
 import { fixture, repoRoot } from './helpers/shared.js';
 
@@ -34,4 +37,30 @@ test('analyze: NO_COLOR leaves the output plain; an explicit --color still colou
   assert.ok(!plain.stdout.includes(ESC), plain.stdout);
   const asked = await runCli([...warning, '--color'], { env: { ...noColorEnv, NO_COLOR: '1' } });
   assert.ok(asked.stdout.includes(ESC), asked.stdout);
+});
+
+test('every command that talks to a mesh says the same thing when none listens at --server', async () => {
+  // A port that was just bound and released: nothing listens there.
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  const server = `http://127.0.0.1:${port}`;
+  const expected = `error: no mesh at ${server} (is \`switchyard up\` running? pass --server URL)`;
+  const commands: string[][] = [
+    ['analyze', '--server', server],
+    ['get', 'virtualservices', '--server', server],
+    ['apply', '-f', fixture('analyze', 'subset-missing.yaml'), '--server', server],
+    ['delete', 'virtualservice', 'reviews', '--server', server],
+    ['patch', 'virtualservice', 'reviews', '--type', 'merge', '-p', '{}', '--server', server],
+    ['logs', 'productpage-v1', '--server', server],
+    ['envoy-stats', 'productpage-v1', '--server', server],
+    ['proxy-config', 'routes', 'productpage-v1', '--server', server],
+    ['load', '-n', '1', '-server', server, '-from', 'productpage', 'http://reviews:9080/'],
+  ];
+  for (const args of commands) {
+    const r = await runCli(args);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr.trim(), expected, args.join(' '));
+  }
 });

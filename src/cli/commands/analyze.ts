@@ -34,7 +34,7 @@ import {
   type Suppression,
 } from '../../analyze/index.js';
 import { colorDefault } from '../color.js';
-import { DEFAULT_SERVER } from '../client.js';
+import { ConnectionError, DEFAULT_SERVER, fetchMesh } from '../client.js';
 import { EXIT } from '../exit-codes.js';
 
 /** Namespaces the loader drops (istio/istio pkg/config/analysis/local: ignored by default). */
@@ -150,7 +150,11 @@ export async function runAnalyzeCommand(
   try {
     live = await fetchServerResources(opts.server, opts.namespace);
   } catch (err) {
-    io.err(`Error: cannot read config from ${opts.server}: ${(err as Error).message}\n`);
+    io.err(
+      err instanceof ConnectionError
+        ? `error: ${err.message}\n`
+        : `Error: cannot read config from ${opts.server}: ${(err as Error).message}\n`,
+    );
     return EXIT.failure;
   }
   return runAnalyze(files, opts, io, live);
@@ -163,7 +167,7 @@ export async function fetchServerResources(
 ): Promise<Resource[]> {
   const base = server.replace(/\/+$/, '');
   const url = `${base}/config`;
-  const res = await fetch(url, { headers: { accept: 'application/json' } });
+  const res = await fetchMesh(server, url, { headers: { accept: 'application/json' } });
   if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
   const body = (await res.json()) as unknown;
   const items = Array.isArray(body) ? body : ((body as { items?: unknown[] })?.items ?? []);
