@@ -225,5 +225,5 @@ test('analyze cli: --server analyzes what a running mesh holds (GET /config)', a
     },
   );
   assert.equal(down, EXIT.failure);
-  assert.match(err, /cannot read config from/);
+  assert.match(err, /^error: no mesh at http:\/\/127\.0\.0\.1:\d+ \(is `switchyard up` running\?/);
 });

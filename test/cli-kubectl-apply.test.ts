@@ -134,7 +134,7 @@ test('a missing path and an unreachable server fail as kubectl says', async () =
   assert.equal(down.code, 1);
   assert.match(
     down.stderr,
-    /^The connection to the server 127\.0\.0\.1:\d+ was refused - did you specify the right host or port\?/,
+    /^error: no mesh at http:\/\/127\.0\.0\.1:\d+ \(is `switchyard up` running\? pass --server URL\)/,
   );
 });
 

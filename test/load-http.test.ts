@@ -161,6 +161,6 @@ test('`switchyard load --from` without a running mesh prints a clear error', asy
   assert.equal(code, 1);
   assert.match(
     err,
-    /cannot reach the Switchyard admin API at http:\/\/127\.0\.0\.1:1 to resolve --from sleep/,
+    /^error: no mesh at http:\/\/127\.0\.0\.1:1 \(is `switchyard up` running\? pass --server URL\)/,
   );
 });

@@ -1,5 +1,5 @@
-// The HTTP client the kubectl-style verbs use to reach a running mesh's admin API (--server, --token),
-// and kubectl's wording for what can go wrong (k8s.io/kubectl pkg/cmd/util/helpers.go StandardErrorMessage).
+// The HTTP client every command uses to reach a running mesh's admin API (--server, --token): one message
+// when no mesh answers, and kubectl's wording for refusals (k8s.io/kubectl pkg/cmd/util/helpers.go StandardErrorMessage).
 import type { Command } from 'commander';
 import { readTokenFile, defaultTokenPath } from '../admin/token.js';
 import type { StatusBody } from '../admin/status.js';
@@ -24,8 +24,30 @@ export interface Reply {
   body: unknown;
 }
 
+/** The one wording every command uses when nothing answers at --server (issue #17: one message, not four). */
+export function noMeshMessage(server: string): string {
+  return `no mesh at ${server} (is \`switchyard up\` running? pass --server URL)`;
+}
+
 /** The server could not be reached. */
-export class ConnectionError extends Error {}
+export class ConnectionError extends Error {
+  constructor(readonly server: string) {
+    super(noMeshMessage(server));
+  }
+}
+
+/** fetch() against a running mesh's admin API; a refused or unreachable server throws ConnectionError. */
+export async function fetchMesh(
+  server: string,
+  url: string | URL,
+  init: RequestInit = {},
+): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch {
+    throw new ConnectionError(server);
+  }
+}
 
 /** A refusal from the server, with the Kubernetes Status it sent. */
 export class ServerError extends Error {
@@ -53,22 +75,11 @@ export class AdminClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = contentType;
-    let res: Response;
-    try {
-      res = await fetch(`${this.server}${path}`, {
-        method,
-        headers,
-        ...(body !== undefined ? { body } : {}),
-      });
-    } catch (err) {
-      const hostPort = new URL(this.server).host;
-      const code = (err as { cause?: { code?: string } }).cause?.code;
-      throw new ConnectionError(
-        code === 'ECONNREFUSED'
-          ? `The connection to the server ${hostPort} was refused - did you specify the right host or port?`
-          : `Unable to connect to the server: ${(err as { cause?: Error }).cause?.message ?? (err as Error).message}`,
-      );
-    }
+    const res = await fetchMesh(this.server, `${this.server}${path}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+    });
     const text = await res.text();
     let parsed: unknown = text;
     try {
@@ -102,7 +113,7 @@ export function printError(
   write: (line: string) => void = (l) => console.error(l),
 ): void {
   if (err instanceof ConnectionError) {
-    write(err.message);
+    write(`error: ${err.message}`);
     return;
   }
   if (!(err instanceof ServerError)) {

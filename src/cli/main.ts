@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerCommands } from './commands/index.js';
 import { EXIT } from './exit-codes.js';
+import { SWITCHYARD_VERSION } from '../runtime/version.js';
 
 const program = new Command();
 program
@@ -10,7 +11,7 @@ program
   .description(
     "Istio's traffic management, run locally: validate, analyze and serve networking.istio.io YAML",
   )
-  .version('0.1.0')
+  .version(SWITCHYARD_VERSION)
   .showHelpAfterError()
   .exitOverride((err) => {
     // commander exits 1 on usage errors; sysexits' EX_USAGE (64) is what istioctl uses.

@@ -9,8 +9,9 @@ import { formatG } from './go-format.js';
 import { Counter, type HistogramData } from './histogram.js';
 import type { LoadOptions } from './options.js';
 import { runPeriodic } from './periodic.js';
+import { SWITCHYARD_VERSION } from '../runtime/version.js';
 
-export const LOAD_VERSION = 'switchyard-0.1.0';
+export const LOAD_VERSION = `switchyard-${SWITCHYARD_VERSION}`;
 
 export interface LoadDeps {
   clock: Clock;

@@ -7,7 +7,14 @@ export interface ProxyInfo {
   outbound?: string;
 }
 
-export class ResolveError extends Error {}
+export class ResolveError extends Error {
+  /** True when nothing answered at the server (the CLI then prints its one "no mesh" message). */
+  readonly unreachable: boolean;
+  constructor(message: string, options: { unreachable?: boolean } = {}) {
+    super(message);
+    this.unreachable = options.unreachable ?? false;
+  }
+}
 
 /** Picks the proxy for a workload: exact workload, then exact name, then a name prefix (`sleep-v1-...`). */
 export function pickProxy(list: readonly ProxyInfo[], from: string): ProxyInfo {
@@ -42,6 +49,9 @@ export async function resolveFrom(server: string, from: string): Promise<string>
     body = await res.json();
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    // fetch() rejects with a TypeError when the connection fails (no HTTP reply at all).
+    if (err instanceof TypeError)
+      throw new ResolveError(`unreachable: ${cause}`, { unreachable: true });
     throw new ResolveError(
       `cannot reach the Switchyard admin API at ${server} to resolve --from ${from} (is \`switchyard up\` running? use --server URL): ${cause}`,
     );

@@ -33,7 +33,8 @@ import {
   type AnalysisMessage,
   type Suppression,
 } from '../../analyze/index.js';
-import { DEFAULT_SERVER } from '../client.js';
+import { colorDefault } from '../color.js';
+import { ConnectionError, DEFAULT_SERVER, fetchMesh } from '../client.js';
 import { EXIT } from '../exit-codes.js';
 
 /** Namespaces the loader drops (istio/istio pkg/config/analysis/local: ignored by default). */
@@ -115,7 +116,7 @@ export function registerAnalyze(program: Command): void {
     .option('--meshConfigFile <file>', 'overrides the mesh config values to use for analysis')
     .option(
       '--color [bool]',
-      "colorize the log output; default true on a terminal unless TERM is 'dumb' (--color=false to disable)",
+      "colorize the log output; default true on a terminal unless TERM is 'dumb' or NO_COLOR is set (FORCE_COLOR forces it; --color=false to disable)",
       (v: string) => v !== 'false',
     )
     .option(
@@ -127,9 +128,7 @@ export function registerAnalyze(program: Command): void {
       'analyze the config a running Switchyard mesh holds (its admin API, e.g. http://127.0.0.1:15000), as istioctl analyzes a live cluster; files are applied on top',
     )
     .action(async (files: string[], opts: AnalyzeFlags) => {
-      // istioctl/pkg/util/formatting IstioctlColorDefault.
-      if (opts.color === undefined)
-        opts.color = Boolean(process.stdout.isTTY) && (process.env.TERM ?? '') !== 'dumb';
+      if (opts.color === undefined) opts.color = colorDefault(process.stdout);
       process.exitCode = await runAnalyzeCommand(files, opts, {
         out: (t) => process.stdout.write(t),
         err: (t) => process.stderr.write(t),
@@ -151,7 +150,11 @@ export async function runAnalyzeCommand(
   try {
     live = await fetchServerResources(opts.server, opts.namespace);
   } catch (err) {
-    io.err(`Error: cannot read config from ${opts.server}: ${(err as Error).message}\n`);
+    io.err(
+      err instanceof ConnectionError
+        ? `error: ${err.message}\n`
+        : `Error: cannot read config from ${opts.server}: ${(err as Error).message}\n`,
+    );
     return EXIT.failure;
   }
   return runAnalyze(files, opts, io, live);
@@ -164,7 +167,7 @@ export async function fetchServerResources(
 ): Promise<Resource[]> {
   const base = server.replace(/\/+$/, '');
   const url = `${base}/config`;
-  const res = await fetch(url, { headers: { accept: 'application/json' } });
+  const res = await fetchMesh(server, url, { headers: { accept: 'application/json' } });
   if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
   const body = (await res.json()) as unknown;
   const items = Array.isArray(body) ? body : ((body as { items?: unknown[] })?.items ?? []);

@@ -3,7 +3,7 @@
 // sorted), read from a running mesh's admin API `/stats?proxy=`. `--filter` is Envoy's
 // `/stats?filter=` regex (envoyproxy/envoy source/server/admin/stats_handler.cc).
 import type { Command } from 'commander';
-import { DEFAULT_SERVER } from '../client.js';
+import { DEFAULT_SERVER, fetchMesh } from '../client.js';
 import { EXIT } from '../exit-codes.js';
 
 interface Opts {
@@ -59,9 +59,9 @@ export function registerEnvoyStats(program: Command): void {
       url.searchParams.set('proxy', proxy);
       let res: Response;
       try {
-        res = await fetch(url);
-      } catch {
-        console.error(`error: cannot reach the mesh at ${o.server}: is \`switchyard up\` running?`);
+        res = await fetchMesh(o.server, url);
+      } catch (err) {
+        console.error(`error: ${(err as Error).message}`);
         process.exitCode = EXIT.failure;
         return;
       }

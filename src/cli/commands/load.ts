@@ -10,6 +10,7 @@ import {
   resolveFrom,
 } from '../../load/index.js';
 import { runLoad } from '../../load/http-runner.js';
+import { noMeshMessage } from '../client.js';
 import { EXIT } from '../exit-codes.js';
 
 export function registerLoad(program: Command): void {
@@ -43,7 +44,9 @@ export function registerLoad(program: Command): void {
           options.proxy = await resolveFrom(options.server, options.from);
         } catch (err) {
           if (err instanceof ResolveError) {
-            console.error(`error: ${err.message}`);
+            console.error(
+              `error: ${err.unreachable ? noMeshMessage(options.server) : err.message}`,
+            );
             process.exit(EXIT.failure);
           }
           throw err;

@@ -1,7 +1,7 @@
 // `switchyard logs PROXY [--tail N]`: a proxy's access log from the running mesh, as
 // `kubectl logs <pod> -c istio-proxy` shows a sidecar's.
 import type { Command } from 'commander';
-import { addServerOptions, type ServerFlags } from '../client.js';
+import { addServerOptions, fetchMesh, type ServerFlags } from '../client.js';
 import { EXIT } from '../exit-codes.js';
 
 export function registerLogs(program: Command): void {
@@ -15,7 +15,7 @@ export function registerLogs(program: Command): void {
     url.searchParams.set('proxy', proxy);
     url.searchParams.set('tail', opts.tail);
     try {
-      const res = await fetch(url);
+      const res = await fetchMesh(opts.server, url);
       const text = await res.text();
       if (!res.ok) {
         process.stderr.write(`error: ${text.trim()}\n`);
@@ -23,10 +23,8 @@ export function registerLogs(program: Command): void {
         return;
       }
       process.stdout.write(text);
-    } catch {
-      process.stderr.write(
-        `error: cannot reach the mesh at ${opts.server}: is \`switchyard up\` running?\n`,
-      );
+    } catch (err) {
+      process.stderr.write(`error: ${(err as Error).message}\n`);
       process.exitCode = EXIT.failure;
     }
   });

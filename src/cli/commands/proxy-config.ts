@@ -17,7 +17,7 @@ import {
   type ProxySnapshot,
 } from '../../compile/index.js';
 import { buildRegistry, proxyNames, resolveProxy } from '../../registry/index.js';
-import { DEFAULT_SERVER } from '../client.js';
+import { DEFAULT_SERVER, fetchMesh } from '../client.js';
 import { certRoots } from '../../mesh/cert-roots.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -148,12 +148,7 @@ async function fromServer(kind: Kind, proxy: string, o: Opts): Promise<string> {
     const v = o[f];
     if (v) url.searchParams.set(f, v);
   }
-  let res: Response;
-  try {
-    res = await fetch(url);
-  } catch {
-    throw new Error(`cannot reach the mesh at ${o.server}: is \`switchyard up\` running?`);
-  }
+  const res = await fetchMesh(o.server!, url);
   const text = await res.text();
   if (!res.ok) throw new Error(text.trim());
   return text;
