@@ -26,23 +26,13 @@ import type { Downstream, ProxyServices } from '../services.js';
 import type { ClusterState } from '../upstream/cluster-state.js';
 import type { Connection } from '../upstream/connection.js';
 import type { Host } from '../upstream/host.js';
-import { connectFailureOf, formatAddress } from '../upstream/transport-failure.js';
+import { connectFailureOf } from '../upstream/transport-failure.js';
+import { formatHostPort } from '../../units/index.js';
 import { RetryState, type AttemptFailure } from './retry-state.js';
 import { PreviousPriorities } from './retry-priority.js';
 
 type Controller = Dispatcher.DispatchController;
 type Headers = Record<string, string | string[] | undefined>;
-
-// undici error codes that mean the TCP connection was never established.
-export const CONNECT_ERRORS = new Set([
-  'ECONNREFUSED',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'EADDRNOTAVAIL',
-]);
 
 /**
  * The response trailers. undici's HTTP/2 client hands its handler wrapper the trailers as an object,
@@ -393,7 +383,7 @@ export class ForwardRequest {
       ? undefined
       : connectFailureOf(
           err as { code?: string; message?: string },
-          formatAddress(conn.host.endpoint.address, conn.host.endpoint.port),
+          formatHostPort(conn.host.endpoint.address, conn.host.endpoint.port),
           cluster.cluster.tls !== undefined,
           conn.connected,
         );

@@ -17,7 +17,8 @@ import type { Downstream, ProxyServices } from '../services.js';
 import type { ClusterState } from '../upstream/cluster-state.js';
 import type { Connection } from '../upstream/connection.js';
 import type { Host } from '../upstream/host.js';
-import { connectFailureOf, formatAddress } from '../upstream/transport-failure.js';
+import { connectFailureOf } from '../upstream/transport-failure.js';
+import { formatHostPort } from '../../units/index.js';
 
 type Controller = Dispatcher.DispatchController;
 type Headers = Record<string, string | string[] | undefined>;
@@ -223,7 +224,7 @@ class UpgradeAttempt implements Dispatcher.DispatchHandler {
     // The same classification as the router's (Envoy 1.36 details and transport failure reasons).
     const failure = connectFailureOf(
       err as { code?: string; message?: string },
-      formatAddress(this.conn.host.endpoint.address, this.conn.host.endpoint.port),
+      formatHostPort(this.conn.host.endpoint.address, this.conn.host.endpoint.port),
       this.f.cluster.cluster.tls !== undefined,
       this.conn.connected,
     );

@@ -15,7 +15,8 @@ import { pickWeighted } from '../router/weighted.js';
 import type { ProxyServices } from '../services.js';
 import type { Host } from '../upstream/host.js';
 import { routeForDestination, type Destination } from './destination-match.js';
-import { connectFailureOf, formatAddress } from '../upstream/transport-failure.js';
+import { connectFailureOf } from '../upstream/transport-failure.js';
+import { formatHostPort } from '../../units/index.js';
 
 export interface DownstreamInfo {
   local: string;
@@ -139,7 +140,7 @@ export function proxyTcp(
     connectTimer.cancel();
     cluster.stats.upstream_cx_connect_fail++;
     // Envoy: "delayed connect error: <strerror>" for a refused connect (transport-failure.ts).
-    const remote = formatAddress(host.endpoint.address, host.endpoint.port);
+    const remote = formatHostPort(host.endpoint.address, host.endpoint.port);
     ctx.upstreamTransportFailureReason = connectFailureOf(err, remote, false, false)?.transport;
     finish('UF');
   });

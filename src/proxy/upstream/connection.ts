@@ -2,7 +2,6 @@
 // Client.dispatch and a plain handler (no streams or promises per request; see performance.md).
 import type { ConnectionOptions } from 'node:tls';
 import { buildConnector, Client } from 'undici';
-import { formatAddress } from './transport-failure.js';
 import type { LookupFunction } from './dns-lookup.js';
 import type { Host } from './host.js';
 import { formatHostPort } from '../../units/index.js';
@@ -82,7 +81,7 @@ export class Connection {
         if (!err && sock) {
           this.connected = true;
           if (sock.localAddress)
-            this.localAddress = formatAddress(sock.localAddress, sock.localPort ?? 0);
+            this.localAddress = formatHostPort(sock.localAddress, sock.localPort ?? 0);
         }
         (cb as (e: Error | null, s: typeof sock) => void)(err, sock);
       });

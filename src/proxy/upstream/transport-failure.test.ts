@@ -6,7 +6,8 @@
 // (source/common/tls/ssl_socket.cc).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { connectFailureOf, formatAddress } from './transport-failure.js';
+import { formatHostPort as formatAddress } from '../../units/index.js';
+import { connectFailureOf } from './transport-failure.js';
 
 const err = (code: string, message = code) => ({ code, message });
 

@@ -35,11 +35,6 @@ const STRERROR: Readonly<Record<string, string>> = {
 // names the remote address); the others arrive later on the socket (SO_ERROR, "delayed").
 const IMMEDIATE = new Set(['ENETUNREACH', 'EADDRNOTAVAIL', 'EACCES', 'EPERM', 'EAFNOSUPPORT']);
 
-/** `address:port` as Envoy prints an address (IPv6 in brackets). */
-export function formatAddress(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
-
 // BoringSSL packed error codes Envoy prints for the usual handshake failures (ERR_PACK(ERR_LIB_SSL, reason)).
 const TLS_REASON: Readonly<Record<string, string>> = {
   verify: '268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED',
