@@ -21,7 +21,8 @@ function scanAll(wire: string, step = wire.length): [number, string, ChunkedScan
   return [buf.length, data, sc];
 }
 
-const body = '5\r\nhello\r\n6;ext=1;q="a b"\r\n world\r\nA\r\n0123456789\r\n0\r\nx-t: 1\r\n\r\n';
+const body =
+  '5\r\nhello\r\n6;ext=1;q="a \\"b\\""\r\n world\r\nA\r\n0123456789\r\n0\r\nx-t: 1\r\n\r\n';
 
 test('finds the end of a chunked body and its data, whole or a byte at a time', () => {
   for (const step of [body.length, 1, 3, 7]) {
@@ -50,6 +51,10 @@ const bad: [string, string][] = [
   ['missing CRLF after data', '5\r\nhello0\r\n\r\n'],
   ['LF only after data', '5\r\nhello\n0\r\n\r\n'],
   ['huge size (2^64)', '10000000000000000\r\n'],
+  ['space after extension', '5;a=b \r\nhello\r\n0\r\n\r\n'],
+  ['space before extension', '5 ;a\r\nhello\r\n0\r\n\r\n'],
+  ['space in extension', '5; a\r\nhello\r\n0\r\n\r\n'],
+  ['unterminated quoted extension', '5;a="b\r\nhello\r\n0\r\n\r\n'],
   ['CTL in extension', '5;a\x01\r\nhello\r\n0\r\n\r\n'],
   ['bare CR in extension', '5;a\rb\r\nhello\r\n0\r\n\r\n'],
   ['bare LF in extension', '5;a\nb\r\nhello\r\n0\r\n\r\n'],

@@ -13,7 +13,12 @@ import { ENVOY_HEAD_LIMITS, isTokenChar, type HeadLimits } from './head-parser.j
 const enum S {
   SizeStart,
   Size,
-  Ext,
+  ExtName,
+  ExtValueStart,
+  ExtToken,
+  ExtQuoted,
+  ExtEscape,
+  ExtAfterQuoted,
   SizeLf,
   Data,
   DataCr,
@@ -73,21 +78,12 @@ export class ChunkedScanner {
           } else if (!this.sawDigit) {
             return this.fail('invalid_chunk_size');
           } else if (c === 59 /* ; */) {
-            this.state = S.Ext;
+            this.state = S.ExtName;
           } else if (c === 13) {
             this.state = S.SizeLf;
           } else {
             return this.fail(c === 10 ? 'bare_lf' : 'invalid_chunk_size');
           }
-          if (++this.lineBytes > MAX_CHUNK_LINE) return this.fail('chunk_line_too_long');
-          i++;
-          break;
-        }
-        case S.Ext: {
-          // chunk-ext (RFC 9112 §7.1.1): tokens, `=`, quoted strings, whitespace; no controls.
-          if (c === 13) this.state = S.SizeLf;
-          else if (c === 10) return this.fail('bare_lf');
-          else if ((c < 0x20 && c !== 9) || c === 0x7f) return this.fail('invalid_chunk_extension');
           if (++this.lineBytes > MAX_CHUNK_LINE) return this.fail('chunk_line_too_long');
           i++;
           break;
@@ -160,9 +156,53 @@ export class ChunkedScanner {
           return i + 1;
         case S.Done:
           return i;
+        default: {
+          // chunk-ext (RFC 9112 §7.1.1): *( ";" name [ "=" ( token / quoted-string ) ] ), without
+          // the optional whitespace (BWS), which llhttp refuses too.
+          const st = this.extension(c);
+          if (st === -1) return this.fail(c === 10 ? 'bare_lf' : 'invalid_chunk_extension');
+          this.state = st;
+          if (++this.lineBytes > MAX_CHUNK_LINE) return this.fail('chunk_line_too_long');
+          i++;
+          break;
+        }
       }
     }
     return end;
+  }
+
+  /** The next state of a chunk extension after `c`, or -1 when `c` breaks its grammar. */
+  private extension(c: number): S | -1 {
+    switch (this.state) {
+      case S.ExtName:
+        // An empty name (`;;a`, `;=b`) passes, as llhttp lets it.
+        if (isTokenChar(c)) return S.ExtName;
+        if (c === 59) return S.ExtName;
+        if (c === 61 /* = */) return S.ExtValueStart;
+        return c === 13 ? S.SizeLf : -1;
+      case S.ExtValueStart:
+        // An empty value (`;a=`) passes, as llhttp lets it.
+        if (c === 34 /* " */) return S.ExtQuoted;
+        if (c === 59) return S.ExtName;
+        if (c === 13) return S.SizeLf;
+        return isTokenChar(c) ? S.ExtToken : -1;
+      case S.ExtToken:
+        if (isTokenChar(c)) return S.ExtToken;
+        if (c === 59) return S.ExtName;
+        return c === 13 ? S.SizeLf : -1;
+      case S.ExtQuoted:
+        // qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text (RFC 9110 §5.6.4)
+        if (c === 34) return S.ExtAfterQuoted;
+        if (c === 92 /* \ */) return S.ExtEscape;
+        return c === 9 || (c >= 0x20 && c !== 0x7f) ? S.ExtQuoted : -1;
+      case S.ExtEscape:
+        return c === 9 || (c >= 0x20 && c !== 0x7f) ? S.ExtQuoted : -1;
+      case S.ExtAfterQuoted:
+        if (c === 59) return S.ExtName;
+        return c === 13 ? S.SizeLf : -1;
+      default:
+        return -1;
+    }
   }
 
   private fail(reason: string): -1 {

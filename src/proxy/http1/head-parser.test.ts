@@ -52,7 +52,9 @@ test('an incomplete head is undefined; the same head complete parses', () => {
   ok(req('GET / HTTP/1.1\r\nHost: a\r\n\r\n'));
 });
 
-test('skips empty lines before the request-line (RFC 9112 §2.2)', () => {
+test('skips empty lines before a request or status line (RFC 9112 §2.2); a lone CR is refused', () => {
+  assert.equal(okRes(res('\r\nHTTP/1.1 204 No Content\r\n\r\n')).status, 204);
+  refused(res('\rHTTP/1.1 204 No Content\r\n\r\n'), 400, 'http1.codec_error', 'bare_cr');
   const h = ok(req('\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n'));
   assert.equal(h.headLength, 4 + 'GET / HTTP/1.1\r\nHost: a\r\n\r\n'.length);
 });
@@ -87,6 +89,7 @@ test('request-target forms (RFC 9112 §3.2): absolute-form authority replaces Ho
   refused(req('GET b.test:80 HTTP/1.1\r\nHost: a\r\n\r\n'), 400, 'http1.codec_error');
   refused(req('GET ftp://b/ HTTP/1.1\r\nHost: a\r\n\r\n'), 400, 'http1.invalid_scheme');
   refused(req('GET http://u@b/ HTTP/1.1\r\nHost: a\r\n\r\n'), 400, 'http1.invalid_url');
+  refused(req('GET http://b"c/ HTTP/1.1\r\nHost: a\r\n\r\n'), 400, 'http1.invalid_url');
 });
 
 test('the fragment is dropped from the path, kept in the target (Istio strips it)', () => {
@@ -100,7 +103,8 @@ test("methods: Envoy's list without allow_custom_methods (balsa_parser.cc isMeth
   refused(req('FOO / HTTP/1.1\r\nHost: a\r\n\r\n'), 400, 'http1.codec_error', 'unknown_method');
   refused(req('get / HTTP/1.1\r\nHost: a\r\n\r\n'), 400, 'http1.codec_error', 'unknown_method');
   refused(req('G(T / HTTP/1.1\r\nHost: a\r\n\r\n'), 400, 'http1.codec_error', 'invalid_method');
-  refused(req('GET  / HTTP/1.1\r\nHost: a\r\n\r\n'), 400, 'http1.codec_error', 'invalid_target');
+  refused(req('GET  / HTTP/1.1\r\nHost: a\r\n\r\n'), 400, 'http1.codec_error', 'extra_space');
+  refused(req('GET /  HTTP/1.1\r\nHost: a\r\n\r\n'), 400, 'http1.codec_error', 'extra_space');
 });
 
 test('versions: HTTP/1.0 and HTTP/1.1 only', () => {
@@ -245,6 +249,8 @@ const smuggling: [string, string, number, string][] = [
   ['CL hex', 'Content-Length: 0x5', 400, 'http1.codec_error'],
   ['CL huge', 'Content-Length: 99999999999999999999', 400, 'http1.codec_error'],
   ['CL empty', 'Content-Length:', 400, 'http1.codec_error'],
+  ['CL tab after value', 'Content-Length: 1\t', 400, 'http1.codec_error'],
+  ['TE tab after value', 'Transfer-Encoding: chunked\t', 400, 'http1.codec_error'],
   ['CL space before colon', 'Content-Length : 5', 400, 'http1.codec_error'],
 ];
 for (const [name, fields, status, detail] of smuggling) {

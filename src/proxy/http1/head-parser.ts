@@ -253,6 +253,7 @@ function parseFields(s: string, i: number, limits: HeadLimits): Fields | HeadErr
       c = s.charCodeAt(++i);
     }
     if (s.charCodeAt(i + 1) !== 10) return codecError('bare_cr');
+    const cr = i;
     i += 2;
     if (++count > limits.maxHeadersCount)
       return err(431, DETAIL_TOO_MANY_HEADERS, 'too_many_headers');
@@ -276,6 +277,8 @@ function parseFields(s: string, i: number, limits: HeadLimits): Fields | HeadErr
         break;
       case 14:
         if (name === 'content-length') {
+          // A tab after a framing value is refused, as llhttp refuses it.
+          if (s.lastIndexOf('\t', cr) >= valueEnd) return codecError('tab_after_framing_value');
           // Envoy sets Balsa's disallow_multiple_content_length: a second Content-Length field is an
           // error even when equal (envoyproxy/envoy source/common/http/http1/balsa_parser.cc).
           if (f.contentLengthText !== undefined) return codecError('multiple_content_length');
@@ -287,6 +290,7 @@ function parseFields(s: string, i: number, limits: HeadLimits): Fields | HeadErr
         break;
       case 17:
         if (name === 'transfer-encoding') {
+          if (s.lastIndexOf('\t', cr) >= valueEnd) return codecError('tab_after_framing_value');
           f.teCount++;
           f.te = value;
         }
@@ -356,9 +360,12 @@ export function parseRequestHead(
   const targetStart = ++i;
   c = s.charCodeAt(i);
   while (cls(c) & TARGET) c = s.charCodeAt(++i);
-  if (i === targetStart || c !== 32) return codecError('invalid_target');
+  if (i === targetStart || c !== 32) {
+    return codecError(i === targetStart && c === 32 ? 'extra_space' : 'invalid_target');
+  }
   const target = s.slice(targetStart, i);
-  i++;
+  // One SP between the parts (RFC 9112 §3); llhttp lets more through before the version.
+  if (s.charCodeAt(++i) === 32) return codecError('extra_space');
   const minor = s.charCodeAt(i + 7) - 48;
   if (!s.startsWith('HTTP/1.', i) || (minor !== 0 && minor !== 1)) {
     return codecError('invalid_version');
@@ -380,7 +387,7 @@ export function parseRequestHead(
     // authority-form only, host and port (RFC 9112 §3.2.3); envoyproxy/envoy
     // source/common/http/http1/codec_impl.cc handlePath -> http1.invalid_url.
     const { host, port } = splitAuthority(target);
-    if (host === '' || parsePort(port) === undefined || /[/?#@]/.test(target)) {
+    if (host === '' || parsePort(port) === undefined || !isAuthority(target)) {
       return err(400, DETAIL_INVALID_URL, 'invalid_connect_target');
     }
     form = 'authority';
@@ -456,6 +463,16 @@ function requestFraming(method: string, minor: number, f: Fields): BodyFraming |
   return f.contentLength > 0 ? 'length' : 'none';
 }
 
+// The characters of a URL authority (RFC 3986 §3.2: unreserved, sub-delims, ':', '[', ']', '%'),
+// as envoyproxy/envoy source/common/http/http1/balsa_parser.cc isUrlValid allows, without '@'.
+const AUTHORITY = new Uint8Array(128);
+for (const ch of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!$%&'()*+,-.:;=[]_~")
+  AUTHORITY[ch.charCodeAt(0)] = 1;
+function isAuthority(a: string): boolean {
+  for (let k = 0; k < a.length; k++) if (AUTHORITY[a.charCodeAt(k)] !== 1) return false;
+  return true;
+}
+
 /** `scheme://authority[path][?query]` with scheme http or https, authority without userinfo. */
 function absoluteTarget(
   target: string,
@@ -476,9 +493,11 @@ function absoluteTarget(
   }
   const authority = target.slice(aStart, aEnd);
   // The http(s) URI has no userinfo (RFC 9110 §4.2.4: treat as an error); an empty host is invalid.
-  if (authority === '' || authority.includes('@'))
+  if (authority === '' || !isAuthority(authority))
     return err(400, DETAIL_INVALID_URL, 'invalid_authority');
   let path = target.slice(aEnd);
+  // A fragment straight after the authority is refused, as llhttp refuses it.
+  if (path.charCodeAt(0) === 35) return codecError('invalid_target');
   if (path === '' || path.charCodeAt(0) !== 47) path = '/' + path;
   return { scheme, authority, path };
 }
@@ -494,10 +513,13 @@ export function parseResponseHead(
   start = 0,
   limits: HeadLimits = ENVOY_HEAD_LIMITS,
 ): ResponseHead | HeadError | undefined {
-  const end = headEnd(buf, start, limits);
+  // Empty lines before a status line are skipped, as llhttp skips them.
+  const from = skipEmptyLines(buf, start);
+  if (from instanceof HeadError) return from;
+  const end = headEnd(buf, from, limits);
   if (end instanceof HeadError) return end;
   if (end < 0) return undefined;
-  const s = buf.toString('latin1', start, end - 2);
+  const s = buf.toString('latin1', from, end - 2);
   // status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 §4)
   const minor = s.charCodeAt(7) - 48;
   if (!s.startsWith('HTTP/1.') || (minor !== 0 && minor !== 1))
