@@ -9,6 +9,7 @@
 // BENCH_ROUNDS (default 5 parse / 3 e2e), BENCH_DURATION (default 5s), BENCH_CONNECTIONS (32).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Duplex } from 'node:stream';
@@ -55,10 +56,17 @@ const RESPONSE =
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
-/** Heads per second through parseRequestHead, for `ms` milliseconds. */
+/** CPU milliseconds (user + system) this process used so far: robust on a loaded machine. */
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** Heads per CPU second through parseRequestHead, for `ms` milliseconds. */
 function oursRequests(ms: number): number {
   const buf = Buffer.from(REQUEST, 'latin1');
   let n = 0;
+  const cpu0 = cpuMs();
   const end = performance.now() + ms;
   while (performance.now() < end) {
     for (let k = 0; k < 1000; k++) {
@@ -67,12 +75,13 @@ function oursRequests(ms: number): number {
       n++;
     }
   }
-  return n / (ms / 1000);
+  return n / ((cpuMs() - cpu0) / 1000);
 }
 
 function oursResponses(ms: number): number {
   const buf = Buffer.from(RESPONSE, 'latin1');
   let n = 0;
+  const cpu0 = cpuMs();
   const end = performance.now() + ms;
   while (performance.now() < end) {
     for (let k = 0; k < 1000; k++) {
@@ -81,7 +90,7 @@ function oursResponses(ms: number): number {
       n++;
     }
   }
-  return n / (ms / 1000);
+  return n / ((cpuMs() - cpu0) / 1000);
 }
 
 /** An in-memory socket: what is pushed is read by the server, what it writes is dropped. */
@@ -113,14 +122,14 @@ async function nodeRequests(ms: number): Promise<number> {
   const sock = new MemorySocket();
   server.emit('connection', sock);
   const batch = Buffer.from(REQUEST.repeat(100), 'latin1');
-  const start = performance.now();
-  const end = start + ms;
+  const cpu0 = cpuMs();
+  const end = performance.now() + ms;
   while (performance.now() < end) {
     const target = seen + 100;
     sock.push(batch);
     while (seen < target) await new Promise((r) => setImmediate(r));
   }
-  const rate = seen / ((performance.now() - start) / 1000);
+  const rate = seen / ((cpuMs() - cpu0) / 1000);
   sock.destroy();
   server.close();
   return rate;
@@ -142,6 +151,18 @@ async function start(script: string, args: string[], core: number) {
   return { child, port };
 }
 
+/** CPU milliseconds (user + system) a process has used, from /proc (Linux). */
+function procCpuMs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
 function wrk(port: number, duration: string): number {
   const [cmd, argv] = pin(0, 'wrk', [
     '-t1',
@@ -158,7 +179,9 @@ function wrk(port: number, duration: string): number {
 }
 
 async function parseOnly(): Promise<void> {
-  console.log(`parse-only, ${ROUNDS} interleaved rounds of 1 s each (one process, one core):`);
+  console.log(
+    `parse-only, ${ROUNDS} interleaved rounds of 1 s each, rates per CPU second of this process:`,
+  );
   const ours: number[] = [];
   const node: number[] = [];
   const resp: number[] = [];
@@ -193,21 +216,32 @@ async function endToEnd(): Promise<void> {
     ['codec raw forwarder', 'http1-raw-forwarder.js'],
   ] as const;
   const rps: Record<string, number[]> = {};
+  const cpu: Record<string, number[]> = {};
   for (let r = 1; r <= E2E_ROUNDS; r++) {
     for (const [name, script] of subjects) {
       const p = await start(script, [String(upstream.port)], 1);
       wrk(p.port, '1s'); // warm-up
+      const cpu0 = procCpuMs(p.child.pid);
       const v = wrk(p.port, DURATION);
+      const us = ((procCpuMs(p.child.pid) - cpu0) * 1000) / (v * Number.parseFloat(DURATION));
       (rps[name] ??= []).push(v);
-      console.log(`  round ${r} ${name.padEnd(20)} ${fmt(v).padStart(7)} req/s`);
+      (cpu[name] ??= []).push(us);
+      console.log(
+        `  round ${r} ${name.padEnd(20)} ${fmt(v).padStart(7)} req/s  ${us.toFixed(1)} µs CPU/request`,
+      );
       p.child.kill();
     }
   }
   upstream.child.kill();
   const a = median(rps['node:http forwarder'] ?? []);
   const b = median(rps['codec raw forwarder'] ?? []);
+  const ca = median(cpu['node:http forwarder'] ?? []);
+  const cb = median(cpu['codec raw forwarder'] ?? []);
   console.log(
     `  medians: node:http ${fmt(a)} req/s, codec ${fmt(b)} req/s -> codec / node:http ${(b / a).toFixed(2)}x`,
+  );
+  console.log(
+    `  forwarder CPU per request: node:http ${ca.toFixed(1)} µs, codec ${cb.toFixed(1)} µs -> ${(ca / cb).toFixed(2)}x less (req/s per core if CPU-bound: ${fmt(1e6 / ca)} vs ${fmt(1e6 / cb)})`,
   );
 }
 
