@@ -77,6 +77,7 @@ class BodyCounter {
 
 class Downstream implements UpstreamUser {
   private pending: Buffer | undefined;
+  private seen = 0;
   private req: RequestHead | undefined;
   private res: ResponseHead | undefined;
   private conn: UpstreamConnection | undefined;
@@ -105,6 +106,7 @@ class Downstream implements UpstreamUser {
       if (end < d.length) this.pending = d.subarray(end);
       return;
     }
+    if (!this.req) this.seen = this.pending?.length ?? 0;
     this.pending = this.pending ? Buffer.concat([this.pending, d]) : d;
     if (!this.req) this.next();
   }
@@ -113,7 +115,8 @@ class Downstream implements UpstreamUser {
   private next(): void {
     const buf = this.pending;
     if (!buf) return;
-    const head = parseRequestHead(buf);
+    const head = parseRequestHead(buf, 0, undefined, this.seen);
+    this.seen = 0;
     if (head === undefined) return;
     if (head instanceof HeadError) return this.fail(head.status);
     this.req = head;
@@ -196,6 +199,7 @@ class Downstream implements UpstreamUser {
       this.socket.end();
       return;
     }
+    this.seen = 0;
     this.next();
   }
 

@@ -52,6 +52,27 @@ test('an incomplete head is undefined; the same head complete parses', () => {
   ok(req('GET / HTTP/1.1\r\nHost: a\r\n\r\n'));
 });
 
+test('a head drip-fed a byte at a time parses once complete, each call looking at new bytes only', () => {
+  const text = `GET / HTTP/1.1\r\nHost: a\r\nx: ${'v'.repeat(20_000)}\r\n\r\n`;
+  const all = Buffer.from(text, 'latin1');
+  let seen = 0;
+  let result: RequestHead | HeadError | undefined;
+  for (let n = 1; n <= all.length; n++) {
+    result = parseRequestHead(all.subarray(0, n), 0, ENVOY_HEAD_LIMITS, seen);
+    if (n < all.length) assert.equal(result, undefined);
+    seen = n;
+  }
+  assert.equal(ok(result).values[1]!.length, 20_000);
+  // A bare LF in the new bytes is still found.
+  const bad = Buffer.from('GET / HTTP/1.1\r\nHost: a\nX', 'latin1');
+  refused(
+    parseRequestHead(bad, 0, ENVOY_HEAD_LIMITS, bad.length - 2),
+    400,
+    'http1.codec_error',
+    'bare_lf',
+  );
+});
+
 test('skips empty lines before a request or status line (RFC 9112 §2.2); a lone CR is refused', () => {
   assert.equal(okRes(res('\r\nHTTP/1.1 204 No Content\r\n\r\n')).status, 204);
   refused(res('\rHTTP/1.1 204 No Content\r\n\r\n'), 400, 'http1.codec_error', 'bare_cr');

@@ -152,8 +152,10 @@ const codecError = (reason: string) => err(400, DETAIL_CODEC_ERROR, reason);
  * error a partial head already shows (too large, bare LF, bare CR) so a drip-fed bad head is refused
  * before the size limit.
  */
-function headEnd(buf: Buffer, start: number, limits: HeadLimits): number | HeadError {
-  const end = buf.indexOf(HEAD_END, start);
+function headEnd(buf: Buffer, start: number, limits: HeadLimits, seen: number): number | HeadError {
+  // Bytes a previous call saw are not searched again (a drip-fed head costs linear time).
+  const from = Math.max(start, seen - 3);
+  const end = buf.indexOf(HEAD_END, from);
   if (end >= 0) {
     if (end + 4 - start > limits.maxHeadersBytes)
       return err(431, DETAIL_HEADERS_TOO_LARGE, 'headers_too_large');
@@ -163,10 +165,10 @@ function headEnd(buf: Buffer, start: number, limits: HeadLimits): number | HeadE
     return err(431, DETAIL_HEADERS_TOO_LARGE, 'headers_too_large');
   // Bare LF policy: refused (RFC 9112 §2.2 allows a recipient to accept it; a proxy that splits
   // lines where the upstream does not is a smuggling vector).
-  for (let i = buf.indexOf(10, start); i >= 0; i = buf.indexOf(10, i + 1)) {
+  for (let i = buf.indexOf(10, from); i >= 0; i = buf.indexOf(10, i + 1)) {
     if (i === start || buf[i - 1] !== 13) return codecError('bare_lf');
   }
-  for (let i = buf.indexOf(13, start); i >= 0; i = buf.indexOf(13, i + 1)) {
+  for (let i = buf.indexOf(13, Math.max(start, seen - 1)); i >= 0; i = buf.indexOf(13, i + 1)) {
     if (i + 1 < buf.length && buf[i + 1] !== 10) return codecError('bare_cr');
   }
   return -1;
@@ -337,16 +339,18 @@ const isChunked = (te: string) => te.length === 7 && te.toLowerCase() === 'chunk
 
 /**
  * Parses the request head at `buf[start..]`. Returns the head, a HeadError (answer it and close the
- * connection), or `undefined` while the head is incomplete.
+ * connection), or `undefined` while the head is incomplete. When more bytes arrive, call again with
+ * the grown buffer and `seen` = the buffer's previous length, so earlier bytes are not rescanned.
  */
 export function parseRequestHead(
   buf: Buffer,
   start = 0,
   limits: HeadLimits = ENVOY_HEAD_LIMITS,
+  seen = 0,
 ): RequestHead | HeadError | undefined {
   const from = skipEmptyLines(buf, start);
   if (from instanceof HeadError) return from;
-  const end = headEnd(buf, from, limits);
+  const end = headEnd(buf, from, limits, seen);
   if (end instanceof HeadError) return end;
   if (end < 0) return undefined;
   // The head minus its empty line: every line of `s` ends in CRLF.
@@ -512,11 +516,12 @@ export function parseResponseHead(
   requestMethod: string,
   start = 0,
   limits: HeadLimits = ENVOY_HEAD_LIMITS,
+  seen = 0,
 ): ResponseHead | HeadError | undefined {
   // Empty lines before a status line are skipped, as llhttp skips them.
   const from = skipEmptyLines(buf, start);
   if (from instanceof HeadError) return from;
-  const end = headEnd(buf, from, limits);
+  const end = headEnd(buf, from, limits, seen);
   if (end instanceof HeadError) return end;
   if (end < 0) return undefined;
   const s = buf.toString('latin1', from, end - 2);
