@@ -52,6 +52,7 @@ const bad: [string, string][] = [
   ['LF only after data', '5\r\nhello\n0\r\n\r\n'],
   ['huge size (2^64)', '10000000000000000\r\n'],
   ['space after extension', '5;a=b \r\nhello\r\n0\r\n\r\n'],
+  ['extension without name at the line end', '5;\r\nhello\r\n0\r\n\r\n'],
   ['space before extension', '5 ;a\r\nhello\r\n0\r\n\r\n'],
   ['space in extension', '5; a\r\nhello\r\n0\r\n\r\n'],
   ['unterminated quoted extension', '5;a="b\r\nhello\r\n0\r\n\r\n'],

@@ -45,6 +45,7 @@ export class ChunkedScanner {
   private trailerBytes = 0;
   private trailerCount = 0;
   private trailerNameLen = -1; // -1 once past the trailer field's colon
+  private extNameLen = 0;
   /** Chunk-data bytes seen so far (the decoded body length). */
   dataBytes = 0;
   /** Why the body was refused, once it was. */
@@ -175,8 +176,14 @@ export class ChunkedScanner {
   private extension(c: number): S | -1 {
     switch (this.state) {
       case S.ExtName:
-        // An empty name (`;;a`, `;=b`) passes, as llhttp lets it.
-        if (isTokenChar(c)) return S.ExtName;
+        // An empty name passes before `;` or `=` (`;;a`, `;=b`) but not at the line end (`5;`), as
+        // llhttp decides.
+        if (isTokenChar(c)) {
+          this.extNameLen++;
+          return S.ExtName;
+        }
+        if (c === 13 && this.extNameLen === 0) return -1;
+        this.extNameLen = 0;
         if (c === 59) return S.ExtName;
         if (c === 61 /* = */) return S.ExtValueStart;
         return c === 13 ? S.SizeLf : -1;

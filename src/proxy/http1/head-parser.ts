@@ -244,15 +244,18 @@ function parseFields(s: string, i: number, limits: HeadLimits): Fields | HeadErr
     while (c === 32 || c === 9) c = s.charCodeAt(++i);
     const valueStart = i;
     let valueEnd = i;
-    while (c !== 13) {
-      if (!(cls(c) & VALUE)) {
-        if (c === 10) return codecError('bare_lf');
-        // NUL and other controls: envoyproxy/envoy source/common/http/http1/codec_impl.cc
-        // onHeaderValueImpl headerValueIsValid -> http1.invalid_characters.
-        return err(400, DETAIL_INVALID_CHARACTERS, c === 0 ? 'nul' : 'invalid_header_value');
-      }
-      if (c !== 32 && c !== 9) valueEnd = i + 1;
-      c = s.charCodeAt(++i);
+    for (;;) {
+      // field-vchar (VCHAR, obs-text) extends the value; SP/HTAB may be trailing whitespace.
+      if (c > 32 && c !== 127) valueEnd = ++i;
+      else if (c === 32 || c === 9) i++;
+      else break;
+      c = s.charCodeAt(i);
+    }
+    if (c !== 13) {
+      if (c === 10) return codecError('bare_lf');
+      // NUL and other controls: envoyproxy/envoy source/common/http/http1/codec_impl.cc
+      // onHeaderValueImpl headerValueIsValid -> http1.invalid_characters.
+      return err(400, DETAIL_INVALID_CHARACTERS, c === 0 ? 'nul' : 'invalid_header_value');
     }
     if (s.charCodeAt(i + 1) !== 10) return codecError('bare_cr');
     const cr = i;

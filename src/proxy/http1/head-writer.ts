@@ -2,7 +2,8 @@
 // Field names are written as given (the parser lower-cases them, as Envoy writes them by default:
 // envoyproxy/envoy source/common/http/http1/codec_impl.cc encodeHeader). A name that is not a token,
 // or a value with CR, LF or NUL (header injection) makes the head unwritable: the caller answers
-// locally, as Envoy's checkValidRequestHeaders does before encoding.
+// locally, as Envoy's checkValidRequestHeaders does before encoding. Strings are byte strings
+// (latin1, as the parser makes them): a value from config is converted once, at compile time.
 import { isTokenChar } from './head-parser.js';
 
 /** A field value that can go on the wire (no CR, LF, NUL; envoyproxy/envoy HeaderUtility::headerValueIsValid). */
