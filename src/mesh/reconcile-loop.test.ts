@@ -4,6 +4,17 @@ import { ReconcileLoop } from './reconcile-loop.js';
 
 // istiod coalesces pushes (pilot/pkg/xds/discovery.go debounce): a burst becomes at most one more pass,
 // always with the newest input, and passes never overlap.
+test('requests of one tick become one pass with the last input', async () => {
+  const seen: number[] = [];
+  const loop = new ReconcileLoop<number>(
+    async (n) => void seen.push(n),
+    (err) => assert.fail(String(err)),
+  );
+  for (let i = 1; i <= 5; i++) void loop.request(i);
+  await loop.idle();
+  assert.deepEqual(seen, [5]);
+});
+
 test('a burst of requests while a pass runs becomes one more pass with the latest input', async () => {
   const seen: number[] = [];
   let active = 0;
@@ -20,6 +31,7 @@ test('a burst of requests while a pass runs becomes one more pass with the lates
     (err) => assert.fail(String(err)),
   );
   const first = loop.request(0);
+  while (!release) await new Promise((r) => setImmediate(r));
   for (let i = 1; i <= 50; i++) void loop.request(i);
   release?.();
   await first;

@@ -26,6 +26,9 @@ export class ReconcileLoop<T> {
   }
 
   private async drain(): Promise<void> {
+    // Never inside the caller's stack: a store listener that asks for a pass has finished its commit
+    // before the pass reads (and writes) the store; requests of the same tick become one pass.
+    await Promise.resolve();
     try {
       while (this.hasPending) {
         const input = this.pending as T;

@@ -21,20 +21,20 @@ import {
   type ProxyInfo,
 } from '../admin/index.js';
 import { registerProxyRoutes } from '../admin/proxy-routes.js';
-import type { LocalWorkload } from '../registry/index.js';
 import { SnapshotCache } from '../compile/index.js';
 import { createMeshCa } from './mesh-ca.js';
-import { planWorkloads, type WorkloadInstance } from './workload-plan.js';
-import { Supervisor } from './supervisor.js';
+import { Kubelet } from './kubelet.js';
+import type { PodRuntime } from '../model/pod-runtime.js';
+import type { ContainerLog } from './container-log.js';
+import type { BackoffPolicy } from './container-backoff.js';
 import { RunRecord, stopLeftovers } from './run-record.js';
-import { freePort } from './ports.js';
 import { MeshTelemetry, registerTelemetryRoutes } from '../telemetry/index.js';
 import { formatHostPort } from '../units/index.js';
 import { certRoots } from './cert-roots.js';
 import type { TlsFileRoots } from '../compile/tls-files.js';
 import { defaultKubeconfigPath, writeKubeconfig } from '../kube/kubeconfig.js';
-import { derivedUid } from '../kube/object-source.js';
-import { kubeTime } from '../config/store.js';
+import { resourceFromObject } from '../config/store.js';
+import type { JsonObject } from '../config/json-value.js';
 import { adminHandle, createMeshProxy, type MeshProxy, type MeshProxyKind } from './mesh-proxy.js';
 import { ReconcileLoop } from './reconcile-loop.js';
 import { reconcileProxies } from './reconcile.js';
@@ -56,6 +56,10 @@ export interface MeshOptions {
   /** Where per-proxy access logs go; default `<SWITCHYARD_HOME>/logs`. */
   logDir?: string;
   watchFiles?: boolean;
+  /** How long `up` waits for pods to become ready before it serves anyway (default 30 s). */
+  readyTimeoutMs?: number;
+  /** The kubelet's restart back-off (default Kubernetes': 10 s doubling to 5 min); tests shorten it. */
+  backoff?: BackoffPolicy;
   /** `up --cert-root DIR`: more directories certificate/key paths in config may name. */
   certRoots?: readonly string[];
   out?: (line: string) => void;
@@ -79,15 +83,11 @@ export class Mesh {
   readonly store: ConfigStore;
   /** Istio's standard metrics per proxy and the live service graph. */
   readonly telemetry = new MeshTelemetry();
-  private readonly supervisor: Supervisor;
   private readonly proxies = new Map<string, MeshProxy>();
-  private readonly workloads: {
-    instance: WorkloadInstance;
-    local: LocalWorkload;
-    proxy: MeshProxy;
-    /** Kubernetes readiness: a workload whose process is down leaves every other proxy's endpoints. */
-    ready: boolean;
-  }[] = [];
+  /** The local kubelet: every Pod in the store runs as a process with its sidecar (kubelet.ts). */
+  private readonly kubelet: Kubelet;
+  /** The pods as the API server's exec/portforward/log subresources see them. */
+  readonly pods: PodRuntime;
   private admin: AdminServer | undefined;
   private readonly compileCache = new SnapshotCache();
   private fileWatch: FileWatch | undefined;
@@ -119,30 +119,23 @@ export class Mesh {
     this.logDir = options.logDir ?? join(switchyardHome(), 'logs');
     this.tlsFileRoots = certRoots({ files: options.files, extra: options.certRoots ?? [] });
     this.store = new ConfigStore();
-    this.supervisor = new Supervisor(
-      {
-        onExit: (name, code, signal) => {
-          if (this.stopping) return;
-          this.out(`workload ${name} exited (${signal ?? code}); restarting`);
-          this.setReady(name, false);
-        },
-        onStart: (name) => {
-          const w = this.workloads.find((x) => x.instance.name === name);
-          if (!w || w.ready || this.stopping) return;
-          this.supervisor.waitReady(w.instance, 60_000).then(
-            () => this.setReady(name, true),
-            () => undefined,
-          );
-        },
-        onOutput: (name, stream, line) => {
-          if (stream === 'stderr' && /error/i.test(line)) this.out(`[${name}] ${line}`);
-        },
-      },
-      {
+    this.kubelet = new Kubelet({
+      store: this.store,
+      host: this.host,
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+      record: {
         add: (pid, name) => this.runRecord?.add(pid, name),
         remove: (pid) => this.runRecord?.remove(pid),
       },
-    );
+      hooks: {
+        createSidecar: (req) => this.createSidecar(req),
+        closeSidecar: (mp) => this.closeSidecar(mp),
+        plainProxy: () => undefined,
+        changed: () => void this.requestReconcile(),
+        out: this.out,
+      },
+    });
+    this.pods = this.kubelet;
   }
 
   /** Loads config, starts proxies, gateways, workloads and the admin API; resolves once serving. */
@@ -166,47 +159,7 @@ export class Mesh {
       if (err instanceof StoreError) throw new MeshConfigError(storeErrorLines(err));
       throw err;
     }
-    const config = this.store.snapshot();
-
-    // Sidecars and their sockets first: the registry needs each workload's inbound ports.
-    for (const instance of planWorkloads(config)) {
-      const mp = this.newProxy(
-        `${instance.name}.${instance.namespace}`,
-        'sidecar',
-        instance.owner,
-        {
-          ...instance.labels,
-        },
-        instance.namespace,
-        instance.serviceAccount,
-      );
-      const outbound = await mp.proxy.listen('virtualOutbound', { host: this.host, port: 0 });
-      mp.outbound = outbound;
-      const ports: Record<string, number> = {};
-      const appPorts: Record<string, number> = {};
-      for (const containerPort of instance.containerPorts) {
-        const bound = await mp.proxy.listen(
-          'virtualInbound',
-          { host: this.host, port: 0 },
-          { destinationPort: containerPort },
-        );
-        mp.inbound.set(containerPort, bound.port);
-        ports[String(containerPort)] = bound.port;
-        appPorts[String(containerPort)] = await freePort(this.host);
-      }
-      const local: LocalWorkload = {
-        name: instance.name,
-        namespace: instance.namespace,
-        labels: instance.labels,
-        serviceAccount: instance.serviceAccount,
-        address: this.host,
-        ports,
-        appAddress: this.host,
-        appPorts,
-        ...(instance.locality ? { locality: instance.locality } : {}),
-      };
-      this.workloads.push({ instance, local, proxy: mp, ready: true });
-    }
+    this.labelWorkloadNamespaces();
     for (const gw of GATEWAYS) {
       this.newProxy(
         `${gw.name}-0.istio-system`,
@@ -215,28 +168,21 @@ export class Mesh {
         gw.labels,
         'istio-system',
         `${gw.name}-service-account`,
+        this.host,
       );
     }
-    // Every proxy's first certificate, generated off the event loop in parallel (istio-agent fetches
-    // it before Envoy starts); auto mTLS needs one for every sidecar-to-sidecar call.
+    // The gateways' first certificates, generated off the event loop in parallel (istio-agent fetches
+    // them before Envoy starts); each pod's sidecar gets its own before its app starts.
     await Promise.all([...this.proxies.values()].map((mp) => mp.certificate.ready()));
-    await this.reconciler.request(config);
+    await this.reconciler.request(this.store.snapshot());
+    this.unsubscribe = this.store.subscribe(() => void this.requestReconcile());
 
-    // Workloads last, so their first calls find their sidecar serving.
-    for (const w of this.workloads) {
-      const appPort = Object.values(w.local.appPorts ?? {})[0] ?? (await freePort(this.host));
-      const proxyUrl = `http://${w.proxy.outbound?.host}:${w.proxy.outbound?.port}`;
-      this.supervisor.start(w.instance, appPort, {
-        HTTP_PROXY: proxyUrl,
-        http_proxy: proxyUrl,
-        // https:// leaves through the same sidecar socket with CONNECT (connect-tunnel.ts).
-        HTTPS_PROXY: proxyUrl,
-        https_proxy: proxyUrl,
-        NO_PROXY: '',
-        SERVICE_VERSION: w.instance.labels.version ?? '',
-      });
-    }
-    await Promise.all(this.workloads.map((w) => this.supervisor.waitReady(w.instance)));
+    // The kubelet runs every pod (the demo's and the files' Deployments are pods like any other);
+    // a pod that does not become ready is reported, never fatal to the rest of the mesh.
+    await this.kubelet.start();
+    for (const key of await this.kubelet.settle(this.options.readyTimeoutMs ?? 30_000))
+      this.out(`warning: pod ${key} is not ready yet; the mesh serves without it`);
+    await this.reconciler.idle();
 
     const token = createToken();
     this.tokenPath = defaultTokenPath();
@@ -249,14 +195,12 @@ export class Mesh {
     });
     this.registerAdminRoutes(this.admin);
     this.startedAt = Date.now();
-    this.admin.kube.objects.setRuntime({ pods: () => this.kubePods() });
     this.kubeconfigPath = writeKubeconfig(
       this.admin.tlsUrl,
       token,
       defaultKubeconfigPath(),
       this.admin.servingCert.cert,
     );
-    this.unsubscribe = this.store.subscribe(() => void this.requestReconcile());
     if (this.options.watchFiles !== false)
       this.fileWatch = watchFiles(this.options.files, () => this.reapplyFiles());
     this.admin.setReady(true);
@@ -269,10 +213,13 @@ export class Mesh {
     labels: Record<string, string>,
     namespace: string,
     serviceAccount: string,
+    ip: string,
+    log?: ContainerLog,
   ): MeshProxy {
     const mp = createMeshProxy(
-      { id, kind, workload, labels, namespace, serviceAccount, ip: this.host },
+      { id, kind, workload, labels, namespace, serviceAccount, ip },
       {
+        ...(log ? { onAccessLog: (line: string) => log.push(line.replace(/\n$/, '')) } : {}),
         ca: this.ca,
         logDir: this.logDir,
         accessLogEncoding: this.store.snapshot().meshConfig.accessLogEncoding,
@@ -284,14 +231,77 @@ export class Mesh {
     return mp;
   }
 
-  private setReady(name: string, ready: boolean): void {
-    const w = this.workloads.find((x) => x.instance.name === name);
-    if (!w || w.ready === ready) return;
-    w.ready = ready;
-    if (ready) this.out(`workload ${name} is ready again`);
-    // Pods, Endpoints, EndpointSlices and Deployment status derive from readiness: watches see it.
-    this.admin?.kube.objects.runtimeChanged();
-    void this.requestReconcile();
+  /** A pod's sidecar: outbound for its app, one inbound per container port on the pod's IP. */
+  private async createSidecar(req: {
+    namespace: string;
+    name: string;
+    owner: string;
+    labels: Record<string, string>;
+    serviceAccount: string;
+    podIP: string;
+    containerPorts: readonly number[];
+    log: ContainerLog;
+  }): Promise<MeshProxy> {
+    const mp = this.newProxy(
+      `${req.name}.${req.namespace}`,
+      'sidecar',
+      req.owner,
+      req.labels,
+      req.namespace,
+      req.serviceAccount,
+      req.podIP,
+      req.log,
+    );
+    try {
+      mp.outbound = await mp.proxy.listen('virtualOutbound', { host: this.host, port: 0 });
+      for (const containerPort of req.containerPorts) {
+        const bound = await mp.proxy.listen(
+          'virtualInbound',
+          { host: req.podIP, port: 0 },
+          { destinationPort: containerPort },
+        );
+        mp.inbound.set(containerPort, bound.port);
+      }
+      await mp.certificate.ready();
+      // Its first config before its app starts (Envoy is ready before the app, holdApplicationUntilProxyStarts).
+      await this.requestReconcile();
+    } catch (err) {
+      await this.closeSidecar(mp);
+      throw err;
+    }
+    return mp;
+  }
+
+  private async closeSidecar(mp: MeshProxy): Promise<void> {
+    this.proxies.delete(mp.identity.id);
+    await mp.proxy.close(5000);
+    mp.certificate.close();
+  }
+
+  /**
+   * Istio's docs label a namespace before deploying into it (`kubectl label namespace default
+   * istio-injection=enabled`): `up` does so for `default` and every namespace its config puts
+   * workloads in that has no Namespace object of its own.
+   */
+  private labelWorkloadNamespaces(): void {
+    const namespaces = new Set(['default']);
+    for (const r of this.store.list())
+      if (['Deployment', 'Pod', 'Workload'].includes(r.kind)) namespaces.add(r.metadata.namespace);
+    for (const ns of namespaces) {
+      if (this.store.get('Namespace', '', ns)) continue;
+      const resource = resourceFromObject(
+        {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: {
+            name: ns,
+            labels: { 'kubernetes.io/metadata.name': ns, 'istio-injection': 'enabled' },
+          },
+        } as unknown as JsonObject,
+        '',
+      );
+      if (resource) this.store.create(resource);
+    }
   }
 
   /** Asks the reconcile loop for a pass with the store's latest config (never an older one). */
@@ -305,8 +315,8 @@ export class Mesh {
       {
         host: this.host,
         proxies: () => this.proxies.values(),
-        sidecars: () => this.workloads,
-        plain: () => [],
+        sidecars: () => this.kubelet.sidecars(),
+        plain: () => this.kubelet.plain(),
         compileCache: this.compileCache,
         tlsFileRoots: this.tlsFileRoots,
         portMap: this.options.portMap ?? new Map(),
@@ -345,10 +355,11 @@ export class Mesh {
           .map(([name, p]) => `${name} ${formatHostPort(this.host, p)}`),
       ],
       ...(mp.outbound ? { outbound: formatHostPort(mp.outbound.host, mp.outbound.port) } : {}),
-      ready: this.workloads.find((w) => w.proxy === mp)?.ready ?? true,
-      pid: this.workloads.find((w) => w.proxy === mp)
-        ? this.supervisor.pid(mp.identity.id.split('.')[0] ?? '', mp.identity.namespace)
-        : process.pid,
+      ready: this.kubelet.pods().find((p) => p.proxy === mp)?.ready ?? true,
+      pid:
+        mp.kind === 'sidecar'
+          ? this.kubelet.pid(mp.identity.namespace, mp.identity.id.split('.')[0] ?? '')
+          : process.pid,
     }));
   }
 
@@ -374,66 +385,26 @@ export class Mesh {
     });
   }
 
-  /** The running workload replicas as the Kubernetes API lists them (one Pod per process). */
-  private kubePods(): Record<string, unknown>[] {
-    const created = kubeTime(this.startedAt);
-    return this.workloads.map((w) => {
-      const name = w.instance.name;
-      const ns = w.instance.namespace;
-      return {
+  /** The running workloads as Kubernetes would show them (Pods), for `analyze --server`. */
+  runtimeObjects(): Record<string, unknown>[] {
+    // Pods are API objects in the store; the gateways run no pod there, so they are shown here.
+    const pods = [...this.proxies.values()]
+      .filter((mp) => mp.kind !== 'sidecar')
+      .map((mp) => ({
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: {
-          name,
-          namespace: ns,
-          uid: derivedUid(`Pod/${ns}/${name}`),
-          resourceVersion: '1',
-          creationTimestamp: created,
-          labels: { ...w.instance.labels },
+          name: mp.identity.id.split('.')[0],
+          namespace: mp.identity.namespace,
+          labels: mp.identity.labels,
         },
         spec: {
-          serviceAccountName: w.instance.serviceAccount,
-          nodeName: 'switchyard',
+          serviceAccountName: mp.identity.serviceAccount,
           containers: [
-            {
-              name: w.instance.owner,
-              ports: w.instance.containerPorts.map((p) => ({ containerPort: p, protocol: 'TCP' })),
-            },
+            { name: mp.workload, ports: [...mp.inbound.keys()].map((p) => ({ containerPort: p })) },
           ],
         },
-        status: {
-          phase: w.ready ? 'Running' : 'Pending',
-          podIP: this.host,
-          hostIP: this.host,
-          startTime: created,
-          conditions: [
-            { type: 'Ready', status: w.ready ? 'True' : 'False', lastTransitionTime: created },
-          ],
-          containerStatuses: [
-            { name: w.instance.owner, ready: w.ready, restartCount: 0, started: w.ready },
-          ],
-        },
-      };
-    });
-  }
-
-  /** The running workloads as Kubernetes would show them (Pods), for `analyze --server`. */
-  runtimeObjects(): Record<string, unknown>[] {
-    const pods = [...this.proxies.values()].map((mp) => ({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        name: mp.identity.id.split('.')[0],
-        namespace: mp.identity.namespace,
-        labels: mp.identity.labels,
-      },
-      spec: {
-        serviceAccountName: mp.identity.serviceAccount,
-        containers: [
-          { name: mp.workload, ports: [...mp.inbound.keys()].map((p) => ({ containerPort: p })) },
-        ],
-      },
-    }));
+      }));
     // The gateway Services as Istio's gateway chart defines them (80->8080, 443->8443).
     const services = GATEWAYS.map((gw) => ({
       apiVersion: 'v1',
@@ -485,7 +456,7 @@ export class Mesh {
       all.filter((mp) => mp.kind !== 'sidecar').map((mp) => mp.proxy.close(10_000)),
     );
     await Promise.all(all.filter((mp) => mp.kind === 'sidecar').map((mp) => mp.proxy.close(5000)));
-    await this.supervisor.stopAll();
+    await this.kubelet.stop();
     this.runRecord?.close();
     for (const mp of all) mp.certificate.close();
     await this.admin?.close();
@@ -496,12 +467,12 @@ export class Mesh {
     return bannerLines({
       host: this.host,
       proxies: this.proxies.values(),
-      pods: this.workloads.map((w) => ({
-        name: w.instance.name,
-        app: `${this.host}:${Object.values(w.local.appPorts ?? {})[0]}`,
-        outbound: w.proxy.outbound
-          ? formatHostPort(w.proxy.outbound.host, w.proxy.outbound.port)
-          : undefined,
+      pods: this.kubelet.pods().map((p) => ({
+        name: p.name,
+        app: formatHostPort(this.host, p.appPort),
+        ...(p.proxy?.outbound
+          ? { outbound: formatHostPort(p.proxy.outbound.host, p.proxy.outbound.port) }
+          : {}),
       })),
       adminUrl: this.admin?.url ?? '',
       tokenPath: this.tokenPath,
