@@ -348,7 +348,7 @@ export class Mesh {
       listeners: [
         ...(mp.outbound ? [`outbound ${formatHostPort(mp.outbound.host, mp.outbound.port)}`] : []),
         ...[...mp.inbound].map(
-          ([port, local]) => `inbound ${port} -> ${formatHostPort(this.host, local)}`,
+          ([port, local]) => `inbound ${port} -> ${formatHostPort(mp.identity.ip, local)}`,
         ),
         ...[...mp.gatewayListeners]
           .filter(([, p]) => p > 0)

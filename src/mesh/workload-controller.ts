@@ -106,12 +106,21 @@ function controllers(store: ConfigStore): Controller[] {
         .filter((p) => (p.containerPort ?? 0) > 0)
         .map((p) => ({ containerPort: p.containerPort, ...(p.name ? { name: p.name } : {}) })),
     };
-    const template = {
+    const base = {
       metadata: {
         labels: spec.labels ?? { app: w.metadata.name },
         ...(spec.locality ? { annotations: { [LOCALITY_ANNOTATION]: spec.locality } } : {}),
       },
       spec: { serviceAccountName: spec.serviceAccount ?? 'default', containers: [container] },
+    };
+    const hash = computeHash(base);
+    // Labelled like a ReplicaSet's pods, so a changed Workload replaces its pods the same way.
+    const template = {
+      ...base,
+      metadata: {
+        ...base.metadata,
+        labels: { ...base.metadata.labels, 'pod-template-hash': hash },
+      },
     };
     out.push({
       kind: 'Workload',
@@ -119,7 +128,7 @@ function controllers(store: ConfigStore): Controller[] {
       ownerApiVersion: w.apiVersion,
       ownerUid: String((w.raw.metadata as Obj | undefined)?.uid ?? ''),
       namespace: ns,
-      hash: computeHash(template),
+      hash,
       replicas: Math.max(0, spec.replicas ?? 1),
       template,
       family: (owner) => owner === w.metadata.name,
