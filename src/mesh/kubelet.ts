@@ -43,6 +43,7 @@ import {
 import { podStatus, type PodState } from './pod-status.js';
 import { injectionFor, type Injection } from './injection.js';
 import { PodEvents } from './pod-events.js';
+import type { PlainEndpoint } from './service-proxy.js';
 
 /** The sidecar's container name (istio/istio manifests/charts/istio-control/istio-discovery/files/injection-template.yaml). */
 export const PROXY_CONTAINER = 'istio-proxy';
@@ -172,6 +173,28 @@ export class Kubelet implements PodRuntime {
     return [...this.records.values()]
       .filter((r) => !r.proxy && !r.removed && !launchFailed(r.launch))
       .map((r) => ({ local: { ...r.local, sidecar: false }, ready: r.ready }));
+  }
+
+  /** Every running pod as a plain Service proxy reaches it (service-proxy.ts). */
+  plainEndpoints(): PlainEndpoint[] {
+    return [...this.records.values()]
+      .filter((r) => !r.removed)
+      .map((r) => ({
+        namespace: r.namespace,
+        labels: r.pod.metadata.labels,
+        ready: r.ready,
+        ports: new Map(
+          [...r.appPorts].map(([p, local]) => {
+            const inbound = r.proxy?.inbound.get(p);
+            return [
+              p,
+              inbound !== undefined
+                ? { host: r.podIP, port: inbound }
+                : { host: this.options.host, port: local },
+            ];
+          }),
+        ),
+      }));
   }
 
   /** The running pods, for the banner and `get proxies`. */

@@ -40,6 +40,7 @@ import { ReconcileLoop } from './reconcile-loop.js';
 import { reconcileProxies } from './reconcile.js';
 import { watchFiles, type FileWatch } from './file-watch.js';
 import { bannerLines } from './banner.js';
+import { ServiceProxy } from './service-proxy.js';
 
 export interface MeshOptions {
   /** Config files/dirs (`up -f`), watched and re-applied on save. */
@@ -56,7 +57,7 @@ export interface MeshOptions {
   /** Where per-proxy access logs go; default `<SWITCHYARD_HOME>/logs`. */
   logDir?: string;
   watchFiles?: boolean;
-  /** How long `up` waits for pods to become ready before it serves anyway (default 30 s). */
+  /** How long `up` waits for pods to become ready before it serves anyway (default 20 s). */
   readyTimeoutMs?: number;
   /** The kubelet's restart back-off (default Kubernetes': 10 s doubling to 5 min); tests shorten it. */
   backoff?: BackoffPolicy;
@@ -86,6 +87,9 @@ export class Mesh {
   private readonly proxies = new Map<string, MeshProxy>();
   /** The local kubelet: every Pod in the store runs as a process with its sidecar (kubelet.ts). */
   private readonly kubelet: Kubelet;
+  /** Uninjected pods' HTTP_PROXY: Services without the mesh's routing (service-proxy.ts). */
+  private readonly serviceProxy: ServiceProxy;
+  private serviceProxyAddress: string | undefined;
   /** The pods as the API server's exec/portforward/log subresources see them. */
   readonly pods: PodRuntime;
   private admin: AdminServer | undefined;
@@ -130,12 +134,13 @@ export class Mesh {
       hooks: {
         createSidecar: (req) => this.createSidecar(req),
         closeSidecar: (mp) => this.closeSidecar(mp),
-        plainProxy: () => undefined,
+        plainProxy: () => this.serviceProxyAddress,
         changed: () => void this.requestReconcile(),
         out: this.out,
       },
     });
     this.pods = this.kubelet;
+    this.serviceProxy = new ServiceProxy(this.store, () => this.kubelet.plainEndpoints());
   }
 
   /** Loads config, starts proxies, gateways, workloads and the admin API; resolves once serving. */
@@ -179,11 +184,6 @@ export class Mesh {
 
     // The kubelet runs every pod (the demo's and the files' Deployments are pods like any other);
     // a pod that does not become ready is reported, never fatal to the rest of the mesh.
-    await this.kubelet.start();
-    for (const key of await this.kubelet.settle(this.options.readyTimeoutMs ?? 30_000))
-      this.out(`warning: pod ${key} is not ready yet; the mesh serves without it`);
-    await this.reconciler.idle();
-
     const token = createToken();
     this.tokenPath = defaultTokenPath();
     writeTokenFile(this.tokenPath, token);
@@ -193,6 +193,8 @@ export class Mesh {
       host: '127.0.0.1',
       port: this.options.adminPort,
     });
+    // kubectl can watch the pods start; /ready says 200 only once they have settled.
+    this.admin.setReady(false);
     this.registerAdminRoutes(this.admin);
     this.startedAt = Date.now();
     this.kubeconfigPath = writeKubeconfig(
@@ -201,6 +203,12 @@ export class Mesh {
       defaultKubeconfigPath(),
       this.admin.servingCert.cert,
     );
+
+    this.serviceProxyAddress = await this.serviceProxy.listen(this.host);
+    await this.kubelet.start();
+    for (const key of await this.kubelet.settle(this.options.readyTimeoutMs ?? 20_000))
+      this.out(`warning: pod ${key} is not ready yet; the mesh serves without it`);
+    await this.reconciler.idle();
     if (this.options.watchFiles !== false)
       this.fileWatch = watchFiles(this.options.files, () => this.reapplyFiles());
     this.admin.setReady(true);
@@ -457,6 +465,7 @@ export class Mesh {
     );
     await Promise.all(all.filter((mp) => mp.kind === 'sidecar').map((mp) => mp.proxy.close(5000)));
     await this.kubelet.stop();
+    await this.serviceProxy.close();
     this.runRecord?.close();
     for (const mp of all) mp.certificate.close();
     await this.admin?.close();
