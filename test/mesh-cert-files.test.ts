@@ -62,7 +62,7 @@ spec:
     );
     assert.doesNotMatch(out, /root:x:0/);
 
-    const sidecarDump = (await get(`${mesh.admin}/config_dump?proxy=httpbin-0`)).body;
+    const sidecarDump = (await get(`${mesh.admin}/config_dump?proxy=httpbin`)).body;
     assert.doesNotMatch(sidecarDump, /root:x:0/);
     const clusters = (JSON.parse(sidecarDump) as { clusters: Record<string, unknown> }).clusters;
     assert.equal(clusters['outbound|80||api.example.com'], undefined, 'the cluster is absent');
@@ -77,11 +77,11 @@ spec:
     const proxies = JSON.parse((await get(`${mesh.admin}/proxies`)).body) as {
       items: { name: string; outbound?: string }[];
     };
-    const outbound = proxies.items.find((p) => p.name.startsWith('httpbin-0'))?.outbound;
+    const outbound = proxies.items.find((p) => p.name.startsWith('httpbin-'))?.outbound;
     assert.ok(outbound);
     const r = await get(`http://${outbound}/get`, { host: 'api.example.com' });
     assert.equal(r.status, 503);
-    const logs = (await get(`${mesh.admin}/logs?proxy=httpbin-0`)).body;
+    const logs = (await get(`${mesh.admin}/logs?proxy=httpbin`)).body;
     assert.match(logs, / NC /);
   } finally {
     await mesh.stop();

@@ -39,7 +39,7 @@ test('DestinationRule ISTIO_MUTUAL for reviews: mTLS with SPIFFE identities, pla
 
   // The client side: the productpage sidecar's reviews cluster carries ISTIO_MUTUAL with the
   // service accounts of reviews as SANs (Istio's auto SAN).
-  const dump = await get(`${mesh.admin}/config_dump?proxy=productpage-v1-0.default`);
+  const dump = await get(`${mesh.admin}/config_dump?proxy=productpage-v1`);
   assert.ok(dump.body.includes('ISTIO_MUTUAL'), 'the cluster has ISTIO_MUTUAL');
   assert.ok(dump.body.includes('spiffe://cluster.local/ns/default/sa/bookinfo-reviews'));
 
@@ -77,7 +77,7 @@ test('DestinationRule ISTIO_MUTUAL for reviews: mTLS with SPIFFE identities, pla
 
   // PERMISSIVE: a plaintext client straight to a reviews sidecar's inbound socket still works.
   const reviews = (await reviewsProxies())[0];
-  const inbound = /inbound 9080 -> (127\.0\.0\.1:\d+)/.exec(
+  const inbound = /inbound 9080 -> (127\.[\d.]+:\d+)/.exec(
     reviews?.listeners.join('\n') ?? '',
   )?.[1];
   assert.ok(inbound, 'reviews inbound socket');
@@ -129,7 +129,7 @@ test('PeerAuthentication STRICT applied to the running mesh: bookinfo keeps work
     // machine (one full run failed here); mutual_tls between sidecars is asserted by telemetry-mesh.
   }
   // A client without a sidecar is closed without an HTTP answer.
-  const inbound = /inbound 9080 -> (127\.0\.0\.1:\d+)/.exec(
+  const inbound = /inbound 9080 -> (127\.[\d.]+:\d+)/.exec(
     reviews?.listeners.join('\n') ?? '',
   )?.[1];
   assert.ok(inbound, 'reviews inbound socket');

@@ -32,6 +32,24 @@ const ISTIO_MESSAGES: readonly MessageType[] = [
     args: ['reftype', 'refval'],
   },
   {
+    code: 'IST0102',
+    name: 'NamespaceNotInjected',
+    level: 'Info',
+    template:
+      "The namespace is not enabled for Istio injection. Run 'kubectl label namespace %s istio-injection=enabled' to enable it, or 'kubectl label namespace %s istio-injection=disabled' to explicitly mark it as not needing injection.",
+    description: 'A namespace is not enabled for Istio injection.',
+    args: ['namespace', 'namespace2'],
+  },
+  {
+    code: 'IST0103',
+    name: 'PodMissingProxy',
+    level: 'Warning',
+    template:
+      'The pod %s is missing the Istio proxy. This can often be resolved by restarting or redeploying the workload.',
+    description: 'A pod is missing the Istio proxy.',
+    args: ['podName'],
+  },
+  {
     code: 'IST0106',
     name: 'SchemaValidationError',
     level: 'Error',

@@ -11,6 +11,7 @@ import { destinationRuleAnalyzer } from './analyzers/destination-rule.js';
 import { gatewayCertificateAnalyzer } from './analyzers/gateway-certificate.js';
 import { gatewaySecretAnalyzer } from './analyzers/gateway-secret.js';
 import { ingressGatewayPortAnalyzer } from './analyzers/ingress-gateway-port.js';
+import { injectionAnalyzer } from './analyzers/injection.js';
 import { jwtClaimRouteAnalyzer } from './analyzers/jwt-claim-route.js';
 import { schemaAnalyzers } from './analyzers/schema-validation.js';
 import { servicePortNameAnalyzer } from './analyzers/service-port-name.js';
@@ -24,6 +25,7 @@ export const ALL_ANALYZERS: readonly Analyzer[] = [
   deprecationAnalyzer,
   caCertificateAnalyzer,
   subsetSelectPodAnalyzer,
+  injectionAnalyzer,
   conflictingGatewayAnalyzer,
   gatewayCertificateAnalyzer,
   ingressGatewayPortAnalyzer,

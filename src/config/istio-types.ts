@@ -436,6 +436,7 @@ export interface KubeContainer {
   command?: string[];
   args?: string[];
   env?: { name?: string; value?: string }[];
+  workingDir?: string;
 }
 
 export interface KubePodSpec {

@@ -134,6 +134,15 @@ export const KINDS: readonly KindInfo[] = [
     names: ['node', 'nodes'],
     namespaced: false,
   },
+  // Written by the local kubelet (src/mesh/pod-events.ts) for `kubectl get events` and `describe`.
+  {
+    kind: 'Event',
+    group: '',
+    versions: ['v1'],
+    family: 'kubernetes',
+    names: ['event', 'events', 'ev'],
+    namespaced: true,
+  },
   {
     kind: 'Deployment',
     group: 'apps',

@@ -6,6 +6,7 @@ import type { ConfigStore } from '../config/store.js';
 import { storeKindOf } from '../config/store.js';
 import type { ApiResource } from './catalog.js';
 import { labelsMatch as selectorMatches } from '../config/names.js';
+import { computeHash } from './pod-template-hash.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -40,15 +41,17 @@ const nsOf = (o: Obj): string => String(meta(o).namespace ?? '');
 const labelsOf = (o: Obj): Record<string, string> =>
   (meta(o).labels as Record<string, string> | undefined) ?? {};
 
-/** The pod-template-hash a Deployment controller gives its ReplicaSet (a hash of the template). */
+/** The pod-template-hash a Deployment controller gives its ReplicaSet (pod-template-hash.ts). */
 function templateHash(deployment: Obj): string {
-  const template = JSON.stringify((deployment.spec as Obj | undefined)?.template ?? {});
-  // kubernetes pkg/controller/controller_utils.go ComputeHash: fnv32a of the template, then
-  // k8s.io/apimachinery pkg/util/rand SafeEncodeString of its decimal digits.
-  let h = 0x811c9dc5;
-  for (const ch of Buffer.from(template)) h = Math.imul(h ^ ch, 0x01000193) >>> 0;
-  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
-  return [...String(h)].map((c) => alphabet[c.charCodeAt(0) % alphabet.length]).join('');
+  const status = (deployment.status as Obj | undefined) ?? {};
+  const collisions = typeof status.collisionCount === 'number' ? status.collisionCount : undefined;
+  return computeHash((deployment.spec as Obj | undefined)?.template ?? {}, collisions);
+}
+
+/** kubernetes pkg/api/v1/pod/util.go IsPodReady: the Ready condition is True. */
+function podReady(p: Obj): boolean {
+  const conditions = ((p.status as Obj | undefined)?.conditions as Obj[] | undefined) ?? [];
+  return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
 export class ObjectSource {
@@ -167,19 +170,26 @@ export class ObjectSource {
       string
     >;
     const pods = this.podsSelectedBy(nsOf(d), selector);
-    const ready = pods.filter((p) => (p.status as Obj | undefined)?.phase === 'Running').length;
+    const hash = templateHash(d);
+    const ready = pods.filter(podReady).length;
+    const updated = pods.filter((p) => labelsOf(p)['pod-template-hash'] === hash);
     const replicas = typeof spec.replicas === 'number' ? spec.replicas : 1;
     const time = String(meta(d).creationTimestamp ?? this.epoch());
     const available = ready >= replicas;
+    const complete =
+      updated.length === replicas &&
+      pods.length === replicas &&
+      updated.filter(podReady).length === replicas;
     // The conditions the deployment controller writes (pkg/controller/deployment/util/deployment_util.go).
     return {
       ...d,
       status: {
         observedGeneration: meta(d).generation ?? 1,
         replicas: pods.length,
-        updatedReplicas: pods.length,
+        updatedReplicas: updated.length,
         readyReplicas: ready,
         availableReplicas: ready,
+        ...(pods.length > ready ? { unavailableReplicas: pods.length - ready } : {}),
         conditions: [
           {
             type: 'Available',
@@ -196,8 +206,12 @@ export class ObjectSource {
             status: 'True',
             lastUpdateTime: time,
             lastTransitionTime: time,
-            reason: 'NewReplicaSetAvailable',
-            message: `ReplicaSet "${nameOf(d)}-${templateHash(d)}" has successfully progressed.`,
+            // pkg/controller/deployment/util/deployment_util.go: NewReplicaSetAvailable once complete,
+            // ReplicaSetUpdated while the rollout is under way.
+            reason: complete ? 'NewReplicaSetAvailable' : 'ReplicaSetUpdated',
+            message: complete
+              ? `ReplicaSet "${nameOf(d)}-${hash}" has successfully progressed.`
+              : `ReplicaSet "${nameOf(d)}-${hash}" is progressing.`,
           },
         ],
       },

@@ -1,10 +1,9 @@
 // The local mesh: a config store, one in-process sidecar per workload process, the ingress and egress
 // gateways, and the admin API — what `switchyard up` starts, recompiled on every config change.
-import { chmodSync, mkdirSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ConfigStore,
-  createConfigSnapshot,
   StoreError,
   formatDiagnostic,
   loadResources,
@@ -21,35 +20,27 @@ import {
   type AdminServer,
   type ProxyInfo,
 } from '../admin/index.js';
-import { buildRegistry, type LocalWorkload, type Registry } from '../registry/index.js';
-import {
-  SnapshotCache,
-  PROXY_CONFIG_FILTERS,
-  renderProxyConfig,
-  type ProxyConfigKind,
-  type ProxyConfigOptions,
-  type CompileWarning,
-} from '../compile/index.js';
-import type { ProxySnapshot } from '../compile/snapshot.js';
-import type { ProxyIdentity } from '../model/index.js';
-import { createProxy, type Proxy } from '../proxy/index.js';
-import { createMeshCa, type WorkloadIdentity } from './mesh-ca.js';
-import { planWorkloads, type WorkloadInstance } from './workload-plan.js';
-import { Supervisor } from './supervisor.js';
+import { registerProxyRoutes } from '../admin/proxy-routes.js';
+import { SnapshotCache } from '../compile/index.js';
+import { createMeshCa } from './mesh-ca.js';
+import { Kubelet } from './kubelet.js';
+import type { PodRuntime } from '../model/pod-runtime.js';
+import type { ContainerLog } from './container-log.js';
+import type { BackoffPolicy } from './container-backoff.js';
 import { RunRecord, stopLeftovers } from './run-record.js';
-import { freePort, localGatewayPort } from './ports.js';
-import { LogRing } from './log-ring.js';
-import { SeededRandom } from '../runtime/random.js';
-import { fnv1a } from '../registry/placeholder-address.js';
 import { MeshTelemetry, registerTelemetryRoutes } from '../telemetry/index.js';
-import { egressGatewayPorts, withEgressGatewayService } from './egress-gateway-service.js';
-import { listenerScheme } from './listener-scheme.js';
 import { formatHostPort } from '../units/index.js';
 import { certRoots } from './cert-roots.js';
 import type { TlsFileRoots } from '../compile/tls-files.js';
 import { defaultKubeconfigPath, writeKubeconfig } from '../kube/kubeconfig.js';
-import { derivedUid } from '../kube/object-source.js';
-import { kubeTime } from '../config/store.js';
+import { resourceFromObject } from '../config/store.js';
+import type { JsonObject } from '../config/json-value.js';
+import { adminHandle, createMeshProxy, type MeshProxy, type MeshProxyKind } from './mesh-proxy.js';
+import { ReconcileLoop } from './reconcile-loop.js';
+import { reconcileProxies } from './reconcile.js';
+import { watchFiles, type FileWatch } from './file-watch.js';
+import { bannerLines } from './banner.js';
+import { ServiceProxy } from './service-proxy.js';
 
 export interface MeshOptions {
   /** Config files/dirs (`up -f`), watched and re-applied on save. */
@@ -66,25 +57,13 @@ export interface MeshOptions {
   /** Where per-proxy access logs go; default `<SWITCHYARD_HOME>/logs`. */
   logDir?: string;
   watchFiles?: boolean;
+  /** How long `up` waits for pods to become ready before it serves anyway (default 20 s). */
+  readyTimeoutMs?: number;
+  /** The kubelet's restart back-off (default Kubernetes': 10 s doubling to 5 min); tests shorten it. */
+  backoff?: BackoffPolicy;
   /** `up --cert-root DIR`: more directories certificate/key paths in config may name. */
   certRoots?: readonly string[];
   out?: (line: string) => void;
-}
-
-type MeshProxyKind = 'sidecar' | 'ingressgateway' | 'egressgateway';
-
-interface MeshProxy {
-  identity: ProxyIdentity;
-  kind: MeshProxyKind;
-  workload: string;
-  proxy: Proxy;
-  outbound?: { host: string; port: number };
-  inbound: Map<number, number>;
-  /** Gateway listeners bound: listener name -> local port. */
-  gatewayListeners: Map<string, number>;
-  log: LogRing;
-  /** Its workload certificate, rotated before expiry (istio-agent's SDS). */
-  certificate: WorkloadIdentity;
 }
 
 /** Istio's default gateways, as the istio-ingressgateway / istio-egressgateway Deployments label them. */
@@ -105,19 +84,22 @@ export class Mesh {
   readonly store: ConfigStore;
   /** Istio's standard metrics per proxy and the live service graph. */
   readonly telemetry = new MeshTelemetry();
-  private readonly supervisor: Supervisor;
   private readonly proxies = new Map<string, MeshProxy>();
-  private readonly workloads: {
-    instance: WorkloadInstance;
-    local: LocalWorkload;
-    proxy: MeshProxy;
-    /** Kubernetes readiness: a workload whose process is down leaves every other proxy's endpoints. */
-    ready: boolean;
-  }[] = [];
+  /** The local kubelet: every Pod in the store runs as a process with its sidecar (kubelet.ts). */
+  private readonly kubelet: Kubelet;
+  /** Uninjected pods' HTTP_PROXY: Services without the mesh's routing (service-proxy.ts). */
+  private readonly serviceProxy: ServiceProxy;
+  private serviceProxyAddress: string | undefined;
+  /** The pods as the API server's exec/portforward/log subresources see them. */
+  readonly pods: PodRuntime;
   private admin: AdminServer | undefined;
-  private registry: Registry | undefined;
   private readonly compileCache = new SnapshotCache();
-  private watchers: FSWatcher[] = [];
+  private fileWatch: FileWatch | undefined;
+  /** One reconcile at a time, latest config wins (reconcile-loop.ts). */
+  private readonly reconciler = new ReconcileLoop<ConfigSnapshot>(
+    (config) => this.reconcilePass(config),
+    (err) => this.out(`error: reconciling: ${(err as Error).message}`),
+  );
   private unsubscribe: (() => void) | undefined;
   private readonly out: (line: string) => void;
   private readonly host: string;
@@ -141,30 +123,24 @@ export class Mesh {
     this.logDir = options.logDir ?? join(switchyardHome(), 'logs');
     this.tlsFileRoots = certRoots({ files: options.files, extra: options.certRoots ?? [] });
     this.store = new ConfigStore();
-    this.supervisor = new Supervisor(
-      {
-        onExit: (name, code, signal) => {
-          if (this.stopping) return;
-          this.out(`workload ${name} exited (${signal ?? code}); restarting`);
-          this.setReady(name, false);
-        },
-        onStart: (name) => {
-          const w = this.workloads.find((x) => x.instance.name === name);
-          if (!w || w.ready || this.stopping) return;
-          this.supervisor.waitReady(w.instance, 60_000).then(
-            () => this.setReady(name, true),
-            () => undefined,
-          );
-        },
-        onOutput: (name, stream, line) => {
-          if (stream === 'stderr' && /error/i.test(line)) this.out(`[${name}] ${line}`);
-        },
-      },
-      {
+    this.kubelet = new Kubelet({
+      store: this.store,
+      host: this.host,
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+      record: {
         add: (pid, name) => this.runRecord?.add(pid, name),
         remove: (pid) => this.runRecord?.remove(pid),
       },
-    );
+      hooks: {
+        createSidecar: (req) => this.createSidecar(req),
+        closeSidecar: (mp) => this.closeSidecar(mp),
+        plainProxy: () => this.serviceProxyAddress,
+        changed: () => void this.requestReconcile(),
+        out: this.out,
+      },
+    });
+    this.pods = this.kubelet;
+    this.serviceProxy = new ServiceProxy(this.store, () => this.kubelet.plainEndpoints());
   }
 
   /** Loads config, starts proxies, gateways, workloads and the admin API; resolves once serving. */
@@ -188,47 +164,7 @@ export class Mesh {
       if (err instanceof StoreError) throw new MeshConfigError(storeErrorLines(err));
       throw err;
     }
-    const config = this.store.snapshot();
-
-    // Sidecars and their sockets first: the registry needs each workload's inbound ports.
-    for (const instance of planWorkloads(config)) {
-      const mp = this.newProxy(
-        `${instance.name}.${instance.namespace}`,
-        'sidecar',
-        instance.owner,
-        {
-          ...instance.labels,
-        },
-        instance.namespace,
-        instance.serviceAccount,
-      );
-      const outbound = await mp.proxy.listen('virtualOutbound', { host: this.host, port: 0 });
-      mp.outbound = outbound;
-      const ports: Record<string, number> = {};
-      const appPorts: Record<string, number> = {};
-      for (const containerPort of instance.containerPorts) {
-        const bound = await mp.proxy.listen(
-          'virtualInbound',
-          { host: this.host, port: 0 },
-          { destinationPort: containerPort },
-        );
-        mp.inbound.set(containerPort, bound.port);
-        ports[String(containerPort)] = bound.port;
-        appPorts[String(containerPort)] = await freePort(this.host);
-      }
-      const local: LocalWorkload = {
-        name: instance.name,
-        namespace: instance.namespace,
-        labels: instance.labels,
-        serviceAccount: instance.serviceAccount,
-        address: this.host,
-        ports,
-        appAddress: this.host,
-        appPorts,
-        ...(instance.locality ? { locality: instance.locality } : {}),
-      };
-      this.workloads.push({ instance, local, proxy: mp, ready: true });
-    }
+    this.labelWorkloadNamespaces();
     for (const gw of GATEWAYS) {
       this.newProxy(
         `${gw.name}-0.istio-system`,
@@ -237,29 +173,17 @@ export class Mesh {
         gw.labels,
         'istio-system',
         `${gw.name}-service-account`,
+        this.host,
       );
     }
-    // Every proxy's first certificate, generated off the event loop in parallel (istio-agent fetches
-    // it before Envoy starts); auto mTLS needs one for every sidecar-to-sidecar call.
+    // The gateways' first certificates, generated off the event loop in parallel (istio-agent fetches
+    // them before Envoy starts); each pod's sidecar gets its own before its app starts.
     await Promise.all([...this.proxies.values()].map((mp) => mp.certificate.ready()));
-    await this.recompile(config);
+    await this.reconciler.request(this.store.snapshot());
+    this.unsubscribe = this.store.subscribe(() => void this.requestReconcile());
 
-    // Workloads last, so their first calls find their sidecar serving.
-    for (const w of this.workloads) {
-      const appPort = Object.values(w.local.appPorts ?? {})[0] ?? (await freePort(this.host));
-      const proxyUrl = `http://${w.proxy.outbound?.host}:${w.proxy.outbound?.port}`;
-      this.supervisor.start(w.instance, appPort, {
-        HTTP_PROXY: proxyUrl,
-        http_proxy: proxyUrl,
-        // https:// leaves through the same sidecar socket with CONNECT (connect-tunnel.ts).
-        HTTPS_PROXY: proxyUrl,
-        https_proxy: proxyUrl,
-        NO_PROXY: '',
-        SERVICE_VERSION: w.instance.labels.version ?? '',
-      });
-    }
-    await Promise.all(this.workloads.map((w) => this.supervisor.waitReady(w.instance)));
-
+    // The kubelet runs every pod (the demo's and the files' Deployments are pods like any other);
+    // a pod that does not become ready is reported, never fatal to the rest of the mesh.
     const token = createToken();
     this.tokenPath = defaultTokenPath();
     writeTokenFile(this.tokenPath, token);
@@ -269,21 +193,24 @@ export class Mesh {
       host: '127.0.0.1',
       port: this.options.adminPort,
     });
+    // kubectl can watch the pods start; /ready says 200 only once they have settled.
+    this.admin.setReady(false);
     this.registerAdminRoutes(this.admin);
     this.startedAt = Date.now();
-    this.admin.kube.objects.setRuntime({ pods: () => this.kubePods() });
     this.kubeconfigPath = writeKubeconfig(
       this.admin.tlsUrl,
       token,
       defaultKubeconfigPath(),
       this.admin.servingCert.cert,
     );
-    this.unsubscribe = this.store.subscribe((snap) => {
-      this.recompile(snap).catch((err: unknown) =>
-        this.out(`error: recompiling: ${(err as Error).message}`),
-      );
-    });
-    if (this.options.watchFiles !== false) this.watchFiles();
+
+    this.serviceProxyAddress = await this.serviceProxy.listen(this.host);
+    await this.kubelet.start();
+    for (const key of await this.kubelet.settle(this.options.readyTimeoutMs ?? 20_000))
+      this.out(`warning: pod ${key} is not ready yet; the mesh serves without it`);
+    await this.reconciler.idle();
+    if (this.options.watchFiles !== false)
+      this.fileWatch = watchFiles(this.options.files, () => this.reapplyFiles());
     this.admin.setReady(true);
   }
 
@@ -294,160 +221,129 @@ export class Mesh {
     labels: Record<string, string>,
     namespace: string,
     serviceAccount: string,
+    ip: string,
+    log?: ContainerLog,
   ): MeshProxy {
-    const log = new LogRing(1000);
-    const certificate = this.ca.workloadIdentity(namespace, serviceAccount);
-    const proxy = createProxy({
-      name: id,
-      // --seed makes weighted picks, load balancing and fault draws reproducible per proxy.
-      ...(this.options.seed !== undefined
-        ? { random: new SeededRandom(this.options.seed ^ fnv1a(id)) }
-        : {}),
-      // The current certificate, rotated at half its lifetime (mesh-ca.ts WorkloadIdentity).
-      identity: certificate.get,
-      accessLog: {
-        path: join(this.logDir, `${id}.log`),
-        encoding: this.store.snapshot().meshConfig.accessLogEncoding,
-        sink: (line) => log.push(line),
+    const mp = createMeshProxy(
+      { id, kind, workload, labels, namespace, serviceAccount, ip },
+      {
+        ...(log ? { onAccessLog: (line: string) => log.push(line.replace(/\n$/, '')) } : {}),
+        ca: this.ca,
+        logDir: this.logDir,
+        accessLogEncoding: this.store.snapshot().meshConfig.accessLogEncoding,
+        ...(this.options.seed !== undefined ? { seed: this.options.seed } : {}),
       },
-    });
-    const mp: MeshProxy = {
-      identity: {
-        kind: kind === 'sidecar' ? 'sidecar' : 'router',
-        id,
-        namespace,
-        labels,
-        serviceAccount,
-        ip: this.host,
-      },
-      kind,
-      workload,
-      proxy,
-      inbound: new Map(),
-      gatewayListeners: new Map(),
-      log,
-      certificate,
-    };
+    );
     this.proxies.set(id, mp);
-    this.telemetry.attach(proxy, mp.identity, workload);
+    this.telemetry.attach(mp.proxy, mp.identity, workload);
     return mp;
   }
 
-  private setReady(name: string, ready: boolean): void {
-    const w = this.workloads.find((x) => x.instance.name === name);
-    if (!w || w.ready === ready) return;
-    w.ready = ready;
-    if (ready) this.out(`workload ${name} is ready again`);
-    // Pods, Endpoints, EndpointSlices and Deployment status derive from readiness: watches see it.
-    this.admin?.kube.objects.runtimeChanged();
-    this.recompile(this.store.snapshot()).catch((err: unknown) =>
-      this.out(`error: recompiling: ${(err as Error).message}`),
+  /** A pod's sidecar: outbound for its app, one inbound per container port on the pod's IP. */
+  private async createSidecar(req: {
+    namespace: string;
+    name: string;
+    owner: string;
+    labels: Record<string, string>;
+    serviceAccount: string;
+    podIP: string;
+    containerPorts: readonly number[];
+    log: ContainerLog;
+  }): Promise<MeshProxy> {
+    const mp = this.newProxy(
+      `${req.name}.${req.namespace}`,
+      'sidecar',
+      req.owner,
+      req.labels,
+      req.namespace,
+      req.serviceAccount,
+      req.podIP,
+      req.log,
     );
+    try {
+      mp.outbound = await mp.proxy.listen('virtualOutbound', { host: this.host, port: 0 });
+      for (const containerPort of req.containerPorts) {
+        const bound = await mp.proxy.listen(
+          'virtualInbound',
+          { host: req.podIP, port: 0 },
+          { destinationPort: containerPort },
+        );
+        mp.inbound.set(containerPort, bound.port);
+      }
+      await mp.certificate.ready();
+      // Its first config before its app starts (Envoy is ready before the app, holdApplicationUntilProxyStarts).
+      await this.requestReconcile();
+    } catch (err) {
+      await this.closeSidecar(mp);
+      throw err;
+    }
+    return mp;
   }
 
-  /** Compiles every proxy's snapshot from one config snapshot and swaps it in; binds new gateway ports. */
-  private async recompile(config: ConfigSnapshot): Promise<void> {
-    const gateways: LocalWorkload[] = [...this.proxies.values()]
-      .filter((p) => p.kind !== 'sidecar')
-      .map((p) => ({
-        name: p.identity.id.split('.')[0] ?? p.identity.id,
-        namespace: p.identity.namespace,
-        labels: p.identity.labels,
-        serviceAccount: p.identity.serviceAccount,
-        address: this.host,
-        // Gateways run no sidecar: their endpoints carry no tlsMode label (auto mTLS sends plaintext).
-        sidecar: false,
-        // The egress gateway is the endpoint of the istio-egressgateway Service (two-hop egress).
-        ports: p.kind === 'egressgateway' ? egressGatewayPorts(p.gatewayListeners) : {},
-      }));
-    const ready = [...this.workloads.filter((w) => w.ready).map((w) => w.local), ...gateways];
-    // Locally every workload is a process the runner started: Deployments and Pods in the config are
-    // only their description, never endpoints of their own (offline they would get placeholder IPs).
-    const described = createConfigSnapshot(
-      withEgressGatewayService(
-        config.resources.filter((r) => r.kind !== 'Deployment' && r.kind !== 'Pod'),
-      ),
-      config.meshConfig,
-      config.revision,
-    );
-    const registry = buildRegistry(described, { localWorkloads: ready });
-    // An unready workload's own sidecar still needs its inbound side (it answers 503 UF, as Envoy does).
-    const everyone =
-      ready.length === this.workloads.length + gateways.length
-        ? registry
-        : buildRegistry(described, {
-            localWorkloads: [...this.workloads.map((w) => w.local), ...gateways],
-          });
-    this.registry = registry;
-    let egressBound = false;
-    for (const mp of this.proxies.values()) {
-      const own = this.workloads.find((w) => w.proxy === mp);
-      let snapshot: ProxySnapshot;
-      const warnings: CompileWarning[] = [];
-      try {
-        // SnapshotCache: recompiles only what the change touched (per-VS routes, clusters).
-        snapshot = this.compileCache.compile(
-          config,
-          own && !own.ready ? everyone : registry,
-          mp.identity,
-          { tlsFileRoots: this.tlsFileRoots, warnings },
-        );
-      } catch (err) {
-        this.out(
-          `error: compiling ${mp.identity.id}: ${(err as Error).message}; it keeps its previous config`,
-        );
-        continue;
-      }
-      for (const w of warnings) {
-        const line = `${w.resource ? `${w.resource}: ` : ''}${w.message}`;
-        if (this.warned.has(line)) continue;
-        this.warned.add(line);
-        this.out(`warning: ${line} (proxy ${mp.identity.id})`);
-      }
-      mp.proxy.update(snapshot);
-      if (mp.kind !== 'sidecar') {
-        const before = mp.gatewayListeners.size;
-        await this.bindGatewayListeners(mp, snapshot);
-        if (mp.kind === 'egressgateway' && mp.gatewayListeners.size > before) egressBound = true;
-      }
-    }
-    // A newly bound egress gateway listener is a new endpoint of istio-egressgateway: compile again
-    // so sidecars see it (the second pass binds nothing new).
-    if (egressBound) await this.recompile(config);
+  private async closeSidecar(mp: MeshProxy): Promise<void> {
+    this.proxies.delete(mp.identity.id);
+    await mp.proxy.close(5000);
+    mp.certificate.close();
   }
 
-  private async bindGatewayListeners(mp: MeshProxy, snapshot: ProxySnapshot): Promise<void> {
-    for (const listener of snapshot.listeners) {
-      if (listener.direction !== 'gateway' || mp.gatewayListeners.has(listener.name)) continue;
-      // The egress gateway is reached through its Service endpoint, never from outside: any free port.
-      const port =
-        mp.kind === 'egressgateway'
-          ? 0
-          : localGatewayPort(listener.port, this.options.portMap ?? new Map());
-      try {
-        const bound = await mp.proxy.listen(listener.name, { host: this.host, port });
-        mp.gatewayListeners.set(listener.name, bound.port);
-        const scheme = listenerScheme(listener);
-        this.out(
-          `${mp.identity.id}: listening on ${scheme}://${this.host}:${bound.port} (Gateway port ${listener.port})`,
-        );
-      } catch (err) {
-        const hint =
-          port < 1024 ? ` (ports below 1024 need root: use --port-map ${port}=${port + 8000})` : '';
-        this.out(
-          `error: ${mp.identity.id}: cannot listen on ${this.host}:${port}: ${(err as Error).message}${hint}`,
-        );
-        mp.gatewayListeners.set(listener.name, -1);
-      }
+  /**
+   * Istio's docs label a namespace before deploying into it (`kubectl label namespace default
+   * istio-injection=enabled`): `up` does so for `default` and every namespace its config puts
+   * workloads in that has no Namespace object of its own.
+   */
+  private labelWorkloadNamespaces(): void {
+    const namespaces = new Set(['default']);
+    for (const r of this.store.list())
+      if (['Deployment', 'Pod', 'Workload'].includes(r.kind)) namespaces.add(r.metadata.namespace);
+    for (const ns of namespaces) {
+      if (this.store.get('Namespace', '', ns)) continue;
+      const resource = resourceFromObject(
+        {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: {
+            name: ns,
+            labels: { 'kubernetes.io/metadata.name': ns, 'istio-injection': 'enabled' },
+          },
+        } as unknown as JsonObject,
+        '',
+      );
+      if (resource) this.store.create(resource);
     }
-    // A Gateway port no longer served: its socket stops accepting (Envoy drains removed listeners).
-    const live = new Set(snapshot.listeners.map((l) => l.name));
-    for (const [name, port] of [...mp.gatewayListeners]) {
-      if (live.has(name)) continue;
-      mp.gatewayListeners.delete(name);
-      if (port > 0 && (await mp.proxy.unlisten(name)))
-        this.out(`${mp.identity.id}: closed ${this.host}:${port} (listener ${name} removed)`);
-    }
+  }
+
+  /** Asks the reconcile loop for a pass with the store's latest config (never an older one). */
+  private requestReconcile(): Promise<void> {
+    return this.reconciler.request(this.store.snapshot());
+  }
+
+  /** One reconcile pass; a newly bound egress listener asks for one more (sidecars must see it). */
+  private async reconcilePass(config: ConfigSnapshot): Promise<void> {
+    const { egressBound } = await reconcileProxies(
+      {
+        host: this.host,
+        proxies: () => this.proxies.values(),
+        sidecars: () => this.kubelet.sidecars(),
+        plain: () => this.kubelet.plain(),
+        compileCache: this.compileCache,
+        tlsFileRoots: this.tlsFileRoots,
+        portMap: this.options.portMap ?? new Map(),
+        warned: this.warned,
+        out: this.out,
+      },
+      config,
+    );
+    if (egressBound) void this.requestReconcile();
+  }
+
+  /** Resolves once no reconcile pass is running or queued (every proxy has the latest config). */
+  settled(): Promise<void> {
+    return this.reconciler.idle();
+  }
+
+  /** The config revision each proxy last received, by proxy id. */
+  proxyRevisions(): Map<string, number> {
+    return new Map([...this.proxies].map(([id, mp]) => [id, mp.proxy.snapshot()?.version ?? -1]));
   }
 
   /** What `get proxies` and `load --from` read. */
@@ -460,17 +356,18 @@ export class Mesh {
       listeners: [
         ...(mp.outbound ? [`outbound ${formatHostPort(mp.outbound.host, mp.outbound.port)}`] : []),
         ...[...mp.inbound].map(
-          ([port, local]) => `inbound ${port} -> ${formatHostPort(this.host, local)}`,
+          ([port, local]) => `inbound ${port} -> ${formatHostPort(mp.identity.ip, local)}`,
         ),
         ...[...mp.gatewayListeners]
           .filter(([, p]) => p > 0)
           .map(([name, p]) => `${name} ${formatHostPort(this.host, p)}`),
       ],
       ...(mp.outbound ? { outbound: formatHostPort(mp.outbound.host, mp.outbound.port) } : {}),
-      ready: this.workloads.find((w) => w.proxy === mp)?.ready ?? true,
-      pid: this.workloads.find((w) => w.proxy === mp)
-        ? this.supervisor.pid(mp.identity.id.split('.')[0] ?? '', mp.identity.namespace)
-        : process.pid,
+      ready: this.kubelet.pods().find((p) => p.proxy === mp)?.ready ?? true,
+      pid:
+        mp.kind === 'sidecar'
+          ? this.kubelet.pid(mp.identity.namespace, mp.identity.id.split('.')[0] ?? '')
+          : process.pid,
     }));
   }
 
@@ -486,143 +383,36 @@ export class Mesh {
   private registerAdminRoutes(admin: AdminServer): void {
     admin.setProxyProvider(() => this.proxyInfos());
     registerTelemetryRoutes(admin, this.telemetry, (name) => this.findProxy(name)?.identity.id);
-    const withProxy =
-      (
-        fn: (mp: MeshProxy, url: URL) => { type: string; body: string },
-      ): Parameters<AdminServer['route']>[2] =>
-      (_req, res, url) => {
-        const mp = this.findProxy(url.searchParams.get('proxy'));
-        if (!mp) {
-          res.writeHead(404, { 'content-type': 'text/plain' });
-          res.end(`no proxy "${url.searchParams.get('proxy') ?? ''}"; see GET /proxies\n`);
-          return;
-        }
-        const { type, body } = fn(mp, url);
-        res.writeHead(200, { 'content-type': type });
-        res.end(body);
-      };
-    admin.route(
-      'GET',
-      '/config_dump',
-      withProxy((mp) => ({
-        type: 'application/json',
-        body: JSON.stringify(snapshotJson(mp.proxy.snapshot()), null, 2),
-      })),
-    );
-    admin.route(
-      'GET',
-      '/stats',
-      withProxy((mp) => ({
-        type: 'text/plain',
-        body:
-          [...mp.proxy.stats()]
-            .sort(([a], [b]) => a.localeCompare(b))
-            .map(([k, v]) => `${k}: ${v}`)
-            .join('\n') + '\n',
-      })),
-    );
-    admin.route(
-      'GET',
-      '/logs',
-      withProxy((mp, url) => ({
-        type: 'text/plain',
-        body: mp.log.tail(Number(url.searchParams.get('tail') ?? 100)).join(''),
-      })),
-    );
-    admin.route('GET', '/proxy-config', (_req, res, url) => {
-      const kind = url.pathname.split('/')[2] as ProxyConfigKind;
-      const mp = this.findProxy(url.searchParams.get('proxy'));
-      const snapshot = mp?.proxy.snapshot();
-      if (!['routes', 'clusters', 'listeners', 'endpoints'].includes(kind) || !snapshot) {
-        res.writeHead(404, { 'content-type': 'text/plain' });
-        res.end(
-          mp
-            ? `unknown proxy-config type "${kind}"\n`
-            : `proxy "${url.searchParams.get('proxy') ?? ''}" not found; running proxies: ${[...this.proxies.keys()].join(', ')}\n`,
-        );
-        return;
-      }
-      const options: ProxyConfigOptions = { output: url.searchParams.get('output') ?? 'short' };
-      for (const f of PROXY_CONFIG_FILTERS) {
-        const v = url.searchParams.get(f);
-        if (v) options[f] = v;
-      }
-      // Live endpoint health (outlier ejections) from the running proxy, as istioctl reads Envoy's /clusters.
-      if (kind === 'endpoints' && mp)
-        options.outlier = new Map(
-          mp.proxy
-            .endpoints()
-            .map((e) => [`${e.cluster}|${formatHostPort(e.address, e.port)}`, e.outlierCheck]),
-        );
-      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end(renderProxyConfig(kind, snapshot, options));
-    });
-    admin.route('GET', '/pods', (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ items: this.runtimeObjects() }));
-    });
-  }
-
-  /** The running workload replicas as the Kubernetes API lists them (one Pod per process). */
-  private kubePods(): Record<string, unknown>[] {
-    const created = kubeTime(this.startedAt);
-    return this.workloads.map((w) => {
-      const name = w.instance.name;
-      const ns = w.instance.namespace;
-      return {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          name,
-          namespace: ns,
-          uid: derivedUid(`Pod/${ns}/${name}`),
-          resourceVersion: '1',
-          creationTimestamp: created,
-          labels: { ...w.instance.labels },
-        },
-        spec: {
-          serviceAccountName: w.instance.serviceAccount,
-          nodeName: 'switchyard',
-          containers: [
-            {
-              name: w.instance.owner,
-              ports: w.instance.containerPorts.map((p) => ({ containerPort: p, protocol: 'TCP' })),
-            },
-          ],
-        },
-        status: {
-          phase: w.ready ? 'Running' : 'Pending',
-          podIP: this.host,
-          hostIP: this.host,
-          startTime: created,
-          conditions: [
-            { type: 'Ready', status: w.ready ? 'True' : 'False', lastTransitionTime: created },
-          ],
-          containerStatuses: [
-            { name: w.instance.owner, ready: w.ready, restartCount: 0, started: w.ready },
-          ],
-        },
-      };
+    registerProxyRoutes(admin, {
+      find: (name) => {
+        const mp = this.findProxy(name);
+        return mp ? adminHandle(mp) : undefined;
+      },
+      ids: () => [...this.proxies.keys()],
+      runtimeObjects: () => this.runtimeObjects(),
     });
   }
 
   /** The running workloads as Kubernetes would show them (Pods), for `analyze --server`. */
   runtimeObjects(): Record<string, unknown>[] {
-    const pods = [...this.proxies.values()].map((mp) => ({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        name: mp.identity.id.split('.')[0],
-        namespace: mp.identity.namespace,
-        labels: mp.identity.labels,
-      },
-      spec: {
-        serviceAccountName: mp.identity.serviceAccount,
-        containers: [
-          { name: mp.workload, ports: [...mp.inbound.keys()].map((p) => ({ containerPort: p })) },
-        ],
-      },
-    }));
+    // Pods are API objects in the store; the gateways run no pod there, so they are shown here.
+    const pods = [...this.proxies.values()]
+      .filter((mp) => mp.kind !== 'sidecar')
+      .map((mp) => ({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: mp.identity.id.split('.')[0],
+          namespace: mp.identity.namespace,
+          labels: mp.identity.labels,
+        },
+        spec: {
+          serviceAccountName: mp.identity.serviceAccount,
+          containers: [
+            { name: mp.workload, ports: [...mp.inbound.keys()].map((p) => ({ containerPort: p })) },
+          ],
+        },
+      }));
     // The gateway Services as Istio's gateway chart defines them (80->8080, 443->8443).
     const services = GATEWAYS.map((gw) => ({
       apiVersion: 'v1',
@@ -640,39 +430,23 @@ export class Mesh {
     return [...pods, ...services];
   }
 
-  private watchFiles(): void {
-    let timer: NodeJS.Timeout | undefined;
-    const reapply = () => {
-      timer = undefined;
-      const loaded = loadResources(this.options.files, { recursive: this.options.recursive });
-      const errors = loaded.diagnostics.filter((d) => d.level === 'Error');
-      if (errors.length > 0) {
-        this.out(`refused the change; the mesh keeps serving the previous config:`);
-        for (const d of errors) this.out(`  ${formatDiagnostic(d)}`);
-        return;
-      }
-      try {
-        const outcome = this.store.apply(loaded.resources);
-        for (const r of outcome.results)
-          if (r.action !== 'unchanged') this.out(`${r.typeName}/${r.ref.name} ${r.action}`);
-      } catch (err) {
-        this.out(`refused the change; the mesh keeps serving the previous config:`);
-        for (const l of err instanceof StoreError ? storeErrorLines(err) : [(err as Error).message])
-          this.out(`  ${l}`);
-      }
-    };
-    for (const path of this.options.files) {
-      if (path === '-') continue;
-      try {
-        this.watchers.push(
-          watch(path, { recursive: false }, () => {
-            if (timer) clearTimeout(timer);
-            timer = setTimeout(reapply, 200);
-          }),
-        );
-      } catch {
-        // A path that cannot be watched is applied once; nothing else depends on watching.
-      }
+  /** `up -f` files saved again: re-applied; a refused change leaves the mesh on its previous config. */
+  private reapplyFiles(): void {
+    const loaded = loadResources(this.options.files, { recursive: this.options.recursive });
+    const errors = loaded.diagnostics.filter((d) => d.level === 'Error');
+    if (errors.length > 0) {
+      this.out(`refused the change; the mesh keeps serving the previous config:`);
+      for (const d of errors) this.out(`  ${formatDiagnostic(d)}`);
+      return;
+    }
+    try {
+      const outcome = this.store.apply(loaded.resources);
+      for (const r of outcome.results)
+        if (r.action !== 'unchanged') this.out(`${r.typeName}/${r.ref.name} ${r.action}`);
+    } catch (err) {
+      this.out(`refused the change; the mesh keeps serving the previous config:`);
+      for (const l of err instanceof StoreError ? storeErrorLines(err) : [(err as Error).message])
+        this.out(`  ${l}`);
     }
   }
 
@@ -680,8 +454,9 @@ export class Mesh {
   async stop(): Promise<void> {
     this.stopping = true;
     this.admin?.setReady(false);
-    for (const w of this.watchers) w.close();
+    this.fileWatch?.close();
     this.unsubscribe?.();
+    await this.reconciler.idle();
     // Edge first: gateways stop accepting and wait for their requests in flight, which still need
     // every sidecar and workload behind them; only then do the sidecars and workloads go.
     const all = [...this.proxies.values()];
@@ -689,7 +464,8 @@ export class Mesh {
       all.filter((mp) => mp.kind !== 'sidecar').map((mp) => mp.proxy.close(10_000)),
     );
     await Promise.all(all.filter((mp) => mp.kind === 'sidecar').map((mp) => mp.proxy.close(5000)));
-    await this.supervisor.stopAll();
+    await this.kubelet.stop();
+    await this.serviceProxy.close();
     this.runRecord?.close();
     for (const mp of all) mp.certificate.close();
     await this.admin?.close();
@@ -697,25 +473,20 @@ export class Mesh {
 
   /** Where things listen, for the startup banner. */
   summary(): string[] {
-    const lines: string[] = [];
-    for (const mp of this.proxies.values()) {
-      if (mp.kind === 'sidecar') continue;
-      for (const [name, port] of mp.gatewayListeners)
-        if (port > 0)
-          lines.push(`${mp.kind.padEnd(15)} ${name.padEnd(14)} http://${this.host}:${port}`);
-    }
-    for (const w of this.workloads) {
-      const appPort = Object.values(w.local.appPorts ?? {})[0];
-      lines.push(
-        `${'workload'.padEnd(15)} ${w.instance.name.padEnd(22)} app ${this.host}:${appPort}  sidecar outbound ${w.proxy.outbound?.host}:${w.proxy.outbound?.port}`,
-      );
-    }
-    lines.push(`${'admin'.padEnd(15)} ${this.admin?.url ?? ''}   token ${this.tokenPath}`);
-    lines.push(`${'access logs'.padEnd(15)} ${this.logDir}`);
-    lines.push(
-      `${'service graph'.padEnd(15)} ${this.admin?.url ?? ''}/graph   metrics ${this.admin?.url ?? ''}/metrics`,
-    );
-    return lines;
+    return bannerLines({
+      host: this.host,
+      proxies: this.proxies.values(),
+      pods: this.kubelet.pods().map((p) => ({
+        name: p.name,
+        app: formatHostPort(this.host, p.appPort),
+        ...(p.proxy?.outbound
+          ? { outbound: formatHostPort(p.proxy.outbound.host, p.proxy.outbound.port) }
+          : {}),
+      })),
+      adminUrl: this.admin?.url ?? '',
+      tokenPath: this.tokenPath,
+      logDir: this.logDir,
+    });
   }
 
   /** The admin API's URL once serving (the real port when --admin-port 0). */
@@ -751,25 +522,4 @@ function storeErrorLines(err: StoreError): string[] {
   return diags && diags.length > 0 ? diags.map(formatDiagnostic) : [err.message];
 }
 
-/**
- * A snapshot as JSON (Maps become objects), like Envoy's /config_dump: private keys print as
- * `[redacted]` (envoyproxy/envoy source/common/protobuf/utility.cc MessageUtil::redact, applied to
- * fields marked sensitive), and a PEM read from a file prints as that file's name (a DataSource
- * `filename`), never its contents.
- */
-export function snapshotJson(snapshot: ProxySnapshot | undefined): unknown {
-  return JSON.parse(
-    JSON.stringify(snapshot ?? {}, function (this: unknown, k: string, v: unknown) {
-      if (k === 'privateKey' && typeof v === 'string' && v !== '') return '[redacted]';
-      const files = (this as { sourceFiles?: Record<string, string | undefined> } | null)
-        ?.sourceFiles;
-      const file = files && k !== 'sourceFiles' ? files[k] : undefined;
-      if (file !== undefined) return { filename: file };
-      if (v instanceof Map) return Object.fromEntries(v);
-      if (Buffer.isBuffer(v)) return v.toString('utf8');
-      if (v && typeof v === 'object' && 'fullMatch' in v)
-        return (v as unknown as { source: string }).source;
-      return v;
-    }),
-  );
-}
+export { snapshotJson } from '../admin/proxy-routes.js';

@@ -1,11 +1,12 @@
-// Runs workload processes for the local mesh and restarts them when they die, as a kubelet would
-// (CrashLoopBackOff-like backoff: 1s doubling to 10s), keeping each one's port so endpoints stay valid.
+// Runs pods' app processes for the local kubelet and restarts them when they die with the kubelet's
+// back-off (container-backoff.ts: at once, then 10 s doubling to 5 min), keeping each one's ports.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WorkloadInstance } from './workload-plan.js';
 import { PARENT_PIPE_ENV } from './parent-watch.js';
+import { ContainerBackoff } from './container-backoff.js';
 
 /** The compiled CLI entry, used to start built-in workloads as their own processes. */
 export const CLI_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
@@ -18,15 +19,20 @@ export interface ChildRecord {
   remove(pid: number): void;
 }
 
+/** Events keyed by `<namespace>/<pod>`. */
 export interface ProcessEvents {
-  onOutput?(workload: string, stream: 'stdout' | 'stderr', line: string): void;
-  onExit?(workload: string, code: number | null, signal: NodeJS.Signals | null): void;
-  onStart?(workload: string, pid: number | undefined): void;
+  onOutput?(key: string, stream: 'stdout' | 'stderr', line: string): void;
+  onExit?(key: string, code: number | null, signal: NodeJS.Signals | null): void;
+  onStart?(key: string, pid: number | undefined): void;
+  /** The process died and restarts after delayMs (0: at once; more: CrashLoopBackOff). */
+  onBackoff?(key: string, delayMs: number): void;
 }
 
 interface Managed {
   instance: WorkloadInstance;
   appPort: number;
+  /** Container port -> local port, for `{PORT:n}` in args. */
+  portMap: ReadonlyMap<number, number>;
   env: Record<string, string>;
   child?: ChildProcess;
   stopping: boolean;
@@ -40,13 +46,29 @@ export class Supervisor {
   constructor(
     private readonly events: ProcessEvents = {},
     private readonly record?: ChildRecord,
+    private readonly backoff = new ContainerBackoff(),
   ) {}
 
-  /** Starts a workload listening on appPort, with env (HTTP_PROXY etc.) from the runner. */
-  start(instance: WorkloadInstance, appPort: number, env: Record<string, string>): void {
-    const m: Managed = { instance, appPort, env, stopping: false, restarts: 0 };
+  /** Starts a workload listening on appPort, with env (HTTP_PROXY etc.) from the kubelet. */
+  start(
+    instance: WorkloadInstance,
+    appPort: number,
+    env: Record<string, string>,
+    portMap: ReadonlyMap<number, number> = new Map(),
+  ): void {
+    const m: Managed = { instance, appPort, portMap, env, stopping: false, restarts: 0 };
     this.managed.set(key(instance), m);
     this.launch(m);
+  }
+
+  /** Stops one workload (SIGTERM to its group, SIGKILL after graceMs) and forgets it. */
+  async stop(namespace: string, name: string, graceMs = 3000): Promise<void> {
+    const k = `${namespace}/${name}`;
+    const m = this.managed.get(k);
+    if (!m) return;
+    this.managed.delete(k);
+    this.backoff.forget(k);
+    await stopManaged(m, graceMs);
   }
 
   private launch(m: Managed): void {
@@ -60,18 +82,27 @@ export class Supervisor {
       [PARENT_PIPE_ENV]: '1',
     };
     const cmd = process.execPath;
+    const ports = (a: string) =>
+      a
+        .replace(/\{PORT:(\d+)\}/g, (_all, p: string) =>
+          String(m.portMap.get(Number(p)) ?? appPort),
+        )
+        .replaceAll('{PORT}', String(appPort));
     let args: string[];
     if (launch.builtin) {
       // A built-in workload watches its stdin itself (parent-watch.ts).
-      args = [CLI_ENTRY, 'workload', launch.builtin, '--port', String(appPort), ...launch.args];
+      args = [
+        CLI_ENTRY,
+        'workload',
+        launch.builtin,
+        '--port',
+        String(appPort),
+        ...launch.args.map(ports),
+      ];
     } else {
       // Any other command runs under the guard, which ends its process group when `up` is gone.
       const [first, ...rest] = launch.command ?? [];
-      args = [
-        GUARD_ENTRY,
-        first ?? 'true',
-        ...[...rest, ...launch.args].map((a) => a.replaceAll('{PORT}', String(appPort))),
-      ];
+      args = [GUARD_ENTRY, first ?? 'true', ...[...rest, ...launch.args].map(ports)];
     }
     const child = spawn(cmd, args, {
       env,
@@ -85,7 +116,8 @@ export class Supervisor {
     child.stdin?.on('error', () => undefined);
     m.child = child;
     if (child.pid !== undefined) this.record?.add(child.pid, instance.name);
-    this.events.onStart?.(instance.name, child.pid);
+    const k = key(instance);
+    this.events.onStart?.(k, child.pid);
     const pipe = (stream: 'stdout' | 'stderr') => {
       let buf = '';
       child[stream]?.setEncoding('utf8');
@@ -93,7 +125,7 @@ export class Supervisor {
         buf += chunk;
         let nl: number;
         while ((nl = buf.indexOf('\n')) >= 0) {
-          this.events.onOutput?.(instance.name, stream, buf.slice(0, nl));
+          this.events.onOutput?.(k, stream, buf.slice(0, nl));
           buf = buf.slice(nl + 1);
         }
       });
@@ -101,18 +133,21 @@ export class Supervisor {
     pipe('stdout');
     pipe('stderr');
     child.on('error', (err) =>
-      this.events.onOutput?.(instance.name, 'stderr', `failed to start: ${err.message}`),
+      this.events.onOutput?.(k, 'stderr', `failed to start: ${err.message}`),
     );
     child.on('exit', (code, signal) => {
       if (m.child === child) m.child = undefined;
       if (child.pid !== undefined) this.record?.remove(child.pid);
-      this.events.onExit?.(instance.name, code, signal);
+      this.events.onExit?.(k, code, signal);
       if (m.stopping) return;
-      const delay = Math.min(10_000, 1000 * 2 ** Math.min(m.restarts, 4));
-      m.restarts++;
+      const delay = this.backoff.delayMs(k, Date.now());
+      this.events.onBackoff?.(k, delay);
       m.restartTimer = setTimeout(() => {
         m.restartTimer = undefined;
-        if (!m.stopping) this.launch(m);
+        if (m.stopping) return;
+        this.backoff.next(k);
+        m.restarts++;
+        this.launch(m);
       }, delay);
     });
   }
@@ -122,41 +157,44 @@ export class Supervisor {
     return this.managed.get(`${namespace}/${name}`)?.child?.pid;
   }
 
-  /** Resolves when the workload accepts TCP connections on its app port, or rejects after timeoutMs. */
-  async waitReady(instance: WorkloadInstance, timeoutMs = 15_000): Promise<void> {
-    const m = this.managed.get(key(instance));
-    if (!m) throw new Error(`unknown workload ${instance.name}`);
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (await canConnect(m.appPort)) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(
-      `workload ${instance.name} did not listen on 127.0.0.1:${m.appPort} within ${timeoutMs} ms`,
-    );
+  /** The current back-off of a workload (for the CrashLoopBackOff message). */
+  backoffMs(namespace: string, name: string): number {
+    return this.backoff.currentMs(`${namespace}/${name}`);
   }
 
   /** SIGTERM every child's process group, SIGKILL stragglers after graceMs. */
   async stopAll(graceMs = 3000): Promise<void> {
-    const exits: Promise<void>[] = [];
-    for (const m of this.managed.values()) {
-      m.stopping = true;
-      if (m.restartTimer) clearTimeout(m.restartTimer);
-      const child = m.child;
-      if (!child || child.exitCode !== null) continue;
-      exits.push(
-        new Promise<void>((res) => {
-          const kill = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
-          child.once('exit', () => {
-            clearTimeout(kill);
-            res();
-          });
-          signalGroup(child, 'SIGTERM');
-        }),
-      );
-    }
-    await Promise.all(exits);
+    const all = [...this.managed.values()];
+    this.managed.clear();
+    await Promise.all(all.map((m) => stopManaged(m, graceMs)));
   }
+}
+
+function stopManaged(m: Managed, graceMs: number): Promise<void> {
+  m.stopping = true;
+  if (m.restartTimer) clearTimeout(m.restartTimer);
+  const child = m.child;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((res) => {
+    const kill = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      res();
+    });
+    signalGroup(child, 'SIGTERM');
+  });
+}
+
+/** True when something accepts TCP connections on host:port (a tcpSocket readiness probe). */
+export function canConnect(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((res) => {
+    const s = createConnection({ host, port });
+    s.once('connect', () => {
+      s.destroy();
+      res(true);
+    });
+    s.once('error', () => res(false));
+  });
 }
 
 /** The child leads its own group (spawned detached): signal the group, else the child alone. */
@@ -171,15 +209,4 @@ function signalGroup(child: ChildProcess, sig: NodeJS.Signals): void {
 
 function key(i: WorkloadInstance): string {
   return `${i.namespace}/${i.name}`;
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((res) => {
-    const s = createConnection({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      res(true);
-    });
-    s.once('error', () => res(false));
-  });
 }

@@ -1,21 +1,25 @@
-// Decides which local processes a mesh runs: Deployments/Pods whose images are Istio's samples map to
-// Switchyard's built-in workloads; a `switchyard.io/v1alpha1 Workload` names any other command.
-import type { ConfigSnapshot, KubeDeploymentSpec, KubePodSpec, Resource } from '../config/index.js';
-import { podLocality } from '../registry/index.js';
+// Decides what process runs a pod's container locally: Istio's sample images map to Switchyard's
+// built-in workloads; any other image needs a command (the `switchyard.io/command` annotation, or a
+// `switchyard.io/v1alpha1 Workload`), else the pod waits with the message saying what to add.
+import type { KubePodSpec } from '../config/index.js';
 
 export interface LaunchSpec {
   /** A built-in workload (`switchyard workload <builtin>`), or an external command. */
   builtin?: string;
   command?: readonly string[];
+  /** Arguments; `{PORT}` is the app's first port, `{PORT:n}` the local port of container port n. */
   args: readonly string[];
   env: Readonly<Record<string, string>>;
   workingDir?: string;
+  /** Container ports the process itself listens on beyond the declared ones (tcp-echo's list). */
+  listenPorts?: readonly number[];
 }
 
+/** One process the supervisor runs: a pod's app container. */
 export interface WorkloadInstance {
-  /** Pod-like name, unique in the namespace: `<deployment>-<index>` (e.g. `reviews-v2-0`). */
+  /** The pod's name, unique in its namespace (`reviews-v2-7d9f8c6b5-x2x4k`). */
   name: string;
-  /** The Deployment/Workload it came from (`reviews-v2`). */
+  /** The Deployment/Workload it came from (`reviews-v2`), or the pod itself. */
   owner: string;
   namespace: string;
   labels: Readonly<Record<string, string>>;
@@ -27,138 +31,109 @@ export interface WorkloadInstance {
   locality?: string;
 }
 
-interface WorkloadDocSpec {
-  labels?: Record<string, string>;
-  serviceAccount?: string;
-  replicas?: number;
-  ports?: { containerPort?: number; name?: string }[];
-  builtin?: string;
-  command?: string[];
-  args?: string[];
-  env?: Record<string, string>;
-  workingDir?: string;
-  /** `region/zone/subzone` of the workload (Switchyard's stand-in for the Node it would run on). */
-  locality?: string;
-}
+/** The image a pod made from a `switchyard.io/v1alpha1 Workload` runs: its command, as given. */
+export const WORKLOAD_COMMAND_IMAGE = 'switchyard.io/workload-command';
+/** The image prefix of a Workload's built-in (`switchyard.io/builtin/<name>`). */
+export const BUILTIN_IMAGE_PREFIX = 'switchyard.io/builtin/';
+export const COMMAND_ANNOTATION = 'switchyard.io/command';
 
 /** Istio sample images -> built-in workloads (istio/istio samples/*). */
-const IMAGE_BUILTINS: readonly { pattern: RegExp; builtin: (m: RegExpMatchArray) => LaunchSpec }[] =
-  [
-    {
-      pattern: /examples-bookinfo-(productpage|details|reviews|ratings)-(v\d+)/,
-      builtin: (m) => ({ builtin: m[1] ?? '', args: ['--version', m[2] ?? 'v1'], env: {} }),
-    },
-    {
-      pattern: /(^|\/)(go-)?httpbin(:|$)/,
-      builtin: () => ({ builtin: 'httpbin', args: [], env: {} }),
-    },
-    { pattern: /tcp-echo-server/, builtin: () => ({ builtin: 'tcp-echo', args: [], env: {} }) },
-    {
-      pattern: /(curlimages\/curl|(^|\/)sleep(:|$)|(^|\/)curl(:|$))/,
-      builtin: () => ({ builtin: 'sleep', args: [], env: {} }),
-    },
-    { pattern: /fortio\/fortio/, builtin: () => ({ builtin: 'sleep', args: [], env: {} }) },
-  ];
+const IMAGE_BUILTINS: readonly {
+  pattern: RegExp;
+  builtin: (m: RegExpMatchArray, args: readonly string[]) => LaunchSpec;
+}[] = [
+  {
+    pattern: /examples-bookinfo-(productpage|details|reviews|ratings)-(v\d+)/,
+    builtin: (m) => ({ builtin: m[1] ?? '', args: ['--version', m[2] ?? 'v1'], env: {} }),
+  },
+  {
+    pattern: /(^|\/)(go-)?httpbin(:|$)/,
+    builtin: () => ({ builtin: 'httpbin', args: [], env: {} }),
+  },
+  // istio/istio samples/tcp-echo/src/main.go: args[0] the comma-separated ports, args[1] the prefix.
+  { pattern: /tcp-echo-server/, builtin: (_m, args) => tcpEchoLaunch(args) },
+  {
+    pattern: /(curlimages\/curl|(^|\/)sleep(:|$)|(^|\/)curl(:|$))/,
+    builtin: () => ({ builtin: 'sleep', args: [], env: {} }),
+  },
+  { pattern: /fortio\/fortio/, builtin: () => ({ builtin: 'sleep', args: [], env: {} }) },
+  { pattern: /helloworld-v(\d+)/, builtin: () => ({ builtin: 'httpbin', args: [], env: {} }) },
+];
 
-function launchForImage(
-  image: string | undefined,
-  containerArgs: readonly string[] | undefined,
-): LaunchSpec | undefined {
-  if (!image) return undefined;
+function tcpEchoLaunch(args: readonly string[]): LaunchSpec {
+  const ports = (args[0] ?? '9000')
+    .split(',')
+    .map((p) => Number(p))
+    .filter((p) => Number.isInteger(p) && p > 0 && p < 65536);
+  const [first = 9000, ...rest] = ports;
+  return {
+    builtin: 'tcp-echo',
+    args: [
+      '--port',
+      `{PORT:${first}}`,
+      ...(rest.length > 0 ? ['--also-port', rest.map((p) => `{PORT:${p}}`).join(',')] : []),
+      ...(args[1] !== undefined ? ['--prefix', args[1]] : []),
+    ],
+    env: {},
+    listenPorts: ports,
+  };
+}
+
+/** Why a pod's container cannot start here: the kubelet's waiting reason and message. */
+export interface LaunchFailure {
+  reason: 'ErrImageNeverPull' | 'InvalidImageName';
+  message: string;
+  /** What to add, for the Event. */
+  hint: string;
+}
+
+export function launchFailed(v: LaunchSpec | LaunchFailure): v is LaunchFailure {
+  return 'reason' in v;
+}
+
+/** What runs the pod's first container, from its image, command, args and env. */
+export function launchForPod(
+  annotations: Readonly<Record<string, string>>,
+  spec: KubePodSpec | undefined,
+): LaunchSpec | LaunchFailure {
+  const container = spec?.containers?.[0];
+  const env = envOf(container?.env);
+  const command = annotations[COMMAND_ANNOTATION];
+  if (command) return { command: ['sh', '-c', command], args: [], env };
+  const image = container?.image ?? '';
+  if (image === WORKLOAD_COMMAND_IMAGE)
+    return {
+      command: container?.command ?? [],
+      args: container?.args ?? [],
+      env,
+      ...(container?.workingDir ? { workingDir: container.workingDir } : {}),
+    };
+  if (image.startsWith(BUILTIN_IMAGE_PREFIX))
+    return { builtin: image.slice(BUILTIN_IMAGE_PREFIX.length), args: container?.args ?? [], env };
   for (const entry of IMAGE_BUILTINS) {
     const m = image.match(entry.pattern);
     if (m) {
-      const spec = entry.builtin(m);
-      // tcp-echo-server takes "<ports> <prefix>" as its container args.
-      if (spec.builtin === 'tcp-echo' && containerArgs && containerArgs.length >= 2)
-        return { ...spec, args: ['--prefix', containerArgs[1] ?? 'hello'] };
-      return spec;
+      const launch = entry.builtin(m, container?.args ?? []);
+      return { ...launch, env: { ...env, ...launch.env } };
     }
   }
-  return undefined;
-}
-
-function podSpecWorkload(
-  config: ConfigSnapshot,
-  owner: Resource,
-  labels: Readonly<Record<string, string>>,
-  pod: KubePodSpec | undefined,
-  replicas: number,
-): WorkloadInstance[] {
-  const locality = podLocality(config, labels, pod?.nodeName || undefined);
-  const container = pod?.containers?.[0];
-  const annotations = owner.metadata.annotations;
-  const command = annotations['switchyard.io/command'];
-  const launch: LaunchSpec | undefined = command
-    ? { command: ['sh', '-c', command], args: [], env: envOf(container?.env) }
-    : launchForImage(container?.image, container?.args);
-  if (!launch) return [];
-  const ports = (pod?.containers ?? [])
-    .flatMap((c) => (c.ports ?? []).map((p) => p.containerPort ?? 0))
-    .filter((p) => p > 0);
-  const out: WorkloadInstance[] = [];
-  for (let i = 0; i < replicas; i++) {
-    out.push({
-      name:
-        replicas === 1 && owner.kind === 'Pod'
-          ? owner.metadata.name
-          : `${owner.metadata.name}-${i}`,
-      owner: owner.metadata.name,
-      namespace: owner.metadata.namespace,
-      labels,
-      serviceAccount: pod?.serviceAccountName ?? pod?.serviceAccount ?? 'default',
-      containerPorts: ports,
-      launch: { ...launch, env: { ...envOf(container?.env), ...launch.env } },
-      ...(locality ? { locality } : {}),
-    });
-  }
-  return out;
+  const hint = `add the annotation ${COMMAND_ANNOTATION}: "<command that listens on $PORT>" to the pod template, or run it as a switchyard.io/v1alpha1 Workload (command:)`;
+  if (!image)
+    return {
+      reason: 'InvalidImageName',
+      message: 'container has no image',
+      hint,
+    };
+  // pkg/kubelet/images/image_manager.go: the message of ErrImageNeverPull (no image is ever pulled here).
+  return {
+    reason: 'ErrImageNeverPull',
+    message: `Container image "${image}" is not present with pull policy of Never`,
+    hint,
+  };
 }
 
 function envOf(env: { name?: string; value?: string }[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of env ?? []) if (e.name && e.value !== undefined) out[e.name] = e.value;
-  return out;
-}
-
-/** Every workload instance the config asks the local mesh to run, in config order. */
-export function planWorkloads(config: ConfigSnapshot): WorkloadInstance[] {
-  const out: WorkloadInstance[] = [];
-  for (const r of config.resources) {
-    if (r.kind === 'Deployment') {
-      const spec = r.spec as KubeDeploymentSpec;
-      const labels = spec.template?.metadata?.labels ?? spec.selector?.matchLabels ?? {};
-      out.push(
-        ...podSpecWorkload(config, r, labels, spec.template?.spec, Math.max(0, spec.replicas ?? 1)),
-      );
-    } else if (r.kind === 'Pod') {
-      out.push(...podSpecWorkload(config, r, r.metadata.labels, r.spec as KubePodSpec, 1));
-    } else if (r.kind === 'Workload') {
-      const spec = r.spec as WorkloadDocSpec;
-      const replicas = Math.max(0, spec.replicas ?? 1);
-      const launch: LaunchSpec = spec.builtin
-        ? { builtin: spec.builtin, args: spec.args ?? [], env: spec.env ?? {} }
-        : {
-            command: spec.command ?? [],
-            args: spec.args ?? [],
-            env: spec.env ?? {},
-            ...(spec.workingDir ? { workingDir: spec.workingDir } : {}),
-          };
-      for (let i = 0; i < replicas; i++) {
-        out.push({
-          name: `${r.metadata.name}-${i}`,
-          owner: r.metadata.name,
-          namespace: r.metadata.namespace,
-          labels: spec.labels ?? { app: r.metadata.name },
-          serviceAccount: spec.serviceAccount ?? 'default',
-          containerPorts: (spec.ports ?? []).map((p) => p.containerPort ?? 0).filter((p) => p > 0),
-          launch,
-          ...(typeof spec.locality === 'string' && spec.locality
-            ? { locality: spec.locality }
-            : {}),
-        });
-      }
-    }
-  }
   return out;
 }

@@ -102,6 +102,11 @@ export function startHttpbin(options: WorkloadOptions): Promise<RunningWorkload>
       sendJson(res, 200, { headers: headerMap(req) });
       return;
     }
+    // go-httpbin /hostname (mccutchen/go-httpbin httpbin/handlers.go Hostname): the pod's name here.
+    if (path === '/hostname') {
+      sendJson(res, 200, { hostname: (options.env ?? process.env).HOSTNAME ?? 'go-httpbin' });
+      return;
+    }
     if (path === '/ip') {
       sendJson(res, 200, { origin: clientIp(req) });
       return;

@@ -6,6 +6,7 @@ import type { RunningWorkload, WorkloadOptions } from './types.js';
 /** TCP_ECHO_PREFIX, else the prefix Istio's tcp-echo-services.yaml gives the version (v1 `one`,
  * v2 `two`), else `hello` (samples/tcp-echo/tcp-echo.yaml). */
 export function tcpEchoPrefix(options: WorkloadOptions): string {
+  if (options.prefix !== undefined) return options.prefix;
   const env = options.env ?? process.env;
   if (env.TCP_ECHO_PREFIX) return env.TCP_ECHO_PREFIX;
   if (options.version === 'v1') return 'one';
@@ -17,7 +18,7 @@ export async function startTcpEcho(options: WorkloadOptions): Promise<RunningWor
   const host = options.host ?? '127.0.0.1';
   const prefix = tcpEchoPrefix(options);
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  const handle = (socket: net.Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
@@ -35,22 +36,35 @@ export async function startTcpEcho(options: WorkloadOptions): Promise<RunningWor
     });
     // a final line without newline is dropped, as bufio ReadBytes('\n') returns it with io.EOF
     socket.on('end', () => socket.end());
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
+  };
+  // One listener per port, as main.go serves each port of its comma-separated first argument.
+  const servers = [options.port, ...(options.extraPorts ?? [])].map(() => net.createServer(handle));
+  const ports: number[] = [];
+  for (const [i, server] of servers.entries()) {
+    const wanted = i === 0 ? options.port : (options.extraPorts?.[i - 1] ?? 0);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(wanted, host, () => resolve());
+    });
+    const address = server.address();
+    ports.push(typeof address === 'object' && address ? address.port : wanted);
+    options.log?.(`listening on ${host}:${ports[i]}, prefix: ${prefix}`);
+  }
+  const port = ports[0] ?? options.port;
   return {
     name: 'tcp-echo',
     version: options.version ?? 'v1',
     host,
     port,
     close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      }),
+      Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.close(() => resolve());
+              for (const s of sockets) s.destroy();
+            }),
+        ),
+      ).then(() => undefined),
   };
 }

@@ -4,6 +4,10 @@ import type { Random } from '../runtime/random.js';
 export interface WorkloadOptions {
   /** Port to listen on; 0 picks a free one. */
   port: number;
+  /** More ports to serve the same way (Istio's tcp-echo listens on every port of its first argument). */
+  extraPorts?: readonly number[];
+  /** tcp-echo's reply prefix (its second argument). */
+  prefix?: string;
   /** Address to bind; default 127.0.0.1. */
   host?: string;
   /** Workload version label (v1, v2, ...); defaults to SERVICE_VERSION or v1. */

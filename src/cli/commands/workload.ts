@@ -21,10 +21,19 @@ export function registerWorkload(program: Command): void {
     .option('--host <address>', 'address to bind', '127.0.0.1')
     .option('--version <version>', 'version label (v1, v2, v3); default $SERVICE_VERSION or v1')
     .option('-q, --quiet', 'do not log requests to stderr', false)
+    .option('--also-port <ports>', 'more ports to listen on, comma-separated (tcp-echo)')
+    .option('--prefix <prefix>', "tcp-echo's reply prefix (its second container argument)")
     .action(
       async (
         name: string,
-        opts: { port?: string; host: string; version?: string; quiet: boolean },
+        opts: {
+          port?: string;
+          host: string;
+          version?: string;
+          quiet: boolean;
+          alsoPort?: string;
+          prefix?: string;
+        },
       ) => {
         const def = WORKLOADS.get(name);
         if (!def) {
@@ -36,8 +45,18 @@ export function registerWorkload(program: Command): void {
           console.error(`error: invalid port "${opts.port}"`);
           process.exit(EXIT.usage);
         }
+        const extraPorts = (opts.alsoPort ?? '')
+          .split(',')
+          .filter((p) => p !== '')
+          .map((p) => parseListenPort(p));
+        if (extraPorts.some((p) => p === undefined)) {
+          console.error(`error: invalid --also-port "${opts.alsoPort}"`);
+          process.exit(EXIT.usage);
+        }
         const running = await def.start({
           port,
+          extraPorts: extraPorts as number[],
+          ...(opts.prefix !== undefined ? { prefix: opts.prefix } : {}),
           host: opts.host,
           version: opts.version,
           env: process.env,

@@ -1,0 +1,147 @@
+// Issue #12: every Deployment of Istio's samples (bookinfo, httpbin, fortio, sleep, curl, tcp-echo
+// with all its ports and prefixes) starts and serves under `up -f`, and again when applied with
+// kubectl into the running mesh. tcp-echo's args are istio/istio samples/tcp-echo/src/main.go's:
+// the comma-separated ports it listens on, and the prefix it puts before each echoed line.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { get, startMesh, type RunningMesh } from './helpers/mesh.js';
+import { istioSample, kubectlVersions } from './kube-support.js';
+
+const samples = istioSample();
+const kubectlBin = kubectlVersions().find((v) => v.bin)?.bin;
+const skip = !samples
+  ? 'Istio samples (../shared/conformance/istio-samples) are absent'
+  : !kubectlBin
+    ? 'no kubectl 1.27 or 1.33 installed'
+    : false;
+if (skip) console.log(`# skip: ${skip}`);
+
+const file = (...parts: string[]) => join(samples ?? '', ...parts);
+const ALL = [
+  file('bookinfo', 'platform', 'kube', 'bookinfo.yaml'),
+  file('httpbin', 'httpbin.yaml'),
+  file('httpbin', 'sample-client', 'fortio-deploy.yaml'),
+  file('sleep', 'sleep.yaml'),
+  file('curl', 'curl.yaml'),
+  file('tcp-echo', 'tcp-echo-services.yaml'),
+];
+
+let mesh: RunningMesh | undefined;
+before(async () => {
+  if (!skip) mesh = await startMesh([...ALL.flatMap((f) => ['-f', f]), '--no-watch']);
+});
+after(async () => {
+  await mesh?.stop();
+});
+
+function kubectl(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(kubectlBin!, args, {
+      env: { ...process.env, KUBECONFIG: join(mesh!.home, 'kubeconfig'), HOME: mesh!.home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+async function ok(args: string[]): Promise<string> {
+  const r = await kubectl(args);
+  assert.equal(r.code, 0, `kubectl ${args.join(' ')}\n${r.out}`);
+  return r.out;
+}
+
+interface ProxyInfo {
+  name: string;
+  listeners: string[];
+  outbound?: string;
+}
+
+async function proxies(): Promise<ProxyInfo[]> {
+  return (JSON.parse((await get(`${mesh!.admin}/proxies`)).body) as { items: ProxyInfo[] }).items;
+}
+
+function echo(address: string, line: string): Promise<string> {
+  const [host, port] = [
+    address.slice(0, address.lastIndexOf(':')),
+    address.slice(address.lastIndexOf(':') + 1),
+  ];
+  return new Promise((resolve, reject) => {
+    const s = connect({ host, port: Number(port) }, () => s.write(`${line}\n`));
+    let got = '';
+    s.setEncoding('utf8');
+    s.on('data', (d: string) => {
+      got += d;
+      if (got.endsWith('\n')) {
+        s.end();
+        resolve(got.trimEnd());
+      }
+    });
+    s.on('error', reject);
+  });
+}
+
+/** Every sample serves: HTTP through the client's sidecar, tcp-echo on each declared port. */
+async function assertServing(): Promise<void> {
+  await ok(['wait', '--for=condition=ready', 'pod', '--all', '--timeout=90s']);
+  const all = await proxies();
+  const sleep = all.find((p) => p.name.startsWith('sleep-'))!;
+  for (const [host, path, expect] of [
+    ['productpage:9080', '/productpage', /Comedy of Errors/],
+    ['httpbin:8000', '/get', /"url"/],
+    ['reviews:9080', '/reviews/0', /Reviewer1/],
+  ] as const) {
+    const r = await get(`http://${sleep.outbound}${path}`, { host });
+    assert.equal(r.status, 200, `${host}${path}: ${r.body}`);
+    assert.match(r.body, expect);
+  }
+  for (const [version, prefix] of [
+    ['v1', 'one'],
+    ['v2', 'two'],
+  ] as const) {
+    const p = all.find((x) => x.name.startsWith(`tcp-echo-${version}-`))!;
+    for (const port of [9000, 9001]) {
+      const inbound = p.listeners.find((l) => l.startsWith(`inbound ${port} -> `))!;
+      assert.ok(inbound, JSON.stringify(p));
+      assert.equal(
+        await echo(inbound.slice(`inbound ${port} -> `.length), 'hello'),
+        `${prefix} hello`,
+      );
+    }
+  }
+}
+
+test('every Deployment of Istio samples starts and serves under up -f', { skip }, async () => {
+  const deployments = await ok(['get', 'deploy', '-o', 'name']);
+  for (const d of [
+    'productpage-v1',
+    'httpbin',
+    'fortio-deploy',
+    'sleep',
+    'curl',
+    'tcp-echo-v1',
+    'tcp-echo-v2',
+  ])
+    assert.match(deployments, new RegExp(`deployment.apps/${d}\\n`));
+  await assertServing();
+});
+
+test(
+  'deleted and applied again with kubectl into the running mesh, they serve again',
+  { skip },
+  async () => {
+    const again = [file('httpbin', 'httpbin.yaml'), file('tcp-echo', 'tcp-echo-services.yaml')];
+    for (const f of again) await ok(['delete', '-f', f, '--wait=true']);
+    await ok(['wait', '--for=delete', 'pod', '-l', 'app=tcp-echo', '--timeout=60s']);
+    for (const f of again) await ok(['apply', '-f', f]);
+    for (const d of ['httpbin', 'tcp-echo-v1', 'tcp-echo-v2'])
+      await ok(['rollout', 'status', `deploy/${d}`, '--timeout=90s']);
+    await assertServing();
+  },
+);
