@@ -4,6 +4,7 @@ import { registerAnalyze } from './analyze.js';
 import { registerApply } from './apply.js';
 import { registerDelete } from './delete.js';
 import { registerEnvoyStats } from './envoy-stats.js';
+import { registerExplain } from './explain.js';
 import { registerGet } from './get.js';
 import { registerKubeconfig } from './kubeconfig.js';
 import { registerLoad } from './load.js';
@@ -28,4 +29,5 @@ export function registerCommands(program: Command): void {
   registerWorkload(program);
   registerLoad(program);
   registerEnvoyStats(program);
+  registerExplain(program);
 }

@@ -8,6 +8,7 @@ import {
   loadResources,
   meshConfigFromResources,
   parseMeshConfig,
+  type ConfigSnapshot,
 } from '../../config/index.js';
 import { readFileSync } from 'node:fs';
 import {
@@ -44,7 +45,7 @@ export function snapshotFromFiles(
   proxyName: string,
   files: readonly string[],
   opts: { recursive?: boolean; namespace?: string; meshConfigFile?: string } = {},
-): { snapshot?: ProxySnapshot; errors: string[] } {
+): { snapshot?: ProxySnapshot; config?: ConfigSnapshot; errors: string[] } {
   const loaded = loadResources(files, {
     recursive: opts.recursive ?? false,
     defaultNamespace: opts.namespace ?? 'default',
@@ -73,7 +74,7 @@ export function snapshotFromFiles(
   }
   // Certificate/key paths in the files may point only under the default roots (cert-roots.ts).
   const tlsFileRoots = certRoots({ files });
-  return { snapshot: compileProxy(config, registry, proxy, { tlsFileRoots }), errors: [] };
+  return { snapshot: compileProxy(config, registry, proxy, { tlsFileRoots }), config, errors: [] };
 }
 
 function addSub(parent: Command, kind: Kind, aliases: string[], description: string): void {
