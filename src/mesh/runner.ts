@@ -42,6 +42,7 @@ import { LogRing } from './log-ring.js';
 import { SeededRandom } from '../runtime/random.js';
 import { fnv1a } from '../registry/placeholder-address.js';
 import { MeshTelemetry, registerTelemetryRoutes } from '../telemetry/index.js';
+import { registerExplainRoute } from '../admin/explain-route.js';
 import { egressGatewayPorts, withEgressGatewayService } from './egress-gateway-service.js';
 import { listenerScheme } from './listener-scheme.js';
 import { formatHostPort } from '../units/index.js';
@@ -486,6 +487,12 @@ export class Mesh {
   private registerAdminRoutes(admin: AdminServer): void {
     admin.setProxyProvider(() => this.proxyInfos());
     registerTelemetryRoutes(admin, this.telemetry, (name) => this.findProxy(name)?.identity.id);
+    registerExplainRoute(
+      admin,
+      (n) => this.findProxy(n)?.proxy,
+      () => this.store.snapshot(),
+      () => [...this.proxies.keys()],
+    );
     const withProxy =
       (
         fn: (mp: MeshProxy, url: URL) => { type: string; body: string },
