@@ -72,6 +72,8 @@ export interface RuleTried {
   index: number;
   /** `http[0] match[0]`. */
   rule: string;
+  /** Indices of that rule in its VirtualService (Route.origin). */
+  origin?: { http: number; match?: number };
   name: string;
   virtualService?: string;
   source?: string;
@@ -183,6 +185,7 @@ function ruleTried(
   return {
     index,
     rule: ruleLabel(route, index),
+    ...(route.origin ? { origin: route.origin } : {}),
     name: route.name,
     ...(route.virtualService
       ? { virtualService: `${route.virtualService.name}.${route.virtualService.namespace}` }

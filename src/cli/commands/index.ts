@@ -11,6 +11,7 @@ import { registerLoad } from './load.js';
 import { registerLogs } from './logs.js';
 import { registerPatch } from './patch.js';
 import { registerProxyConfig } from './proxy-config.js';
+import { registerTest } from './test.js';
 import { registerUp } from './up.js';
 import { registerValidate } from './validate.js';
 import { registerWorkload } from './workload.js';
@@ -30,4 +31,5 @@ export function registerCommands(program: Command): void {
   registerLoad(program);
   registerEnvoyStats(program);
   registerExplain(program);
+  registerTest(program);
 }
