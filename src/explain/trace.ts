@@ -50,6 +50,8 @@ export type SourceLocator = (
   namespace: string,
   name: string,
   path: readonly (string | number)[],
+  /** A DestinationRule subset to point at instead, when it exists. */
+  subset?: string,
 ) => string | undefined;
 
 /** What a running proxy knows beyond its snapshot (live mode). */
@@ -250,7 +252,8 @@ export function describeCluster(
       'DestinationRule',
       ns,
       name,
-      c.subset ? ['spec', 'subsets'] : ['spec', 'trafficPolicy'],
+      ['spec', 'trafficPolicy'],
+      c.subset || undefined,
     );
   }
   const endpoints = c.endpoints.map((e): EndpointView => {
