@@ -27,7 +27,15 @@ export interface RouteTestCase {
   wantMatch?: boolean;
 }
 
-export class TestFileError extends Error {}
+export class TestFileError extends Error {
+  /** True when the file is well-formed but a request in it is not (an invalid URL: usage error). */
+  constructor(
+    message: string,
+    readonly badRequest = false,
+  ) {
+    super(message);
+  }
+}
 
 function lineOf(node: YamlNode | null | undefined, lc: LineCounter): number {
   const start = node?.range?.[0];
@@ -77,7 +85,7 @@ function switchyardCase(
       ...(str(r['sni']) ? { sni: str(r['sni'])! } : {}),
     });
   } catch (err) {
-    throw new TestFileError(`${where}: ${(err as Error).message}`);
+    throw new TestFileError(`${where}: ${(err as Error).message}`, err instanceof RequestError);
   }
   return {
     name: str(o['name']) ?? `case ${index}`,
@@ -118,7 +126,7 @@ function icvCase(
             buildRequest(`http://${a}${u.startsWith('/') ? u : `/${u}`}`, { method: m, headers }),
           );
         } catch (err) {
-          throw new TestFileError(`${where}: ${(err as RequestError).message}`);
+          throw new TestFileError(`${where}: ${(err as RequestError).message}`, true);
         }
       }
   const expect: Record<string, unknown> = {};

@@ -254,7 +254,9 @@ export function registerTest(program: Command): void {
         cases = testPaths.flatMap((f) => readTestFile(f, cliView));
       } catch (err) {
         console.error(`error: ${(err as Error).message}`);
-        process.exitCode = err instanceof TestFileError ? EXIT.dataError : EXIT.usage;
+        // Malformed test files are data errors (EX_DATAERR); an invalid request URL is a usage error.
+        process.exitCode =
+          err instanceof TestFileError && !err.badRequest ? EXIT.dataError : EXIT.usage;
         return;
       }
       let env: TestEnvironment;
