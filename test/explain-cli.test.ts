@@ -258,3 +258,33 @@ test('explain on Istio samples: virtual-service-reviews-test-v2 sends jason to v
     /outbound\|9080\|v2\|reviews\.default\.svc\.cluster\.local weight 1 \(100%\)/,
   );
 });
+
+// HTTPFaultInjection.delay -> Envoy's fault filter; the request is delayed and logged with DI
+// (istio/istio pilot/pkg/networking/core/route/route.go TranslateFault).
+test('explain: a fault delay and a route timeout are in force, with DI and UT among the flags', () => {
+  const files = [...bookinfo, fixture('resilience', 'ratings-delays.yaml')];
+  const r = run(
+    'explain',
+    '--from',
+    'reviews-v2',
+    'http://ratings:9080/ratings/0',
+    '-H',
+    'end-user: jason',
+    '-f',
+    ...files,
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^ {2}fault delay 7s for 100%$/m);
+  assert.match(r.stdout, /^ {2}DI +fault delay: 7s for 100%$/m);
+  const t = run(
+    'explain',
+    '--from',
+    'productpage-v1',
+    'http://reviews:9080/',
+    '-f',
+    ...bookinfo,
+    fixture('explain', 'reviews-timeout.yaml'),
+  );
+  assert.match(t.stdout, /^ {2}timeout 500ms$/m);
+  assert.match(t.stdout, /^ {2}UT +504 when the upstream takes longer than 500ms$/m);
+});

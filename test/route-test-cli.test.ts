@@ -196,3 +196,19 @@ test('test: bad input - malformed test files name file:line, unknown workloads l
   assert.match(badUrl.stderr, /url\.yaml:2: invalid URL/);
   assert.equal(run('test', '-f', ...jasonConfig).status, 64);
 });
+
+// Istio's fault-injection task (7s for jason, 3s for others on ratings) and request-timeouts task
+// (0.5s on reviews), checked as route tests (istio/istio samples/bookinfo/networking).
+test('test: Bookinfo fault delays and a route timeout as expectations', () => {
+  const r = run(
+    'test',
+    '-f',
+    fixture('compile', 'bookinfo.yaml'),
+    fixture('compile', 'destination-rules.yaml'),
+    fixture('resilience', 'ratings-delays.yaml'),
+    fixture('explain', 'reviews-timeout.yaml'),
+    fixture('explain', 'bookinfo-fault-timeout-tests.yaml'),
+  );
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /ok\t3 case\(s\), 3 passed, 0 failed/);
+});
