@@ -189,3 +189,44 @@ spec:
   assert.equal(pathMiss.outcome.kind, 'not-found');
   assert.equal(pathMiss.closest?.failed, "uri exact '/productpage' != '/nope'");
 });
+
+// A sidecar's TLS port is routed by SNI without terminating TLS: the VirtualService tls rule's
+// sniHosts pick the chain (istio/istio pilot/pkg/networking/core/listener.go buildSidecarOutboundListeners,
+// tls routes; envoyproxy/envoy filter_chain_manager_impl.cc server_names).
+test('a sidecar TLS route is chosen by SNI on port 443', () => {
+  const yaml = `${SERVICES}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: secure }
+spec:
+  hosts: [api.secure.test, www.secure.test]
+  ports: [{ number: 443, name: tls, protocol: TLS }]
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: secure }
+spec:
+  hosts: [api.secure.test]
+  tls:
+    - match: [{ port: 443, sniHosts: [api.secure.test] }]
+      route: [{ destination: { host: www.secure.test, port: { number: 443 } } }]
+`;
+  const { snap } = compile(yaml, 'productpage-v1');
+  const t = traceRequest(snap, buildRequest('https://api.secure.test/'), { target: sidecar });
+  assert.equal(t.listener?.name, '0.0.0.0_443');
+  assert.equal(t.filterChain?.kind, 'tls-passthrough');
+  assert.deepEqual(t.filterChain?.serverNames, ['api.secure.test']);
+  assert.equal(t.outcome.kind, 'tcp');
+  assert.deepEqual(
+    t.destinations.map((d) => d.cluster),
+    ['outbound|443||www.secure.test'],
+  );
+  const other = traceRequest(snap, buildRequest('https://www.secure.test/'), { target: sidecar });
+  assert.deepEqual(other.filterChain?.serverNames, ['www.secure.test']);
+  assert.deepEqual(
+    other.destinations.map((d) => d.cluster),
+    ['outbound|443||www.secure.test'],
+  );
+});

@@ -16,6 +16,8 @@ import {
 } from '../compile/index.js';
 import {
   chainForServerName,
+  l4ChainFor,
+  needsSni,
   redirectLocation,
   rewritePath,
   ROUTE_MATCHED,
@@ -26,7 +28,7 @@ import {
   type Binding,
   type MatchInput,
 } from '../proxy/index.js';
-import { formatDurationMs, formatHostPort } from '../units/index.js';
+import { authorityPort, formatDurationMs, formatHostPort } from '../units/index.js';
 import { describeFailure, describeConditions, ruleLabel } from './describe.js';
 import { possibleFlags, type PossibleFlag } from './flags.js';
 
@@ -387,7 +389,13 @@ function closestRule(
 }
 
 function chainView(c: FilterChain): NonNullable<Trace['filterChain']> {
-  const kind = c.http ? 'http' : c.passthrough ? 'tls-passthrough' : c.tcp ? 'tcp' : 'none';
+  const kind = c.http
+    ? 'http'
+    : c.passthrough || (c.tcp && c.serverNames.length > 0)
+      ? 'tls-passthrough'
+      : c.tcp
+        ? 'tcp'
+        : 'none';
   return {
     name: c.name || '(default)',
     kind: c.autoPassthrough ? 'auto-passthrough' : kind,
@@ -463,7 +471,14 @@ export function traceRequest(snap: ProxySnapshot, req: TraceRequest, opts: Trace
     }
   } else binding = { kind: 'virtualOutbound' };
 
-  const sel = selectListener(snap, binding, req.authority, tlsChain);
+  // A TLS connection without a port in the URL goes to 443 (the captured destination port).
+  const listenAuthority =
+    binding.kind === 'virtualOutbound' &&
+    req.scheme === 'https' &&
+    authorityPort(req.authority) === undefined
+      ? `${req.authority}:443`
+      : req.authority;
+  const sel = selectListener(snap, binding, listenAuthority, tlsChain);
   if (sel.unknownDestination) {
     const listener = snap.listeners.find((l) => l.name === 'virtualOutbound');
     if (listener)
@@ -495,7 +510,22 @@ export function traceRequest(snap: ProxySnapshot, req: TraceRequest, opts: Trace
     ];
     return finish();
   }
-  const { listener, chain } = sel;
+  const { listener } = sel;
+  let chain = sel.chain;
+  let destination: { host: string; port: number } | undefined;
+  if (opts.target.kind === 'sidecar' && listener) {
+    // A sidecar's TLS or TCP port: the connection is matched by destination, then SNI, among the L4
+    // chains, as connect-tunnel.ts does for a captured connection (specific chains first, then generic).
+    destination = { host: req.authority.replace(/:\d+$/, ''), port: listener.port };
+    const l4Only = !listener.filterChains.some((c) => c.http);
+    if (req.scheme === 'https' && needsSni(listener)) {
+      const sni = req.sni ?? destination.host;
+      chain =
+        l4ChainFor(listener, sni, destination, { generic: false }) ??
+        l4ChainFor(listener, sni, destination) ??
+        chain;
+    } else if (l4Only) chain = l4ChainFor(listener, undefined, destination) ?? chain;
+  }
   if (listener)
     trace.listener = { name: listener.name, direction: listener.direction, port: listener.port };
   if (!chain) {
@@ -504,16 +534,17 @@ export function traceRequest(snap: ProxySnapshot, req: TraceRequest, opts: Trace
   }
   trace.filterChain = chainView(chain);
   if (!chain.http) {
-    const route = routeForDestination(chain.tcp?.routes ?? [], undefined);
+    const route = routeForDestination(chain.tcp?.routes ?? [], destination);
     if (!route) {
       trace.outcome = { kind: 'closed', reason: 'the TCP filter chain has no route' };
       return finish();
     }
     trace.outcome = {
       kind: 'tcp',
-      reason: chain.passthrough
-        ? 'TLS passthrough: the encrypted stream goes to the cluster by SNI, no HTTP routing'
-        : 'TCP proxy: no HTTP routing on this chain',
+      reason:
+        chain.passthrough || chain.serverNames.length > 0
+          ? 'TLS passthrough: the encrypted stream goes to the cluster by SNI, no HTTP routing'
+          : 'TCP proxy: no HTTP routing on this chain',
     };
     trace.destinations = destinations(snap, route.clusters, route.totalWeight, opts);
     return finish();

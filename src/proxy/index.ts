@@ -26,5 +26,5 @@ export {
   type ListenerSelection,
 } from './listener/listener-select.js';
 export { chainForServerName } from './tls/chain-match.js';
-export { routeForDestination } from './tls/destination-match.js';
+export { l4ChainFor, needsSni, routeForDestination } from './tls/destination-match.js';
 export { redirectLocation, rewritePath, splitPath } from './filters/rewrite.js';
