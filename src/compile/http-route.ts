@@ -281,7 +281,7 @@ export function buildHttpRoutes(
 ): { routes: Route[]; catchAll: boolean } {
   const routes: Route[] = [];
   const who = `VirtualService ${ctx.vsNamespace}/${ctx.vsName}`;
-  for (const http of rules) {
+  for (const [httpIndex, http] of rules.entries()) {
     let action: RouteAction | undefined;
     let fault: FaultPolicy | undefined;
     let cors: CorsPolicy | undefined;
@@ -308,7 +308,7 @@ export function buildHttpRoutes(
     const matches = objects<NonNullable<HTTPRoute['match']>[number]>(http.match);
     const blocks = matches.length > 0 ? matches : [undefined];
     let catchAll = false;
-    for (const block of blocks) {
+    for (const [matchIndex, block] of blocks.entries()) {
       if (!staticMatch(block, ctx)) continue;
       let match;
       try {
@@ -327,6 +327,7 @@ export function buildHttpRoutes(
         ...(fault ? { fault } : {}),
         ...(cors ? { cors } : {}),
         virtualService: { name: ctx.vsName, namespace: ctx.vsNamespace },
+        origin: block ? { http: httpIndex, match: matchIndex } : { http: httpIndex },
       });
       if (isCatchAll(match)) {
         catchAll = true;

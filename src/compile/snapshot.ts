@@ -149,6 +149,12 @@ export interface Route {
   cors?: CorsPolicy;
   /** Where it came from (`reviews.default`), for proxy-config routes' VIRTUAL SERVICE column. */
   virtualService?: { name: string; namespace: string };
+  /**
+   * Which rule of that VirtualService made it: `http[http].match[match]` (match absent for a rule
+   * without match blocks), for explain/test and route coverage. With delegates, `http` indexes the
+   * merged list (root rules with their delegates' rules in place).
+   */
+  origin?: { http: number; match?: number };
 }
 
 export interface VirtualHost {

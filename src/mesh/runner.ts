@@ -29,6 +29,7 @@ import type { ContainerLog } from './container-log.js';
 import type { BackoffPolicy } from './container-backoff.js';
 import { RunRecord, stopLeftovers } from './run-record.js';
 import { MeshTelemetry, registerTelemetryRoutes } from '../telemetry/index.js';
+import { registerExplainRoute } from '../admin/explain-route.js';
 import { formatHostPort } from '../units/index.js';
 import { certRoots } from './cert-roots.js';
 import type { TlsFileRoots } from '../compile/tls-files.js';
@@ -383,6 +384,12 @@ export class Mesh {
   private registerAdminRoutes(admin: AdminServer): void {
     admin.setProxyProvider(() => this.proxyInfos());
     registerTelemetryRoutes(admin, this.telemetry, (name) => this.findProxy(name)?.identity.id);
+    registerExplainRoute(
+      admin,
+      (n) => this.findProxy(n)?.proxy,
+      () => this.store.snapshot(),
+      () => [...this.proxies.keys()],
+    );
     registerProxyRoutes(admin, {
       find: (name) => {
         const mp = this.findProxy(name);

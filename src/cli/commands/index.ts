@@ -4,12 +4,14 @@ import { registerAnalyze } from './analyze.js';
 import { registerApply } from './apply.js';
 import { registerDelete } from './delete.js';
 import { registerEnvoyStats } from './envoy-stats.js';
+import { registerExplain } from './explain.js';
 import { registerGet } from './get.js';
 import { registerKubeconfig } from './kubeconfig.js';
 import { registerLoad } from './load.js';
 import { registerLogs } from './logs.js';
 import { registerPatch } from './patch.js';
 import { registerProxyConfig } from './proxy-config.js';
+import { registerTest } from './test.js';
 import { registerUp } from './up.js';
 import { registerValidate } from './validate.js';
 import { registerWorkload } from './workload.js';
@@ -28,4 +30,6 @@ export function registerCommands(program: Command): void {
   registerWorkload(program);
   registerLoad(program);
   registerEnvoyStats(program);
+  registerExplain(program);
+  registerTest(program);
 }

@@ -8,6 +8,7 @@ import {
   loadResources,
   meshConfigFromResources,
   parseMeshConfig,
+  type ConfigSnapshot,
 } from '../../config/index.js';
 import { readFileSync } from 'node:fs';
 import {
@@ -16,7 +17,7 @@ import {
   renderProxyConfig,
   type ProxySnapshot,
 } from '../../compile/index.js';
-import { buildRegistry, proxyNames, resolveProxy } from '../../registry/index.js';
+import { buildRegistry, proxyNames, resolveProxy, type Registry } from '../../registry/index.js';
 import { DEFAULT_SERVER, fetchMesh } from '../client.js';
 import { certRoots } from '../../mesh/cert-roots.js';
 import { EXIT } from '../exit-codes.js';
@@ -39,12 +40,11 @@ interface Opts {
   cluster?: string;
 }
 
-/** Compiles the named proxy's snapshot from files; throws with a message on failure. */
-export function snapshotFromFiles(
-  proxyName: string,
+/** Loads, decodes and indexes config files as every offline command reads them. */
+export function configFromFiles(
   files: readonly string[],
   opts: { recursive?: boolean; namespace?: string; meshConfigFile?: string } = {},
-): { snapshot?: ProxySnapshot; errors: string[] } {
+): { config?: ConfigSnapshot; registry?: Registry; errors: string[] } {
   const loaded = loadResources(files, {
     recursive: opts.recursive ?? false,
     defaultNamespace: opts.namespace ?? 'default',
@@ -59,21 +59,30 @@ export function snapshotFromFiles(
     ? parseMeshConfig(readFileSync(opts.meshConfigFile, 'utf8'))
     : meshConfigFromResources(decoded.resources);
   const config = createConfigSnapshot(decoded.resources, mesh);
-  const registry = buildRegistry(config);
+  return { config, registry: buildRegistry(config), errors: [] };
+}
+
+/** The message for a proxy name the files do not know, listing the ones they do. */
+export function unknownProxyMessage(proxyName: string, registry: Registry): string {
+  const known = proxyNames(registry);
+  return `proxy ${proxyName} not found in the given files; known proxies: ${
+    known.length > 0 ? known.join(', ') : '(none)'
+  }, istio-ingressgateway.istio-system`;
+}
+
+/** Compiles the named proxy's snapshot from files; throws with a message on failure. */
+export function snapshotFromFiles(
+  proxyName: string,
+  files: readonly string[],
+  opts: { recursive?: boolean; namespace?: string; meshConfigFile?: string } = {},
+): { snapshot?: ProxySnapshot; config?: ConfigSnapshot; errors: string[] } {
+  const { config, registry, errors } = configFromFiles(files, opts);
+  if (!config || !registry) return { errors };
   const proxy = resolveProxy(registry, proxyName, opts.namespace ?? 'default');
-  if (!proxy) {
-    const known = proxyNames(registry);
-    return {
-      errors: [
-        `proxy ${proxyName} not found in the given files; known proxies: ${
-          known.length > 0 ? known.join(', ') : '(none)'
-        }, istio-ingressgateway.istio-system`,
-      ],
-    };
-  }
+  if (!proxy) return { errors: [unknownProxyMessage(proxyName, registry)] };
   // Certificate/key paths in the files may point only under the default roots (cert-roots.ts).
   const tlsFileRoots = certRoots({ files });
-  return { snapshot: compileProxy(config, registry, proxy, { tlsFileRoots }), errors: [] };
+  return { snapshot: compileProxy(config, registry, proxy, { tlsFileRoots }), config, errors: [] };
 }
 
 function addSub(parent: Command, kind: Kind, aliases: string[], description: string): void {

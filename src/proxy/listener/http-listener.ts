@@ -9,9 +9,7 @@ import { authorityPort, formatHostPort, splitAuthority, unbracket } from '../../
 import {
   BLACKHOLE_CLUSTER,
   PASSTHROUGH_CLUSTER,
-  type FilterChain,
   type ForwardAction,
-  type Listener,
   type ProxySnapshot,
   type Route,
   type RouteTable,
@@ -53,50 +51,12 @@ import type { TimerHandle } from '../../runtime/clock.js';
 import { headerLimitExceeded, STREAM_IDLE_TIMEOUT_MS } from './connection-limits.js';
 import { requestDefect } from './request-checks.js';
 import { upgradeAllowed, upgradeProtocol } from './upgrade.js';
+import { listenerIndex, selectListener, type Binding } from './listener-select.js';
+
+export { listenerIndex, type Binding, type ListenerIndex } from './listener-select.js';
 
 /** Largest request body buffered for replay by retries and mirrors. */
 const REPLAY_BUFFER_LIMIT = 64 * 1024;
-
-export type Binding =
-  | { kind: 'virtualOutbound' }
-  | { kind: 'inbound'; destinationPort: number }
-  | { kind: 'listener'; name: string };
-
-export interface ListenerIndex {
-  byName: ReadonlyMap<string, Listener>;
-  /** Per listener, the chain plain HTTP uses (first HTTP chain, else the first chain). */
-  httpChain: ReadonlyMap<Listener, FilterChain | undefined>;
-  /** `virtualInbound` chains by destination port. */
-  inbound: ReadonlyMap<number, FilterChain>;
-  /** The sidecar's policy for unknown destinations. */
-  outboundPolicy: 'ALLOW_ANY' | 'REGISTRY_ONLY';
-}
-
-// Built once per snapshot, so a request does no scans over listeners or chains.
-const indexes = new WeakMap<ProxySnapshot, ListenerIndex>();
-export function listenerIndex(s: ProxySnapshot): ListenerIndex {
-  let idx = indexes.get(s);
-  if (!idx) {
-    const byName = new Map(s.listeners.map((l) => [l.name, l]));
-    const inbound = new Map<number, FilterChain>();
-    for (const c of byName.get('virtualInbound')?.filterChains ?? [])
-      if (c.destinationPort !== undefined && !inbound.has(c.destinationPort))
-        inbound.set(c.destinationPort, c);
-    idx = {
-      byName,
-      httpChain: new Map(
-        s.listeners.map((l) => [l, l.filterChains.find((c) => c.http) ?? l.filterChains[0]]),
-      ),
-      inbound,
-      outboundPolicy:
-        byName.get('virtualOutbound')?.outboundTrafficPolicy ??
-        s.listeners.find((l) => l.outboundTrafficPolicy)?.outboundTrafficPolicy ??
-        'ALLOW_ANY',
-    };
-    indexes.set(s, idx);
-  }
-  return idx;
-}
 
 function stripMapped(addr: string | undefined): string {
   if (!addr) return '';
@@ -399,27 +359,11 @@ export class HttpConnectionManager {
     const [path, query] = splitPath(url);
 
     // listener -> filter chain
-    const idx = listenerIndex(snap);
-    let chain: FilterChain | undefined;
-    let listener: Listener | undefined;
-    if (binding.kind === 'virtualOutbound') {
-      const port = authorityPort(authority) ?? 80;
-      listener = idx.byName.get(`0.0.0.0_${port}`);
-      if (!listener) return this.unknownDestination(snap, ctx, down, req, res, headers, authority);
-      chain = idx.httpChain.get(listener);
-    } else if (binding.kind === 'inbound') {
-      listener = idx.byName.get('virtualInbound');
-      chain = idx.inbound.get(binding.destinationPort);
-    } else {
-      listener = idx.byName.get(binding.name);
-      const tls = tlsConnectionOf(req);
-      // A TLS connection keeps the chain its SNI chose (looked up again in the current snapshot).
-      chain = tls
-        ? (listener?.filterChains.find((c) => c.name === tls.chain.name) ?? tls.chain)
-        : (listener?.filterChains.find((c) => c.http && !c.tls) ??
-          listener?.filterChains.find((c) => c.http) ??
-          listener?.filterChains[0]);
-    }
+    const tlsChain = tlsConnectionOf(req)?.chain;
+    const picked = selectListener(snap, binding, authority, tlsChain);
+    if (picked.unknownDestination)
+      return this.unknownDestination(snap, ctx, down, req, res, headers, authority);
+    const { listener, chain } = picked;
     const scheme = tlsConnectionOf(req) ? 'https' : 'http';
     // Forwarding headers (Envoy use_remote_address is on at gateways and inbound, off on outbound).
     const edge = listener?.direction !== 'outbound';

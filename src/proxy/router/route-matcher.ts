@@ -23,21 +23,43 @@ export interface MatchInput {
   headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
-/** Finds the virtual host for a Host/:authority (case-insensitive; with and without :port). */
-export function selectVirtualHost(table: RouteTable, authority: string): VirtualHost | undefined {
+/** How a virtual host was chosen: the domain that matched it (`*` for the catch-all). */
+export type VirtualHostTrace = (how: 'exact' | 'wildcard' | 'catch-all', domain: string) => void;
+
+/**
+ * Finds the virtual host for a Host/:authority (case-insensitive; with and without :port). `trace`
+ * (explain/test only; the proxy passes none) hears which domain decided.
+ */
+export function selectVirtualHost(
+  table: RouteTable,
+  authority: string,
+  trace?: VirtualHostTrace,
+): VirtualHost | undefined {
   const host = authority.toLowerCase();
   const exact = table.exactDomains.get(host);
-  if (exact) return exact;
+  if (exact) {
+    trace?.('exact', host);
+    return exact;
+  }
   const bare = splitAuthority(host).host;
   if (bare !== host) {
     const e = table.exactDomains.get(bare);
-    if (e) return e;
+    if (e) {
+      trace?.('exact', bare);
+      return e;
+    }
   }
   // Envoy wildcard `*.foo.com` needs at least one character before the suffix.
   for (const [suffix, vh] of table.wildcardDomains) {
-    if (bare.length > suffix.length && bare.endsWith(suffix)) return vh;
-    if (host.length > suffix.length && host.endsWith(suffix)) return vh;
+    if (
+      (bare.length > suffix.length && bare.endsWith(suffix)) ||
+      (host.length > suffix.length && host.endsWith(suffix))
+    ) {
+      trace?.('wildcard', `*${suffix}`);
+      return vh;
+    }
   }
+  if (table.catchAll) trace?.('catch-all', '*');
   return table.catchAll;
 }
 
@@ -56,7 +78,8 @@ export function matchString(m: StringMatcher, value: string): boolean {
   }
 }
 
-function headerValue(input: MatchInput, name: string): string | undefined {
+/** The value a header matcher reads: pseudo-headers from the request line, else the header (joined). */
+export function headerValue(input: MatchInput, name: string): string | undefined {
   switch (name) {
     case ':authority':
       return input.authority;
@@ -113,16 +136,48 @@ export function matchQuery(q: QueryParamMatcher, input: MatchInput): boolean {
   return matchString(q.match, v);
 }
 
-export function matchRoute(route: Route, input: MatchInput): boolean {
+/** `failedCondition` when every condition of the route holds. */
+export const ROUTE_MATCHED = -1;
+/** `failedCondition` when the path matcher failed. */
+export const PATH_CONDITION = 0;
+
+/**
+ * The first condition of a route the request fails, in Envoy's order (path, then headers, then
+ * query parameters; config_impl.cc RouteEntryImplBase::matchRoute): ROUTE_MATCHED, PATH_CONDITION,
+ * 1 + i for `match.headers[i]`, 1 + headers.length + j for `match.queryParams[j]`. A number, so the
+ * proxy's matching allocates nothing and explain/test read the reason from the same evaluation.
+ */
+export function failedCondition(route: Route, input: MatchInput): number {
   const m = route.match;
-  if (m.path && !matchString(m.path, input.path)) return false;
-  for (const h of m.headers) if (!matchHeader(h, input)) return false;
-  for (const q of m.queryParams) if (!matchQuery(q, input)) return false;
-  return true;
+  if (m.path && !matchString(m.path, input.path)) return PATH_CONDITION;
+  for (let i = 0; i < m.headers.length; i++) if (!matchHeader(m.headers[i]!, input)) return 1 + i;
+  for (let j = 0; j < m.queryParams.length; j++)
+    if (!matchQuery(m.queryParams[j]!, input)) return 1 + m.headers.length + j;
+  return ROUTE_MATCHED;
 }
 
-/** Istio VirtualService semantics: routes in rule order, first match wins. */
-export function selectRoute(vh: VirtualHost, input: MatchInput): Route | undefined {
-  for (const r of vh.routes) if (matchRoute(r, input)) return r;
+export function matchRoute(route: Route, input: MatchInput): boolean {
+  return failedCondition(route, input) === ROUTE_MATCHED;
+}
+
+/** Hears each route tried, with the condition it failed (ROUTE_MATCHED for the winner). */
+export type RouteTrace = (route: Route, index: number, failed: number) => void;
+
+/**
+ * Istio VirtualService semantics: routes in rule order, first match wins. `trace` (explain/test
+ * only; the proxy passes none) hears every route tried up to and including the match.
+ */
+export function selectRoute(
+  vh: VirtualHost,
+  input: MatchInput,
+  trace?: RouteTrace,
+): Route | undefined {
+  const routes = vh.routes;
+  for (let i = 0; i < routes.length; i++) {
+    const r = routes[i]!;
+    const failed = failedCondition(r, input);
+    trace?.(r, i, failed);
+    if (failed === ROUTE_MATCHED) return r;
+  }
   return undefined;
 }
