@@ -98,6 +98,8 @@ function check(type: protobuf.Type, obj: Plain, path: string, errors: string[]):
   for (const field of type.fieldsArray) {
     const fpath = `${path}.${field.name}`;
     const value = obj[field.name];
+    // A oneof member's rules apply only when it is the member set (protoc-gen-validate semantics).
+    if (field.partOf && value === undefined) continue;
     const rules = rulesOf(field);
     const resolved = field.resolvedType;
     const fullName = resolved ? resolved.fullName.replace(/^\./, '') : '';
@@ -185,4 +187,51 @@ function checkValue(
   }
   if (fullName.startsWith('google.protobuf.')) return;
   check(type, plain, path, errors);
+}
+
+/**
+ * Keys of a plain resource object that its message type does not have (protobufjs's fromObject drops
+ * them silently, so a misspelt field would vanish from the encoding): `path.key` for each.
+ */
+export function unknownFields(resource: Record<string, unknown>): string[] {
+  const url = resource['@type'];
+  const type = typeof url === 'string' ? typeOfUrl(url) : undefined;
+  if (!type) return [`unknown type ${String(url)}`];
+  const out: string[] = [];
+  walkKnown(type, resource, type.name, out);
+  return out;
+}
+
+function walkKnown(
+  type: protobuf.Type,
+  obj: Record<string, unknown>,
+  path: string,
+  out: string[],
+): void {
+  for (const [key, value] of Object.entries(obj)) {
+    if (key === '@type') continue;
+    const field = type.fields[key];
+    if (!field) {
+      out.push(`${path}.${key}`);
+      continue;
+    }
+    const resolved = field.resolvedType;
+    if (!resolved || !('fields' in resolved) || value === null || typeof value !== 'object')
+      continue;
+    const t = resolved as protobuf.Type;
+    const name = t.fullName.replace(/^\./, '');
+    const items = field.repeated
+      ? (value as unknown[])
+      : field.map
+        ? Object.values(value as Record<string, unknown>)
+        : [value];
+    for (const item of items) {
+      const o = item as Record<string, unknown>;
+      if (name === 'google.protobuf.Any') {
+        const inner = typeof o['@type'] === 'string' ? typeOfUrl(o['@type']) : undefined;
+        if (!inner) out.push(`${path}.${key}: unknown Any type ${String(o['@type'])}`);
+        else walkKnown(inner, o, `${path}.${key}<${inner.name}>`, out);
+      } else if (name !== 'google.protobuf.Struct') walkKnown(t, o, `${path}.${key}`, out);
+    }
+  }
 }
