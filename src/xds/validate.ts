@@ -231,7 +231,7 @@ function walkKnown(
         const inner = typeof o['@type'] === 'string' ? typeOfUrl(o['@type']) : undefined;
         if (!inner) out.push(`${path}.${key}: unknown Any type ${String(o['@type'])}`);
         else walkKnown(inner, o, `${path}.${key}<${inner.name}>`, out);
-      } else if (name !== 'google.protobuf.Struct') walkKnown(t, o, `${path}.${key}`, out);
+      } else walkKnown(t, o, `${path}.${key}`, out);
     }
   }
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerAnalyze } from './analyze.js';
 import { registerApply } from './apply.js';
+import { registerControlPlane } from './control-plane.js';
 import { registerDelete } from './delete.js';
 import { registerEnvoyStats } from './envoy-stats.js';
 import { registerGet } from './get.js';
@@ -24,6 +25,7 @@ export function registerCommands(program: Command): void {
   registerProxyConfig(program);
   registerLogs(program);
   registerUp(program);
+  registerControlPlane(program);
   registerKubeconfig(program);
   registerWorkload(program);
   registerLoad(program);

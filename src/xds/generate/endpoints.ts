@@ -52,11 +52,12 @@ export function clusterLoadAssignment(
   const endpoints = [...groups.values()]
     .sort((a, b) => a.priority - b.priority || (a.locality ?? '').localeCompare(b.locality ?? ''))
     .map((g) => {
-      const loc = locality(g.locality);
+      // Always present, empty when unknown: gRPC rejects a LocalityLbEndpoints without one (A27).
+      const loc = locality(g.locality) ?? {};
       // gRFC A27: a locality without a positive load_balancing_weight is ignored by gRPC.
       const weight = g.weight ?? g.endpoints.reduce((s, e) => s + Math.max(1, e.weight || 1), 0);
       return {
-        ...(loc ? { locality: loc } : {}),
+        locality: loc,
         lb_endpoints: g.endpoints.map((e) => lbEndpoint(e, dns)),
         load_balancing_weight: wrap(Math.max(1, weight)),
         ...(g.priority ? { priority: g.priority } : {}),

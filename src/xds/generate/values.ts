@@ -22,7 +22,10 @@ export function millionths(percentage: number): ProtoObject {
   return { numerator: Math.round(percentage * 10000), denominator: 'MILLION' };
 }
 
-/** google.protobuf.Struct from a JSON-like object (protobufjs has no Struct conversion of its own). */
+/**
+ * google.protobuf.Struct from a JSON-like object (protobufjs has no Struct conversion of its own; its
+ * bundled google/protobuf types keep camelCase field names: stringValue, not string_value).
+ */
 export function struct(obj: Record<string, unknown>): ProtoObject {
   const fields: Record<string, ProtoObject> = {};
   for (const [k, v] of Object.entries(obj)) fields[k] = structValue(v);
@@ -30,12 +33,12 @@ export function struct(obj: Record<string, unknown>): ProtoObject {
 }
 
 function structValue(v: unknown): ProtoObject {
-  if (v === null || v === undefined) return { null_value: 'NULL_VALUE' };
-  if (typeof v === 'string') return { string_value: v };
-  if (typeof v === 'number') return { number_value: v };
-  if (typeof v === 'boolean') return { bool_value: v };
-  if (Array.isArray(v)) return { list_value: { values: v.map(structValue) } };
-  return { struct_value: struct(v as Record<string, unknown>) };
+  if (v === null || v === undefined) return { nullValue: 'NULL_VALUE' };
+  if (typeof v === 'string') return { stringValue: v };
+  if (typeof v === 'number') return { numberValue: v };
+  if (typeof v === 'boolean') return { boolValue: v };
+  if (Array.isArray(v)) return { listValue: { values: v.map(structValue) } };
+  return { structValue: struct(v as Record<string, unknown>) };
 }
 
 export function socketAddress(address: string, port: number): ProtoObject {
