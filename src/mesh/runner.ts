@@ -50,6 +50,8 @@ import type { TlsFileRoots } from '../compile/tls-files.js';
 import { defaultKubeconfigPath, writeKubeconfig } from '../kube/kubeconfig.js';
 import { derivedUid } from '../kube/object-source.js';
 import { kubeTime } from '../config/store.js';
+import { startMeshXds, type MeshXdsOptions } from '../xds/start.js';
+import type { XdsServer } from '../xds/index.js';
 
 export interface MeshOptions {
   /** Config files/dirs (`up -f`), watched and re-applied on save. */
@@ -68,6 +70,8 @@ export interface MeshOptions {
   watchFiles?: boolean;
   /** `up --cert-root DIR`: more directories certificate/key paths in config may name. */
   certRoots?: readonly string[];
+  /** `up --xds-port`: serve the mesh's config over xDS too (src/xds). */
+  xds?: MeshXdsOptions;
   out?: (line: string) => void;
 }
 
@@ -117,6 +121,7 @@ export class Mesh {
   private admin: AdminServer | undefined;
   private registry: Registry | undefined;
   private readonly compileCache = new SnapshotCache();
+  private xds: XdsServer | undefined;
   private watchers: FSWatcher[] = [];
   private unsubscribe: (() => void) | undefined;
   private readonly out: (line: string) => void;
@@ -242,6 +247,7 @@ export class Mesh {
     // Every proxy's first certificate, generated off the event loop in parallel (istio-agent fetches
     // it before Envoy starts); auto mTLS needs one for every sidecar-to-sidecar call.
     await Promise.all([...this.proxies.values()].map((mp) => mp.certificate.ready()));
+    if (this.options.xds) this.xds = await startMeshXds(this.options.xds, this.out);
     await this.recompile(config);
 
     // Workloads last, so their first calls find their sidecar serving.
@@ -379,6 +385,7 @@ export class Mesh {
             localWorkloads: [...this.workloads.map((w) => w.local), ...gateways],
           });
     this.registry = registry;
+    this.xds?.update({ config, registry });
     let egressBound = false;
     for (const mp of this.proxies.values()) {
       const own = this.workloads.find((w) => w.proxy === mp);
@@ -682,6 +689,7 @@ export class Mesh {
     this.admin?.setReady(false);
     for (const w of this.watchers) w.close();
     this.unsubscribe?.();
+    await this.xds?.stop();
     // Edge first: gateways stop accepting and wait for their requests in flight, which still need
     // every sidecar and workload behind them; only then do the sidecars and workloads go.
     const all = [...this.proxies.values()];

@@ -224,6 +224,11 @@ export class XdsServer {
     const id = `${++this.seq}`;
     call.on('data', (req: Req) => {
       try {
+        // istioctl's debug requests are answered without making the asker a proxy (statusgen.go).
+        if (!conn && req.type_url === DEBUG_SYNCZ) {
+          call.write(syncz(this.connections(), DEBUG_SYNCZ));
+          return;
+        }
         if (!conn) {
           const node = parseNode(
             req.node
