@@ -43,7 +43,12 @@ async function startEchoServer(name: string): Promise<{ port: number; stop: () =
   return { port, stop: () => server.forceShutdown() };
 }
 
-function config(v1Port: number, v2Port: number, weights: [number, number]): string {
+function config(
+  v1Port: number,
+  v2Port: number,
+  weights: [number, number],
+  redirect = false,
+): string {
   return `
 apiVersion: networking.istio.io/v1
 kind: ServiceEntry
@@ -79,7 +84,13 @@ kind: VirtualService
 metadata: { name: echo, namespace: default }
 spec:
   hosts: [${HOST}]
-  http:
+  http:${
+    redirect
+      ? `
+    - match: [{ uri: { exact: /old } }]
+      redirect: { uri: /new }`
+      : ''
+  }
     - match: [{ headers: { x-user: { exact: canary } } }]
       route: [{ destination: { host: ${HOST}, subset: v2 } }]
     - route:
@@ -102,6 +113,16 @@ function startControlPlane(
     });
     proc.stderr.on('data', (d: Buffer) => log.push(d.toString()));
     proc.on('exit', (code) => reject(new Error(`control-plane exited ${code}: ${log.join('\n')}`)));
+  });
+}
+
+function runCli(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [CLI, ...args]);
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${out}`))));
   });
 }
 
@@ -179,6 +200,24 @@ test('a grpc-js-xds client follows the VirtualService split, header match and a 
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.deepEqual(last, { v2: 10 }, cp.log.join('\n'));
+    // A change gRPC cannot take (a redirect route: gRFC A28 supports only route actions) is NACKed;
+    // the client keeps its last good routes, and proxy-status shows RDS STALE with the rejection.
+    writeFileSync(file, config(v1.port, v2.port, [100, 0], true));
+    for (let i = 0; i < 400 && !cp.log.some((l) => l.includes('rejected RouteConfiguration')); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    assert.ok(
+      cp.log.some((l) => l.includes('echo-client-0.default rejected RouteConfiguration')),
+      cp.log.join('\n'),
+    );
+    assert.deepEqual(await client.run(10), { v2: 10 }, 'the NACKed routes are not used');
+    const status = await runCli(['proxy-status', '--xds-address', `127.0.0.1:${cp.port}`]);
+    const row = status.split('\n').find((l) => l.startsWith('echo-client-0.default'));
+    assert.match(
+      row ?? '',
+      /^echo-client-0\.default\s+Kubernetes\s+SYNCED\s+SYNCED\s+SYNCED\s+STALE\s+NOT SENT\s+switchyard/,
+      status,
+    );
+    assert.match(status, /echo-client-0\.default rejected RDS: .*redirect/, status);
     assert.ok(
       cp.log.some((l) => l.includes('echo-client-0.default connected (grpc')),
       cp.log.join('\n'),

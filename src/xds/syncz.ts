@@ -5,11 +5,14 @@
 // error_state.details.
 import { randomUUID } from 'node:crypto';
 import type { TypeWatch, XdsConnection } from './ads-server.js';
+import { struct } from './generate/values.js';
 import { encodeAny, TYPE, TYPE_PREFIX, type ProtoObject } from './protos.js';
 
 export const DEBUG_SYNCZ = 'istio.io/debug/syncz';
 export const CLIENT_CONFIG = `${TYPE_PREFIX}envoy.service.status.v3.ClientConfig`;
-const SYNCZ_TYPES = [TYPE.cluster, TYPE.listener, TYPE.endpoint, TYPE.route];
+/** ECDS is listed as istiod lists it; Switchyard serves no extension configs, so it stays NOT_SENT. */
+export const ECDS_TYPE = `${TYPE_PREFIX}envoy.config.core.v3.TypedExtensionConfig`;
+const SYNCZ_TYPES = [TYPE.cluster, TYPE.listener, TYPE.endpoint, TYPE.route, ECDS_TYPE];
 
 export function syncStatus(w: TypeWatch | undefined): 'SYNCED' | 'NOT_SENT' | 'STALE' {
   if (!w || w.nonceSent === '') return 'NOT_SENT';
@@ -19,7 +22,16 @@ export function syncStatus(w: TypeWatch | undefined): 'SYNCED' | 'NOT_SENT' | 'S
 export function clientConfig(c: XdsConnection): ProtoObject {
   return {
     '@type': CLIENT_CONFIG,
-    node: { id: c.node.proxyName, ...(c.node.cluster ? { cluster: c.node.cluster } : {}) },
+    node: {
+      id: c.node.proxyName,
+      // istioctl reads CLUSTER_ID, NAMESPACE and ISTIO_VERSION from here (model.ParseMetadata).
+      metadata: struct({
+        CLUSTER_ID: stringMeta(c.node.metadata.CLUSTER_ID) || 'Kubernetes',
+        NAMESPACE: c.node.namespace,
+        ISTIO_VERSION: stringMeta(c.node.metadata.ISTIO_VERSION),
+        GENERATOR: c.node.generator,
+      }),
+    },
     generic_xds_configs: SYNCZ_TYPES.map((type) => {
       const w = c.watches.get(type);
       return {
@@ -34,12 +46,20 @@ export function clientConfig(c: XdsConnection): ProtoObject {
   };
 }
 
+function stringMeta(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
+/** The control plane's identity in responses (istioctl's ISTIOD column, DiscoveryResponse.control_plane). */
+export const CONTROL_PLANE_ID = 'switchyard';
+
 /** The DiscoveryResponse answering a syncz request. */
 export function syncz(conns: readonly XdsConnection[], typeUrl: string): Record<string, unknown> {
   return {
     version_info: '',
     type_url: typeUrl,
     nonce: randomUUID(),
+    control_plane: { identifier: CONTROL_PLANE_ID },
     resources: conns.map((c) => {
       const any = encodeAny(clientConfig(c));
       return { type_url: any.type_url, value: any.value };

@@ -11,6 +11,7 @@ import { registerLoad } from './load.js';
 import { registerLogs } from './logs.js';
 import { registerPatch } from './patch.js';
 import { registerProxyConfig } from './proxy-config.js';
+import { registerProxyStatus } from './proxy-status.js';
 import { registerUp } from './up.js';
 import { registerValidate } from './validate.js';
 import { registerWorkload } from './workload.js';
@@ -23,6 +24,7 @@ export function registerCommands(program: Command): void {
   registerPatch(program);
   registerDelete(program);
   registerProxyConfig(program);
+  registerProxyStatus(program);
   registerLogs(program);
   registerUp(program);
   registerControlPlane(program);
