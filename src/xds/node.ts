@@ -69,7 +69,8 @@ export function parseNode(
 /** The node as a ProxyIdentity: a workload the registry knows by pod name, else one described by its metadata. */
 export function identityOf(node: XdsNode, registry: Registry): ProxyIdentity {
   const known = resolveProxy(registry, node.proxyName, node.namespace);
-  if (known && known.id === node.proxyName && known.kind === node.type) return known;
+  // A pod the registry knows (by pod, deployment or prefix) is compiled as that workload, at the node's IP.
+  if (known && known.kind === node.type) return { ...known, ip: node.ip || known.ip };
   const labels: Record<string, string> = {};
   const raw = node.metadata.LABELS;
   if (raw && typeof raw === 'object')

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerAnalyze } from './analyze.js';
 import { registerApply } from './apply.js';
+import { registerBootstrap } from './bootstrap.js';
 import { registerControlPlane } from './control-plane.js';
 import { registerDelete } from './delete.js';
 import { registerEnvoyStats } from './envoy-stats.js';
@@ -28,6 +29,7 @@ export function registerCommands(program: Command): void {
   registerLogs(program);
   registerUp(program);
   registerControlPlane(program);
+  registerBootstrap(program);
   registerKubeconfig(program);
   registerWorkload(program);
   registerLoad(program);
