@@ -124,6 +124,7 @@ test('CDS then EDS by name; ACKs make syncz SYNCED; a NACK is STALE with its err
       Listener: 'NOT_SENT',
       ClusterLoadAssignment: 'SYNCED',
       RouteConfiguration: 'NOT_SENT',
+      TypedExtensionConfig: 'NOT_SENT',
     });
     // NACK: same nonce, the previous good version, error_detail (discovery.proto).
     c.send({ type_url: TYPE.listener, resource_names: [] });
@@ -212,5 +213,43 @@ spec:
     assert.deepEqual(order, [TYPE.cluster, TYPE.route]);
     sidecar.close();
     gateway.close();
+  });
+});
+
+test('delta xDS: the first response has every cluster; a change sends only the new cluster, a removal names it in removed_resources', async () => {
+  // envoyproxy/envoy api/envoy/service/discovery/v3/discovery.proto DeltaDiscoveryRequest/Response.
+  await withServer(async (server, port) => {
+    const c = adsClient(port, true);
+    c.send({ node: sidecarNode(POD, 'default'), type_url: TYPE.cluster });
+    const first = await c.next(TYPE.cluster);
+    assert.ok(first.resources.length > 10);
+    assert.deepEqual(first.removed, []);
+    c.send({ type_url: TYPE.cluster, response_nonce: first.nonce });
+    const extra = `
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: extra, namespace: default }
+spec:
+  hosts: [extra.example.com]
+  ports: [{ number: 9080, name: http, protocol: HTTP }]
+  resolution: STATIC
+  endpoints: [{ address: 10.1.2.3 }]
+`;
+    server.update(state(extra));
+    const added = await c.next(TYPE.cluster);
+    assert.deepEqual(
+      added.resources.map((r) => r.name),
+      ['outbound|9080||extra.example.com'],
+    );
+    c.send({ type_url: TYPE.cluster, response_nonce: added.nonce });
+    server.update(state());
+    const removed = await c.next(TYPE.cluster);
+    assert.deepEqual(removed.resources, []);
+    assert.deepEqual(removed.removed, ['outbound|9080||extra.example.com']);
+    c.send({ type_url: TYPE.cluster, response_nonce: removed.nonce });
+    await flush(c);
+    const configs = await syncz(port);
+    assert.equal(statusOf(configs, `${POD}.default`).Cluster, 'SYNCED');
+    c.close();
   });
 });

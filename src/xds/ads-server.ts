@@ -1,5 +1,5 @@
 // The ADS server: envoy.service.discovery.v3.AggregatedDiscoveryService StreamAggregatedResources
-// (state of the world) over plaintext gRPC, serving the generator's resources for each connected
+// (state of the world) and DeltaAggregatedResources (incremental) over plaintext gRPC, serving the generator's resources for each connected
 // node. Follows istiod's stream rules (istio/istio pilot/pkg/xds/ads.go, pkg/xds/server.go
 // ShouldRespond): node.id required on the first request; per-type versions and nonces; an ACK
 // records the acked nonce; a NACK (error_detail) is recorded and answered with nothing, so the proxy
@@ -45,11 +45,15 @@ export interface TypeWatch {
   sentHash: string;
   /** The last NACK: its nonce and error; cleared by the next ACK. */
   nack?: { nonce: string; message: string; version: string };
+  /** Delta streams: the version of each resource the client has (sent, or initial_resource_versions). */
+  known?: Map<string, string>;
 }
 
 export interface XdsConnection {
   id: string;
   node: XdsNode;
+  /** Incremental (DeltaAggregatedResources) or state of the world. */
+  delta: boolean;
   connectedAt: Date;
   watches: Map<string, TypeWatch>;
   pushes: number;
@@ -104,9 +108,28 @@ export class XdsServer {
       responseSerialize: (m) => Buffer.from(res.encode(res.fromObject(m)).finish()),
       responseDeserialize: (b) => res.toObject(res.decode(b), { longs: Number, enums: String }),
     };
-    this.server.addService({ StreamAggregatedResources: method } as grpc.ServiceDefinition, {
-      StreamAggregatedResources: (call: Conn['call']) => this.stream(call),
-    });
+    const dreq = messageType('envoy.service.discovery.v3.DeltaDiscoveryRequest');
+    const dres = messageType('envoy.service.discovery.v3.DeltaDiscoveryResponse');
+    const delta: grpc.MethodDefinition<Req, Record<string, unknown>> = {
+      path: `/${SERVICE}/DeltaAggregatedResources`,
+      requestStream: true,
+      responseStream: true,
+      requestSerialize: (m) => Buffer.from(dreq.encode(dreq.fromObject(m)).finish()),
+      requestDeserialize: (b) =>
+        dreq.toObject(dreq.decode(b), { longs: Number, enums: String, defaults: false }) as Req,
+      responseSerialize: (m) => Buffer.from(dres.encode(dres.fromObject(m)).finish()),
+      responseDeserialize: (b) => dres.toObject(dres.decode(b), { longs: Number, enums: String }),
+    };
+    this.server.addService(
+      {
+        StreamAggregatedResources: method,
+        DeltaAggregatedResources: delta,
+      } as grpc.ServiceDefinition,
+      {
+        StreamAggregatedResources: (call: Conn['call']) => this.stream(call, false),
+        DeltaAggregatedResources: (call: Conn['call']) => this.stream(call, true),
+      },
+    );
   }
 
   async start(): Promise<number> {
@@ -182,7 +205,8 @@ export class XdsServer {
     let any = false;
     for (const type of PUSH_ORDER) {
       const w = c.watches.get(type);
-      if (w && this.respond(c, w, false)) any = true;
+      if (w && (c.delta ? this.respondDelta(c, w, new Set()) : this.respond(c, w, false)))
+        any = true;
     }
     return any;
   }
@@ -219,7 +243,7 @@ export class XdsServer {
     return true;
   }
 
-  private stream(call: Conn['call']): void {
+  private stream(call: Conn['call'], delta: boolean): void {
     let conn: Conn | undefined;
     const id = `${++this.seq}`;
     call.on('data', (req: Req) => {
@@ -246,12 +270,13 @@ export class XdsServer {
             call.end();
             return;
           }
-          conn = { id, node, call, connectedAt: new Date(), watches: new Map(), pushes: 0 };
+          conn = { id, node, delta, call, connectedAt: new Date(), watches: new Map(), pushes: 0 };
           this.conns.set(id, conn);
           this.log(`xds: ${node.proxyName} connected (${node.generator}, ${node.id})`);
           this.recompute(conn);
         }
-        this.onRequest(conn, req);
+        if (delta) this.onDeltaRequest(conn, req);
+        else this.onRequest(conn, req);
       } catch (err) {
         this.log(
           `xds: request from ${conn?.node.proxyName ?? 'unknown'}: ${(err as Error).message}`,
@@ -267,6 +292,119 @@ export class XdsServer {
     });
     call.on('error', close);
     call.on('cancelled', close);
+  }
+
+  /**
+   * Incremental response (discovery.proto DeltaDiscoveryResponse): the resources whose version the
+   * client lacks, plus `removed_resources` for ones it has that are gone; names in `mustAnswer` (just
+   * subscribed) are answered even when the client seems current. True when sent.
+   */
+  private respondDelta(c: Conn, w: TypeWatch, mustAnswer: ReadonlySet<string>): boolean {
+    const all = c.resources?.get(w.typeUrl);
+    const known = (w.known ??= new Map());
+    const names = w.wildcard ? [...(all?.keys() ?? [])].sort() : w.names;
+    const resources: Record<string, unknown>[] = [];
+    const removed: string[] = [];
+    for (const name of names) {
+      const r = all?.get(name);
+      if (!r) {
+        if (known.has(name) || mustAnswer.has(name)) removed.push(name);
+        known.delete(name);
+        continue;
+      }
+      let any: EncodedAny;
+      try {
+        any = encodeAny(r);
+      } catch (err) {
+        this.log(`xds: encoding ${name}: ${(err as Error).message}`);
+        continue;
+      }
+      const version = hashOf([any.value]);
+      if (known.get(name) === version && !mustAnswer.has(name)) continue;
+      known.set(name, version);
+      resources.push({ name, version, resource: { type_url: any.type_url, value: any.value } });
+    }
+    if (w.wildcard)
+      for (const name of [...known.keys()])
+        if (!all?.has(name)) {
+          removed.push(name);
+          known.delete(name);
+        }
+    if (
+      resources.length === 0 &&
+      removed.length === 0 &&
+      mustAnswer.size === 0 &&
+      w.nonceSent !== ''
+    )
+      return false;
+    const nonce = randomUUID();
+    const version = hashOf([...known.entries()].sort().flat());
+    w.nonceSent = nonce;
+    w.versionSent = version;
+    c.pushes++;
+    c.call.write({
+      system_version_info: version,
+      resources,
+      removed_resources: removed,
+      type_url: w.typeUrl,
+      nonce,
+    });
+    return true;
+  }
+
+  private onDeltaRequest(c: Conn, req: Req): void {
+    const typeUrl = req.type_url ?? '';
+    const subscribe = ((req.resource_names_subscribe as string[] | undefined) ?? []).filter(
+      (n) => n !== '*',
+    );
+    const wildcardAsked = ((req.resource_names_subscribe as string[] | undefined) ?? []).includes(
+      '*',
+    );
+    const unsubscribe = (req.resource_names_unsubscribe as string[] | undefined) ?? [];
+    const nonce = req.response_nonce ?? '';
+    let w = c.watches.get(typeUrl);
+    if (req.error_detail) {
+      if (w && nonce === w.nonceSent)
+        w.nack = { nonce, message: req.error_detail.message ?? '', version: w.versionSent };
+      this.log(
+        `xds: ${c.node.proxyName} rejected ${typeUrl.slice(typeUrl.lastIndexOf('.') + 1)}: ${req.error_detail.message ?? ''}`,
+      );
+      return;
+    }
+    if (!w) {
+      // The first request of a type: LDS/CDS with no names (or "*") are wildcard; the client may name
+      // the versions it already has from an earlier stream (initial_resource_versions).
+      w = {
+        typeUrl,
+        names: subscribe,
+        wildcard: wildcardAsked || (WILDCARD_TYPES.has(typeUrl) && subscribe.length === 0),
+        nonceSent: '',
+        versionSent: '',
+        nonceAcked: '',
+        versionAcked: '',
+        sentHash: '',
+        known: new Map(
+          Object.entries((req.initial_resource_versions as Record<string, string>) ?? {}),
+        ),
+      };
+      c.watches.set(typeUrl, w);
+      this.respondDelta(c, w, new Set(subscribe));
+      return;
+    }
+    if (nonce !== '' && nonce === w.nonceSent) {
+      w.nonceAcked = nonce;
+      w.versionAcked = w.versionSent;
+      delete w.nack;
+    }
+    if (subscribe.length === 0 && unsubscribe.length === 0) return;
+    const names = new Set(w.names);
+    for (const n of unsubscribe) {
+      names.delete(n);
+      w.known?.delete(n);
+    }
+    for (const n of subscribe) names.add(n);
+    w.names = [...names];
+    if (subscribe.length > 0) this.respondDelta(c, w, new Set(subscribe));
   }
 
   private onRequest(c: Conn, req: Req): void {

@@ -5,7 +5,10 @@ import * as grpc from '@grpc/grpc-js';
 import { decodeAny, messageType, type ProtoObject } from '../../src/xds/index.js';
 
 export interface AdsResponse {
+  /** version_info (SotW) or system_version_info (delta). */
   version_info: string;
+  /** Delta: removed_resources. */
+  removed: string[];
   type_url: string;
   nonce: string;
   resources: ProtoObject[];
@@ -21,12 +24,14 @@ export interface AdsClient {
   close(): void;
 }
 
-export function adsClient(port: number): AdsClient {
-  const req = messageType('envoy.service.discovery.v3.DiscoveryRequest');
-  const res = messageType('envoy.service.discovery.v3.DiscoveryResponse');
+/** A state-of-the-world client, or with `delta` an incremental (DeltaAggregatedResources) one. */
+export function adsClient(port: number, delta = false): AdsClient {
+  const prefix = delta ? 'Delta' : '';
+  const req = messageType(`envoy.service.discovery.v3.${prefix}DiscoveryRequest`);
+  const res = messageType(`envoy.service.discovery.v3.${prefix}DiscoveryResponse`);
   const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   const call = client.makeBidiStreamRequest(
-    '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources',
+    `/envoy.service.discovery.v3.AggregatedDiscoveryService/${delta ? 'Delta' : 'Stream'}AggregatedResources`,
     (m: Record<string, unknown>) => Buffer.from(req.encode(req.fromObject(m)).finish()),
     (b: Buffer) => res.decode(b) as unknown as Record<string, unknown>,
   );
@@ -42,11 +47,13 @@ export function adsClient(port: number): AdsClient {
     }
   };
   call.on('data', (m: Record<string, unknown>) => {
-    const resources = ((m.resources as { type_url: string; value: Uint8Array }[]) ?? []).map((a) =>
-      decodeAny({ type_url: a.type_url, value: a.value }),
+    const anys = ((m.resources as Record<string, unknown>[]) ?? []).map(
+      (r) => (delta ? r.resource : r) as { type_url: string; value: Uint8Array },
     );
+    const resources = anys.map((a) => decodeAny({ type_url: a.type_url, value: a.value }));
     queue.push({
-      version_info: String(m.version_info ?? ''),
+      version_info: String((delta ? m.system_version_info : m.version_info) ?? ''),
+      removed: ((m.removed_resources as string[] | undefined) ?? []).map(String),
       type_url: String(m.type_url ?? ''),
       nonce: String(m.nonce ?? ''),
       resources,
