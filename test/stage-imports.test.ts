@@ -21,6 +21,8 @@ const FORBIDDEN: Record<string, readonly string[]> = {
   registry: ['analyze', 'compile', 'proxy', 'telemetry', 'load', ...APPS],
   compile: ['analyze', 'proxy', 'telemetry', 'load', ...APPS],
   proxy: ['config', 'analyze', 'registry', 'telemetry', 'load', ...APPS],
+  // xDS serves compiled snapshots; it never reaches into the data plane or the apps above it.
+  xds: ['analyze', 'proxy', 'telemetry', 'load', ...APPS],
 };
 
 function sources(dir: string): string[] {

@@ -15,3 +15,4 @@ export {
   toPlain,
 } from './proxy-config-writer.js';
 export * from './proxy-config-render.js';
+export { tabWrite } from './tab-writer.js';

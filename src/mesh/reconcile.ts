@@ -1,7 +1,7 @@
 // One reconcile pass: the registry from the config and the ready pods, each proxy's snapshot compiled
 // and swapped in, gateway listeners bound or closed. Run only from the ReconcileLoop (never twice at once).
 import { createConfigSnapshot, type ConfigSnapshot } from '../config/index.js';
-import { buildRegistry, type LocalWorkload } from '../registry/index.js';
+import { buildRegistry, type LocalWorkload, type Registry } from '../registry/index.js';
 import type { SnapshotCache, CompileWarning } from '../compile/index.js';
 import type { ProxySnapshot } from '../compile/snapshot.js';
 import type { TlsFileRoots } from '../compile/tls-files.js';
@@ -35,6 +35,8 @@ export interface ReconcileContext {
   /** Compile warnings already printed: each is said once, not on every pass for every proxy. */
   warned: Set<string>;
   out: (line: string) => void;
+  /** Each pass's config and registry, for consumers beside the local proxies (the xDS server). */
+  onRegistry?: (config: ConfigSnapshot, registry: Registry) => void;
 }
 
 /** Kinds that only describe workloads the kubelet runs: never endpoints of their own here. */
@@ -71,6 +73,7 @@ export async function reconcileProxies(
     config.revision,
   );
   const registry = buildRegistry(described, { localWorkloads: ready });
+  ctx.onRegistry?.(config, registry);
   // An unready workload's own sidecar still needs its inbound side (it answers 503 UF, as Envoy does).
   const everyone =
     ready.length === all.length + gateways.length

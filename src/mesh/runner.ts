@@ -42,6 +42,8 @@ import { reconcileProxies } from './reconcile.js';
 import { watchFiles, type FileWatch } from './file-watch.js';
 import { bannerLines } from './banner.js';
 import { ServiceProxy } from './service-proxy.js';
+import { startMeshXds, type MeshXdsOptions } from '../xds/start.js';
+import type { XdsServer } from '../xds/index.js';
 
 export interface MeshOptions {
   /** Config files/dirs (`up -f`), watched and re-applied on save. */
@@ -64,6 +66,8 @@ export interface MeshOptions {
   backoff?: BackoffPolicy;
   /** `up --cert-root DIR`: more directories certificate/key paths in config may name. */
   certRoots?: readonly string[];
+  /** `up --xds-port`: serve the mesh's config over xDS too (src/xds). */
+  xds?: MeshXdsOptions;
   out?: (line: string) => void;
 }
 
@@ -101,6 +105,7 @@ export class Mesh {
     (config) => this.reconcilePass(config),
     (err) => this.out(`error: reconciling: ${(err as Error).message}`),
   );
+  private xds: XdsServer | undefined;
   private unsubscribe: (() => void) | undefined;
   private readonly out: (line: string) => void;
   private readonly host: string;
@@ -180,6 +185,7 @@ export class Mesh {
     // The gateways' first certificates, generated off the event loop in parallel (istio-agent fetches
     // them before Envoy starts); each pod's sidecar gets its own before its app starts.
     await Promise.all([...this.proxies.values()].map((mp) => mp.certificate.ready()));
+    if (this.options.xds) this.xds = await startMeshXds(this.options.xds, this.out);
     await this.reconciler.request(this.store.snapshot());
     this.unsubscribe = this.store.subscribe(() => void this.requestReconcile());
 
@@ -331,6 +337,7 @@ export class Mesh {
         portMap: this.options.portMap ?? new Map(),
         warned: this.warned,
         out: this.out,
+        onRegistry: (c, registry) => this.xds?.update({ config: c, registry }),
       },
       config,
     );
@@ -464,6 +471,7 @@ export class Mesh {
     this.fileWatch?.close();
     this.unsubscribe?.();
     await this.reconciler.idle();
+    await this.xds?.stop();
     // Edge first: gateways stop accepting and wait for their requests in flight, which still need
     // every sidecar and workload behind them; only then do the sidecars and workloads go.
     const all = [...this.proxies.values()];

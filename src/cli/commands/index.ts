@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { registerAnalyze } from './analyze.js';
 import { registerApply } from './apply.js';
+import { registerBootstrap } from './bootstrap.js';
+import { registerControlPlane } from './control-plane.js';
 import { registerDelete } from './delete.js';
 import { registerEnvoyStats } from './envoy-stats.js';
 import { registerExplain } from './explain.js';
@@ -11,6 +13,7 @@ import { registerLoad } from './load.js';
 import { registerLogs } from './logs.js';
 import { registerPatch } from './patch.js';
 import { registerProxyConfig } from './proxy-config.js';
+import { registerProxyStatus } from './proxy-status.js';
 import { registerTest } from './test.js';
 import { registerUp } from './up.js';
 import { registerValidate } from './validate.js';
@@ -24,8 +27,11 @@ export function registerCommands(program: Command): void {
   registerPatch(program);
   registerDelete(program);
   registerProxyConfig(program);
+  registerProxyStatus(program);
   registerLogs(program);
   registerUp(program);
+  registerControlPlane(program);
+  registerBootstrap(program);
   registerKubeconfig(program);
   registerWorkload(program);
   registerLoad(program);

@@ -21,6 +21,8 @@ import { buildRegistry, proxyNames, resolveProxy, type Registry } from '../../re
 import { DEFAULT_SERVER, fetchMesh } from '../client.js';
 import { certRoots } from '../../mesh/cert-roots.js';
 import { EXIT } from '../exit-codes.js';
+import { envoyConfigDump } from '../../xds/config-dump.js';
+import { stringify as toYaml } from 'yaml';
 
 type Kind = 'routes' | 'clusters' | 'listeners' | 'endpoints';
 
@@ -172,4 +174,26 @@ export function registerProxyConfig(program: Command): void {
   addSub(pc, 'clusters', ['cluster', 'c'], 'clusters of a proxy');
   addSub(pc, 'listeners', ['listener', 'l'], 'listeners and filter chains of a proxy');
   addSub(pc, 'endpoints', ['endpoint', 'ep'], 'cluster endpoints of a proxy');
+  // istioctl proxy-config all -o json: Envoy's whole config dump (src/xds/config-dump.ts).
+  pc.command('all <proxy>')
+    .description(
+      "the proxy's Envoy config dump (clusters, listeners, routes, endpoints) as Envoy prints it",
+    )
+    .option('-f, --filename <path...>', 'config files or directories to compile the proxy from')
+    .option('-R, --recursive', 'process directories recursively', false)
+    .option('-n, --namespace <ns>', 'namespace for objects without one', 'default')
+    .option('-o, --output <format>', 'json or yaml', 'json')
+    .action((proxy: string, o: Opts) => {
+      const { snapshot, errors } = snapshotFromFiles(proxy, o.filename ?? [], o);
+      if (!snapshot) {
+        for (const e of errors.length > 0 ? errors : ['-f FILES is required'])
+          console.error(`error: ${e}`);
+        process.exitCode = EXIT.failure;
+        return;
+      }
+      const dump = envoyConfigDump(snapshot);
+      process.stdout.write(
+        o.output === 'yaml' ? toYaml(dump) : JSON.stringify(dump, null, 2) + '\n',
+      );
+    });
 }

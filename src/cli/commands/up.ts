@@ -45,6 +45,10 @@ export function registerUp(program: Command): void {
     .option('--demo <name>', 'start a demo application (bookinfo)')
     .option('--admin-port <port>', 'admin API port on 127.0.0.1 (0 = any free port)', '15000')
     .option(
+      '--xds-port <port>',
+      'xDS (ADS) gRPC port on 127.0.0.1 for Envoy and proxyless gRPC (0 = any free port)',
+    )
+    .option(
       '--seed <n>',
       "seed the proxies' random draws (weights, load balancing, faults) for reproducible runs",
     )
@@ -69,6 +73,7 @@ export function registerUp(program: Command): void {
         recursive: boolean;
         demo?: string;
         adminPort: string;
+        xdsPort?: string;
         seed?: string;
         portMap?: string;
         logDir?: string;
@@ -78,8 +83,11 @@ export function registerUp(program: Command): void {
         let portMap: Map<number, number>;
         let base: Resource[] = [];
         const adminPort = parseListenPort(opts.adminPort);
+        // istiod's plaintext xDS port is 15010 (istio/istio pilot/pkg/bootstrap/options.go).
+        const xdsPort = parseListenPort(opts.xdsPort ?? '15010');
         try {
           if (adminPort === undefined) throw new Error(`invalid --admin-port "${opts.adminPort}"`);
+          if (xdsPort === undefined) throw new Error(`invalid --xds-port "${opts.xdsPort ?? ''}"`);
           portMap = parsePortMap(opts.portMap);
           if (opts.demo) base = demoResources(opts.demo);
         } catch (err) {
@@ -91,6 +99,7 @@ export function registerUp(program: Command): void {
           recursive: opts.recursive,
           baseResources: base,
           adminPort,
+          xds: { port: xdsPort!, defaultPort: opts.xdsPort === undefined },
           ...(opts.seed !== undefined ? { seed: Number(opts.seed) } : {}),
           portMap,
           ...(opts.logDir ? { logDir: opts.logDir } : {}),

@@ -1,0 +1,102 @@
+// `switchyard control-plane -f FILES [--xds-port 15010]`: only the xDS (ADS) server, for real Envoys
+// and proxyless gRPC clients; runs no proxies or workloads. The files are watched and re-served on save.
+import type { Command } from 'commander';
+import { watch, type FSWatcher } from 'node:fs';
+import { meshFromFiles, XdsServer } from '../../xds/index.js';
+import { parseListenPort } from '../../units/index.js';
+import { EXIT } from '../exit-codes.js';
+
+interface Opts {
+  filename: string[];
+  recursive: boolean;
+  namespace: string;
+  xdsPort: string;
+  meshConfigFile?: string;
+  watch: boolean;
+}
+
+export function registerControlPlane(program: Command): void {
+  program
+    .command('control-plane')
+    .description(
+      'serve xDS (ADS, Envoy API v3) for the config in FILES to Envoy and proxyless gRPC',
+    )
+    .option(
+      '-f, --filename <path...>',
+      'config files or directories (watched and re-served on save)',
+      [],
+    )
+    .option('-R, --recursive', 'process directories recursively', false)
+    .option('-n, --namespace <ns>', 'namespace for objects without one', 'default')
+    .option(
+      '--xds-port <port>',
+      'xDS gRPC port on 127.0.0.1 (0 = any free port); istiod uses 15010',
+      '15010',
+    )
+    .option(
+      '--meshConfigFile <file>',
+      'mesh config file (default: the istio ConfigMap in the files)',
+    )
+    .option('--no-watch', 'do not re-read -f files when they change')
+    .action(async (o: Opts) => {
+      const port = parseListenPort(o.xdsPort);
+      if (port === undefined) {
+        console.error(`error: invalid --xds-port "${o.xdsPort}"`);
+        process.exit(EXIT.usage);
+      }
+      let revision = 1;
+      const load = () =>
+        meshFromFiles(o.filename, {
+          recursive: o.recursive,
+          namespace: o.namespace,
+          revision,
+          ...(o.meshConfigFile ? { meshConfigFile: o.meshConfigFile } : {}),
+        });
+      const first = load();
+      if (!first.state) {
+        for (const e of first.errors) console.error(`error: ${e}`);
+        process.exit(EXIT.dataError);
+      }
+      const server = new XdsServer({ port, log: (l) => console.log(l) });
+      server.setState(first.state);
+      const bound = await server.start();
+      console.log(`xDS (ADS) listening on 127.0.0.1:${bound}`);
+      const watchers: FSWatcher[] = [];
+      let timer: NodeJS.Timeout | undefined;
+      const reload = () => {
+        revision++;
+        const next = load();
+        if (!next.state) {
+          for (const e of next.errors) console.error(`error: ${e}`);
+          console.error('the previous config keeps being served');
+          return;
+        }
+        console.log(`config revision ${revision} loaded`);
+        server.update(next.state);
+      };
+      if (o.watch) {
+        for (const path of o.filename) {
+          try {
+            watchers.push(
+              watch(path, { recursive: false }, () => {
+                // Editors write in several steps: read once the burst is over.
+                if (timer) clearTimeout(timer);
+                timer = setTimeout(reload, 50);
+              }),
+            );
+          } catch {
+            // A path that cannot be watched is served as first read.
+          }
+        }
+      }
+      const stop = () => {
+        for (const w of watchers) w.close();
+        server.stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+}

@@ -1,0 +1,459 @@
+// The ADS server: envoy.service.discovery.v3.AggregatedDiscoveryService StreamAggregatedResources
+// (state of the world) and DeltaAggregatedResources (incremental) over plaintext gRPC, serving the generator's resources for each connected
+// node. Follows istiod's stream rules (istio/istio pilot/pkg/xds/ads.go, pkg/xds/server.go
+// ShouldRespond): node.id required on the first request; per-type versions and nonces; an ACK
+// records the acked nonce; a NACK (error_detail) is recorded and answered with nothing, so the proxy
+// keeps its last good config; stale nonces are ignored; pushes go CDS -> EDS -> LDS -> RDS ("make
+// before break", envoyproxy/envoy api/envoy/service/discovery/v3/discovery.proto), debounced like
+// istiod's PILOT_DEBOUNCE_AFTER / PILOT_DEBOUNCE_MAX (pilot/pkg/features), and only the types whose
+// content changed are pushed, so a change reaches only the proxies it affects.
+import * as grpc from '@grpc/grpc-js';
+import { createHash, randomUUID } from 'node:crypto';
+import { SnapshotCache, type ProxySnapshot } from '../compile/index.js';
+import type { MeshState } from './file-source.js';
+import { generateResources, type ResourcesByType } from './generate/index.js';
+import { fromStruct, identityOf, parseNode, type XdsNode } from './node.js';
+import { encodeAny, messageType, protoRoot, TYPE, type EncodedAny } from './protos.js';
+import { DEBUG_SYNCZ, syncz } from './syncz.js';
+
+/** Push order: clusters, endpoints, listeners, routes (discovery.proto "eventual consistency"). */
+export const PUSH_ORDER = [TYPE.cluster, TYPE.endpoint, TYPE.listener, TYPE.route] as const;
+/** Types whose empty name list means "all" (LDS, CDS); EDS/RDS answer only the names asked. */
+const WILDCARD_TYPES = new Set<string>([TYPE.listener, TYPE.cluster]);
+
+export interface XdsServerOptions {
+  host?: string;
+  /** 0 = any free port. */
+  port: number;
+  /** istiod PILOT_DEBOUNCE_AFTER default 100ms; PILOT_DEBOUNCE_MAX 10s. */
+  debounceMs?: number;
+  debounceMaxMs?: number;
+  log?: (line: string) => void;
+}
+
+/** One type's state on one stream (istiod's WatchedResource). */
+export interface TypeWatch {
+  typeUrl: string;
+  /** Names subscribed; empty = wildcard (LDS/CDS). */
+  names: string[];
+  wildcard: boolean;
+  nonceSent: string;
+  versionSent: string;
+  nonceAcked: string;
+  versionAcked: string;
+  /** Content hash of what was last sent (names + bytes), to push only on change. */
+  sentHash: string;
+  /** The last NACK: its nonce and error; cleared by the next ACK. */
+  nack?: { nonce: string; message: string; version: string };
+  /** Delta streams: the version of each resource the client has (sent, or initial_resource_versions). */
+  known?: Map<string, string>;
+}
+
+export interface XdsConnection {
+  id: string;
+  node: XdsNode;
+  /** Incremental (DeltaAggregatedResources) or state of the world. */
+  delta: boolean;
+  connectedAt: Date;
+  watches: Map<string, TypeWatch>;
+  pushes: number;
+}
+
+interface Conn extends XdsConnection {
+  call: grpc.ServerDuplexStream<Record<string, unknown>, Record<string, unknown>>;
+  snapshot?: ProxySnapshot;
+  resources?: ResourcesByType;
+}
+
+type Req = Record<string, unknown> & {
+  version_info?: string;
+  node?: Record<string, unknown>;
+  resource_names?: string[];
+  type_url?: string;
+  response_nonce?: string;
+  error_detail?: { code?: number; message?: string };
+};
+
+const SERVICE = 'envoy.service.discovery.v3.AggregatedDiscoveryService';
+
+function hashOf(parts: readonly (string | Uint8Array)[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p).update('\0');
+  return h.digest('hex').slice(0, 16);
+}
+
+export class XdsServer {
+  private readonly server = new grpc.Server();
+  private readonly conns = new Map<string, Conn>();
+  private readonly cache = new SnapshotCache();
+  private state: MeshState | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private firstPending = 0;
+  private readonly log: (line: string) => void;
+  private seq = 0;
+  port = 0;
+
+  constructor(private readonly options: XdsServerOptions) {
+    this.log = options.log ?? (() => undefined);
+    protoRoot();
+    const req = messageType('envoy.service.discovery.v3.DiscoveryRequest');
+    const res = messageType('envoy.service.discovery.v3.DiscoveryResponse');
+    const method: grpc.MethodDefinition<Req, Record<string, unknown>> = {
+      path: `/${SERVICE}/StreamAggregatedResources`,
+      requestStream: true,
+      responseStream: true,
+      requestSerialize: (m) => Buffer.from(req.encode(req.fromObject(m)).finish()),
+      requestDeserialize: (b) =>
+        req.toObject(req.decode(b), { longs: Number, enums: String, defaults: false }) as Req,
+      responseSerialize: (m) => Buffer.from(res.encode(res.fromObject(m)).finish()),
+      responseDeserialize: (b) => res.toObject(res.decode(b), { longs: Number, enums: String }),
+    };
+    const dreq = messageType('envoy.service.discovery.v3.DeltaDiscoveryRequest');
+    const dres = messageType('envoy.service.discovery.v3.DeltaDiscoveryResponse');
+    const delta: grpc.MethodDefinition<Req, Record<string, unknown>> = {
+      path: `/${SERVICE}/DeltaAggregatedResources`,
+      requestStream: true,
+      responseStream: true,
+      requestSerialize: (m) => Buffer.from(dreq.encode(dreq.fromObject(m)).finish()),
+      requestDeserialize: (b) =>
+        dreq.toObject(dreq.decode(b), { longs: Number, enums: String, defaults: false }) as Req,
+      responseSerialize: (m) => Buffer.from(dres.encode(dres.fromObject(m)).finish()),
+      responseDeserialize: (b) => dres.toObject(dres.decode(b), { longs: Number, enums: String }),
+    };
+    this.server.addService(
+      {
+        StreamAggregatedResources: method,
+        DeltaAggregatedResources: delta,
+      } as grpc.ServiceDefinition,
+      {
+        StreamAggregatedResources: (call: Conn['call']) => this.stream(call, false),
+        DeltaAggregatedResources: (call: Conn['call']) => this.stream(call, true),
+      },
+    );
+  }
+
+  async start(): Promise<number> {
+    const host = this.options.host ?? '127.0.0.1';
+    this.port = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync(
+        `${host}:${this.options.port}`,
+        grpc.ServerCredentials.createInsecure(),
+        (err, port) => (err ? reject(err) : resolve(port)),
+      ),
+    );
+    return this.port;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    for (const c of this.conns.values()) c.call.end();
+    await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+    this.server.forceShutdown();
+  }
+
+  /** The connected proxies and their per-type sync state (proxy-status). */
+  connections(): readonly XdsConnection[] {
+    return [...this.conns.values()];
+  }
+
+  /** A new config/registry: pushed to the affected proxies after the debounce. */
+  update(state: MeshState): void {
+    this.state = state;
+    const debounce = this.options.debounceMs ?? 100;
+    const max = this.options.debounceMaxMs ?? 10_000;
+    const now = performance.now();
+    if (!this.timer) this.firstPending = now;
+    if (this.timer) clearTimeout(this.timer);
+    const wait = Math.max(0, Math.min(debounce, this.firstPending + max - now));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.pushAll();
+    }, wait);
+  }
+
+  /** Applies a state at once (first config before serving). */
+  setState(state: MeshState): void {
+    this.state = state;
+  }
+
+  private pushAll(): void {
+    let pushed = 0;
+    for (const c of this.conns.values()) if (this.recompute(c) && this.pushChanged(c)) pushed++;
+    if (this.conns.size > 0)
+      this.log(
+        `xds: config revision ${this.state?.config.revision ?? 0} pushed to ${pushed} of ${this.conns.size} proxies`,
+      );
+  }
+
+  private recompute(c: Conn): boolean {
+    if (!this.state) return false;
+    try {
+      const identity = identityOf(c.node, this.state.registry);
+      c.snapshot = this.cache.compile(this.state.config, this.state.registry, identity);
+      c.resources = generateResources(c.snapshot, c.node.generator);
+      return true;
+    } catch (err) {
+      this.log(
+        `xds: compiling ${c.node.proxyName}: ${(err as Error).message}; it keeps its previous config`,
+      );
+      return false;
+    }
+  }
+
+  /** Pushes every watched type whose content changed, in push order; true when anything was sent. */
+  private pushChanged(c: Conn): boolean {
+    let any = false;
+    for (const type of PUSH_ORDER) {
+      const w = c.watches.get(type);
+      if (w && (c.delta ? this.respondDelta(c, w, new Set()) : this.respond(c, w, false)))
+        any = true;
+    }
+    return any;
+  }
+
+  /** Sends the type's resources if forced or changed since the last send; true when sent. */
+  private respond(c: Conn, w: TypeWatch, force: boolean): boolean {
+    const all = c.resources?.get(w.typeUrl);
+    const encoded: { name: string; any: EncodedAny }[] = [];
+    if (all) {
+      const names = w.wildcard ? [...all.keys()].sort() : w.names.filter((n) => all.has(n));
+      for (const name of names) {
+        try {
+          encoded.push({ name, any: encodeAny(all.get(name)!) });
+        } catch (err) {
+          this.log(`xds: encoding ${name}: ${(err as Error).message}`);
+        }
+      }
+    }
+    const hash = hashOf([w.typeUrl, ...encoded.flatMap((e) => [e.name, e.any.value])]);
+    if (!force && hash === w.sentHash) return false;
+    const nonce = randomUUID();
+    // The version names the content (same content, same version across streams and restarts).
+    const version = all ? hash : '';
+    w.sentHash = hash;
+    w.nonceSent = nonce;
+    w.versionSent = version;
+    c.pushes++;
+    c.call.write({
+      version_info: version,
+      resources: encoded.map((e) => ({ type_url: e.any.type_url, value: e.any.value })),
+      type_url: w.typeUrl,
+      nonce,
+    });
+    return true;
+  }
+
+  private stream(call: Conn['call'], delta: boolean): void {
+    let conn: Conn | undefined;
+    const id = `${++this.seq}`;
+    call.on('data', (req: Req) => {
+      try {
+        // istioctl's debug requests are answered without making the asker a proxy (statusgen.go).
+        if (!conn && req.type_url === DEBUG_SYNCZ) {
+          call.write(syncz(this.connections(), DEBUG_SYNCZ));
+          return;
+        }
+        if (!conn) {
+          const node = parseNode(
+            req.node
+              ? {
+                  ...(req.node as { id?: string; cluster?: string }),
+                  metadata: fromStruct(req.node.metadata),
+                  ...(req.node.locality
+                    ? { locality: req.node.locality as Record<string, string> }
+                    : {}),
+                }
+              : undefined,
+          );
+          if (typeof node === 'string') {
+            call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: node });
+            call.end();
+            return;
+          }
+          conn = { id, node, delta, call, connectedAt: new Date(), watches: new Map(), pushes: 0 };
+          this.conns.set(id, conn);
+          this.log(`xds: ${node.proxyName} connected (${node.generator}, ${node.id})`);
+          this.recompute(conn);
+        }
+        if (delta) this.onDeltaRequest(conn, req);
+        else this.onRequest(conn, req);
+      } catch (err) {
+        this.log(
+          `xds: request from ${conn?.node.proxyName ?? 'unknown'}: ${(err as Error).message}`,
+        );
+      }
+    });
+    const close = () => {
+      if (conn && this.conns.delete(id)) this.log(`xds: ${conn.node.proxyName} disconnected`);
+    };
+    call.on('end', () => {
+      close();
+      call.end();
+    });
+    call.on('error', close);
+    call.on('cancelled', close);
+  }
+
+  /**
+   * Incremental response (discovery.proto DeltaDiscoveryResponse): the resources whose version the
+   * client lacks, plus `removed_resources` for ones it has that are gone; names in `mustAnswer` (just
+   * subscribed) are answered even when the client seems current. True when sent.
+   */
+  private respondDelta(c: Conn, w: TypeWatch, mustAnswer: ReadonlySet<string>): boolean {
+    const all = c.resources?.get(w.typeUrl);
+    const known = (w.known ??= new Map());
+    const names = w.wildcard ? [...(all?.keys() ?? [])].sort() : w.names;
+    const resources: Record<string, unknown>[] = [];
+    const removed: string[] = [];
+    for (const name of names) {
+      const r = all?.get(name);
+      if (!r) {
+        if (known.has(name) || mustAnswer.has(name)) removed.push(name);
+        known.delete(name);
+        continue;
+      }
+      let any: EncodedAny;
+      try {
+        any = encodeAny(r);
+      } catch (err) {
+        this.log(`xds: encoding ${name}: ${(err as Error).message}`);
+        continue;
+      }
+      const version = hashOf([any.value]);
+      if (known.get(name) === version && !mustAnswer.has(name)) continue;
+      known.set(name, version);
+      resources.push({ name, version, resource: { type_url: any.type_url, value: any.value } });
+    }
+    if (w.wildcard)
+      for (const name of [...known.keys()])
+        if (!all?.has(name)) {
+          removed.push(name);
+          known.delete(name);
+        }
+    if (
+      resources.length === 0 &&
+      removed.length === 0 &&
+      mustAnswer.size === 0 &&
+      w.nonceSent !== ''
+    )
+      return false;
+    const nonce = randomUUID();
+    const version = hashOf([...known.entries()].sort().flat());
+    w.nonceSent = nonce;
+    w.versionSent = version;
+    c.pushes++;
+    c.call.write({
+      system_version_info: version,
+      resources,
+      removed_resources: removed,
+      type_url: w.typeUrl,
+      nonce,
+    });
+    return true;
+  }
+
+  private onDeltaRequest(c: Conn, req: Req): void {
+    const typeUrl = req.type_url ?? '';
+    const subscribe = ((req.resource_names_subscribe as string[] | undefined) ?? []).filter(
+      (n) => n !== '*',
+    );
+    const wildcardAsked = ((req.resource_names_subscribe as string[] | undefined) ?? []).includes(
+      '*',
+    );
+    const unsubscribe = (req.resource_names_unsubscribe as string[] | undefined) ?? [];
+    const nonce = req.response_nonce ?? '';
+    let w = c.watches.get(typeUrl);
+    if (req.error_detail) {
+      if (w && nonce === w.nonceSent)
+        w.nack = { nonce, message: req.error_detail.message ?? '', version: w.versionSent };
+      this.log(
+        `xds: ${c.node.proxyName} rejected ${typeUrl.slice(typeUrl.lastIndexOf('.') + 1)}: ${req.error_detail.message ?? ''}`,
+      );
+      return;
+    }
+    if (!w) {
+      // The first request of a type: LDS/CDS with no names (or "*") are wildcard; the client may name
+      // the versions it already has from an earlier stream (initial_resource_versions).
+      w = {
+        typeUrl,
+        names: subscribe,
+        wildcard: wildcardAsked || (WILDCARD_TYPES.has(typeUrl) && subscribe.length === 0),
+        nonceSent: '',
+        versionSent: '',
+        nonceAcked: '',
+        versionAcked: '',
+        sentHash: '',
+        known: new Map(
+          Object.entries((req.initial_resource_versions as Record<string, string>) ?? {}),
+        ),
+      };
+      c.watches.set(typeUrl, w);
+      this.respondDelta(c, w, new Set(subscribe));
+      return;
+    }
+    if (nonce !== '' && nonce === w.nonceSent) {
+      w.nonceAcked = nonce;
+      w.versionAcked = w.versionSent;
+      delete w.nack;
+    }
+    if (subscribe.length === 0 && unsubscribe.length === 0) return;
+    const names = new Set(w.names);
+    for (const n of unsubscribe) {
+      names.delete(n);
+      w.known?.delete(n);
+    }
+    for (const n of subscribe) names.add(n);
+    w.names = [...names];
+    if (subscribe.length > 0) this.respondDelta(c, w, new Set(subscribe));
+  }
+
+  private onRequest(c: Conn, req: Req): void {
+    const typeUrl = req.type_url ?? '';
+    const names = (req.resource_names ?? []).filter((n) => n !== '*');
+    const nonce = req.response_nonce ?? '';
+    if (typeUrl === DEBUG_SYNCZ) {
+      c.call.write(syncz(this.connections(), typeUrl));
+      return;
+    }
+    let w = c.watches.get(typeUrl);
+    if (req.error_detail) {
+      // NACK: keep the last good version (the one the client names), remember why; answer nothing.
+      if (w && nonce === w.nonceSent)
+        w.nack = {
+          nonce,
+          message: req.error_detail.message ?? '',
+          version: req.version_info ?? '',
+        };
+      this.log(
+        `xds: ${c.node.proxyName} rejected ${typeUrl.slice(typeUrl.lastIndexOf('.') + 1)}: ${req.error_detail.message ?? ''}`,
+      );
+      return;
+    }
+    if (!w || nonce === '') {
+      // A new subscription (or a reconnecting client re-asking): always answer.
+      w = {
+        typeUrl,
+        names,
+        wildcard: WILDCARD_TYPES.has(typeUrl) && names.length === 0,
+        nonceSent: '',
+        versionSent: '',
+        nonceAcked: w?.nonceAcked ?? '',
+        versionAcked: req.version_info ?? '',
+        sentHash: '',
+      };
+      c.watches.set(typeUrl, w);
+      this.respond(c, w, true);
+      return;
+    }
+    if (nonce !== w.nonceSent) return; // stale: a newer response is on its way
+    w.nonceAcked = nonce;
+    w.versionAcked = req.version_info ?? '';
+    delete w.nack;
+    const changed =
+      !w.wildcard && (names.length !== w.names.length || names.some((n) => !w.names.includes(n)));
+    if (changed) {
+      w.names = names;
+      this.respond(c, w, false);
+    }
+  }
+}

@@ -1,0 +1,48 @@
+// Config and registry from YAML files, as `proxy-config -f` compiles them offline: the source the
+// standalone control plane and the generator tests serve from (no local processes, so endpoints come
+// from the files: Pods/Deployments, WorkloadEntries, ServiceEntry endpoints).
+import { readFileSync } from 'node:fs';
+import {
+  createConfigSnapshot,
+  decodableResources,
+  formatDiagnostic,
+  loadResources,
+  meshConfigFromResources,
+  parseMeshConfig,
+  type ConfigSnapshot,
+} from '../config/index.js';
+import { buildRegistry, type Registry } from '../registry/index.js';
+
+export interface MeshState {
+  config: ConfigSnapshot;
+  registry: Registry;
+}
+
+export interface FileSourceOptions {
+  recursive?: boolean;
+  namespace?: string;
+  meshConfigFile?: string;
+  /** Config revision to stamp (increases on every reload). */
+  revision?: number;
+}
+
+/** Loads the files into a config snapshot and its registry, or the errors that stop it. */
+export function meshFromFiles(
+  files: readonly string[],
+  opts: FileSourceOptions = {},
+): { state?: MeshState; errors: string[] } {
+  const loaded = loadResources(files, {
+    recursive: opts.recursive ?? false,
+    defaultNamespace: opts.namespace ?? 'default',
+  });
+  const decoded = decodableResources(loaded.resources);
+  const errors = [...loaded.diagnostics, ...decoded.diagnostics]
+    .filter((d) => d.level === 'Error')
+    .map(formatDiagnostic);
+  if (errors.length > 0) return { errors };
+  const mesh = opts.meshConfigFile
+    ? parseMeshConfig(readFileSync(opts.meshConfigFile, 'utf8'))
+    : meshConfigFromResources(decoded.resources);
+  const config = createConfigSnapshot(decoded.resources, mesh, opts.revision);
+  return { state: { config, registry: buildRegistry(config) }, errors: [] };
+}
