@@ -103,6 +103,13 @@ for (const { version, bin, skip } of kubectlVersions()) {
       ]);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, 'sidecar routed GET http://reviews:9080/reviews/0\n');
+      // 1.27 upgrades to SPDY/3.1; 1.30+ to WebSocket v5.channel.k8s.io first.
+      const expected =
+        version === '1.27' ? 'spdy v4.channel.k8s.io' : 'websocket v5.channel.k8s.io';
+      assert.ok(
+        (kube.admin.pods.served.get(expected) ?? 0) > 0,
+        [...kube.admin.pods.served.keys()].join(),
+      );
     });
 
     // pkg/kubelet/cri/streaming/remotecommand/exec.go: a non-zero exit is a NonZeroExitCode Status with
@@ -265,6 +272,13 @@ for (const { version, bin, skip } of kubectlVersions()) {
       try {
         assert.equal(await httpGet(pf.local, '/productpage'), 'app answered GET /productpage\n');
         assert.equal(await httpGet(pf.local, '/second'), 'app answered GET /second\n');
+        // 1.27: SPDY upgrade; 1.31+: SPDY tunnelled in WebSocket (tunneling_dialer.go).
+        const expected =
+          version === '1.27' ? 'spdy portforward.k8s.io' : 'websocket SPDY/3.1+portforward.k8s.io';
+        assert.ok(
+          (kube.admin.pods.served.get(expected) ?? 0) > 0,
+          [...kube.admin.pods.served.keys()].join(),
+        );
       } finally {
         await pf.stop();
       }

@@ -26,6 +26,7 @@ const EXEC_SPDY_PROTOCOLS = ['v4.channel.k8s.io'];
 const PORTFORWARD_PROTOCOL = 'portforward.k8s.io';
 /** k8s.io/apimachinery pkg/util/portforward constants.go WebsocketsSPDYTunnelingPrefix. */
 const TUNNEL_PREFIX = 'SPDY/3.1+';
+const TUNNEL_STAND_IN = 'switchyard-spdy-tunnel';
 
 interface Target {
   namespace: string;
@@ -72,6 +73,8 @@ function status(code: number, reason: string, message: string): Refusal {
 
 export class PodSubresources {
   private runtime: PodRuntime = NO_PODS;
+  /** Upgrades served, by transport and protocol (`websocket v5.channel.k8s.io`, `spdy portforward.k8s.io`). */
+  readonly served = new Map<string, number>();
   private readonly wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
@@ -79,7 +82,14 @@ export class PodSubresources {
     handleProtocols: (offered: Set<string>) => chooseWsProtocol(offered) ?? false,
   });
 
-  constructor(private readonly now: () => number = () => Date.now()) {}
+  constructor(private readonly now: () => number = () => Date.now()) {
+    // `SPDY/3.1+portforward.k8s.io` is not an RFC 7230 token ('/'), so ws refuses it as offered; the
+    // request carries a stand-in and the 101 answer names the protocol kubectl asked for.
+    this.wss.on('headers', (headers: string[]) => {
+      const i = headers.indexOf(`Sec-WebSocket-Protocol: ${TUNNEL_STAND_IN}`);
+      if (i >= 0) headers[i] = `Sec-WebSocket-Protocol: ${TUNNEL_PREFIX}${PORTFORWARD_PROTOCOL}`;
+    });
+  }
 
   setRuntime(runtime: PodRuntime): void {
     this.runtime = runtime;
@@ -160,12 +170,14 @@ export class PodSubresources {
       );
     if (isWebSocket) {
       this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+        this.count(`websocket ${ws.protocol}`);
         runExec(found, container, command, options, webSocketExecChannels(ws, ws.protocol));
       });
       return true;
     }
     const protocol = negotiateSpdy(req, EXEC_SPDY_PROTOCOLS);
     if (protocol === undefined) return (refuse(noProtocol(req, EXEC_SPDY_PROTOCOLS)), true);
+    this.count(`spdy ${protocol}`);
     const session = spdyOverSocket(socket, head, protocol, (s) => onStream(s));
     const onStream = spdyExecChannels(session, options, (channels) =>
       runExec(found, container, command, options, channels),
@@ -182,9 +194,19 @@ export class PodSubresources {
   ): void {
     const handler = portForwardStreams(pod);
     if (isWebSocket) {
+      const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',');
+      if (!offered.some((p) => p.trim() === `${TUNNEL_PREFIX}${PORTFORWARD_PROTOCOL}`)) {
+        refuseUpgrade(
+          socket,
+          status(400, 'BadRequest', 'port-forward needs SPDY/3.1+portforward.k8s.io'),
+        );
+        return;
+      }
+      req.headers['sec-websocket-protocol'] = TUNNEL_STAND_IN;
       // kubectl >= 1.31: SPDY frames carried in binary WebSocket messages (client-go
       // tools/portforward tunneling_connection.go).
       this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+        this.count(`websocket ${TUNNEL_PREFIX}${PORTFORWARD_PROTOCOL}`);
         const transport: SpdyTransport = {
           write: (b) => ws.readyState === ws.OPEN && ws.send(b),
           end: () => ws.close(1000),
@@ -200,7 +222,12 @@ export class PodSubresources {
       refuseUpgrade(socket, noProtocol(req, [PORTFORWARD_PROTOCOL]));
       return;
     }
+    this.count(`spdy ${protocol}`);
     spdyOverSocket(socket, head, protocol, handler);
+  }
+
+  private count(key: string): void {
+    this.served.set(key, (this.served.get(key) ?? 0) + 1);
   }
 
   private pod(target: Target): PodView | Refusal {
@@ -212,8 +239,7 @@ export class PodSubresources {
 
 function chooseWsProtocol(offered: ReadonlySet<string>): string | undefined {
   for (const p of EXEC_WS_PROTOCOLS) if (offered.has(p)) return p;
-  const tunnel = `${TUNNEL_PREFIX}${PORTFORWARD_PROTOCOL}`;
-  return offered.has(tunnel) ? tunnel : undefined;
+  return offered.has(TUNNEL_STAND_IN) ? TUNNEL_STAND_IN : undefined;
 }
 
 /** The container the request names; none named is fine only for a one-container pod. */
