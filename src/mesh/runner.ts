@@ -50,6 +50,7 @@ import type { TlsFileRoots } from '../compile/tls-files.js';
 import { defaultKubeconfigPath, writeKubeconfig } from '../kube/kubeconfig.js';
 import { derivedUid } from '../kube/object-source.js';
 import { kubeTime } from '../config/store.js';
+import { PodRuntimeAdapter, adapterWorkload } from './pod-runtime-adapter.js';
 
 export interface MeshOptions {
   /** Config files/dirs (`up -f`), watched and re-applied on save. */
@@ -134,6 +135,10 @@ export class Mesh {
   private startedAt = 0;
   /** The mesh CA (istiod's): every proxy gets a SPIFFE workload certificate from it (mesh-ca.ts). */
   readonly ca = createMeshCa();
+  /** The workloads as pods for exec / port-forward / logs, until the kubelet's PodRuntime replaces it. */
+  readonly pods = new PodRuntimeAdapter(() =>
+    this.workloads.map((w) => adapterWorkload(w, this.host)),
+  );
 
   constructor(private readonly options: MeshOptions) {
     this.out = options.out ?? ((l) => console.log(l));
@@ -157,6 +162,7 @@ export class Mesh {
           );
         },
         onOutput: (name, stream, line) => {
+          this.pods.appOutput(name, line);
           if (stream === 'stderr' && /error/i.test(line)) this.out(`[${name}] ${line}`);
         },
       },
@@ -272,6 +278,7 @@ export class Mesh {
     this.registerAdminRoutes(this.admin);
     this.startedAt = Date.now();
     this.admin.kube.objects.setRuntime({ pods: () => this.kubePods() });
+    this.admin.pods.setRuntime(this.pods);
     this.kubeconfigPath = writeKubeconfig(
       this.admin.tlsUrl,
       token,
@@ -308,7 +315,7 @@ export class Mesh {
       accessLog: {
         path: join(this.logDir, `${id}.log`),
         encoding: this.store.snapshot().meshConfig.accessLogEncoding,
-        sink: (line) => log.push(line),
+        sink: (line) => (log.push(line), this.pods.proxyOutput(id, line)),
       },
     });
     const mp: MeshProxy = {
@@ -588,6 +595,7 @@ export class Mesh {
               name: w.instance.owner,
               ports: w.instance.containerPorts.map((p) => ({ containerPort: p, protocol: 'TCP' })),
             },
+            { name: 'istio-proxy', image: 'docker.io/istio/proxyv2' },
           ],
         },
         status: {
@@ -600,6 +608,7 @@ export class Mesh {
           ],
           containerStatuses: [
             { name: w.instance.owner, ready: w.ready, restartCount: 0, started: w.ready },
+            { name: 'istio-proxy', ready: true, restartCount: 0, started: true },
           ],
         },
       };
