@@ -3,9 +3,9 @@
 // (`kubectl exec deploy/... -- fortio load ...`, `kubectl port-forward svc/productpage 9080:9080`).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { get, startMesh, type RunningMesh } from './helpers/mesh.js';
+import { CLI, get, startMesh, type RunningMesh } from './helpers/mesh.js';
 import { kubectlVersions } from './kube-support.js';
 
 let mesh: RunningMesh | undefined;
@@ -13,7 +13,7 @@ const versions = kubectlVersions();
 const anyKubectl = versions.some((v) => v.bin);
 
 before(async () => {
-  if (anyKubectl) mesh = await startMesh();
+  mesh = await startMesh();
 });
 after(async () => {
   await mesh?.stop();
@@ -128,3 +128,82 @@ for (const { version, bin, skip } of versions) {
     });
   });
 }
+
+/** `switchyard VERB --server ADMIN ARGS...` (flags before `--`, which ends exec's own options). */
+function switchyard(args: string[]): { status: number; stdout: string; stderr: string } {
+  const [verb = '', ...rest] = args;
+  const r = spawnSync(process.execPath, [CLI, verb, '--server', mesh!.admin, ...rest], {
+    env: { ...process.env, SWITCHYARD_HOME: mesh!.home },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+// The same kube paths through switchyard's own verbs (kubectl's flags and messages).
+describe('switchyard exec, logs, port-forward', () => {
+  test('exec deploy/NAME: output, "Defaulted container", exit codes', () => {
+    const r = switchyard([
+      'exec',
+      'deploy/ratings-v1',
+      '--',
+      'curl',
+      '-s',
+      'http://reviews:9080/reviews/0',
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /"id": ?"0"/);
+    assert.match(r.stderr, /^Defaulted container "ratings-v1" out of: ratings-v1, istio-proxy$/m);
+    const exit = switchyard([
+      'exec',
+      'deploy/ratings-v1',
+      '-c',
+      'ratings-v1',
+      '--',
+      'sh',
+      '-c',
+      'exit 5',
+    ]);
+    assert.equal(exit.status, 5);
+    assert.equal(exit.stderr, 'command terminated with exit code 5\n');
+    const missing = switchyard(['exec', 'no-such-pod', '--', 'hostname']);
+    assert.equal(missing.status, 1);
+    assert.equal(missing.stderr, 'Error from server (NotFound): pods "no-such-pod" not found\n');
+  });
+
+  test('logs deploy/NAME -c istio-proxy --tail N: the sidecar access log', () => {
+    switchyard(['exec', 'deploy/ratings-v1', '--', 'curl', '-s', 'http://reviews:9080/reviews/1']);
+    const r = switchyard(['logs', 'deploy/ratings-v1', '-c', 'istio-proxy', '--tail', '5']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /"GET \/reviews\/1 HTTP\/1\.1" 200/);
+    assert.ok(r.stdout.trimEnd().split('\n').length <= 5, r.stdout);
+  });
+
+  test('port-forward svc/productpage :9080 serves the product page', async () => {
+    const child = spawn(
+      process.execPath,
+      [CLI, 'port-forward', '--server', mesh!.admin, 'svc/productpage', ':9080'],
+      { env: { ...process.env, SWITCHYARD_HOME: mesh!.home }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const closed = new Promise<void>((r) => child.on('close', () => r()));
+    try {
+      const local = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => {
+          out += d;
+          const m = /Forwarding from 127\.0\.0\.1:(\d+) -> 9080/.exec(out);
+          if (m) resolve(Number(m[1]));
+        });
+        child.on('close', (code) => reject(new Error(`port-forward exited ${code}: ${err}`)));
+      });
+      const page = await get(`http://127.0.0.1:${local}/productpage`);
+      assert.equal(page.status, 200);
+      assert.match(page.body, /Simple Bookstore App|Book Details/);
+    } finally {
+      child.kill('SIGTERM');
+      await closed;
+    }
+  });
+});

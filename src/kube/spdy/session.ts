@@ -92,6 +92,8 @@ export class SpdySession {
   private outbound: Promise<void> = Promise.resolve();
   private ended = false;
   private readonly closeListeners: (() => void)[] = [];
+  /** Streams this side opens (the client role, e.g. `switchyard port-forward`) take odd ids. */
+  private nextStreamId = 1;
 
   constructor(
     private readonly transport: SpdyTransport,
@@ -132,6 +134,26 @@ export class SpdySession {
     void this.outbound.then(() => this.transportClosed());
   }
 
+  /** Opens a stream (client role): SYN_STREAM with these headers; the peer's SYN_REPLY is awaited by nobody. */
+  openStream(headers: ReadonlyMap<string, string>): SpdyStream {
+    const id = this.nextStreamId;
+    this.nextStreamId += 2;
+    const stream = new SpdyStream(id, headers, this);
+    this.streams.set(id, stream);
+    this.send(async () =>
+      controlFrame(
+        FrameType.SynStream,
+        0,
+        Buffer.concat([
+          u32(id, 0),
+          Buffer.from([0, 0]),
+          await this.codec.deflate(encodeHeaderBlock(headers)),
+        ]),
+      ),
+    );
+    return stream;
+  }
+
   /** @internal Queues bytes behind earlier frames (a SYN_REPLY still being compressed goes first). */
   send(bytes: Buffer | (() => Promise<Buffer>)): void {
     if (this.ended) return;
@@ -169,6 +191,7 @@ export class SpdySession {
         if (frame.flags & FLAG_FIN) stream.remoteEnd();
         return;
       }
+      case FrameType.SynReply:
       case FrameType.Headers:
         // Header blocks share the session's zlib stream: inflate to keep it in step.
         await this.codec.inflate(p.subarray(4));
