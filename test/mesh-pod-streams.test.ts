@@ -10,7 +10,6 @@ import { kubectlVersions } from './kube-support.js';
 
 let mesh: RunningMesh | undefined;
 const versions = kubectlVersions();
-const anyKubectl = versions.some((v) => v.bin);
 
 before(async () => {
   mesh = await startMesh();
