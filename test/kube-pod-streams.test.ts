@@ -205,6 +205,19 @@ for (const { version, bin, skip } of kubectlVersions()) {
       assert.match(r.stdout, /^Code 200 : 30 \(100\.0 %\)$/m);
     });
 
+    // The kubelet ends the exec'd process when the client's connection goes (kubectl killed).
+    test('a client that goes away kills its command', async () => {
+      const child = spawn(kubectl, ['exec', pod.name, '-c', 'app', '--', 'sleep', '600'], {
+        env: { ...process.env, KUBECONFIG: kube.kubeconfig, HOME: process.env.HOME ?? '/tmp' },
+        stdio: 'ignore',
+      });
+      const closed = new Promise<void>((r) => child.on('close', () => r()));
+      while (kube.admin.pods.activeExecs === 0) await new Promise((r) => setTimeout(r, 20));
+      child.kill('SIGKILL');
+      await closed;
+      while (kube.admin.pods.activeExecs > 0) await new Promise((r) => setTimeout(r, 20));
+    });
+
     // Bad input: pkg/registry/core/pod/strategy.go (NotFound from GET), kubelet GetExec "container
     // not found" answered as the upgrade's failure.
     test('exec into a missing pod is NotFound; into a pod not running, container not found', async () => {

@@ -3,7 +3,7 @@
 // to the exec channels, killed when the client goes away. A child rather than in-process: a `fortio
 // load` or a shell loop never stalls the API server's event loop, a disconnect is one SIGKILL, and the
 // environment is the process's own, not a parameter every command must remember to use.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { PodContainerView, PodView } from '../../model/pod-runtime.js';
 import type { ExecChannels, StreamOptions } from './exec-channels.js';
@@ -32,7 +32,7 @@ export function runExec(
   command: readonly string[],
   options: StreamOptions,
   channels: ExecChannels,
-): void {
+): ChildProcess {
   const child = spawn(process.execPath, [PODSHELL_ENTRY, ...command], {
     env: { ...container.env, HOSTNAME: container.env.HOSTNAME ?? pod.name },
     stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
@@ -74,6 +74,7 @@ export function runExec(
     const exitCode = code ?? (signal ? 128 + signalNumber(signal) : 1);
     channels.finish(exitCode === 0 ? execSucceeded() : execExited(command, exitCode));
   });
+  return child;
 }
 
 function signalNumber(signal: NodeJS.Signals): number {

@@ -3,6 +3,7 @@
 // (`v5.channel.k8s.io`/`v4.channel.k8s.io` for exec, `SPDY/3.1+portforward.k8s.io` = SPDY tunnelled
 // in WebSocket messages for port-forward, kubectl >= 1.30/1.31) or `SPDY/3.1` with
 // X-Stream-Protocol-Version (older kubectl, and newer ones' fallback); log is plain HTTP.
+import type { ChildProcess } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -75,6 +76,7 @@ export class PodSubresources {
   private runtime: PodRuntime = NO_PODS;
   /** Upgrades served, by transport and protocol (`websocket v5.channel.k8s.io`, `spdy portforward.k8s.io`). */
   readonly served = new Map<string, number>();
+  private readonly children = new Set<ChildProcess>();
   private readonly wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
@@ -171,7 +173,9 @@ export class PodSubresources {
     if (isWebSocket) {
       this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         this.count(`websocket ${ws.protocol}`);
-        runExec(found, container, command, options, webSocketExecChannels(ws, ws.protocol));
+        this.track(
+          runExec(found, container, command, options, webSocketExecChannels(ws, ws.protocol)),
+        );
       });
       return true;
     }
@@ -180,7 +184,7 @@ export class PodSubresources {
     this.count(`spdy ${protocol}`);
     const session = spdyOverSocket(socket, head, protocol, (s) => onStream(s));
     const onStream = spdyExecChannels(session, options, (channels) =>
-      runExec(found, container, command, options, channels),
+      this.track(runExec(found, container, command, options, channels)),
     );
     return true;
   }
@@ -224,6 +228,17 @@ export class PodSubresources {
     }
     this.count(`spdy ${protocol}`);
     spdyOverSocket(socket, head, protocol, handler);
+  }
+
+  /** Exec'd commands still running (each ends with its command or when its client goes away). */
+  get activeExecs(): number {
+    return this.children.size;
+  }
+
+  private track(child: ChildProcess): void {
+    this.children.add(child);
+    child.once('close', () => this.children.delete(child));
+    child.once('error', () => this.children.delete(child));
   }
 
   private count(key: string): void {
