@@ -32,6 +32,7 @@ const STDERR = 2;
 const ERROR = 3;
 /** v5: `[255, id]` closes stream id (remotecommand.StreamClose). */
 const CLOSE = 255;
+const STREAM_CREATION_TIMEOUT_MS = 30_000;
 
 export function webSocketExecChannels(ws: WebSocket, protocol: string): ExecChannels {
   const stdin: ((b: Buffer) => void)[] = [];
@@ -90,12 +91,18 @@ export function spdyExecChannels(
     Number(options.stderr) +
     Number(options.tty);
   const byType = new Map<string, SpdyStream>();
+  // DefaultStreamCreationTimeout (k8s.io/apimachinery pkg/util/remotecommand constants.go, 30 s): a client
+  // that never opens its streams does not hold the connection.
+  const expiry = setTimeout(() => session.close(), STREAM_CREATION_TIMEOUT_MS);
+  expiry.unref();
+  session.onClose(() => clearTimeout(expiry));
   return (stream) => {
     const type = stream.header('streamType') ?? '';
     if (!['error', 'stdin', 'stdout', 'stderr', 'resize'].includes(type) || byType.has(type))
       return;
     byType.set(type, stream);
     if (byType.size !== expected) return;
+    clearTimeout(expiry);
     let finished = false;
     const gone: (() => void)[] = [];
     session.onClose(() => {
