@@ -130,6 +130,17 @@ for (const { version, bin, skip } of kubectlVersions()) {
       assert.match(r.stderr, /command terminated with exit code 3/);
     });
 
+    // stdin: v5's CLOSE signal ([255, 0]) or SPDY's FIN ends the command's input.
+    test('exec -i passes stdin to the command', async () => {
+      const r = await kube.run(
+        kubectl,
+        ['exec', '-i', pod.name, '-c', 'app', '--', 'cat'],
+        'from stdin\n',
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'from stdin\n');
+    });
+
     test('exec of an unknown command: 127 and "command not found"', async () => {
       const r = await kube.run(kubectl, ['exec', pod.name, '-c', 'app', '--', 'wget', 'x']);
       assert.equal(r.code, 127);
