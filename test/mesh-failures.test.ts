@@ -58,7 +58,7 @@ test('a killed workload leaves the endpoints (503 UH in the access log), the res
   const details = await get(`${mesh.gateway}/api/v1/products/0`);
   assert.equal(details.status, 200, 'the rest of the mesh keeps serving');
 
-  const logs = mesh.cli(['logs', 'productpage-v1', '--tail', '50']);
+  const logs = mesh.cli(['logs', 'deploy/productpage-v1', '-c', 'istio-proxy', '--tail', '50']);
   assert.equal(logs.status, 0, logs.stderr);
   const log = logs.stdout;
   const line = log

@@ -10,6 +10,8 @@ import type { ConfigStore } from '../config/store.js';
 import { ConfigRoutes } from './config-routes.js';
 import { isKubePath, KubeRoutes } from '../kube/kube-routes.js';
 import type { KubeApi } from '../kube/rest-handler.js';
+import type { PodSubresources } from '../kube/pods/pod-subresources.js';
+import type { Duplex } from 'node:stream';
 import { unauthorized } from '../kube/status.js';
 import type { Clock } from '../runtime/clock.js';
 import { BodyTooLargeError, sendJson, sendText } from './http-util.js';
@@ -74,6 +76,8 @@ export interface AdminServer {
   setProxyProvider(fn: ProxyProvider): void;
   /** The Kubernetes API served on this port (its object sources take the mesh's runtime view). */
   readonly kube: KubeApi;
+  /** The pod subresources exec / portforward / log (their PodRuntime is the kubelet's). */
+  readonly pods: PodSubresources;
   /** GET /ready answers 200 only while ready (true by default once listening). */
   setReady(ready: boolean): void;
   close(): Promise<void>;
@@ -170,11 +174,24 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
       else sendJson(res, 500, status(500, 'InternalError', (err as Error)?.message ?? String(err)));
     });
   };
+  // exec and port-forward upgrade the connection (WebSocket or SPDY): same Host and token checks.
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const hostHeader = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+    const refuse = (code: number, text: string) =>
+      socket.end(`HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    if (hostHeader !== '' && !LOOPBACK.has(hostHeader)) return refuse(403, 'Forbidden');
+    if (!isKubePath(url.pathname)) return refuse(404, 'Not Found');
+    if (!authorized(req)) return refuse(401, 'Unauthorized');
+    kubeRoutes.upgrade(req, socket, head, url);
+  };
   const server = createServer(onRequest);
+  server.on('upgrade', onUpgrade);
   // One port, two protocols: a connection whose first byte is a TLS handshake record (0x16) goes to
   // the TLS server, everything else to plain HTTP (the admin UI, curl, the switchyard CLI).
   const servingCert = selfSignedServingCert();
   const tlsServer = createHttpsServer({ cert: servingCert.cert, key: servingCert.key }, onRequest);
+  tlsServer.on('upgrade', onUpgrade);
   const plainConnection = server.listeners('connection') as ((socket: Socket) => void)[];
   server.removeAllListeners('connection');
   // Every accepted socket, whichever protocol it turns out to speak: close() ends them all, also
@@ -206,6 +223,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     },
     servingCert,
     kube: kubeRoutes.api,
+    pods: kubeRoutes.pods,
     listen() {
       return new Promise((resolve, reject) => {
         server.once('error', reject);

@@ -18,7 +18,7 @@ export interface PrinterColumn {
 
 /** A subresource served under a resource, e.g. `deployments/scale`. */
 export interface ApiSubresource {
-  name: 'status' | 'scale';
+  name: 'status' | 'scale' | 'exec' | 'log' | 'portforward';
   /** Kind of the subresource's body (`Scale` for scale, the parent kind for status). */
   kind: string;
   /** Group/version of the body when it differs from the parent's (scale is autoscaling/v1). */
@@ -217,7 +217,14 @@ const FACTS: readonly ResourceFacts[] = [
     kind: 'Pod',
     plural: 'pods',
     categories: ['all'],
-    subresources: [status('Pod')],
+    // pods/exec, pods/log, pods/portforward as the API server lists them (pkg/registry/core/pod/rest
+    // subresources.go: ExecREST, LogREST, PortForwardREST); served by src/kube/pods.
+    subresources: [
+      status('Pod'),
+      { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
+      { name: 'log', kind: 'Pod', verbs: ['get'] },
+      { name: 'portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
+    ],
     columns: [
       col('Ready', 'The aggregate readiness state of this pod for accepting traffic.'),
       col('Status', 'The aggregate status of the containers in this pod.'),

@@ -7,6 +7,8 @@ import { customResourceDefinitions } from './crds.js';
 import { discoveryResponse } from './discovery.js';
 import { openapiResponse } from './openapi.js';
 import { KubeApi } from './rest-handler.js';
+import { PodSubresources } from './pods/pod-subresources.js';
+import type { Duplex } from 'node:stream';
 
 export interface KubeRoutesOptions {
   store: ConfigStore;
@@ -28,6 +30,8 @@ export function isKubePath(pathname: string): boolean {
 
 export class KubeRoutes {
   readonly api: KubeApi;
+  /** exec / portforward / log, served from the kubelet's PodRuntime (setRuntime). */
+  readonly pods: PodSubresources;
 
   constructor(options: KubeRoutesOptions) {
     const clock = options.clock ?? systemClock;
@@ -38,6 +42,7 @@ export class KubeRoutes {
         ? { bookmarkIntervalMs: options.bookmarkIntervalMs }
         : {}),
     });
+    this.pods = new PodSubresources(() => clock.now());
     const started = kubeTime(clock.now());
     // `kubectl get crd` lists the CRDs Istio installs (and Switchyard's Workload), read-only.
     this.api.objects.setProvider('customresourcedefinitions', 'apiextensions.k8s.io', () =>
@@ -45,7 +50,14 @@ export class KubeRoutes {
     );
   }
 
+  /** An HTTP upgrade on a Kubernetes path (exec, portforward); anything else is refused. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void {
+    if (this.pods.handleUpgrade(req, socket, head, url)) return;
+    socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  }
+
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (this.pods.handleRequest(req, res, url)) return;
     const path = `${url.pathname}${url.search}`;
     if ((req.method ?? 'GET') === 'GET' && !KubeApi.isResourcePath(url.pathname)) {
       const answer =

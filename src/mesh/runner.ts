@@ -204,6 +204,7 @@ export class Mesh {
     this.admin.setReady(false);
     this.registerAdminRoutes(this.admin);
     this.startedAt = Date.now();
+    this.admin.pods.setRuntime(this.pods);
     this.kubeconfigPath = writeKubeconfig(
       this.admin.tlsUrl,
       token,
