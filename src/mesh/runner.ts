@@ -50,6 +50,7 @@ import type { TlsFileRoots } from '../compile/tls-files.js';
 import { defaultKubeconfigPath, writeKubeconfig } from '../kube/kubeconfig.js';
 import { derivedUid } from '../kube/object-source.js';
 import { kubeTime } from '../config/store.js';
+import { openStateStore, type StateStore } from './state-store.js';
 
 export interface MeshOptions {
   /** Config files/dirs (`up -f`), watched and re-applied on save. */
@@ -68,6 +69,8 @@ export interface MeshOptions {
   watchFiles?: boolean;
   /** `up --cert-root DIR`: more directories certificate/key paths in config may name. */
   certRoots?: readonly string[];
+  /** `up --fresh`: discard the config store saved in `$SWITCHYARD_HOME/state` by earlier runs. */
+  fresh?: boolean;
   out?: (line: string) => void;
 }
 
@@ -128,6 +131,7 @@ export class Mesh {
   private readonly warned = new Set<string>();
   /** This run's pid file: what a later `up` stops if this one dies without cleaning up. */
   private runRecord: RunRecord | undefined;
+  private state: StateStore | undefined;
   tokenPath = '';
   /** The kubeconfig written for kubectl (context `switchyard`, the admin token as bearer token). */
   kubeconfigPath = '';
@@ -177,6 +181,9 @@ export class Mesh {
     // State and logs are the user's alone (docs/security-model.md): 0700, tightened if they existed.
     mkdirSync(this.logDir, { recursive: true, mode: 0o700 });
     for (const dir of [home, this.logDir]) tighten(dir);
+    // What earlier runs committed comes back first; -f files and the demo re-apply on top.
+    this.state = openStateStore(this.store, join(home, 'state'), { fresh: !!this.options.fresh });
+    for (const line of this.state.lines) this.out(line);
     const loaded = loadResources(this.options.files, { recursive: this.options.recursive });
     const errors = loaded.diagnostics.filter((d) => d.level === 'Error');
     if (errors.length > 0) throw new MeshConfigError(errors.map(formatDiagnostic));
@@ -691,6 +698,7 @@ export class Mesh {
     await Promise.all(all.filter((mp) => mp.kind === 'sidecar').map((mp) => mp.proxy.close(5000)));
     await this.supervisor.stopAll();
     this.runRecord?.close();
+    this.state?.close();
     for (const mp of all) mp.certificate.close();
     await this.admin?.close();
   }

@@ -58,6 +58,11 @@ export function registerUp(program: Command): void {
     )
     .option('--no-watch', 'do not re-apply -f files when they change')
     .option(
+      '--fresh',
+      'start with an empty config store (discard what earlier runs saved in $SWITCHYARD_HOME/state)',
+      false,
+    )
+    .option(
       '--cert-root <dir>',
       'a directory certificate/key file paths in config may name (repeatable; the -f directories, ./certs and $SWITCHYARD_HOME are allowed already)',
       (dir: string, prev: string[]) => [...prev, dir],
@@ -74,6 +79,7 @@ export function registerUp(program: Command): void {
         logDir?: string;
         watch: boolean;
         certRoot: string[];
+        fresh: boolean;
       }) => {
         let portMap: Map<number, number>;
         let base: Resource[] = [];
@@ -96,6 +102,7 @@ export function registerUp(program: Command): void {
           ...(opts.logDir ? { logDir: opts.logDir } : {}),
           watchFiles: opts.watch,
           certRoots: opts.certRoot,
+          fresh: opts.fresh,
         });
         let stopping = false;
         const stop = (signal: string) => {
