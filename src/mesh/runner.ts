@@ -221,7 +221,10 @@ export class Mesh {
         );
         mp.inbound.set(containerPort, bound.port);
         ports[String(containerPort)] = bound.port;
-        appPorts[String(containerPort)] = await freePort(this.host);
+        // The first is the port the workload serves: held until it starts (supervisor.reservePort).
+        appPorts[String(containerPort)] = await (Object.keys(appPorts).length === 0
+          ? this.supervisor.reservePort(this.host)
+          : freePort(this.host));
       }
       const local: LocalWorkload = {
         name: instance.name,

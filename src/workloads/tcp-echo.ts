@@ -38,7 +38,8 @@ export async function startTcpEcho(options: WorkloadOptions): Promise<RunningWor
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, host, () => resolve());
+    if (options.listenFd !== undefined) server.listen({ fd: options.listenFd }, () => resolve());
+    else server.listen(options.port, host, () => resolve());
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;

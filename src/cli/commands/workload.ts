@@ -19,12 +19,22 @@ export function registerWorkload(program: Command): void {
       "port to listen on (0 = any free port; default the Istio sample's)",
     )
     .option('--host <address>', 'address to bind', '127.0.0.1')
+    .option(
+      '--listen-fd <fd>',
+      'serve an inherited listening socket (file descriptor) instead of binding',
+    )
     .option('--version <version>', 'version label (v1, v2, v3); default $SERVICE_VERSION or v1')
     .option('-q, --quiet', 'do not log requests to stderr', false)
     .action(
       async (
         name: string,
-        opts: { port?: string; host: string; version?: string; quiet: boolean },
+        opts: {
+          port?: string;
+          host: string;
+          version?: string;
+          quiet: boolean;
+          listenFd?: string;
+        },
       ) => {
         const def = WORKLOADS.get(name);
         if (!def) {
@@ -38,6 +48,7 @@ export function registerWorkload(program: Command): void {
         }
         const running = await def.start({
           port,
+          ...(opts.listenFd !== undefined ? { listenFd: Number(opts.listenFd) } : {}),
           host: opts.host,
           version: opts.version,
           env: process.env,
