@@ -41,7 +41,11 @@ function raw(port: number, text: string): Promise<string> {
 
 async function start(
   name: string,
-  extra: { requestHeadersTimeoutMs?: number; clock?: ManualClock } = {},
+  extra: {
+    requestHeadersTimeoutMs?: number;
+    clock?: ManualClock;
+    listenerFiltersTimeoutMs?: number;
+  } = {},
 ): Promise<{ proxy: Proxy; port: number; app: EchoBackend; lines: string[] }> {
   const app = await startEcho(name);
   cleanups.push(() => app.close());
@@ -196,4 +200,53 @@ test('stream idle timeout: a request body that stalls for 5 minutes is answered 
   await logged(lines, 1);
   assert.match(lines[0] ?? '', /"POST \/h HTTP\/1\.1" 408 SI stream_idle_timeout /);
   assert.equal(proxy.stats().get('http.downstream_rq_idle_timeout'), 1);
+});
+
+// envoyproxy/envoy source/extensions/filters/listener/http_inspector/http_inspector.cc: bytes that
+// are still a prefix of the HTTP/2 preface ask for more data; only the whole preface is HTTP/2.
+test('protocol sniffing: a POST whose first read is the single byte P is HTTP/1, not HTTP/2', async () => {
+  const { port, app } = await start('sniff-p');
+  const out = await new Promise<string>((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () => {
+      s.setNoDelay(true);
+      s.write('P');
+      setTimeout(
+        () =>
+          s.write(
+            'OST /h HTTP/1.1\r\nHost: productpage:9080\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi',
+          ),
+        100,
+      );
+    });
+    let text = '';
+    s.on('data', (d) => (text += d.toString('latin1')));
+    s.on('close', () => resolve(text));
+    s.on('error', reject);
+    s.setTimeout(20_000, () => s.destroy());
+  });
+  assert.match(out, /^HTTP\/1\.1 200 /);
+  assert.equal(app.received[0]?.method, 'POST');
+});
+
+// envoyproxy/envoy api/envoy/config/listener/v3/listener.proto listener_filters_timeout (15 s): a
+// socket whose protocol is not known in time is closed without a connection (downstream_pre_cx_timeout).
+test('protocol sniffing: a connection that sends nothing, or half a preface, is closed at the listener filters timeout', async () => {
+  const clock = new ManualClock(Date.UTC(2026, 11, 2, 10, 0, 0));
+  const { proxy, port } = await start('sniff-silent', { clock });
+  for (const first of ['', 'PRI * HTTP']) {
+    let closed = false;
+    const s = connect(port, '127.0.0.1', () => {
+      if (first) s.write(first);
+    });
+    s.on('close', () => (closed = true));
+    s.on('error', () => undefined);
+    s.resume();
+    await new Promise((r) => s.once('connect', r));
+    for (let i = 0; i < 200 && !closed; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      clock.advance(15_000);
+    }
+    assert.ok(closed, `closed (${first || 'silent'})`);
+  }
+  assert.equal(proxy.stats().get('listener.0.0.0.0_15001.downstream_pre_cx_timeout'), 2);
 });

@@ -22,6 +22,11 @@ import {
 } from './listener/connection-limits.js';
 import { HttpConnectionManager, type Binding } from './listener/http-listener.js';
 import { acceptUpgrades } from './listener/upgrade.js';
+import {
+  LISTENER_FILTERS_TIMEOUT_MS,
+  sniffFirstBytes,
+  type Sniffed,
+} from './listener/protocol-sniff.js';
 import type { ProxyServices } from './services.js';
 import { GatewayConnections } from './tls/gateway-connections.js';
 import { replayingDuplex } from './tls/replay.js';
@@ -51,6 +56,8 @@ export interface ProxyOptions {
   requestHeadersTimeoutMs?: number;
   /** A stalled request body ends in 408 after this long without bytes (default Envoy's 5 min; 0 = off). */
   streamIdleTimeoutMs?: number;
+  /** A new connection's first bytes must tell its protocol within this (default Envoy's 15 s). */
+  listenerFiltersTimeoutMs?: number;
 }
 
 export interface ListenOptions {
@@ -82,6 +89,9 @@ export class Proxy implements ProxyServices {
   private readonly encoding: 'TEXT' | 'JSON';
   private downstreamRq = 0;
   private readonly requestHeadersTimeoutMs: number;
+  private readonly listenerFiltersTimeoutMs: number;
+  /** Envoy's listener `downstream_pre_cx_timeout`: sockets closed before their protocol was known. */
+  private readonly preConnectionTimeouts = new Map<string, number>();
   private readonly observers: ((ctx: RequestContext) => void)[] = [];
   /** Headers the outbound side adds to every request (Istio metadata exchange); see observe(). */
   peerHeaders: readonly (readonly [string, string])[] = [];
@@ -94,6 +104,7 @@ export class Proxy implements ProxyServices {
     this.clusters = new ClusterManager(this.clock, this.random, this.identity, opts.dnsResolve);
     this.encoding = opts.accessLog?.encoding ?? 'TEXT';
     this.requestHeadersTimeoutMs = opts.requestHeadersTimeoutMs ?? REQUEST_HEADERS_TIMEOUT_MS;
+    this.listenerFiltersTimeoutMs = opts.listenerFiltersTimeoutMs ?? LISTENER_FILTERS_TIMEOUT_MS;
     if (opts.accessLog && (opts.accessLog.path || opts.accessLog.sink)) {
       this.log = new AccessLogWriter(opts.accessLog.path, opts.accessLog.sink);
     }
@@ -219,8 +230,7 @@ export class Proxy implements ProxyServices {
       socket.once('close', () => this.sockets.delete(socket));
       socket.on('error', () => undefined);
       if (l4?.acceptOnConnect(socket)) return;
-      socket.once('data', (first: Buffer) => {
-        socket.pause();
+      const decided = (first: Buffer, kind: Sniffed): void => {
         if (l4?.accept(socket, first)) return;
         const plaintext = (bytes: Buffer): void => {
           socket.unshift(bytes);
@@ -228,7 +238,7 @@ export class Proxy implements ProxyServices {
           socket.resume();
         };
         if (mtls?.accept(socket, first, plaintext)) return;
-        if (isH2Preface(first)) {
+        if (kind === 'h2') {
           // nghttp2 reads a net.Socket's handle directly, past anything unshifted: hand it a
           // Duplex that replays the first bytes (Node wraps it in a JS stream socket).
           h2.emit('connection', replayingDuplex(socket, first));
@@ -237,6 +247,10 @@ export class Proxy implements ProxyServices {
         socket.unshift(first);
         server.emit('connection', socket);
         socket.resume();
+      };
+      sniffFirstBytes(socket, this.clock, this.listenerFiltersTimeoutMs, decided, () => {
+        const stat = listenerStatPrefix(listenerName);
+        this.preConnectionTimeouts.set(stat, (this.preConnectionTimeouts.get(stat) ?? 0) + 1);
       });
     });
     this.listeners.add(net);
@@ -306,6 +320,8 @@ export class Proxy implements ProxyServices {
     out.set('http.downstream_cx_protocol_error', this.hcm.limits.protocolErrors);
     out.set('http.downstream_rq_header_timeout', this.hcm.limits.headerTimeouts);
     out.set('http.downstream_rq_idle_timeout', this.hcm.limits.idleTimeouts);
+    for (const [prefix, n] of this.preConnectionTimeouts)
+      out.set(`listener.${prefix}.downstream_pre_cx_timeout`, n);
     for (const g of this.gateways) g.renderStats(out);
     for (const m of this.mtls) m.renderStats(out);
     return out;
@@ -348,10 +364,11 @@ export class Proxy implements ProxyServices {
   }
 }
 
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n');
-function isH2Preface(b: Buffer): boolean {
-  const n = Math.min(b.length, PREFACE.length);
-  return n > 0 && b.subarray(0, n).equals(PREFACE.subarray(0, n));
+/** Envoy names listener stats by address: Istio's virtual listeners are 0.0.0.0_15001 and _15006. */
+function listenerStatPrefix(listenerName: string): string {
+  if (listenerName === 'virtualOutbound') return '0.0.0.0_15001';
+  if (listenerName === 'virtualInbound') return '0.0.0.0_15006';
+  return listenerName;
 }
 
 export function createProxy(opts: ProxyOptions): Proxy {
