@@ -329,6 +329,7 @@ export class Proxy implements ProxyServices {
 
   /** Stops accepting, lets in-flight requests finish (up to a grace period), closes pools. */
   async close(graceMs = 5000): Promise<void> {
+    this.hcm.drain();
     const closing = [...this.listeners].map(
       (s) => new Promise<void>((resolve) => s.close(() => resolve())),
     );
