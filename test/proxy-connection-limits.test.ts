@@ -2,9 +2,11 @@
 // request headers and 60 KiB of them (431), and a request head complete within the request headers
 // timeout (408). Sources are cited per test.
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { once } from 'node:events';
+import { connect as h2connect } from 'node:http2';
+import { connect, type Socket } from 'node:net';
 import { after, test } from 'node:test';
-import { createProxy } from '../src/proxy/index.js';
+import { ConnectionBudget, createProxy } from '../src/proxy/index.js';
 import type { Proxy } from '../src/proxy/proxy.js';
 import { ManualClock } from '../src/runtime/clock.js';
 import { startEcho, type EchoBackend } from './helpers/echo-backend.js';
@@ -45,6 +47,9 @@ async function start(
     requestHeadersTimeoutMs?: number;
     clock?: ManualClock;
     listenerFiltersTimeoutMs?: number;
+    maxDownstreamConnections?: number;
+    globalConnections?: ConnectionBudget;
+    connectionIdleTimeoutMs?: number;
   } = {},
 ): Promise<{ proxy: Proxy; port: number; app: EchoBackend; lines: string[] }> {
   const app = await startEcho(name);
@@ -249,4 +254,69 @@ test('protocol sniffing: a connection that sends nothing, or half a preface, is 
     assert.ok(closed, `closed (${first || 'silent'})`);
   }
   assert.equal(proxy.stats().get('listener.0.0.0.0_15001.downstream_pre_cx_timeout'), 2);
+});
+
+/** Opens a TCP connection and resolves once connected; `closed` tells whether the proxy closed it. */
+async function open(
+  port: number,
+): Promise<{ socket: Socket; closed: () => boolean; gone: Promise<unknown> }> {
+  const socket = connect(port, '127.0.0.1');
+  let closed = false;
+  const gone = once(socket, 'close').then(() => (closed = true));
+  socket.on('error', () => undefined);
+  socket.resume();
+  await once(socket, 'connect');
+  return { socket, closed: () => closed, gone };
+}
+
+// envoyproxy/envoy source/common/network/tcp_listener_impl.cc onSocketEvent: a listener at
+// max_connections closes the new socket (downstream_cx_overflow); the overload manager's
+// global_downstream_max_connections does the same for the process (downstream_global_cx_overflow).
+test('connection limits: over a proxy max or the shared global budget, a new connection is closed at accept; open ones keep working', async () => {
+  const { proxy, port } = await start('limits-max', { maxDownstreamConnections: 2 });
+  const a = await open(port);
+  const b = await open(port);
+  const c = await open(port);
+  await c.gone; // refused without a byte
+  assert.equal(a.closed() || b.closed(), false);
+  assert.equal(proxy.stats().get('listener.0.0.0.0_15001.downstream_cx_overflow'), 1);
+  a.socket.write('GET /h HTTP/1.1\r\nHost: productpage:9080\r\nConnection: close\r\n\r\n');
+  let text = '';
+  a.socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+  await a.gone;
+  assert.match(text, /^HTTP\/1\.1 200 /);
+  b.socket.destroy();
+
+  const global = new ConnectionBudget(2);
+  const one = await start('limits-global-1', { globalConnections: global });
+  const two = await start('limits-global-2', { globalConnections: global });
+  const x = await open(one.port);
+  const y = await open(two.port);
+  const z = await open(one.port);
+  await z.gone;
+  assert.equal(x.closed() || y.closed(), false);
+  assert.equal(one.proxy.stats().get('listener.0.0.0.0_15001.downstream_global_cx_overflow'), 1);
+  x.socket.destroy();
+  y.socket.destroy();
+  await Promise.all([x.gone, y.gone]);
+  for (let i = 0; i < 200 && global.active > 0; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(global.active, 0, 'closed connections give their budget back');
+});
+
+// envoyproxy/envoy api/envoy/config/core/v3/protocol.proto HttpProtocolOptions.idle_timeout (1 h):
+// no request in flight for that long closes the connection; HTTP/2 gets GOAWAY first.
+test('connection idle timeout: an idle HTTP/1 keep-alive connection and an idle HTTP/2 session are closed', async () => {
+  const { port } = await start('limits-cx-idle', { connectionIdleTimeoutMs: 300 });
+  const h1 = await open(port);
+  h1.socket.write('GET /h HTTP/1.1\r\nHost: productpage:9080\r\n\r\n');
+  await h1.gone;
+  const session = h2connect(`http://127.0.0.1:${port}`);
+  session.on('error', () => undefined);
+  const goaway = once(session, 'goaway');
+  const req = session.request({ ':path': '/h', ':authority': 'productpage:9080' });
+  req.resume();
+  const [headers] = (await once(req, 'response')) as [Record<string, unknown>];
+  assert.equal(headers[':status'], 200);
+  await goaway;
+  await once(session, 'close');
 });

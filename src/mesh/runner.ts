@@ -51,6 +51,7 @@ import { defaultKubeconfigPath, writeKubeconfig } from '../kube/kubeconfig.js';
 import { derivedUid } from '../kube/object-source.js';
 import { kubeTime } from '../config/store.js';
 import { openStateStore, type StateStore } from './state-store.js';
+import { meshConnectionBudget } from './connection-budget.js';
 
 export interface MeshOptions {
   /** Config files/dirs (`up -f`), watched and re-applied on save. */
@@ -71,6 +72,8 @@ export interface MeshOptions {
   certRoots?: readonly string[];
   /** `up --fresh`: discard the config store saved in `$SWITCHYARD_HOME/state` by earlier runs. */
   fresh?: boolean;
+  /** `up --max-connections`: downstream connections all proxies together accept (connection-budget.ts). */
+  maxConnections?: number;
   out?: (line: string) => void;
 }
 
@@ -132,6 +135,7 @@ export class Mesh {
   /** This run's pid file: what a later `up` stops if this one dies without cleaning up. */
   private runRecord: RunRecord | undefined;
   private state: StateStore | undefined;
+  private readonly connections: ReturnType<typeof meshConnectionBudget>;
   tokenPath = '';
   /** The kubeconfig written for kubectl (context `switchyard`, the admin token as bearer token). */
   kubeconfigPath = '';
@@ -145,6 +149,7 @@ export class Mesh {
     this.logDir = options.logDir ?? join(switchyardHome(), 'logs');
     this.tlsFileRoots = certRoots({ files: options.files, extra: options.certRoots ?? [] });
     this.store = new ConfigStore();
+    this.connections = meshConnectionBudget(options.maxConnections);
     this.supervisor = new Supervisor(
       {
         onExit: (name, code, signal) => {
@@ -315,6 +320,7 @@ export class Mesh {
         : {}),
       // The current certificate, rotated at half its lifetime (mesh-ca.ts WorkloadIdentity).
       identity: certificate.get,
+      globalConnections: this.connections,
       accessLog: {
         path: join(this.logDir, `${id}.log`),
         encoding: this.store.snapshot().meshConfig.accessLogEncoding,

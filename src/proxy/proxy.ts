@@ -15,7 +15,9 @@ import { formatJson, formatText } from './access-log/format.js';
 import { AccessLogWriter } from './access-log/writer.js';
 import type { RequestContext } from './context/request-context.js';
 import { ConnectTunnels } from './listener/connect-tunnel.js';
+import { ConnectionBudget } from './listener/connection-budget.js';
 import {
+  CONNECTION_IDLE_TIMEOUT_MS,
   NODE_MAX_HEADER_SIZE,
   NODE_MAX_HEADERS_COUNT,
   REQUEST_HEADERS_TIMEOUT_MS,
@@ -58,6 +60,12 @@ export interface ProxyOptions {
   streamIdleTimeoutMs?: number;
   /** A new connection's first bytes must tell its protocol within this (default Envoy's 15 s). */
   listenerFiltersTimeoutMs?: number;
+  /** A connection without a request in flight is closed after this (default Envoy's 1 h). */
+  connectionIdleTimeoutMs?: number;
+  /** Open downstream connections this proxy accepts at once (Envoy listener max_connections; default no limit). */
+  maxDownstreamConnections?: number;
+  /** A budget shared by every proxy of the process (Envoy global_downstream_max_connections). */
+  globalConnections?: ConnectionBudget;
 }
 
 export interface ListenOptions {
@@ -90,8 +98,12 @@ export class Proxy implements ProxyServices {
   private downstreamRq = 0;
   private readonly requestHeadersTimeoutMs: number;
   private readonly listenerFiltersTimeoutMs: number;
+  private readonly connectionIdleTimeoutMs: number;
+  private readonly ownConnections: ConnectionBudget;
+  private readonly globalConnections: ConnectionBudget | undefined;
   /** Envoy's listener `downstream_pre_cx_timeout`: sockets closed before their protocol was known. */
-  private readonly preConnectionTimeouts = new Map<string, number>();
+  /** Envoy listener stats: downstream_pre_cx_timeout, downstream_cx_overflow, downstream_global_cx_overflow. */
+  private readonly listenerStats = new Map<string, number>();
   private readonly observers: ((ctx: RequestContext) => void)[] = [];
   /** Headers the outbound side adds to every request (Istio metadata exchange); see observe(). */
   peerHeaders: readonly (readonly [string, string])[] = [];
@@ -105,6 +117,9 @@ export class Proxy implements ProxyServices {
     this.encoding = opts.accessLog?.encoding ?? 'TEXT';
     this.requestHeadersTimeoutMs = opts.requestHeadersTimeoutMs ?? REQUEST_HEADERS_TIMEOUT_MS;
     this.listenerFiltersTimeoutMs = opts.listenerFiltersTimeoutMs ?? LISTENER_FILTERS_TIMEOUT_MS;
+    this.connectionIdleTimeoutMs = opts.connectionIdleTimeoutMs ?? CONNECTION_IDLE_TIMEOUT_MS;
+    this.ownConnections = new ConnectionBudget(opts.maxDownstreamConnections ?? Infinity);
+    this.globalConnections = opts.globalConnections;
     if (opts.accessLog && (opts.accessLog.path || opts.accessLog.sink)) {
       this.log = new AccessLogWriter(opts.accessLog.path, opts.accessLog.sink);
     }
@@ -175,7 +190,8 @@ export class Proxy implements ProxyServices {
         // Let Envoy's 60 KiB / 100 header limits decide, not llhttp's 16 KiB (connection-limits.ts).
         maxHeaderSize: NODE_MAX_HEADER_SIZE,
         requestTimeout: 0,
-        keepAliveTimeout: 3_600_000,
+        // Envoy's connection idle_timeout: no request for this long closes a keep-alive connection.
+        keepAliveTimeout: this.connectionIdleTimeoutMs,
         noDelay: true,
       },
       (req, res) => this.hcm.handle(binding, req, res),
@@ -200,6 +216,8 @@ export class Proxy implements ProxyServices {
     );
     h2.on('session', (session: Http2Session) => {
       this.h2Sessions.add(session);
+      // idle_timeout on HTTP/2: GOAWAY, then the session closes once its streams are done.
+      session.setTimeout(this.connectionIdleTimeoutMs, () => session.close());
       session.once('close', () => this.h2Sessions.delete(session));
     });
     h2.on('sessionError', () => undefined);
@@ -226,6 +244,7 @@ export class Proxy implements ProxyServices {
     if (mtls) this.mtls.add(mtls);
     // One socket per listener: the first bytes tell an HTTP/2 connection preface from HTTP/1.
     const net = createNetServer({ noDelay: true }, (socket: Socket) => {
+      if (!this.admit(socket, listenerName)) return;
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
       socket.on('error', () => undefined);
@@ -249,8 +268,7 @@ export class Proxy implements ProxyServices {
         socket.resume();
       };
       sniffFirstBytes(socket, this.clock, this.listenerFiltersTimeoutMs, decided, () => {
-        const stat = listenerStatPrefix(listenerName);
-        this.preConnectionTimeouts.set(stat, (this.preConnectionTimeouts.get(stat) ?? 0) + 1);
+        this.count(`listener.${listenerStatPrefix(listenerName)}.downstream_pre_cx_timeout`);
       });
     });
     this.listeners.add(net);
@@ -263,6 +281,33 @@ export class Proxy implements ProxyServices {
         resolve({ host: a.address, port: a.port });
       });
     });
+  }
+
+  /**
+   * Counts a new connection against this proxy's and the process's budgets; one over either is
+   * closed at once (Envoy: downstream_cx_overflow, downstream_global_cx_overflow).
+   */
+  private admit(socket: Socket, listenerName: string): boolean {
+    if (this.globalConnections && !this.globalConnections.tryAcquire()) {
+      this.count(`listener.${listenerStatPrefix(listenerName)}.downstream_global_cx_overflow`);
+      socket.destroy();
+      return false;
+    }
+    if (!this.ownConnections.tryAcquire()) {
+      this.globalConnections?.release();
+      this.count(`listener.${listenerStatPrefix(listenerName)}.downstream_cx_overflow`);
+      socket.destroy();
+      return false;
+    }
+    socket.once('close', () => {
+      this.ownConnections.release();
+      this.globalConnections?.release();
+    });
+    return true;
+  }
+
+  private count(stat: string): void {
+    this.listenerStats.set(stat, (this.listenerStats.get(stat) ?? 0) + 1);
   }
 
   /** Stops accepting on a gateway listener's socket (Envoy drains a removed listener); open connections finish. */
@@ -320,8 +365,7 @@ export class Proxy implements ProxyServices {
     out.set('http.downstream_cx_protocol_error', this.hcm.limits.protocolErrors);
     out.set('http.downstream_rq_header_timeout', this.hcm.limits.headerTimeouts);
     out.set('http.downstream_rq_idle_timeout', this.hcm.limits.idleTimeouts);
-    for (const [prefix, n] of this.preConnectionTimeouts)
-      out.set(`listener.${prefix}.downstream_pre_cx_timeout`, n);
+    for (const [stat, n] of this.listenerStats) out.set(stat, n);
     for (const g of this.gateways) g.renderStats(out);
     for (const m of this.mtls) m.renderStats(out);
     return out;

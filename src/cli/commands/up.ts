@@ -58,6 +58,10 @@ export function registerUp(program: Command): void {
     )
     .option('--no-watch', 'do not re-apply -f files when they change')
     .option(
+      '--max-connections <n>',
+      'downstream connections all proxies together accept (default: 50000, or less to stay below the open-file limit)',
+    )
+    .option(
       '--fresh',
       'start with an empty config store (discard what earlier runs saved in $SWITCHYARD_HOME/state)',
       false,
@@ -80,6 +84,7 @@ export function registerUp(program: Command): void {
         watch: boolean;
         certRoot: string[];
         fresh: boolean;
+        maxConnections?: string;
       }) => {
         let portMap: Map<number, number>;
         let base: Resource[] = [];
@@ -103,6 +108,9 @@ export function registerUp(program: Command): void {
           watchFiles: opts.watch,
           certRoots: opts.certRoot,
           fresh: opts.fresh,
+          ...(opts.maxConnections !== undefined
+            ? { maxConnections: Number(opts.maxConnections) }
+            : {}),
         });
         let stopping = false;
         const stop = (signal: string) => {
