@@ -320,3 +320,14 @@ test('connection idle timeout: an idle HTTP/1 keep-alive connection and an idle 
   await goaway;
   await once(session, 'close');
 });
+
+// Envoy's HTTP/1 codecs serve HTTP/1.0 and 1.1 only: a request line without a version is a codec
+// error answered 400 and closed at once, not held until the request headers timeout.
+test('an HTTP/0.9 request line is answered 400 and closed at once', async () => {
+  const { port, app, lines } = await start('limits-http09');
+  const out = await raw(port, 'GET /h\r\n');
+  assert.match(out, /^HTTP\/1\.1 400 Bad Request\r\n/);
+  assert.equal(app.received.length, 0);
+  await logged(lines, 1);
+  assert.match(lines[0] ?? '', / 400 DPE http1\.codec_error /);
+});

@@ -71,7 +71,20 @@ export interface DeleteOutcome {
  * reason: Istio's validating webhook denied it, pkg/webhooks/validation/server/server.go admitPilot).
  */
 export type StoreErrorReason =
-  'BadRequest' | 'Invalid' | 'NotFound' | 'AdmissionDenied' | 'AlreadyExists' | 'Conflict';
+  | 'BadRequest'
+  | 'Invalid'
+  | 'NotFound'
+  | 'AdmissionDenied'
+  | 'AlreadyExists'
+  | 'Conflict'
+  | 'RequestTooLarge';
+
+/**
+ * etcd refuses a request over 1.5 MiB (etcd-io/etcd server/embed/config.go DefaultMaxRequestBytes),
+ * so Kubernetes cannot store a larger object; the API server passes etcd's error on as a 500.
+ */
+export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
+export const OBJECT_TOO_LARGE_MESSAGE = 'etcdserver: request is too large';
 
 /** What happened to one object at one revision, as a Kubernetes watch reports it. */
 export type StoreEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -584,6 +597,12 @@ export class ConfigStore {
   private commit(items: Map<string, Resource>): void {
     const previous = this.items;
     const events = changeEvents(previous, items, this.rev + 1);
+    for (const e of events)
+      if (
+        e.type !== 'DELETED' &&
+        Buffer.byteLength(JSON.stringify(e.resource.raw)) > MAX_OBJECT_BYTES
+      )
+        throw new StoreError('RequestTooLarge', OBJECT_TOO_LARGE_MESSAGE);
     // Durable first: a change the log refused (disk full) never takes effect.
     this.writeAhead?.(this.rev + 1, events, [...items.values()]);
     this.items = items;

@@ -24,6 +24,7 @@ import {
 } from './listener/connection-limits.js';
 import { HttpConnectionManager, type Binding } from './listener/http-listener.js';
 import { acceptUpgrades } from './listener/upgrade.js';
+import { isHttp09RequestLine } from './listener/request-checks.js';
 import {
   LISTENER_FILTERS_TIMEOUT_MS,
   sniffFirstBytes,
@@ -257,6 +258,14 @@ export class Proxy implements ProxyServices {
           socket.resume();
         };
         if (mtls?.accept(socket, first, plaintext)) return;
+        if (isHttp09RequestLine(first)) {
+          // No HTTP version: a 400 and close now, not a wait for the request headers timeout.
+          this.hcm.clientError(
+            Object.assign(new Error('HTTP/0.9'), { code: 'HPE_INVALID_VERSION' }),
+            socket,
+          );
+          return;
+        }
         if (kind === 'h2') {
           // nghttp2 reads a net.Socket's handle directly, past anything unshifted: hand it a
           // Duplex that replays the first bytes (Node wraps it in a JS stream socket).
