@@ -292,3 +292,55 @@ test('the token file is written 0600 under $SWITCHYARD_HOME', () => {
     rmSync(home, { recursive: true, force: true });
   }
 });
+
+// docs/admin-api.md: a body over 8 MiB is 413 RequestEntityTooLarge (it was a 500 on the file apply path).
+test('an apply body over 8 MiB is 413 RequestEntityTooLarge', async () => {
+  const res = await call(FILE_APPLY_PATH, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/yaml' },
+    body: `# ${'x'.repeat(8 * 1024 * 1024)}\n`,
+  });
+  assert.equal(res.status, 413);
+  const body = (await res.json()) as { reason: string; code: number };
+  assert.equal(body.reason, 'RequestEntityTooLarge');
+  assert.equal(body.code, 413);
+});
+
+// etcd refuses requests over 1.5 MiB (etcd-io/etcd server/embed/config.go DefaultMaxRequestBytes);
+// the API server passes its error on: 500, `etcdserver: request is too large` (apiserver
+// responsewriters ErrorToAPIStatus). Nothing is stored.
+test('an object over 1.5 MiB is refused as Kubernetes refuses it, on both apply paths', async () => {
+  const long = ['a', 'b', 'c'].map((c) => c.repeat(60)).join('.');
+  const hosts = Array.from({ length: 8_500 }, (_, i) => `"${long}.h${i}.example.com"`).join(', ');
+  const yaml = `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: huge
+  namespace: default
+spec:
+  hosts: [${hosts}]
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  resolution: DNS
+`;
+  assert.ok(yaml.length > 1.5 * 1024 * 1024 && yaml.length < 3 * 1024 * 1024);
+  const viaFiles = await call(FILE_APPLY_PATH, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/yaml' },
+    body: yaml,
+  });
+  assert.equal(viaFiles.status, 500);
+  assert.equal(
+    ((await viaFiles.json()) as { message: string }).message,
+    'etcdserver: request is too large',
+  );
+  const viaKube = await call(`${NET}/serviceentries`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/yaml' },
+    body: yaml,
+  });
+  assert.equal(viaKube.status, 500);
+  const status = (await viaKube.json()) as { message: string; reason?: string };
+  assert.equal(status.message, 'etcdserver: request is too large');
+  assert.equal(status.reason, undefined);
+  assert.equal(store.get('ServiceEntry', 'default', 'huge'), undefined);
+});

@@ -2,9 +2,11 @@
 // request headers and 60 KiB of them (431), and a request head complete within the request headers
 // timeout (408). Sources are cited per test.
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { once } from 'node:events';
+import { connect as h2connect } from 'node:http2';
+import { connect, type Socket } from 'node:net';
 import { after, test } from 'node:test';
-import { createProxy } from '../src/proxy/index.js';
+import { ConnectionBudget, createProxy } from '../src/proxy/index.js';
 import type { Proxy } from '../src/proxy/proxy.js';
 import { ManualClock } from '../src/runtime/clock.js';
 import { startEcho, type EchoBackend } from './helpers/echo-backend.js';
@@ -41,7 +43,14 @@ function raw(port: number, text: string): Promise<string> {
 
 async function start(
   name: string,
-  extra: { requestHeadersTimeoutMs?: number; clock?: ManualClock } = {},
+  extra: {
+    requestHeadersTimeoutMs?: number;
+    clock?: ManualClock;
+    listenerFiltersTimeoutMs?: number;
+    maxDownstreamConnections?: number;
+    globalConnections?: ConnectionBudget;
+    connectionIdleTimeoutMs?: number;
+  } = {},
 ): Promise<{ proxy: Proxy; port: number; app: EchoBackend; lines: string[] }> {
   const app = await startEcho(name);
   cleanups.push(() => app.close());
@@ -196,4 +205,129 @@ test('stream idle timeout: a request body that stalls for 5 minutes is answered 
   await logged(lines, 1);
   assert.match(lines[0] ?? '', /"POST \/h HTTP\/1\.1" 408 SI stream_idle_timeout /);
   assert.equal(proxy.stats().get('http.downstream_rq_idle_timeout'), 1);
+});
+
+// envoyproxy/envoy source/extensions/filters/listener/http_inspector/http_inspector.cc: bytes that
+// are still a prefix of the HTTP/2 preface ask for more data; only the whole preface is HTTP/2.
+test('protocol sniffing: a POST whose first read is the single byte P is HTTP/1, not HTTP/2', async () => {
+  const { port, app } = await start('sniff-p');
+  const out = await new Promise<string>((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () => {
+      s.setNoDelay(true);
+      s.write('P');
+      setTimeout(
+        () =>
+          s.write(
+            'OST /h HTTP/1.1\r\nHost: productpage:9080\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi',
+          ),
+        100,
+      );
+    });
+    let text = '';
+    s.on('data', (d) => (text += d.toString('latin1')));
+    s.on('close', () => resolve(text));
+    s.on('error', reject);
+    s.setTimeout(20_000, () => s.destroy());
+  });
+  assert.match(out, /^HTTP\/1\.1 200 /);
+  assert.equal(app.received[0]?.method, 'POST');
+});
+
+// envoyproxy/envoy api/envoy/config/listener/v3/listener.proto listener_filters_timeout (15 s): a
+// socket whose protocol is not known in time is closed without a connection (downstream_pre_cx_timeout).
+test('protocol sniffing: a connection that sends nothing, or half a preface, is closed at the listener filters timeout', async () => {
+  const clock = new ManualClock(Date.UTC(2026, 11, 2, 10, 0, 0));
+  const { proxy, port } = await start('sniff-silent', { clock });
+  for (const first of ['', 'PRI * HTTP']) {
+    let closed = false;
+    const s = connect(port, '127.0.0.1', () => {
+      if (first) s.write(first);
+    });
+    s.on('close', () => (closed = true));
+    s.on('error', () => undefined);
+    s.resume();
+    await new Promise((r) => s.once('connect', r));
+    for (let i = 0; i < 200 && !closed; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      clock.advance(15_000);
+    }
+    assert.ok(closed, `closed (${first || 'silent'})`);
+  }
+  assert.equal(proxy.stats().get('listener.0.0.0.0_15001.downstream_pre_cx_timeout'), 2);
+});
+
+/** Opens a TCP connection and resolves once connected; `closed` tells whether the proxy closed it. */
+async function open(
+  port: number,
+): Promise<{ socket: Socket; closed: () => boolean; gone: Promise<unknown> }> {
+  const socket = connect(port, '127.0.0.1');
+  let closed = false;
+  const gone = once(socket, 'close').then(() => (closed = true));
+  socket.on('error', () => undefined);
+  socket.resume();
+  await once(socket, 'connect');
+  return { socket, closed: () => closed, gone };
+}
+
+// envoyproxy/envoy source/common/network/tcp_listener_impl.cc onSocketEvent: a listener at
+// max_connections closes the new socket (downstream_cx_overflow); the overload manager's
+// global_downstream_max_connections does the same for the process (downstream_global_cx_overflow).
+test('connection limits: over a proxy max or the shared global budget, a new connection is closed at accept; open ones keep working', async () => {
+  const { proxy, port } = await start('limits-max', { maxDownstreamConnections: 2 });
+  const a = await open(port);
+  const b = await open(port);
+  const c = await open(port);
+  await c.gone; // refused without a byte
+  assert.equal(a.closed() || b.closed(), false);
+  assert.equal(proxy.stats().get('listener.0.0.0.0_15001.downstream_cx_overflow'), 1);
+  a.socket.write('GET /h HTTP/1.1\r\nHost: productpage:9080\r\nConnection: close\r\n\r\n');
+  let text = '';
+  a.socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+  await a.gone;
+  assert.match(text, /^HTTP\/1\.1 200 /);
+  b.socket.destroy();
+
+  const global = new ConnectionBudget(2);
+  const one = await start('limits-global-1', { globalConnections: global });
+  const two = await start('limits-global-2', { globalConnections: global });
+  const x = await open(one.port);
+  const y = await open(two.port);
+  const z = await open(one.port);
+  await z.gone;
+  assert.equal(x.closed() || y.closed(), false);
+  assert.equal(one.proxy.stats().get('listener.0.0.0.0_15001.downstream_global_cx_overflow'), 1);
+  x.socket.destroy();
+  y.socket.destroy();
+  await Promise.all([x.gone, y.gone]);
+  for (let i = 0; i < 200 && global.active > 0; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(global.active, 0, 'closed connections give their budget back');
+});
+
+// envoyproxy/envoy api/envoy/config/core/v3/protocol.proto HttpProtocolOptions.idle_timeout (1 h):
+// no request in flight for that long closes the connection; HTTP/2 gets GOAWAY first.
+test('connection idle timeout: an idle HTTP/1 keep-alive connection and an idle HTTP/2 session are closed', async () => {
+  const { port } = await start('limits-cx-idle', { connectionIdleTimeoutMs: 300 });
+  const h1 = await open(port);
+  h1.socket.write('GET /h HTTP/1.1\r\nHost: productpage:9080\r\n\r\n');
+  await h1.gone;
+  const session = h2connect(`http://127.0.0.1:${port}`);
+  session.on('error', () => undefined);
+  const goaway = once(session, 'goaway');
+  const req = session.request({ ':path': '/h', ':authority': 'productpage:9080' });
+  req.resume();
+  const [headers] = (await once(req, 'response')) as [Record<string, unknown>];
+  assert.equal(headers[':status'], 200);
+  await goaway;
+  await once(session, 'close');
+});
+
+// Envoy's HTTP/1 codecs serve HTTP/1.0 and 1.1 only: a request line without a version is a codec
+// error answered 400 and closed at once, not held until the request headers timeout.
+test('an HTTP/0.9 request line is answered 400 and closed at once', async () => {
+  const { port, app, lines } = await start('limits-http09');
+  const out = await raw(port, 'GET /h\r\n');
+  assert.match(out, /^HTTP\/1\.1 400 Bad Request\r\n/);
+  assert.equal(app.received.length, 0);
+  await logged(lines, 1);
+  assert.match(lines[0] ?? '', / 400 DPE http1\.codec_error /);
 });

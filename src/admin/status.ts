@@ -2,6 +2,7 @@
 // Switchyard diagnostics (file:line) so the CLI can print where a refused change went wrong.
 import { formatDiagnostic, type ConfigDiagnostic } from '../config/types.js';
 import { StoreError } from '../config/store.js';
+import { BodyTooLargeError } from './http-util.js';
 
 export interface StatusFailure {
   kind: string;
@@ -58,6 +59,7 @@ function diagnosticText(d: ConfigDiagnostic): string {
 
 /** A Status for any error thrown while serving; StoreErrors keep their reason and failures. */
 export function statusFromError(err: unknown): StatusBody {
+  if (err instanceof BodyTooLargeError) return status(413, 'RequestEntityTooLarge', err.message);
   if (!(err instanceof StoreError))
     return status(500, 'InternalError', (err as Error)?.message ?? String(err));
   switch (err.reason) {
@@ -71,6 +73,10 @@ export function statusFromError(err: unknown): StatusBody {
       return status(409, 'AlreadyExists', err.message);
     case 'Conflict':
       return status(409, 'Conflict', err.message);
+    // apiserver responsewriters ErrorToAPIStatus: a storage error that is no API status is a 500
+    // carrying the error's text, reason unknown.
+    case 'RequestTooLarge':
+      return status(500, undefined, err.message);
     case 'AdmissionDenied': {
       const failures: StatusFailure[] = err.failures.map((f) => ({
         kind: f.ref.kind,

@@ -10,3 +10,4 @@ export * from './names.js';
 export * from './validate/index.js';
 export * from './store.js';
 export * from './decode.js';
+export * from './persist/write-ahead-log.js';

@@ -318,3 +318,32 @@ test('kind arguments take kubectl spellings, group-qualified too', () => {
   assert.equal(kindFromKubectlArgument('deployments.apps')?.kind, 'Deployment');
   assert.equal(kindFromKubectlArgument('frobs.example.com'), undefined);
 });
+
+test('a Secret applied keeps no secret value in its last-applied annotation (SHA-256 instead); re-apply and key removal still work', () => {
+  // kubectl stores Secret data there in clear (kubernetes/kubernetes#23564); ours keeps only hashes.
+  const store = new ConfigStore();
+  const secret = (data: string) =>
+    yaml(`apiVersion: v1
+kind: Secret
+metadata:
+  name: creds
+type: Opaque
+${data}`);
+  store.apply(secret('data:\n  key: c2VjcmV0\n  cert: Y2VydA==\nstringData:\n  password: hunter2'));
+  const live = store.get('Secret', 'default', 'creds');
+  const annotation = live?.metadata.annotations[LAST_APPLIED_ANNOTATION] ?? '';
+  for (const clear of ['c2VjcmV0', 'Y2VydA==', 'hunter2']) assert.ok(!annotation.includes(clear));
+  assert.match(annotation, /"key":"sha256:[0-9a-f]{64}"/);
+  assert.equal((live?.raw.data as Record<string, string>).key, 'c2VjcmV0');
+  assert.equal(
+    store.apply(
+      secret('data:\n  key: c2VjcmV0\n  cert: Y2VydA==\nstringData:\n  password: hunter2'),
+    ).results[0]?.action,
+    'unchanged',
+  );
+  // A key dropped from the manifest is removed from the live Secret (deletions come from last-applied).
+  store.apply(secret('data:\n  key: bmV3'));
+  const after = store.get('Secret', 'default', 'creds')?.raw as Record<string, unknown>;
+  assert.deepEqual(after.data, { key: 'bmV3' });
+  assert.equal(after.stringData, undefined);
+});

@@ -2,7 +2,7 @@
 // kubectl-style apply / patch / delete, each change validated whole and published as one immutable
 // snapshot. Apply follows kubectl's client-side apply (k8s.io/kubectl pkg/cmd/apply/patcher.go with
 // jsonmergepatch.CreateThreeWayJSONMergePatch) and Kubernetes' object metadata rules.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { applyJsonPatch, JsonPatchError } from './json-patch.js';
 import {
@@ -71,7 +71,20 @@ export interface DeleteOutcome {
  * reason: Istio's validating webhook denied it, pkg/webhooks/validation/server/server.go admitPilot).
  */
 export type StoreErrorReason =
-  'BadRequest' | 'Invalid' | 'NotFound' | 'AdmissionDenied' | 'AlreadyExists' | 'Conflict';
+  | 'BadRequest'
+  | 'Invalid'
+  | 'NotFound'
+  | 'AdmissionDenied'
+  | 'AlreadyExists'
+  | 'Conflict'
+  | 'RequestTooLarge';
+
+/**
+ * etcd refuses a request over 1.5 MiB (etcd-io/etcd server/embed/config.go DefaultMaxRequestBytes),
+ * so Kubernetes cannot store a larger object; the API server passes etcd's error on as a 500.
+ */
+export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
+export const OBJECT_TOO_LARGE_MESSAGE = 'etcdserver: request is too large';
 
 /** What happened to one object at one revision, as a Kubernetes watch reports it. */
 export type StoreEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -139,6 +152,16 @@ export interface ConfigStoreOptions {
 
 export type SnapshotListener = (snapshot: ConfigSnapshot) => void;
 
+/**
+ * Called with each change before it takes effect (a write-ahead log): if it throws, the change is
+ * refused and the store is as before. `items` is the whole store after the change.
+ */
+export type WriteAheadHook = (
+  revision: number,
+  events: readonly StoreEvent[],
+  items: readonly Resource[],
+) => void;
+
 /** Metadata the server owns; values in a manifest are ignored (as the API server resets them). */
 const SERVER_METADATA = [
   'creationTimestamp',
@@ -163,6 +186,7 @@ export class ConfigStore {
   private compacted = 0;
   private readonly historyLimit: number;
   private readonly newUid: () => string;
+  private writeAhead: WriteAheadHook | undefined;
 
   constructor(options: ConfigStoreOptions = {}) {
     this.historyLimit = options.historyLimit ?? 1000;
@@ -173,6 +197,45 @@ export class ConfigStore {
     this.onSubscriberError =
       options.onSubscriberError ?? ((err) => console.error('config subscriber failed:', err));
     this.current = createConfigSnapshot([], this.baseMesh, this.rev);
+  }
+
+  /** Makes every later change durable before it takes effect (src/config/persist). */
+  setWriteAhead(hook: WriteAheadHook | undefined): void {
+    this.writeAhead = hook;
+  }
+
+  /**
+   * Replaces the whole store with objects read back from disk at `revision` (server metadata as
+   * stored); watches can resume only from there on. Subscribers see the restored snapshot.
+   */
+  restore(
+    objects: readonly {
+      kind: string;
+      namespaceExplicit: boolean;
+      object: Readonly<Record<string, unknown>>;
+    }[],
+    revision: number,
+  ): void {
+    const items = new Map<string, Resource>();
+    for (const o of objects) {
+      const r = buildResource(
+        jsonClone(o.object as JsonObject) as JsonObject,
+        o.kind,
+        o.namespaceExplicit,
+        undefined,
+      );
+      items.set(resourceKey(r), r);
+    }
+    this.items = items;
+    this.rev = revision;
+    this.history = [];
+    this.compacted = revision;
+    const list = [...items.values()];
+    this.current = createConfigSnapshot(
+      list,
+      meshConfigFromResources(list) ?? this.baseMesh,
+      revision,
+    );
   }
 
   /** The revision of the current snapshot: 0 when empty, +1 per successful change. */
@@ -533,9 +596,17 @@ export class ConfigStore {
 
   private commit(items: Map<string, Resource>): void {
     const previous = this.items;
+    const events = changeEvents(previous, items, this.rev + 1);
+    for (const e of events)
+      if (
+        e.type !== 'DELETED' &&
+        Buffer.byteLength(JSON.stringify(e.resource.raw)) > MAX_OBJECT_BYTES
+      )
+        throw new StoreError('RequestTooLarge', OBJECT_TOO_LARGE_MESSAGE);
+    // Durable first: a change the log refused (disk full) never takes effect.
+    this.writeAhead?.(this.rev + 1, events, [...items.values()]);
     this.items = items;
     this.rev += 1;
-    const events = changeEvents(previous, items, this.rev);
     this.history.push(...events);
     if (this.history.length > this.historyLimit) {
       const dropped = this.history.splice(0, this.history.length - this.historyLimit);
@@ -667,11 +738,31 @@ function appliedObject(input: Resource, info: KindInfo): JsonObject {
   const annotations: JsonObject = isJsonObject(meta.annotations) ? meta.annotations : {};
   delete annotations[LAST_APPLIED_ANNOTATION];
   meta.annotations = annotations;
-  const lastApplied = sortedJson(obj) + '\n';
+  const lastApplied = sortedJson(info.kind === 'Secret' ? withHashedSecretData(obj) : obj) + '\n';
   return {
     ...obj,
     metadata: { ...meta, annotations: { ...annotations, [LAST_APPLIED_ANNOTATION]: lastApplied } },
   };
+}
+
+/**
+ * A Secret as its last-applied annotation records it: each `data`/`stringData` value replaced by its
+ * SHA-256, so the annotation never holds the secret in clear. kubectl itself stores the values
+ * (kubernetes/kubernetes#23564, closed unfixed; hashing was the maintainers' suggestion there); the
+ * three-way merge needs only the keys of last-applied (deletions), so apply works the same.
+ */
+function withHashedSecretData(obj: JsonObject): JsonObject {
+  const out: JsonObject = { ...obj };
+  for (const field of ['data', 'stringData']) {
+    const values = out[field];
+    if (!isJsonObject(values)) continue;
+    const hashed: JsonObject = {};
+    for (const [k, v] of Object.entries(values))
+      hashed[k] =
+        typeof v === 'string' ? `sha256:${createHash('sha256').update(v).digest('hex')}` : v;
+    out[field] = hashed;
+  }
+  return out;
 }
 
 function lastAppliedOf(obj: JsonObject): JsonObject | undefined {

@@ -178,5 +178,8 @@ export function fromStoreError(err: StoreError, q: QualifiedResource, name: stri
       return failure(422, 'Invalid', err.message);
     case 'AdmissionDenied':
       return failure(400, undefined, admissionDenied(err.diagnostics.map(diagnosticText)));
+    // etcd's own error, passed on as a 500 without a reason (apiserver ErrorToAPIStatus).
+    case 'RequestTooLarge':
+      return failure(500, undefined, err.message);
   }
 }

@@ -417,8 +417,10 @@ export class Kubelet implements PodRuntime {
     serviceAccount: string,
   ): Promise<void> {
     const host = this.options.host;
-    for (const p of new Set([...containerPorts, ...(launch.listenPorts ?? [])]))
-      r.appPorts.set(p, await freePort(host));
+    const ports = [...new Set([...containerPorts, ...(launch.listenPorts ?? [])])];
+    for (const [i, p] of ports.entries())
+      // The first is the port the app serves: held bound until it starts (supervisor.reservePort).
+      r.appPorts.set(p, await (i === 0 ? this.supervisor.reservePort(host) : freePort(host)));
     r.appPort =
       r.appPorts.get(containerPorts[0] ?? -1) ??
       r.appPorts.values().next().value ??
@@ -440,6 +442,7 @@ export class Kubelet implements PodRuntime {
           log: r.logs.proxy,
         });
         if (r.removed) {
+          this.supervisor.release(r.appPort);
           await this.options.hooks.closeSidecar(mp);
           return;
         }
@@ -457,6 +460,7 @@ export class Kubelet implements PodRuntime {
         );
       } catch (err) {
         this.options.hooks.out(`error: pod ${r.key}: sidecar: ${(err as Error).message}`);
+        this.supervisor.release(r.appPort);
         return;
       }
     } else {
@@ -467,7 +471,10 @@ export class Kubelet implements PodRuntime {
       const plain = this.options.hooks.plainProxy();
       proxyUrl = plain ? `http://${plain}` : undefined;
     }
-    if (r.removed || this.stopped) return;
+    if (r.removed || this.stopped) {
+      this.supervisor.release(r.appPort);
+      return;
+    }
     r.env = {
       ...launch.env,
       ...(proxyUrl

@@ -2,7 +2,7 @@
 // listeners, its access-log ring and its rotating workload certificate.
 import { join } from 'node:path';
 import type { ProxyIdentity } from '../model/index.js';
-import { createProxy, type Proxy } from '../proxy/index.js';
+import { createProxy, type ConnectionBudget, type Proxy } from '../proxy/index.js';
 import { SeededRandom } from '../runtime/random.js';
 import { fnv1a } from '../registry/placeholder-address.js';
 import type { AdminProxyHandle } from '../admin/proxy-routes.js';
@@ -43,6 +43,8 @@ export interface MeshProxyContext {
   logDir: string;
   accessLogEncoding: 'TEXT' | 'JSON';
   seed?: number;
+  /** The downstream connections every proxy of `up` shares (connection-budget.ts). */
+  globalConnections?: ConnectionBudget;
   /** Every access-log line, also given to the pod's `istio-proxy` container log. */
   onAccessLog?: (line: string) => void;
 }
@@ -56,6 +58,7 @@ export function createMeshProxy(spec: MeshProxySpec, ctx: MeshProxyContext): Mes
     ...(ctx.seed !== undefined ? { random: new SeededRandom(ctx.seed ^ fnv1a(spec.id)) } : {}),
     // The current certificate, rotated at half its lifetime (mesh-ca.ts WorkloadIdentity).
     identity: certificate.get,
+    ...(ctx.globalConnections ? { globalConnections: ctx.globalConnections } : {}),
     accessLog: {
       path: join(ctx.logDir, `${spec.id}.log`),
       encoding: ctx.accessLogEncoding,

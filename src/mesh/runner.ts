@@ -44,6 +44,8 @@ import { bannerLines } from './banner.js';
 import { ServiceProxy } from './service-proxy.js';
 import { startMeshXds, type MeshXdsOptions } from '../xds/start.js';
 import type { XdsServer } from '../xds/index.js';
+import { openStateStore, type StateStore } from './state-store.js';
+import { meshConnectionBudget } from './connection-budget.js';
 
 export interface MeshOptions {
   /** Config files/dirs (`up -f`), watched and re-applied on save. */
@@ -68,6 +70,10 @@ export interface MeshOptions {
   certRoots?: readonly string[];
   /** `up --xds-port`: serve the mesh's config over xDS too (src/xds). */
   xds?: MeshXdsOptions;
+  /** `up --fresh`: discard the config store saved in `$SWITCHYARD_HOME/state` by earlier runs. */
+  fresh?: boolean;
+  /** `up --max-connections`: downstream connections all proxies together accept (connection-budget.ts). */
+  maxConnections?: number;
   out?: (line: string) => void;
 }
 
@@ -116,6 +122,8 @@ export class Mesh {
   private readonly warned = new Set<string>();
   /** This run's pid file: what a later `up` stops if this one dies without cleaning up. */
   private runRecord: RunRecord | undefined;
+  private state: StateStore | undefined;
+  private readonly connections: ReturnType<typeof meshConnectionBudget>;
   tokenPath = '';
   /** The kubeconfig written for kubectl (context `switchyard`, the admin token as bearer token). */
   kubeconfigPath = '';
@@ -129,6 +137,7 @@ export class Mesh {
     this.logDir = options.logDir ?? join(switchyardHome(), 'logs');
     this.tlsFileRoots = certRoots({ files: options.files, extra: options.certRoots ?? [] });
     this.store = new ConfigStore();
+    this.connections = meshConnectionBudget(options.maxConnections);
     this.kubelet = new Kubelet({
       store: this.store,
       host: this.host,
@@ -159,6 +168,9 @@ export class Mesh {
     // State and logs are the user's alone (docs/security-model.md): 0700, tightened if they existed.
     mkdirSync(this.logDir, { recursive: true, mode: 0o700 });
     for (const dir of [home, this.logDir]) tighten(dir);
+    // What earlier runs committed comes back first; -f files and the demo re-apply on top.
+    this.state = openStateStore(this.store, join(home, 'state'), { fresh: !!this.options.fresh });
+    for (const line of this.state.lines) this.out(line);
     const loaded = loadResources(this.options.files, { recursive: this.options.recursive });
     const errors = loaded.diagnostics.filter((d) => d.level === 'Error');
     if (errors.length > 0) throw new MeshConfigError(errors.map(formatDiagnostic));
@@ -237,6 +249,7 @@ export class Mesh {
       {
         ...(log ? { onAccessLog: (line: string) => log.push(line.replace(/\n$/, '')) } : {}),
         ca: this.ca,
+        globalConnections: this.connections,
         logDir: this.logDir,
         accessLogEncoding: this.store.snapshot().meshConfig.accessLogEncoding,
         ...(this.options.seed !== undefined ? { seed: this.options.seed } : {}),
@@ -483,6 +496,7 @@ export class Mesh {
     await this.kubelet.stop();
     await this.serviceProxy.close();
     this.runRecord?.close();
+    this.state?.close();
     for (const mp of all) mp.certificate.close();
     await this.admin?.close();
   }

@@ -1,7 +1,7 @@
 // Runs pods' app processes for the local kubelet and restarts them when they die with the kubelet's
 // back-off (container-backoff.ts: at once, then 10 s doubling to 5 min), keeping each one's ports.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createConnection } from 'node:net';
+import { createConnection, createServer, type Server } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WorkloadInstance } from './workload-plan.js';
@@ -40,8 +40,13 @@ interface Managed {
   restartTimer?: NodeJS.Timeout;
 }
 
+/** The first file descriptor after stdin/stdout/stderr: where a built-in workload finds its socket. */
+const INHERITED_FD = 3;
+
 export class Supervisor {
   private readonly managed = new Map<string, Managed>();
+  /** App ports reserved by reservePort, still bound (listening) until their workload starts. */
+  private readonly reserved = new Map<number, Server>();
 
   constructor(
     private readonly events: ProcessEvents = {},
@@ -71,9 +76,41 @@ export class Supervisor {
     await stopManaged(m, graceMs);
   }
 
+  /**
+   * A free port for a workload, kept bound until the workload starts on it. Releasing a port-0 port
+   * and binding it again later (seconds later, after certificates and the first compile) let another
+   * process take it meanwhile: the workload then crash-looped on EADDRINUSE while readiness connected
+   * to the stranger, and the sidecar sent the app's traffic there (the mesh-mtls flake). A built-in
+   * workload inherits the bound socket itself (systemd-style fd passing); a command gets the port
+   * released just before it starts.
+   */
+  async reservePort(host: string): Promise<number> {
+    const server = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ port: 0, host, exclusive: true }, () => resolve());
+    });
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    this.reserved.set(port, server);
+    return port;
+  }
+
+  /** Releases a reservation whose workload will never start (its pod went away first). */
+  release(port: number): void {
+    this.reserved.get(port)?.close();
+    this.reserved.delete(port);
+  }
+
   private launch(m: Managed): void {
     const { instance, appPort } = m;
     const launch = instance.launch;
+    const held = this.reserved.get(appPort);
+    this.reserved.delete(appPort);
+    // The listening socket's descriptor (libuv's handle exposes it on Unix; -1 or absent elsewhere).
+    const heldFd = (held as unknown as { _handle?: { fd?: number } } | undefined)?._handle?.fd;
+    const passFd = launch.builtin !== undefined && typeof heldFd === 'number' && heldFd >= 0;
+    if (held && !passFd) held.close();
     const env = {
       ...process.env,
       ...launch.env,
@@ -99,6 +136,7 @@ export class Supervisor {
         String(appPort),
         ...launch.args.map(ports),
       ];
+      if (passFd) args.push('--listen-fd', String(INHERITED_FD));
     } else {
       // Any other command runs under the guard, which ends its process group when `up` is gone.
       const [first, ...rest] = launch.command ?? [];
@@ -108,12 +146,15 @@ export class Supervisor {
       env,
       cwd: launch.workingDir,
       // stdin is the lifeline: `up` holds its write end, so it closes when `up` dies, even by SIGKILL.
-      stdio: ['pipe', 'pipe', 'pipe'],
+      // fd 3: the reserved listening socket, for a built-in workload's first start.
+      stdio: passFd ? ['pipe', 'pipe', 'pipe', heldFd] : ['pipe', 'pipe', 'pipe'],
       // Its own process group: stopped as a whole, and a terminal's Ctrl-C reaches only `up`, which
       // drains before it stops the workloads.
       detached: true,
     });
     child.stdin?.on('error', () => undefined);
+    // The child holds its own copy of the socket now; a restart binds the port by number.
+    if (passFd) held?.close();
     m.child = child;
     if (child.pid !== undefined) this.record?.add(child.pid, instance.name);
     const k = key(instance);
@@ -164,6 +205,8 @@ export class Supervisor {
 
   /** SIGTERM every child's process group, SIGKILL stragglers after graceMs. */
   async stopAll(graceMs = 3000): Promise<void> {
+    for (const server of this.reserved.values()) server.close();
+    this.reserved.clear();
     const all = [...this.managed.values()];
     this.managed.clear();
     await Promise.all(all.map((m) => stopManaged(m, graceMs)));

@@ -15,13 +15,21 @@ import { formatJson, formatText } from './access-log/format.js';
 import { AccessLogWriter } from './access-log/writer.js';
 import type { RequestContext } from './context/request-context.js';
 import { ConnectTunnels } from './listener/connect-tunnel.js';
+import { ConnectionBudget } from './listener/connection-budget.js';
 import {
+  CONNECTION_IDLE_TIMEOUT_MS,
   NODE_MAX_HEADER_SIZE,
   NODE_MAX_HEADERS_COUNT,
   REQUEST_HEADERS_TIMEOUT_MS,
 } from './listener/connection-limits.js';
 import { HttpConnectionManager, type Binding } from './listener/http-listener.js';
 import { acceptUpgrades } from './listener/upgrade.js';
+import { isHttp09RequestLine } from './listener/request-checks.js';
+import {
+  LISTENER_FILTERS_TIMEOUT_MS,
+  sniffFirstBytes,
+  type Sniffed,
+} from './listener/protocol-sniff.js';
 import type { ProxyServices } from './services.js';
 import { GatewayConnections } from './tls/gateway-connections.js';
 import { replayingDuplex } from './tls/replay.js';
@@ -51,6 +59,14 @@ export interface ProxyOptions {
   requestHeadersTimeoutMs?: number;
   /** A stalled request body ends in 408 after this long without bytes (default Envoy's 5 min; 0 = off). */
   streamIdleTimeoutMs?: number;
+  /** A new connection's first bytes must tell its protocol within this (default Envoy's 15 s). */
+  listenerFiltersTimeoutMs?: number;
+  /** A connection without a request in flight is closed after this (default Envoy's 1 h). */
+  connectionIdleTimeoutMs?: number;
+  /** Open downstream connections this proxy accepts at once (Envoy listener max_connections; default no limit). */
+  maxDownstreamConnections?: number;
+  /** A budget shared by every proxy of the process (Envoy global_downstream_max_connections). */
+  globalConnections?: ConnectionBudget;
 }
 
 export interface ListenOptions {
@@ -82,6 +98,13 @@ export class Proxy implements ProxyServices {
   private readonly encoding: 'TEXT' | 'JSON';
   private downstreamRq = 0;
   private readonly requestHeadersTimeoutMs: number;
+  private readonly listenerFiltersTimeoutMs: number;
+  private readonly connectionIdleTimeoutMs: number;
+  private readonly ownConnections: ConnectionBudget;
+  private readonly globalConnections: ConnectionBudget | undefined;
+  /** Envoy's listener `downstream_pre_cx_timeout`: sockets closed before their protocol was known. */
+  /** Envoy listener stats: downstream_pre_cx_timeout, downstream_cx_overflow, downstream_global_cx_overflow. */
+  private readonly listenerStats = new Map<string, number>();
   private readonly observers: ((ctx: RequestContext) => void)[] = [];
   /** Headers the outbound side adds to every request (Istio metadata exchange); see observe(). */
   peerHeaders: readonly (readonly [string, string])[] = [];
@@ -94,6 +117,10 @@ export class Proxy implements ProxyServices {
     this.clusters = new ClusterManager(this.clock, this.random, this.identity, opts.dnsResolve);
     this.encoding = opts.accessLog?.encoding ?? 'TEXT';
     this.requestHeadersTimeoutMs = opts.requestHeadersTimeoutMs ?? REQUEST_HEADERS_TIMEOUT_MS;
+    this.listenerFiltersTimeoutMs = opts.listenerFiltersTimeoutMs ?? LISTENER_FILTERS_TIMEOUT_MS;
+    this.connectionIdleTimeoutMs = opts.connectionIdleTimeoutMs ?? CONNECTION_IDLE_TIMEOUT_MS;
+    this.ownConnections = new ConnectionBudget(opts.maxDownstreamConnections ?? Infinity);
+    this.globalConnections = opts.globalConnections;
     if (opts.accessLog && (opts.accessLog.path || opts.accessLog.sink)) {
       this.log = new AccessLogWriter(opts.accessLog.path, opts.accessLog.sink);
     }
@@ -164,7 +191,8 @@ export class Proxy implements ProxyServices {
         // Let Envoy's 60 KiB / 100 header limits decide, not llhttp's 16 KiB (connection-limits.ts).
         maxHeaderSize: NODE_MAX_HEADER_SIZE,
         requestTimeout: 0,
-        keepAliveTimeout: 3_600_000,
+        // Envoy's connection idle_timeout: no request for this long closes a keep-alive connection.
+        keepAliveTimeout: this.connectionIdleTimeoutMs,
         noDelay: true,
       },
       (req, res) => this.hcm.handle(binding, req, res),
@@ -189,6 +217,8 @@ export class Proxy implements ProxyServices {
     );
     h2.on('session', (session: Http2Session) => {
       this.h2Sessions.add(session);
+      // idle_timeout on HTTP/2: GOAWAY, then the session closes once its streams are done.
+      session.setTimeout(this.connectionIdleTimeoutMs, () => session.close());
       session.once('close', () => this.h2Sessions.delete(session));
     });
     h2.on('sessionError', () => undefined);
@@ -215,12 +245,12 @@ export class Proxy implements ProxyServices {
     if (mtls) this.mtls.add(mtls);
     // One socket per listener: the first bytes tell an HTTP/2 connection preface from HTTP/1.
     const net = createNetServer({ noDelay: true }, (socket: Socket) => {
+      if (!this.admit(socket, listenerName)) return;
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
       socket.on('error', () => undefined);
       if (l4?.acceptOnConnect(socket)) return;
-      socket.once('data', (first: Buffer) => {
-        socket.pause();
+      const decided = (first: Buffer, kind: Sniffed): void => {
         if (l4?.accept(socket, first)) return;
         const plaintext = (bytes: Buffer): void => {
           socket.unshift(bytes);
@@ -228,7 +258,15 @@ export class Proxy implements ProxyServices {
           socket.resume();
         };
         if (mtls?.accept(socket, first, plaintext)) return;
-        if (isH2Preface(first)) {
+        if (isHttp09RequestLine(first)) {
+          // No HTTP version: a 400 and close now, not a wait for the request headers timeout.
+          this.hcm.clientError(
+            Object.assign(new Error('HTTP/0.9'), { code: 'HPE_INVALID_VERSION' }),
+            socket,
+          );
+          return;
+        }
+        if (kind === 'h2') {
           // nghttp2 reads a net.Socket's handle directly, past anything unshifted: hand it a
           // Duplex that replays the first bytes (Node wraps it in a JS stream socket).
           h2.emit('connection', replayingDuplex(socket, first));
@@ -237,6 +275,9 @@ export class Proxy implements ProxyServices {
         socket.unshift(first);
         server.emit('connection', socket);
         socket.resume();
+      };
+      sniffFirstBytes(socket, this.clock, this.listenerFiltersTimeoutMs, decided, () => {
+        this.count(`listener.${listenerStatPrefix(listenerName)}.downstream_pre_cx_timeout`);
       });
     });
     this.listeners.add(net);
@@ -249,6 +290,33 @@ export class Proxy implements ProxyServices {
         resolve({ host: a.address, port: a.port });
       });
     });
+  }
+
+  /**
+   * Counts a new connection against this proxy's and the process's budgets; one over either is
+   * closed at once (Envoy: downstream_cx_overflow, downstream_global_cx_overflow).
+   */
+  private admit(socket: Socket, listenerName: string): boolean {
+    if (this.globalConnections && !this.globalConnections.tryAcquire()) {
+      this.count(`listener.${listenerStatPrefix(listenerName)}.downstream_global_cx_overflow`);
+      socket.destroy();
+      return false;
+    }
+    if (!this.ownConnections.tryAcquire()) {
+      this.globalConnections?.release();
+      this.count(`listener.${listenerStatPrefix(listenerName)}.downstream_cx_overflow`);
+      socket.destroy();
+      return false;
+    }
+    socket.once('close', () => {
+      this.ownConnections.release();
+      this.globalConnections?.release();
+    });
+    return true;
+  }
+
+  private count(stat: string): void {
+    this.listenerStats.set(stat, (this.listenerStats.get(stat) ?? 0) + 1);
   }
 
   /** Stops accepting on a gateway listener's socket (Envoy drains a removed listener); open connections finish. */
@@ -306,6 +374,7 @@ export class Proxy implements ProxyServices {
     out.set('http.downstream_cx_protocol_error', this.hcm.limits.protocolErrors);
     out.set('http.downstream_rq_header_timeout', this.hcm.limits.headerTimeouts);
     out.set('http.downstream_rq_idle_timeout', this.hcm.limits.idleTimeouts);
+    for (const [stat, n] of this.listenerStats) out.set(stat, n);
     for (const g of this.gateways) g.renderStats(out);
     for (const m of this.mtls) m.renderStats(out);
     return out;
@@ -313,6 +382,7 @@ export class Proxy implements ProxyServices {
 
   /** Stops accepting, lets in-flight requests finish (up to a grace period), closes pools. */
   async close(graceMs = 5000): Promise<void> {
+    this.hcm.drain();
     const closing = [...this.listeners].map(
       (s) => new Promise<void>((resolve) => s.close(() => resolve())),
     );
@@ -348,10 +418,11 @@ export class Proxy implements ProxyServices {
   }
 }
 
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n');
-function isH2Preface(b: Buffer): boolean {
-  const n = Math.min(b.length, PREFACE.length);
-  return n > 0 && b.subarray(0, n).equals(PREFACE.subarray(0, n));
+/** Envoy names listener stats by address: Istio's virtual listeners are 0.0.0.0_15001 and _15006. */
+function listenerStatPrefix(listenerName: string): string {
+  if (listenerName === 'virtualOutbound') return '0.0.0.0_15001';
+  if (listenerName === 'virtualInbound') return '0.0.0.0_15006';
+  return listenerName;
 }
 
 export function createProxy(opts: ProxyOptions): Proxy {

@@ -35,10 +35,12 @@ export async function serveHttp(
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, host, () => {
+    const done = () => {
       server.off('error', reject);
       resolve();
-    });
+    };
+    if (options.listenFd !== undefined) server.listen({ fd: options.listenFd }, done);
+    else server.listen(options.port, host, done);
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;

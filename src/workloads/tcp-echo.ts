@@ -44,7 +44,10 @@ export async function startTcpEcho(options: WorkloadOptions): Promise<RunningWor
     const wanted = i === 0 ? options.port : (options.extraPorts?.[i - 1] ?? 0);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(wanted, host, () => resolve());
+      // The first port may be a socket inherited from `up` (supervisor.ts reservePort).
+      if (i === 0 && options.listenFd !== undefined)
+        server.listen({ fd: options.listenFd }, () => resolve());
+      else server.listen(wanted, host, () => resolve());
     });
     const address = server.address();
     ports.push(typeof address === 'object' && address ? address.port : wanted);

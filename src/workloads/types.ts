@@ -8,6 +8,11 @@ export interface WorkloadOptions {
   extraPorts?: readonly number[];
   /** tcp-echo's reply prefix (its second argument). */
   prefix?: string;
+  /**
+   * A listening socket inherited from `up` (its file descriptor): served instead of binding `port`,
+   * so the port `up` reserved is never free for another process to take (src/mesh/supervisor.ts).
+   */
+  listenFd?: number;
   /** Address to bind; default 127.0.0.1. */
   host?: string;
   /** Workload version label (v1, v2, ...); defaults to SERVICE_VERSION or v1. */

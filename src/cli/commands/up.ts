@@ -62,6 +62,15 @@ export function registerUp(program: Command): void {
     )
     .option('--no-watch', 'do not re-apply -f files when they change')
     .option(
+      '--max-connections <n>',
+      'downstream connections all proxies together accept (default: 50000, or less to stay below the open-file limit)',
+    )
+    .option(
+      '--fresh',
+      'start with an empty config store (discard what earlier runs saved in $SWITCHYARD_HOME/state)',
+      false,
+    )
+    .option(
       '--cert-root <dir>',
       'a directory certificate/key file paths in config may name (repeatable; the -f directories, ./certs and $SWITCHYARD_HOME are allowed already)',
       (dir: string, prev: string[]) => [...prev, dir],
@@ -79,6 +88,8 @@ export function registerUp(program: Command): void {
         logDir?: string;
         watch: boolean;
         certRoot: string[];
+        fresh: boolean;
+        maxConnections?: string;
       }) => {
         let portMap: Map<number, number>;
         let base: Resource[] = [];
@@ -105,6 +116,10 @@ export function registerUp(program: Command): void {
           ...(opts.logDir ? { logDir: opts.logDir } : {}),
           watchFiles: opts.watch,
           certRoots: opts.certRoot,
+          fresh: opts.fresh,
+          ...(opts.maxConnections !== undefined
+            ? { maxConnections: Number(opts.maxConnections) }
+            : {}),
         });
         let stopping = false;
         const stop = (signal: string) => {

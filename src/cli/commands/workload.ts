@@ -19,6 +19,10 @@ export function registerWorkload(program: Command): void {
       "port to listen on (0 = any free port; default the Istio sample's)",
     )
     .option('--host <address>', 'address to bind', '127.0.0.1')
+    .option(
+      '--listen-fd <fd>',
+      'serve an inherited listening socket (file descriptor) instead of binding',
+    )
     .option('--version <version>', 'version label (v1, v2, v3); default $SERVICE_VERSION or v1')
     .option('-q, --quiet', 'do not log requests to stderr', false)
     .option('--also-port <ports>', 'more ports to listen on, comma-separated (tcp-echo)')
@@ -33,6 +37,7 @@ export function registerWorkload(program: Command): void {
           quiet: boolean;
           alsoPort?: string;
           prefix?: string;
+          listenFd?: string;
         },
       ) => {
         const def = WORKLOADS.get(name);
@@ -57,6 +62,7 @@ export function registerWorkload(program: Command): void {
           port,
           extraPorts: extraPorts as number[],
           ...(opts.prefix !== undefined ? { prefix: opts.prefix } : {}),
+          ...(opts.listenFd !== undefined ? { listenFd: Number(opts.listenFd) } : {}),
           host: opts.host,
           version: opts.version,
           env: process.env,

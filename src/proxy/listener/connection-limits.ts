@@ -8,6 +8,12 @@ export const MAX_REQUEST_HEADERS_COUNT = 100;
 export const MAX_REQUEST_HEADERS_KB = 60;
 /** envoyproxy/envoy docs/root/configuration/best_practices/_include/edge.yaml (edge.rst): request_headers_timeout 10s. */
 export const REQUEST_HEADERS_TIMEOUT_MS = 10_000;
+/**
+ * envoyproxy/envoy api/envoy/config/core/v3/protocol.proto HttpProtocolOptions.idle_timeout: a
+ * downstream connection with no request in flight for this long is closed (default 1 hour; HTTP/2
+ * gets GOAWAY first).
+ */
+export const CONNECTION_IDLE_TIMEOUT_MS = 3_600_000;
 /** envoyproxy/envoy api/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto stream_idle_timeout (default 5 mins). */
 export const STREAM_IDLE_TIMEOUT_MS = 300_000;
 

@@ -169,6 +169,9 @@ export class HttpConnectionManager {
   /** Envoy HCM `downstream_cx_protocol_error` and `downstream_rq_header_timeout` (conn_manager_impl.cc). */
   readonly limits = { protocolErrors: 0, headerTimeouts: 0, idleTimeouts: 0 };
   private readonly refused = new WeakSet<Socket>();
+  /** HTTP/1 responses not yet finished: drain() marks them `Connection: close`. */
+  private readonly active = new Set<ServerResponse>();
+  private draining = false;
   constructor(
     private readonly svc: ProxyServices,
     private readonly log: (ctx: RequestContext) => void,
@@ -225,7 +228,24 @@ export class HttpConnectionManager {
     this.log(ctx);
   }
 
+  /**
+   * Shutdown drain: every HTTP/1 response from now on (and every one in flight whose head is not
+   * written yet) says `Connection: close`, so keep-alive clients stop sending on this connection
+   * instead of racing its close (Envoy's drain manager: the HCM adds `connection: close` while
+   * draining, envoyproxy/envoy source/common/http/conn_manager_impl.cc, drain_close). HTTP/2 sessions
+   * get GOAWAY from the proxy.
+   */
+  drain(): void {
+    this.draining = true;
+    for (const res of this.active) if (!res.headersSent) res.shouldKeepAlive = false;
+  }
+
   handle(binding: Binding, req: IncomingMessage, res: ServerResponse): void {
+    if (req.httpVersionMajor === 1) {
+      if (this.draining) res.shouldKeepAlive = false;
+      this.active.add(res);
+      res.once('close', () => this.active.delete(res));
+    }
     const snap = this.svc.snapshot();
     if (!snap) {
       res.writeHead(503, { 'content-length': '0' }).end();

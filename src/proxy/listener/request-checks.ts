@@ -25,3 +25,15 @@ export function requestDefect(req: IncomingMessage): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * An HTTP/0.9 request line (`GET /path` and CRLF, no HTTP version) in a connection's first bytes.
+ * Envoy does not serve HTTP/0.9 (its codecs take HTTP/1.0 and 1.1 only); llhttp would wait for
+ * headers that never come, holding the connection until the request headers timeout.
+ */
+export function isHttp09RequestLine(first: Buffer): boolean {
+  const end = first.indexOf(0x0a);
+  if (end < 0) return false;
+  const line = first.subarray(0, end).toString('latin1').replace(/\r$/, '');
+  return /^[A-Z]+ \S+$/.test(line);
+}
