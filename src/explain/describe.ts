@@ -2,8 +2,7 @@
 // string matchers as Istio's StringMatch spells them (istio/api networking/v1alpha3/virtual_service.proto
 // StringMatch exact/prefix/regex), and the route/cluster policies explain lists.
 import type { HeaderMatcher, Route, StringMatcher } from '../compile/index.js';
-import { headerValue, PATH_CONDITION, type MatchInput } from '../proxy/index.js';
-import { queryParam } from '../proxy/index.js';
+import { headerValue, PATH_CONDITION, queryParam, type MatchInput } from '../proxy/index.js';
 
 /** `exact 'jason'`, `prefix '/api' (ignoring case)`, `regex '.*'`, `present`. */
 export function describeStringMatcher(m: StringMatcher): string {
