@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerAnalyze } from './analyze.js';
 import { registerApply } from './apply.js';
+import { registerCompletion } from './completion.js';
 import { registerDelete } from './delete.js';
 import { registerEnvoyStats } from './envoy-stats.js';
 import { registerGet } from './get.js';
@@ -28,4 +29,5 @@ export function registerCommands(program: Command): void {
   registerWorkload(program);
   registerLoad(program);
   registerEnvoyStats(program);
+  registerCompletion(program);
 }

@@ -10,7 +10,7 @@ import {
   resolveFrom,
 } from '../../load/index.js';
 import { runLoad } from '../../load/http-runner.js';
-import { noMeshMessage } from '../client.js';
+import { defaultServer, noMeshMessage } from '../client.js';
 import { EXIT } from '../exit-codes.js';
 
 export function registerLoad(program: Command): void {
@@ -40,6 +40,8 @@ export function registerLoad(program: Command): void {
         return;
       }
       if (options.from) {
+        // No -server flag: the mesh `up` recorded, as every other command finds it.
+        if (!args.some((a) => /^--?server(=|$)/.test(a))) options.server = defaultServer();
         try {
           options.proxy = await resolveFrom(options.server, options.from);
         } catch (err) {
