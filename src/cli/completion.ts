@@ -66,8 +66,7 @@ export async function completeWords(
   if (current.startsWith('-'))
     return matching(cmd.options.flatMap((o) => [o.long, o.short].filter((f) => f !== undefined)));
   const subs = visible(cmd);
-  if (subs.length > 0 && args.length === 0)
-    return matching(subs.map((c) => c.name()));
+  if (subs.length > 0 && args.length === 0) return matching(subs.map((c) => c.name()));
   const top = path[0] ?? '';
   const namespace = values.get('namespace') ?? 'default';
   if (PROXY_ARG.has(top) && args.length === 0) return matching(await names.proxies());

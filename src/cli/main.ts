@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { registerCommands } from './commands/index.js';
 import { EXIT } from './exit-codes.js';
 import { COMPLETE_COMMAND, runComplete } from './completion.js';
+import { addExamples } from './help-examples.js';
 import { SWITCHYARD_VERSION } from '../runtime/version.js';
 
 const program = new Command();
@@ -21,6 +22,7 @@ program
   });
 
 registerCommands(program);
+addExamples(program);
 
 // The completion scripts' callback bypasses flag parsing: its arguments are a half-typed command line.
 const [verb, ...words] = process.argv.slice(2);

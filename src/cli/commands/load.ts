@@ -12,6 +12,7 @@ import {
 import { runLoad } from '../../load/http-runner.js';
 import { defaultServer, noMeshMessage } from '../client.js';
 import { EXIT } from '../exit-codes.js';
+import { examplesText } from '../help-examples.js';
 
 export function registerLoad(program: Command): void {
   program
@@ -36,7 +37,7 @@ export function registerLoad(program: Command): void {
         throw err;
       }
       if (!options) {
-        console.log(LOAD_USAGE);
+        console.log(LOAD_USAGE + examplesText('load'));
         return;
       }
       if (options.from) {
