@@ -1,6 +1,7 @@
 // The local mesh: a config store, one in-process sidecar per workload process, the ingress and egress
 // gateways, and the admin API — what `switchyard up` starts, recompiled on every config change.
-import { chmodSync, mkdirSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { watchFiles, type FileWatch } from './file-watch.js';
 import { join } from 'node:path';
 import {
   ConfigStore,
@@ -117,7 +118,7 @@ export class Mesh {
   private admin: AdminServer | undefined;
   private registry: Registry | undefined;
   private readonly compileCache = new SnapshotCache();
-  private watchers: FSWatcher[] = [];
+  private watchers: FileWatch[] = [];
   private unsubscribe: (() => void) | undefined;
   private readonly out: (line: string) => void;
   private readonly host: string;
@@ -641,9 +642,7 @@ export class Mesh {
   }
 
   private watchFiles(): void {
-    let timer: NodeJS.Timeout | undefined;
     const reapply = () => {
-      timer = undefined;
       const loaded = loadResources(this.options.files, { recursive: this.options.recursive });
       const errors = loaded.diagnostics.filter((d) => d.level === 'Error');
       if (errors.length > 0) {
@@ -661,19 +660,9 @@ export class Mesh {
           this.out(`  ${l}`);
       }
     };
-    for (const path of this.options.files) {
-      if (path === '-') continue;
-      try {
-        this.watchers.push(
-          watch(path, { recursive: false }, () => {
-            if (timer) clearTimeout(timer);
-            timer = setTimeout(reapply, 200);
-          }),
-        );
-      } catch {
-        // A path that cannot be watched is applied once; nothing else depends on watching.
-      }
-    }
+    this.watchers.push(
+      watchFiles(this.options.files, reapply, 200, { recursive: this.options.recursive }),
+    );
   }
 
   /** Ctrl-C: stop accepting, drain in-flight requests, stop every child. */
