@@ -110,6 +110,10 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
       "switchyard envoy-stats reviews-v1 --filter 'outlier_detection'",
     ],
   ],
+  dashboard: [
+    ['Open the live service graph of the running mesh', 'switchyard dashboard'],
+    ['Only print its URL', 'switchyard dashboard --browser=false'],
+  ],
   completion: [
     ['bash, for this shell', 'source <(switchyard completion bash)'],
     ['zsh, for this shell', 'source <(switchyard completion zsh)'],

@@ -90,7 +90,8 @@ export class MeshTelemetry {
     }));
   }
 
-  graph(): GraphJson {
-    return this.tracker.build([...this.entries.values()]);
+  /** The graph with rates over windowMs (the tracker's default, 10 s, when absent). */
+  graph(windowMs?: number): GraphJson {
+    return this.tracker.build([...this.entries.values()], windowMs);
   }
 }

@@ -54,9 +54,12 @@ export function registerTelemetryRoutes(
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
     res.end(JSON.stringify(groups));
   });
-  admin.route('GET', '/graph.json', (_req, res) => {
+  // `?window=SECONDS`: the rate window, as Kiali's time-range selector picks it (default 10 s).
+  admin.route('GET', '/graph.json', (_req, res, url) => {
+    const seconds = Number(url.searchParams.get('window') ?? '');
+    const windowMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-    res.end(JSON.stringify(telemetry.graph()));
+    res.end(JSON.stringify(telemetry.graph(windowMs)));
   });
   admin.route('GET', '/graph', (_req, res) => {
     let page: string;

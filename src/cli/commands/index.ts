@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { registerAnalyze } from './analyze.js';
 import { registerApply } from './apply.js';
 import { registerCompletion } from './completion.js';
+import { registerDashboard } from './dashboard.js';
 import { registerDelete } from './delete.js';
 import { registerEnvoyStats } from './envoy-stats.js';
 import { registerGet } from './get.js';
@@ -30,4 +31,5 @@ export function registerCommands(program: Command): void {
   registerLoad(program);
   registerEnvoyStats(program);
   registerCompletion(program);
+  registerDashboard(program);
 }
