@@ -30,7 +30,8 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     env: { ...process.env, SWITCHYARD_SERVER: undefined, SWITCHYARD_HOME: mesh.home, ...env },
     encoding: 'utf8',
-    timeout: 60_000,
+    // Generous: on a machine shared by many test runs one CLI start has taken over a minute.
+    timeout: 300_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
