@@ -1,5 +1,5 @@
 // The docs name no file that does not exist: relative Markdown links in README.md and docs/*.md, the
-// repository paths they quote (`src/...`, `docs/....md`, ...), and `docs/*.md` cited in code comments.
+// repository paths they quote (under src/, docs/, test/, ...), and docs/*.md cited in code comments.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
