@@ -1,5 +1,5 @@
 // Benchmark baseline: a featureless node:http reverse proxy with a keep-alive http.Agent
-// (no routing, no header ops, no log) — the "featureless Node" row of performance.md.
+// (no routing, no header ops, no log) — the "featureless Node" row of docs/performance.md.
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 

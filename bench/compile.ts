@@ -1,4 +1,4 @@
-// Compile-time benchmark (performance.md: a change visible on every proxy within 100 ms at 1,000
+// Compile-time benchmark (docs/performance.md: a change visible on every proxy within 100 ms at 1,000
 // VirtualServices): N Services + N VirtualServices (+ DestinationRules), one sidecar and the ingress
 // gateway; reports a first compile into an empty SnapshotCache, then a one-VS change (new config
 // snapshot, registry rebuilt, both proxies recompiled through the cache), as medians.

@@ -1,4 +1,4 @@
-// nginx for the benchmark when it is installed: as the upstream (`return 200`, as performance.md
+// nginx for the benchmark when it is installed: as the upstream (`return 200`, as docs/performance.md
 // measured) and as a reference proxy (1 worker, keep-alive upstream pool).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // `npm run bench`: direct vs a featureless node:http proxy vs Switchyard (routing + header ops +
-// access log), measured as performance.md asks: wrk (neutral load generator, 1 thread) and the
+// access log), measured as docs/performance.md asks: wrk (neutral load generator, 1 thread) and the
 // upstream pinned to core 0, the proxy alone on core 1, >= 3 interleaved rounds, medians, ratios.
 // Latency at ~1k req/s uses a paced built-in client (wrk cannot pace), labelled as such.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
   console.log(
     `pinning: ${hasTaskset && multiCore ? 'upstream + load generator on core 0, proxy on core 1' : 'none (taskset or a second core missing)'}`,
   );
-  // nginx `return 200` is the upstream when installed (performance.md's method), else a Node server.
+  // nginx `return 200` is the upstream when installed (docs/performance.md's method), else a Node server.
   const upstream: { child: ChildProcess; port: number } = hasNginx
     ? await startNginx({ kind: 'upstream' }, (c, a) => pin(0, c, a))
     : await start('upstream.js', [], 0);

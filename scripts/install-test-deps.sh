@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
-# Installs the system tools the test suites drive for real (curl, openssl, chromium for the graph
-# page); skips what is already there.
+# Installs the system tools the test suites drive for real (curl, openssl, chromium for the graph and
+# productpage, prometheus + promtool for the metrics); skips what is already there.
 set -uo pipefail
 need=()
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
-command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 ||
-  command -v google-chrome >/dev/null 2>&1 || need+=(chromium)
+command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
@@ -14,4 +13,5 @@ if [ ${#need[@]} -gt 0 ]; then
     echo "install-test-deps: missing ${need[*]} and cannot apt-get; suites that need them will skip" >&2
   fi
 fi
+bash "$(dirname "$0")/install-chromium.sh"
 exit 0

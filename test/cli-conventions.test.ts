@@ -64,3 +64,29 @@ test('every command that talks to a mesh says the same thing when none listens a
     assert.equal(r.stderr.trim(), expected, args.join(' '));
   }
 });
+
+test('every command and subcommand prints examples at the end of --help (as kubectl does)', async () => {
+  const { Command } = await import('commander');
+  const { registerCommands } = await import('../src/cli/commands/index.js');
+  const program = new Command('switchyard');
+  registerCommands(program);
+  const paths: string[][] = [[]];
+  const walk = (cmd: InstanceType<typeof Command>, path: string[]): void => {
+    for (const sub of cmd.commands) {
+      paths.push([...path, sub.name()]);
+      walk(sub, [...path, sub.name()]);
+    }
+  };
+  walk(program, []);
+  assert.ok(paths.length > 15, `commands found: ${paths.length}`);
+  const runs = await Promise.all(paths.map((p) => runCli([...p, '--help'])));
+  paths.forEach((p, i) => {
+    const r = runs[i]!;
+    assert.equal(r.code, 0, `switchyard ${p.join(' ')} --help: ${r.stderr}`);
+    assert.match(
+      r.stdout,
+      /\nExamples:\n {2}# .+\n {2}.*switchyard /,
+      `switchyard ${p.join(' ')} --help`,
+    );
+  });
+});

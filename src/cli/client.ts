@@ -3,20 +3,27 @@
 import type { Command } from 'commander';
 import { readTokenFile, defaultTokenPath } from '../admin/token.js';
 import type { StatusBody } from '../admin/status.js';
+import { defaultServer } from './current-server.js';
 
-/** Istio's admin port (Envoy admin in every sidecar listens on 15000). */
-export const DEFAULT_SERVER = 'http://127.0.0.1:15000';
+export { DEFAULT_SERVER, defaultServer } from './current-server.js';
 
 export interface ServerFlags {
   server: string;
   token?: string;
 }
 
+/** Help text of every --server flag. */
+export const SERVER_HELP =
+  'the admin API of a running mesh (default: $SWITCHYARD_SERVER, else the URL in $SWITCHYARD_HOME/current that `up` writes, else http://127.0.0.1:15000)';
+
 /** Adds --server and --token, spelled as kubectl spells them. */
 export function addServerOptions(cmd: Command): Command {
   return cmd
-    .option('--server <url>', 'the admin API of a running mesh', DEFAULT_SERVER)
-    .option('--token <token>', 'bearer token (default: read $SWITCHYARD_HOME/admin-token)');
+    .option('--server <url>', SERVER_HELP)
+    .option('--token <token>', 'bearer token (default: read $SWITCHYARD_HOME/admin-token)')
+    .hook('preAction', (c) => {
+      if (c.getOptionValue('server') === undefined) c.setOptionValue('server', defaultServer());
+    });
 }
 
 export interface Reply {

@@ -3,6 +3,8 @@
 import { Command } from 'commander';
 import { registerCommands } from './commands/index.js';
 import { EXIT } from './exit-codes.js';
+import { COMPLETE_COMMAND, runComplete } from './completion.js';
+import { addExamples } from './help-examples.js';
 import { SWITCHYARD_VERSION } from '../runtime/version.js';
 
 const program = new Command();
@@ -20,8 +22,13 @@ program
   });
 
 registerCommands(program);
+addExamples(program);
 
-program.parseAsync(process.argv).catch((err: unknown) => {
+// The completion scripts' callback bypasses flag parsing: its arguments are a half-typed command line.
+const [verb, ...words] = process.argv.slice(2);
+const run: Promise<unknown> =
+  verb === COMPLETE_COMMAND ? runComplete(program, words) : program.parseAsync(process.argv);
+run.catch((err: unknown) => {
   console.error(`error: ${(err as Error).message ?? String(err)}`);
   process.exit(EXIT.failure);
 });

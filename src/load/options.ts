@@ -84,7 +84,8 @@ fortio-compatible load generator. Flags (one or two dashes, "-flag value" or "-f
   -allow-initial-errors  do not abort when a warmup call fails
   --proxy URL       send through this HTTP proxy (absolute-form requests)
   --from WORKLOAD   send through WORKLOAD's sidecar (needs a running \`switchyard up\`)
-  --server URL      Switchyard admin API for --from (default ${DEFAULT_SERVER})`;
+  --server URL      Switchyard admin API for --from (default $SWITCHYARD_SERVER, else
+                    $SWITCHYARD_HOME/current, else ${DEFAULT_SERVER})`;
 
 function num(flag: string, v: string, integer: boolean): number {
   const n = Number(v);

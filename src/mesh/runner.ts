@@ -230,7 +230,9 @@ export class Mesh {
       this.out(`warning: pod ${key} is not ready yet; the mesh serves without it`);
     await this.reconciler.idle();
     if (this.options.watchFiles !== false)
-      this.fileWatch = watchFiles(this.options.files, () => this.reapplyFiles());
+      this.fileWatch = watchFiles(this.options.files, () => this.reapplyFiles(), 200, {
+        recursive: this.options.recursive,
+      });
     this.admin.setReady(true);
   }
 

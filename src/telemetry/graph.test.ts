@@ -4,7 +4,8 @@ import type { Cluster, ProxySnapshot } from '../compile/snapshot.js';
 import type { ProxyIdentity } from '../model/index.js';
 import { RequestContext } from '../proxy/index.js';
 import { ManualClock } from '../runtime/clock.js';
-import { GraphTracker } from './graph.js';
+import { GraphTracker, histogramQuantile } from './graph.js';
+import { BUCKETS } from './metrics.js';
 import { IstioStats } from './istio-stats.js';
 
 const DETAILS = 'outbound|9080||details.default.svc.cluster.local';
@@ -115,7 +116,7 @@ test('nodes for every proxy, edges from source series, rates and 5xx share over 
   );
   assert.equal(first.edges.length, 1);
   assert.deepEqual(
-    { ...first.edges[0], codes: undefined },
+    { ...first.edges[0], codes: undefined, latency: undefined },
     {
       source: 'default/productpage-v1',
       target: 'default/details-v1',
@@ -125,6 +126,10 @@ test('nodes for every proxy, edges from source series, rates and 5xx share over 
       total: 4,
       errors: 0,
       codes: undefined,
+      healthErrorRate: 0,
+      service: 'details.default.svc.cluster.local',
+      mtls: false,
+      latency: undefined,
     },
   );
 
@@ -135,6 +140,9 @@ test('nodes for every proxy, edges from source series, rates and 5xx share over 
   const edge = second.edges[0];
   assert.equal(edge?.rps, 5);
   assert.equal(edge?.errorRate, 0.4);
+  // Kiali counts 4xx and 5xx against an edge's health; these are 503s.
+  assert.equal(edge?.healthErrorRate, 0.4);
+  assert.ok(edge?.latency && edge.latency.p50 <= edge.latency.p95);
   assert.equal(edge?.total, 14);
   assert.deepEqual(edge?.codes, { '200': 10, '503': 4 });
   assert.equal(second.windowSeconds, 2);
@@ -163,4 +171,15 @@ test('requests to services without a workload become service nodes', () => {
   });
   assert.equal(g.edges[0]?.source, 'default/sleep');
   assert.equal(g.edges[0]?.target, 'service:httpbin.org');
+});
+
+test('histogramQuantile interpolates inside the bucket, as Prometheus histogram_quantile does', () => {
+  // prometheus/prometheus promql/quantile.go bucketQuantile: linear within (lower, upper].
+  const counts = new Float64Array(BUCKETS.length + 1);
+  counts[2] = 4; // (1, 5]
+  assert.equal(histogramQuantile(0.5, counts), 3);
+  assert.equal(histogramQuantile(1, counts), 5);
+  counts[BUCKETS.length] = 100; // +Inf dominates: the highest finite bound
+  assert.equal(histogramQuantile(0.99, counts), BUCKETS[BUCKETS.length - 1]);
+  assert.equal(histogramQuantile(0.5, new Float64Array(3)), undefined);
 });

@@ -3,6 +3,7 @@
 // rate and 5xx share over a sliding window of samples taken at each read.
 import type { Clock } from '../runtime/clock.js';
 import type { IstioStats } from './istio-stats.js';
+import { BUCKETS } from './metrics.js';
 
 export interface GraphNode {
   id: string;
@@ -28,6 +29,17 @@ export interface GraphEdge {
   errors: number;
   /** Requests per response code since start. */
   codes: Record<string, number>;
+  /**
+   * Share of responses Kiali counts as errors over the window: HTTP 4xx and 5xx (Kiali's default
+   * health tolerance, kiali/kiali frontend/src/config/HealthConfig: code ^[4-5]\d\d$).
+   */
+  healthErrorRate: number;
+  /** The destination service host (`reviews.default.svc.cluster.local`), when known. */
+  service?: string;
+  /** Whether the destination sidecar saw this traffic over mesh mTLS (connection_security_policy). */
+  mtls: boolean;
+  /** Response time percentiles in ms (from istio_request_duration_milliseconds, since start). */
+  latency?: { p50: number; p95: number; p99: number };
 }
 
 export interface GraphJson {
@@ -44,7 +56,34 @@ export interface GraphProxy {
 
 interface Sample {
   at: number;
-  totals: Map<string, { total: number; errors: number }>;
+  totals: Map<string, { total: number; errors: number; health: number }>;
+}
+
+/** The longest window `/graph.json?window=` serves (Kiali's selector offers 1m .. 1h). */
+export const MAX_WINDOW_MS = 10 * 60_000;
+
+/**
+ * A quantile of a bucketed histogram, interpolated linearly inside its bucket as Prometheus's
+ * histogram_quantile does (prometheus/prometheus promql/quantile.go bucketQuantile).
+ */
+export function histogramQuantile(q: number, counts: ArrayLike<number>): number | undefined {
+  let total = 0;
+  for (let i = 0; i < counts.length; i++) total += counts[i] ?? 0;
+  if (total === 0) return undefined;
+  const rank = q * total;
+  let cum = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const before = cum;
+    cum += counts[i] ?? 0;
+    if (cum >= rank && (counts[i] ?? 0) > 0) {
+      // The +Inf bucket answers with the highest finite bound, as Prometheus does.
+      if (i >= BUCKETS.length) return BUCKETS[BUCKETS.length - 1];
+      const lower = i === 0 ? 0 : (BUCKETS[i - 1] ?? 0);
+      const upper = BUCKETS[i] ?? lower;
+      return lower + ((upper - lower) * (rank - before)) / (counts[i] ?? 1);
+    }
+  }
+  return BUCKETS[BUCKETS.length - 1];
 }
 
 export const nodeIdOf = (namespace: string, workload: string): string => `${namespace}/${workload}`;
@@ -62,7 +101,9 @@ export class GraphTracker {
     private readonly windowMs = 10_000,
   ) {}
 
-  build(proxies: readonly GraphProxy[]): GraphJson {
+  /** The graph with rates over `windowMs` (default 10 s; at most MAX_WINDOW_MS). */
+  build(proxies: readonly GraphProxy[], windowMs = this.windowMs): GraphJson {
+    windowMs = Math.min(Math.max(windowMs, 1000), MAX_WINDOW_MS);
     const nodes = new Map<string, GraphNode>();
     for (const p of proxies) {
       const me = p.stats.self;
@@ -103,42 +144,93 @@ export class GraphTracker {
       const key = `${source}\n${target}\n${protocol}`;
       let e = edges.get(key);
       if (!e) {
-        e = { source, target, protocol, rps: 0, errorRate: 0, total: 0, errors: 0, codes: {} };
+        e = {
+          source,
+          target,
+          protocol,
+          rps: 0,
+          errorRate: 0,
+          total: 0,
+          errors: 0,
+          codes: {},
+          healthErrorRate: 0,
+          mtls: false,
+        };
+        const service = labels['destination_service'];
+        if (service && service !== 'unknown') e.service = service;
         edges.set(key, e);
       }
       return e;
     };
+    const durations = new Map<GraphEdge, Float64Array>();
+    /** source node \n target node of traffic a destination sidecar received over mesh mTLS. */
+    const mutual = new Set<string>();
     for (const p of proxies) {
       for (const s of p.stats.httpSeries()) {
+        if (s.labels['reporter'] === 'destination') {
+          if (s.labels['connection_security_policy'] === 'mutual_tls' && s.requests > 0)
+            mutual.add(
+              `${nodeIdOf(s.labels['source_workload_namespace'] ?? '', s.labels['source_workload'] ?? '')}\n${nodeIdOf(s.labels['destination_workload_namespace'] ?? '', s.labels['destination_workload'] ?? '')}`,
+            );
+          continue;
+        }
         if (s.labels['reporter'] !== 'source') continue;
         const e = edgeOf(s.labels, s.labels['request_protocol'] ?? 'http');
         const code = s.labels['response_code'] ?? '0';
         e.total += s.requests;
         if (code.startsWith('5')) e.errors += s.requests;
         e.codes[code] = (e.codes[code] ?? 0) + s.requests;
+        let d = durations.get(e);
+        if (!d) durations.set(e, (d = new Float64Array(s.duration.counts.length)));
+        for (let i = 0; i < d.length; i++) d[i] = (d[i] ?? 0) + (s.duration.counts[i] ?? 0);
       }
+      for (const s of p.stats.tcpSeries())
+        if (
+          s.labels['reporter'] === 'destination' &&
+          s.labels['connection_security_policy'] === 'mutual_tls' &&
+          s.opened > 0
+        )
+          mutual.add(
+            `${nodeIdOf(s.labels['source_workload_namespace'] ?? '', s.labels['source_workload'] ?? '')}\n${nodeIdOf(s.labels['destination_workload_namespace'] ?? '', s.labels['destination_workload'] ?? '')}`,
+          );
       for (const s of p.stats.tcpSeries()) {
         if (s.labels['reporter'] !== 'source') continue;
         const e = edgeOf(s.labels, 'tcp');
         e.total += s.opened;
       }
     }
+    for (const [e, counts] of durations) {
+      const p50 = histogramQuantile(0.5, counts);
+      const p95 = histogramQuantile(0.95, counts);
+      const p99 = histogramQuantile(0.99, counts);
+      if (p50 !== undefined && p95 !== undefined && p99 !== undefined)
+        e.latency = { p50, p95, p99 };
+    }
+    for (const e of edges.values()) e.mtls = mutual.has(`${e.source}\n${e.target}`);
     const now = this.clock.monotonic();
-    const totals = new Map<string, { total: number; errors: number }>();
-    for (const [k, e] of edges) totals.set(k, { total: e.total, errors: e.errors });
-    // Keep samples inside the window, and the newest one older than it as the rate's base.
+    const totals = new Map<string, { total: number; errors: number; health: number }>();
+    const healthErrors = (e: GraphEdge): number =>
+      Object.entries(e.codes).reduce((n, [c, v]) => n + (/^[45]\d\d$/.test(c) ? v : 0), 0);
+    for (const [k, e] of edges)
+      totals.set(k, { total: e.total, errors: e.errors, health: healthErrors(e) });
+    // Keep samples for the longest window; the rate's base is the newest one at least windowMs old.
     this.samples.push({ at: now, totals });
-    while (this.samples.length > 2 && now - (this.samples[1]?.at ?? now) >= this.windowMs)
+    while (
+      this.samples.length > 2 &&
+      (now - (this.samples[1]?.at ?? now) >= MAX_WINDOW_MS || this.samples.length > 4096)
+    )
       this.samples.shift();
-    const base = this.samples[0];
+    let base = this.samples[0];
+    for (const s of this.samples) if (now - s.at >= windowMs) base = s;
     const dt = base ? (now - base.at) / 1000 : 0;
     for (const [k, e] of edges) {
       if (!base || dt <= 0) continue;
-      const before = base.totals.get(k) ?? { total: 0, errors: 0 };
+      const before = base.totals.get(k) ?? { total: 0, errors: 0, health: 0 };
       const dTotal = e.total - before.total;
       const dErrors = e.errors - before.errors;
       e.rps = Math.max(0, dTotal) / dt;
       e.errorRate = dTotal > 0 ? dErrors / dTotal : 0;
+      e.healthErrorRate = dTotal > 0 ? (healthErrors(e) - before.health) / dTotal : 0;
     }
     return {
       timestamp: new Date(this.clock.now()).toISOString(),

@@ -318,26 +318,51 @@ export class IstioStats {
   }
 }
 
+/**
+ * The labels Prometheus attaches to every series of one scrape target. Istio's Prometheus scrapes each
+ * pod's proxy and adds `namespace` and `pod` (istio/istio samples/addons/prometheus.yaml, job
+ * kubernetes-pods relabel_configs); a merged exposition of many proxies must carry them itself, or two
+ * replicas of one workload emit the same series twice.
+ */
+export interface ScrapeTarget {
+  stats: IstioStats;
+  /** Extra labels after the proxy's own, in this order (e.g. namespace, pod). */
+  targetLabels?: Readonly<Record<string, string>>;
+}
+
 /** One exposition for many proxies: each family once, its series from every proxy. */
-export function renderFamilies(stats: readonly IstioStats[]): string {
+export function renderFamilies(targets: readonly (IstioStats | ScrapeTarget)[]): string {
   const out: string[] = [];
-  const http = stats.flatMap((s) => [...s.httpSeries()]);
-  const tcp = stats.flatMap((s) => [...s.tcpSeries()]);
+  const suffixed = <S extends { labelText: string }>(
+    t: IstioStats | ScrapeTarget,
+    series: readonly S[],
+  ) => {
+    const target = t instanceof IstioStats ? { stats: t } : t;
+    const extra = Object.entries(target.targetLabels ?? {})
+      .map(([k, v]) => `,${k}="${escapeLabel(v)}"`)
+      .join('');
+    return series.map((s) => ({ s, labelText: s.labelText + extra }));
+  };
+  const statsOf = (t: IstioStats | ScrapeTarget): IstioStats =>
+    t instanceof IstioStats ? t : t.stats;
+  const http = targets.flatMap((t) => suffixed(t, statsOf(t).httpSeries()));
+  const tcp = targets.flatMap((t) => suffixed(t, statsOf(t).tcpSeries()));
   if (http.length > 0) {
     out.push(`# TYPE ${HTTP_METRICS.requestsTotal} counter`);
-    for (const s of http) out.push(`${HTTP_METRICS.requestsTotal}{${s.labelText}} ${s.requests}`);
+    for (const { s, labelText } of http)
+      out.push(`${HTTP_METRICS.requestsTotal}{${labelText}} ${s.requests}`);
     const hist = (name: string, pick: (s: HttpSeries) => Histogram): void => {
       out.push(`# TYPE ${name} histogram`);
-      for (const s of http) {
+      for (const { s, labelText } of http) {
         const h = pick(s);
         let cum = 0;
         for (let i = 0; i <= BUCKETS.length; i++) {
           cum += h.counts[i] ?? 0;
           const le = formatNumber(BUCKETS[i] ?? Infinity);
-          out.push(`${name}_bucket{${s.labelText},le="${le}"} ${cum}`);
+          out.push(`${name}_bucket{${labelText},le="${le}"} ${cum}`);
         }
-        out.push(`${name}_sum{${s.labelText}} ${formatNumber(h.sum)}`);
-        out.push(`${name}_count{${s.labelText}} ${h.count}`);
+        out.push(`${name}_sum{${labelText}} ${formatNumber(h.sum)}`);
+        out.push(`${name}_count{${labelText}} ${h.count}`);
       }
     };
     hist(HTTP_METRICS.requestDuration, (s) => s.duration);
@@ -347,7 +372,7 @@ export function renderFamilies(stats: readonly IstioStats[]): string {
   if (tcp.length > 0) {
     const counter = (name: string, pick: (s: TcpSeries) => number): void => {
       out.push(`# TYPE ${name} counter`);
-      for (const s of tcp) out.push(`${name}{${s.labelText}} ${pick(s)}`);
+      for (const { s, labelText } of tcp) out.push(`${name}{${labelText}} ${pick(s)}`);
     };
     counter(TCP_METRICS.closed, (s) => s.closed);
     counter(TCP_METRICS.opened, (s) => s.opened);

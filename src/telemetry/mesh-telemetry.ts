@@ -10,10 +10,14 @@ import { peerFromLabels, peerHeaders, workloadOfPod, type PeerMetadata } from '.
 
 interface Entry {
   id: string;
+  namespace: string;
   kind: 'sidecar' | 'gateway';
   stats: IstioStats;
   stop: () => void;
 }
+
+/** Istio's proxy id is `<pod>.<namespace>` (src/model/proxy-identity.ts). */
+const podOfProxy = (id: string): string => id.split('.')[0] ?? id;
 
 export class MeshTelemetry {
   private readonly entries = new Map<string, Entry>();
@@ -33,12 +37,13 @@ export class MeshTelemetry {
       workload,
       endpointPeer: (e) => this.endpointPeer(e),
     });
-    const pod = identity.id.split('.')[0] ?? identity.id;
+    const pod = podOfProxy(identity.id);
     this.pods.set(pod, stats.self);
     proxy.peerHeaders = peerHeaders(stats.self, identity.id, identity.kind);
     const stop = proxy.observe((ctx) => stats.record(ctx));
     this.entries.set(identity.id, {
       id: identity.id,
+      namespace: identity.namespace,
       kind: identity.kind === 'sidecar' ? 'sidecar' : 'gateway',
       stats,
       stop,
@@ -62,12 +67,31 @@ export class MeshTelemetry {
     return e ? e.stats.render() : undefined;
   }
 
-  /** Every proxy's series: the whole mesh as one Prometheus scrape target. */
+  /**
+   * Every proxy's series: the whole mesh as one Prometheus scrape target, each series labelled with
+   * the `namespace` and `pod` Istio's Prometheus would add when scraping that proxy on its own.
+   */
   renderAll(): string {
-    return renderFamilies([...this.entries.values()].map((e) => e.stats));
+    return renderFamilies(
+      [...this.entries.values()].map((e) => ({
+        stats: e.stats,
+        targetLabels: { namespace: e.namespace, pod: podOfProxy(e.id) },
+      })),
+    );
   }
 
-  graph(): GraphJson {
-    return this.tracker.build([...this.entries.values()]);
+  /** Every proxy as a Prometheus http_sd target group (one per proxy, its own scrape path). */
+  scrapeTargets(): { id: string; namespace: string; pod: string; kind: string }[] {
+    return [...this.entries.values()].map((e) => ({
+      id: e.id,
+      namespace: e.namespace,
+      pod: podOfProxy(e.id),
+      kind: e.kind,
+    }));
+  }
+
+  /** The graph with rates over windowMs (the tracker's default, 10 s, when absent). */
+  graph(windowMs?: number): GraphJson {
+    return this.tracker.build([...this.entries.values()], windowMs);
   }
 }

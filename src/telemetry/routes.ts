@@ -36,9 +36,30 @@ export function registerTelemetryRoutes(
     res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE });
     res.end(telemetry.renderAll());
   });
-  admin.route('GET', '/graph.json', (_req, res) => {
+  // Prometheus HTTP service discovery: a JSON list of target groups, `targets` as host:port and
+  // `labels`, where `__metrics_path__` and `__param_<name>` shape each scrape URL (prometheus/prometheus
+  // docs/configuration/configuration.md <http_sd_config>, relabel_config). One target per proxy: the
+  // per-proxy endpoint (Envoy's :15090 in a pod) with `namespace` and `pod` as Istio's Prometheus sets them.
+  admin.route('GET', '/sd/prometheus', (req, res) => {
+    const host = req.headers.host ?? '127.0.0.1:15000';
+    const groups = telemetry.scrapeTargets().map((t) => ({
+      targets: [host],
+      labels: {
+        __metrics_path__: '/stats/prometheus',
+        __param_proxy: t.id,
+        namespace: t.namespace,
+        pod: t.pod,
+      },
+    }));
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-    res.end(JSON.stringify(telemetry.graph()));
+    res.end(JSON.stringify(groups));
+  });
+  // `?window=SECONDS`: the rate window, as Kiali's time-range selector picks it (default 10 s).
+  admin.route('GET', '/graph.json', (_req, res, url) => {
+    const seconds = Number(url.searchParams.get('window') ?? '');
+    const windowMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(JSON.stringify(telemetry.graph(windowMs)));
   });
   admin.route('GET', '/graph', (_req, res) => {
     let page: string;

@@ -24,13 +24,15 @@ export async function startMesh(
   gatewayPort = 8080,
   /** $SWITCHYARD_HOME for this run; a fresh temporary directory unless given. */
   home = mkdtempSync(join(tmpdir(), 'switchyard-e2e-')),
+  /** The CLI entry to run: the build in this checkout unless given (e.g. an installed package's bin). */
+  cli = CLI,
 ): Promise<RunningMesh> {
   const env = { ...process.env, SWITCHYARD_HOME: home };
   // Port 0 everywhere (read back from the banner): no race with the mesh's own port-0 sockets.
   // A fixed seed makes weighted splits and fault percentages reproducible run to run.
   const args = ['up', ...extraArgs, '--admin-port', '0', '--port-map', `${gatewayPort}=0`];
   if (!extraArgs.includes('--seed')) args.push('--seed', '1');
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -63,7 +65,7 @@ export async function startMesh(
     process: child,
     output: () => out,
     cli(args, input) {
-      const r = spawnSync(process.execPath, [CLI, ...args, '--server', admin], {
+      const r = spawnSync(process.execPath, [cli, ...args, '--server', admin], {
         env,
         input,
         encoding: 'utf8',

@@ -34,7 +34,7 @@ import {
   type Suppression,
 } from '../../analyze/index.js';
 import { colorDefault } from '../color.js';
-import { ConnectionError, DEFAULT_SERVER, fetchMesh } from '../client.js';
+import { ConnectionError, defaultServer, fetchMesh } from '../client.js';
 import { EXIT } from '../exit-codes.js';
 
 /** Namespaces the loader drops (istio/istio pkg/config/analysis/local: ignored by default). */
@@ -144,7 +144,7 @@ export async function runAnalyzeCommand(
 ): Promise<number> {
   // With no files, istioctl analyzes the live cluster: here, the running mesh at the default server.
   if (!opts.server && files.length === 0 && opts.filename.length === 0 && !opts.listAnalyzers)
-    opts.server = DEFAULT_SERVER;
+    opts.server = defaultServer();
   if (!opts.server) return runAnalyze(files, opts, io);
   let live: Resource[];
   try {

@@ -3,7 +3,7 @@
 // sorted), read from a running mesh's admin API `/stats?proxy=`. `--filter` is Envoy's
 // `/stats?filter=` regex (envoyproxy/envoy source/server/admin/stats_handler.cc).
 import type { Command } from 'commander';
-import { DEFAULT_SERVER, fetchMesh } from '../client.js';
+import { defaultServer, fetchMesh, SERVER_HELP } from '../client.js';
 import { EXIT } from '../exit-codes.js';
 
 interface Opts {
@@ -39,7 +39,10 @@ export function registerEnvoyStats(program: Command): void {
     .description("a proxy's Envoy counters (cluster.<name>.upstream_rq_*, outlier_detection.*)")
     .option('--filter <regex>', 'only stats whose name matches this regex (Envoy /stats?filter=)')
     .option('-o, --output <format>', 'text or json', 'text')
-    .option('--server <url>', 'the admin API of a running mesh', DEFAULT_SERVER)
+    .option('--server <url>', SERVER_HELP)
+    .hook('preAction', (c) => {
+      if (c.getOptionValue('server') === undefined) c.setOptionValue('server', defaultServer());
+    })
     .action(async (proxy: string, o: Opts) => {
       if (o.output !== 'text' && o.output !== 'json') {
         console.error(`error: unknown output format ${o.output}: use text or json`);

@@ -13,7 +13,7 @@ import {
   type TraceOptions,
   type TraceRequest,
 } from '../../explain/index.js';
-import { DEFAULT_SERVER, fetchMesh } from '../client.js';
+import { defaultServer, fetchMesh, SERVER_HELP } from '../client.js';
 import { EXIT } from '../exit-codes.js';
 import { snapshotFromFiles } from './proxy-config.js';
 
@@ -99,7 +99,7 @@ export function registerExplain(program: Command): void {
     .option('-H, --header <header>', "request header 'name: value' (repeatable)", collect, [])
     .option('--sni <name>', 'TLS server name (default: the URL host for https)')
     .option('-o, --output <format>', 'text, json or yaml', 'text')
-    .option('--server <url>', `a running mesh's admin API (default ${DEFAULT_SERVER} without -f)`)
+    .option('--server <url>', `${SERVER_HELP} (live mode, without -f)`)
     .option(
       '--meshConfigFile <file>',
       'mesh config file (default: the istio ConfigMap in the files)',
@@ -126,7 +126,7 @@ export function registerExplain(program: Command): void {
       }
       if (!o.filename || o.filename.length === 0) {
         try {
-          const trace = await fromServer(o.server ?? DEFAULT_SERVER, {
+          const trace = await fromServer(o.server ?? defaultServer(), {
             proxy: who.proxy,
             target: who.target,
             request,

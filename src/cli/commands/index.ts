@@ -4,6 +4,8 @@ import { registerAnalyze } from './analyze.js';
 import { registerApply } from './apply.js';
 import { registerBootstrap } from './bootstrap.js';
 import { registerControlPlane } from './control-plane.js';
+import { registerCompletion } from './completion.js';
+import { registerDashboard } from './dashboard.js';
 import { registerDelete } from './delete.js';
 import { registerEnvoyStats } from './envoy-stats.js';
 import { registerExplain } from './explain.js';
@@ -42,4 +44,6 @@ export function registerCommands(program: Command): void {
   registerEnvoyStats(program);
   registerExplain(program);
   registerTest(program);
+  registerCompletion(program);
+  registerDashboard(program);
 }

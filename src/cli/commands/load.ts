@@ -10,8 +10,9 @@ import {
   resolveFrom,
 } from '../../load/index.js';
 import { runLoad } from '../../load/http-runner.js';
-import { noMeshMessage } from '../client.js';
+import { defaultServer, noMeshMessage } from '../client.js';
 import { EXIT } from '../exit-codes.js';
+import { examplesText } from '../help-examples.js';
 
 export function registerLoad(program: Command): void {
   program
@@ -36,10 +37,12 @@ export function registerLoad(program: Command): void {
         throw err;
       }
       if (!options) {
-        console.log(LOAD_USAGE);
+        console.log(LOAD_USAGE + examplesText('load'));
         return;
       }
       if (options.from) {
+        // No -server flag: the mesh `up` recorded, as every other command finds it.
+        if (!args.some((a) => /^--?server(=|$)/.test(a))) options.server = defaultServer();
         try {
           options.proxy = await resolveFrom(options.server, options.from);
         } catch (err) {

@@ -18,7 +18,7 @@ import {
   type ProxySnapshot,
 } from '../../compile/index.js';
 import { buildRegistry, proxyNames, resolveProxy, type Registry } from '../../registry/index.js';
-import { DEFAULT_SERVER, fetchMesh } from '../client.js';
+import { defaultServer, fetchMesh } from '../client.js';
 import { certRoots } from '../../mesh/cert-roots.js';
 import { EXIT } from '../exit-codes.js';
 import { envoyConfigDump } from '../../xds/config-dump.js';
@@ -96,7 +96,10 @@ function addSub(parent: Command, kind: Kind, aliases: string[], description: str
     .option('-R, --recursive', 'process directories recursively', false)
     .option('-n, --namespace <ns>', 'namespace for objects without one', 'default')
     .option('-o, --output <format>', 'short, json or yaml', 'short')
-    .option('--server <url>', 'a running mesh admin endpoint (http://127.0.0.1:15000)')
+    .option(
+      '--server <url>',
+      'a running mesh admin endpoint (default without -f: $SWITCHYARD_SERVER, else $SWITCHYARD_HOME/current, else http://127.0.0.1:15000)',
+    )
     .option(
       '--meshConfigFile <file>',
       'mesh config file (default: the istio ConfigMap in the files)',
@@ -119,7 +122,7 @@ function addSub(parent: Command, kind: Kind, aliases: string[], description: str
       .option('--port <port>', 'filter by port');
   cmd.action((proxy: string, o: Opts) => {
     // Without files, read the running mesh (istioctl reads the live cluster).
-    if (!o.filename || o.filename.length === 0) o.server ??= DEFAULT_SERVER;
+    if (!o.filename || o.filename.length === 0) o.server ??= defaultServer();
     if (o.server && !o.filename) {
       fromServer(kind, proxy, o).then(
         (text) => process.stdout.write(text),

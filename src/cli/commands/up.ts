@@ -10,6 +10,7 @@ import { parsePortMap } from '../../mesh/ports.js';
 import { EXIT } from '../exit-codes.js';
 import { parseListenPort } from '../../units/index.js';
 import { exportLine } from '../../kube/kubeconfig.js';
+import { clearCurrentServer, writeCurrentServer } from '../current-server.js';
 
 const DEMOS: Record<string, string> = { bookinfo: 'bookinfo.yaml' };
 
@@ -126,6 +127,7 @@ export function registerUp(program: Command): void {
           if (stopping) return;
           stopping = true;
           console.log(`\n${signal}: draining in-flight requests and stopping every workload...`);
+          clearCurrentServer(mesh.adminUrl() ?? '');
           mesh.stop().then(
             () => process.exit(0),
             () => process.exit(1),
@@ -151,15 +153,16 @@ export function registerUp(program: Command): void {
         console.log(`\nkubectl talks to this mesh with:\n  ${exportLine(mesh.kubeconfigPath)}`);
         const gw = mesh.gatewayUrl();
         const admin = mesh.adminUrl() ?? '';
-        const server = admin === 'http://127.0.0.1:15000' ? '' : ` --server ${admin}`;
+        // Later commands without --server find this mesh through $SWITCHYARD_HOME/current.
+        if (admin) writeCurrentServer(admin);
         if (opts.demo === 'bookinfo' && gw) {
           console.log(`
 Bookinfo is running. Open ${gw}/productpage (reload: the reviews stars change, all versions serve).
 Try next, from another terminal:
   switchyard get virtualservices
   switchyard apply -f <a VirtualService sending reviews to subset v1>
-  switchyard proxy-config routes productpage-v1${server}
-  switchyard analyze${server}
+  switchyard proxy-config routes productpage-v1
+  switchyard analyze
   open ${mesh.adminUrl() ?? ''}/graph for the live service graph
 Press Ctrl-C to stop.`);
         }

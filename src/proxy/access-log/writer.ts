@@ -1,4 +1,4 @@
-// Access-log lines are batched into one write (performance.md: the log is the costliest feature).
+// Access-log lines are batched into one write (docs/performance.md: the log is the costliest feature).
 // Like Envoy's file access log (file_flush_interval_msec, default 1s) lines are flushed on an
 // interval, or sooner when 64 KiB are buffered.
 import { createWriteStream, type WriteStream } from 'node:fs';

@@ -332,7 +332,7 @@ export class ForwardRequest {
     const { res, down } = this.f;
     down.ctx.bytesSent += chunk.length;
     // Cork until the end of this tick so head, body and end leave in one writev when the whole
-    // response arrived in one read (performance.md: one write per response).
+    // response arrived in one read (docs/performance.md: one write per response).
     const sock = down.ctx.protocol === 'HTTP/2' ? null : res.socket;
     if (sock && !sock.writableCorked) {
       sock.cork();

@@ -1,5 +1,5 @@
 // One upstream keep-alive connection (HTTP/1.1, or h2c): an undici Client with pipelining 1, driven with
-// Client.dispatch and a plain handler (no streams or promises per request; see performance.md).
+// Client.dispatch and a plain handler (no streams or promises per request; see docs/performance.md).
 import type { ConnectionOptions } from 'node:tls';
 import { buildConnector, Client } from 'undici';
 import type { LookupFunction } from './dns-lookup.js';

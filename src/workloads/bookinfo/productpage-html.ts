@@ -1,5 +1,6 @@
 // The product page and index HTML, rendered as the original's Jinja templates render them.
-// istio/istio samples/bookinfo/src/productpage/templates/productpage.html and index.html
+// istio/istio samples/bookinfo/src/productpage/templates/productpage.html and index.html (the Bootstrap 3
+// look, up to commit 2f6cb4f4e78; later versions moved to Tailwind)
 import { escapeHtml } from '../http-server.js';
 
 export interface Product {
@@ -22,16 +23,21 @@ const HEAD = (title: string) => `<!DOCTYPE html>
 <meta http-equiv="X-UA-Compatible" content="IE=edge">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <!-- Latest compiled and minified CSS -->
-<link rel="stylesheet" href="https://maxcdn.bootstrapcdn.com/bootstrap/3.3.5/css/bootstrap.min.css">
+<link rel="stylesheet" href="static/bootstrap/css/bootstrap.min.css">
 <!-- Optional theme -->
-<link rel="stylesheet" href="https://maxcdn.bootstrapcdn.com/bootstrap/3.3.5/css/bootstrap-theme.min.css">
+<link rel="stylesheet" href="static/bootstrap/css/bootstrap-theme.min.css">
 </head>
 <body>
 `;
 
-const SCRIPTS = `<script src="https://ajax.googleapis.com/ajax/libs/jquery/2.1.4/jquery.min.js"></script>
-<script src="https://maxcdn.bootstrapcdn.com/bootstrap/3.3.5/js/bootstrap.min.js"></script>
-<script type="text/javascript">
+const SCRIPTS = `<!-- Latest compiled and minified JavaScript -->
+<script src="static/jquery.min.js"></script>
+<!-- Latest compiled and minified JavaScript -->
+<script src="static/bootstrap/js/bootstrap.min.js"></script>
+`;
+
+/** productpage.html only: focus the user name when the sign-in modal opens. */
+const MODAL_SCRIPT = `<script type="text/javascript">
   $('#login-modal').on('shown.bs.modal', function () {
     $('#username').focus();
   });
@@ -103,7 +109,15 @@ export function renderProductPage(m: ProductPageModel): string {
   const reviewsBlock =
     m.reviewsStatus === 200
       ? `      <h4 class="text-center text-primary">Book Reviews</h4>
-${list.map(renderReview).join('')}`
+${list.map(renderReview).join('')}      <dl>
+        <dt>Reviews served by:</dt>
+        <u>${text(m.reviews.podname)}</u>
+${
+  m.reviews.clustername !== undefined && m.reviews.clustername !== 'null'
+    ? `        on cluster <u>${text(m.reviews.clustername)}</u>
+`
+    : ''
+}      </dl>`
       : `      <h4 class="text-center text-primary">Error fetching product reviews!</h4>
       <p>${text(m.reviews.error)}</p>`;
   return `${HEAD('Simple Bookstore App')}
@@ -156,7 +170,7 @@ ${reviewsBlock}
     </div>
   </div>
 </div>
-${SCRIPTS}</body>
+${SCRIPTS}${MODAL_SCRIPT}</body>
 </html>
 `;
 }
@@ -183,7 +197,7 @@ export function renderIndex(tree: Record<string, unknown>): string {
     </h4></p>
     <p><a href="/productpage?u=normal">Normal user</a></p>
     <p><a href="/productpage?u=test">Test user</a></p>
-</body>
+${SCRIPTS}</body>
 </html>
 `;
 }

@@ -8,6 +8,7 @@ import { systemRandom, type Random } from '../../runtime/random.js';
 import { serviceBase } from './endpoints.js';
 import { B3_HEADERS, PRODUCTPAGE_FORWARDED, pickHeaders } from './forward-headers.js';
 import { renderIndex, renderProductPage, type Product } from './productpage-html.js';
+import { staticAsset } from './productpage-static.js';
 import { SESSION_COOKIE, SessionCodec, parseCookies, type Session } from './session.js';
 
 export const DETAILS_UNAVAILABLE =
@@ -132,6 +133,15 @@ export function startProductpage(options: WorkloadOptions): Promise<RunningWorkl
       const method = req.method ?? 'GET';
       if ((path === '/' || path === '/index.html') && method === 'GET') {
         sendText(res, 200, renderIndex(tree), 'text/html; charset=utf-8');
+        return;
+      }
+      const asset = method === 'GET' ? staticAsset(path) : undefined;
+      if (asset) {
+        res.writeHead(200, {
+          'content-type': asset.contentType,
+          'content-length': asset.body.length,
+        });
+        res.end(asset.body);
         return;
       }
       if (path === '/health') {
