@@ -58,7 +58,7 @@ test('__complete: commands, subcommands, flags, proxy and resource names of the 
   const complete = (...words: string[]) => cli(['__complete', ...words]).stdout.split('\n');
   assert.ok(complete('').includes('proxy-config'));
   assert.ok(complete('').includes('completion'));
-  assert.deepEqual(complete('pro').filter(Boolean), ['proxy-config']);
+  assert.deepEqual(complete('pro').filter(Boolean), ['proxy-config', 'proxy-status']);
   assert.ok(complete('proxy-config', '').includes('routes'));
   assert.ok(complete('proxy-config', 'routes', '').some((p) => p.startsWith('productpage-v1')));
   assert.ok(complete('logs', 'rev').every((p) => p === '' || p.startsWith('rev')));
