@@ -59,7 +59,7 @@ for (const { version, bin, skip } of versions) {
         'exec',
         ratings,
         '-c',
-        'ratings-v1',
+        'ratings',
         '--',
         'curl',
         '-s',
@@ -152,12 +152,12 @@ describe('switchyard exec, logs, port-forward', () => {
     ]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /"id": ?"0"/);
-    assert.match(r.stderr, /^Defaulted container "ratings-v1" out of: ratings-v1, istio-proxy$/m);
+    assert.match(r.stderr, /^Defaulted container "ratings" out of: ratings, istio-proxy$/m);
     const exit = switchyard([
       'exec',
       'deploy/ratings-v1',
       '-c',
-      'ratings-v1',
+      'ratings',
       '--',
       'sh',
       '-c',

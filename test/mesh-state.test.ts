@@ -95,9 +95,10 @@ test('SIGKILL of up while applies are in flight: the restarted store is exactly 
   try {
     const store = await listed(second.admin, home);
     const revision = Number(store.metadata.resourceVersion);
+    // The applies' VirtualServices, and the `default` Namespace `up` labelled for injection.
     assert.match(
       second.output(),
-      new RegExp(`restored ${OBJECTS} objects \\(revision ${revision}\\)`),
+      new RegExp(`restored ${OBJECTS + 1} objects \\(revision ${revision}\\)`),
     );
     // Nothing acknowledged is lost ...
     assert.ok(revision >= acked.revision, `revision ${revision} >= acknowledged ${acked.revision}`);

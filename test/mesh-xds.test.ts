@@ -31,7 +31,8 @@ test('up --xds-port 0 prints its xDS port and serves the Bookinfo sidecar its cl
       }[];
     }[];
     const addr = groups[0]?.lb_endpoints[0]?.endpoint.address.socket_address;
-    assert.equal(addr?.address, '127.0.0.1');
+    // The endpoint is the pod's sidecar inbound, on the pod IP the local kubelet gave it (127.1.x.y).
+    assert.match(addr?.address ?? '', /^127\./);
     assert.ok((addr?.port_value ?? 0) > 0);
     c.close();
   } finally {
