@@ -1,27 +1,19 @@
 // `switchyard proxy-config routes|clusters|listeners|endpoints <proxy> -f FILES`: istioctl's
 // proxy-config tables, from a snapshot compiled offline from files (or, later, from a running mesh).
 import type { Command } from 'commander';
-import {
-  createConfigSnapshot,
-  decodableResources,
-  formatDiagnostic,
-  loadResources,
-  meshConfigFromResources,
-  parseMeshConfig,
-  type ConfigSnapshot,
-} from '../../config/index.js';
-import { readFileSync } from 'node:fs';
+import type { ConfigSnapshot } from '../../config/index.js';
 import {
   compileProxy,
   PROXY_CONFIG_FILTERS,
   renderProxyConfig,
   type ProxySnapshot,
 } from '../../compile/index.js';
-import { buildRegistry, proxyNames, resolveProxy, type Registry } from '../../registry/index.js';
+import { proxyNames, resolveProxy, type Registry } from '../../registry/index.js';
 import { defaultServer, fetchMesh } from '../client.js';
 import { certRoots } from '../../mesh/cert-roots.js';
 import { EXIT } from '../exit-codes.js';
 import { envoyConfigDump } from '../../xds/config-dump.js';
+import { meshFromFiles } from '../../xds/file-source.js';
 import { stringify as toYaml } from 'yaml';
 
 type Kind = 'routes' | 'clusters' | 'listeners' | 'endpoints';
@@ -42,26 +34,13 @@ interface Opts {
   cluster?: string;
 }
 
-/** Loads, decodes and indexes config files as every offline command reads them. */
+/** Loads, decodes and indexes config files as every offline command reads them (xds/file-source.ts). */
 export function configFromFiles(
   files: readonly string[],
   opts: { recursive?: boolean; namespace?: string; meshConfigFile?: string } = {},
 ): { config?: ConfigSnapshot; registry?: Registry; errors: string[] } {
-  const loaded = loadResources(files, {
-    recursive: opts.recursive ?? false,
-    defaultNamespace: opts.namespace ?? 'default',
-  });
-  // An object that does not decode stops the command, as a parse error does (decode.ts).
-  const decoded = decodableResources(loaded.resources);
-  const errors = [...loaded.diagnostics, ...decoded.diagnostics]
-    .filter((d) => d.level === 'Error')
-    .map(formatDiagnostic);
-  if (errors.length > 0) return { errors };
-  const mesh = opts.meshConfigFile
-    ? parseMeshConfig(readFileSync(opts.meshConfigFile, 'utf8'))
-    : meshConfigFromResources(decoded.resources);
-  const config = createConfigSnapshot(decoded.resources, mesh);
-  return { config, registry: buildRegistry(config), errors: [] };
+  const { state, errors } = meshFromFiles(files, opts);
+  return state ? { config: state.config, registry: state.registry, errors } : { errors };
 }
 
 /** The message for a proxy name the files do not know, listing the ones they do. */
