@@ -55,6 +55,25 @@ export interface KubeRun {
   stderr: string;
 }
 
+/** Runs one kubectl command to completion with env (KUBECONFIG, HOME), stdin closed after `stdin`. */
+export function runKubectl(
+  bin: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  stdin?: string,
+): Promise<KubeRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, [...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
 export interface KubeServer {
   admin: AdminServer;
   kubeconfig: string;
@@ -98,16 +117,7 @@ export async function startKubeServer(
     kubeconfig,
     token,
     run(bin, args, stdin) {
-      return new Promise((resolve, reject) => {
-        const child = spawnIt(bin, args);
-        let stdout = '';
-        let stderr = '';
-        child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code, stdout, stderr }));
-        child.stdin.end(stdin ?? '');
-      });
+      return runKubectl(bin, args, env, stdin);
     },
     async watchesOpen(n) {
       while (admin.kube.activeWatches < n) await new Promise((r) => setTimeout(r, 20));

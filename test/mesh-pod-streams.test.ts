@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CLI, get, startMesh, type RunningMesh } from './helpers/mesh.js';
-import { kubectlVersions } from './kube-support.js';
+import { kubectlVersions, runKubectl, type KubeRun } from './kube-support.js';
 
 let mesh: RunningMesh | undefined;
 const versions = kubectlVersions();
@@ -18,22 +18,12 @@ after(async () => {
   await mesh?.stop();
 });
 
-function kubectl(
-  bin: string,
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function kubectl(bin: string, args: string[]): Promise<KubeRun> {
   const m = mesh!;
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, {
-      env: { ...process.env, KUBECONFIG: join(m.home, 'kubeconfig'), HOME: m.home },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  return runKubectl(bin, args, {
+    ...process.env,
+    KUBECONFIG: join(m.home, 'kubeconfig'),
+    HOME: m.home,
   });
 }
 

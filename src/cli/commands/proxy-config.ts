@@ -1,5 +1,5 @@
 // `switchyard proxy-config routes|clusters|listeners|endpoints <proxy> -f FILES`: istioctl's
-// proxy-config tables, from a snapshot compiled offline from files (or, later, from a running mesh).
+// proxy-config tables, from a snapshot compiled offline from files or read from a running mesh.
 import type { Command } from 'commander';
 import type { ConfigSnapshot } from '../../config/index.js';
 import {
