@@ -49,6 +49,28 @@ async function assertNoFallback(body: string): Promise<void> {
   assert.fail(`a Bookinfo fallback ("currently unavailable"); failed calls:\n${failed.join('\n')}`);
 }
 
+interface ConfigDump {
+  configs: {
+    '@type': string;
+    dynamic_active_clusters?: { cluster: Record<string, unknown> }[];
+    dynamic_listeners?: { name: string }[];
+  }[];
+}
+
+/** One dynamic cluster from a proxy's Envoy config dump (GET /config_dump). */
+async function dumpedCluster(
+  proxy: string,
+  name: string,
+): Promise<Record<string, unknown> | undefined> {
+  const dump = JSON.parse(
+    (await get(`${mesh.admin}/config_dump?proxy=${proxy}`)).body,
+  ) as ConfigDump;
+  return dump.configs
+    .find((c) => c['@type'].endsWith('ClustersConfigDump'))
+    ?.dynamic_active_clusters?.map((c) => c.cluster)
+    .find((c) => c.name === name);
+}
+
 const PRODUCTPAGE = 'spiffe://cluster.local/ns/default/sa/bookinfo-productpage';
 
 test('DestinationRule ISTIO_MUTUAL for reviews: mTLS with SPIFFE identities, plaintext still accepted', async () => {
@@ -57,9 +79,18 @@ test('DestinationRule ISTIO_MUTUAL for reviews: mTLS with SPIFFE identities, pla
 
   // The client side: the productpage sidecar's reviews cluster carries ISTIO_MUTUAL with the
   // service accounts of reviews as SANs (Istio's auto SAN).
-  const dump = await get(`${mesh.admin}/config_dump?proxy=productpage-v1`);
-  assert.ok(dump.body.includes('ISTIO_MUTUAL'), 'the cluster has ISTIO_MUTUAL');
-  assert.ok(dump.body.includes('spiffe://cluster.local/ns/default/sa/bookinfo-reviews'));
+  // In Envoy's config dump an explicit ISTIO_MUTUAL is the cluster's own transport_socket (auto mTLS
+  // would be transport_socket_matches) with the SDS workload certificate.
+  const reviewsCluster = await dumpedCluster(
+    'productpage-v1',
+    'outbound|9080||reviews.default.svc.cluster.local',
+  );
+  const socket = JSON.stringify(reviewsCluster?.transport_socket ?? {});
+  assert.ok(
+    socket.includes('"tls_certificate_sds_secret_configs"'),
+    'the cluster has ISTIO_MUTUAL',
+  );
+  assert.ok(socket.includes('spiffe://cluster.local/ns/default/sa/bookinfo-reviews'));
 
   for (let i = 0; i < 6; i++) {
     const page = await get(`${mesh.gateway}/productpage`);
@@ -131,9 +162,14 @@ test('PeerAuthentication STRICT applied to the running mesh: bookinfo keeps work
   assert.match(listed.stdout, /^default\s+STRICT\s+\S+$/m);
   const reviews = (await reviewsProxies())[0];
   // The new snapshot reaches the reviews sidecar (the store's subscribers recompile on apply).
+  // STRICT leaves virtualInbound without the plaintext (raw_buffer) chain for 9080.
   for (let i = 0; i < 100; i++) {
     const dump = await get(`${mesh.admin}/config_dump?proxy=${reviews?.name}`);
-    if (dump.body.includes('"mtlsMode": "STRICT"')) break;
+    const listeners = (JSON.parse(dump.body) as ConfigDump).configs.find((c) =>
+      c['@type'].endsWith('ListenersConfigDump'),
+    )?.dynamic_listeners;
+    const inbound = listeners?.find((l) => l.name === 'virtualInbound');
+    if (inbound && !JSON.stringify(inbound).includes('"transport_protocol":"raw_buffer"')) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   const listeners = mesh.cli(['proxy-config', 'listeners', reviews?.name ?? '', '--port', '15006']);

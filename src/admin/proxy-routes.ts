@@ -1,13 +1,17 @@
 // The admin API's per-proxy routes (Envoy's admin endpoints, one proxy chosen by ?proxy=):
 // /config_dump, /stats, /logs, /proxy-config/<kind>, plus GET /pods for `analyze --server`.
-import {
-  PROXY_CONFIG_FILTERS,
-  renderProxyConfig,
-  type ProxyConfigKind,
-  type ProxyConfigOptions,
-} from '../compile/index.js';
+import { PROXY_CONFIG_FILTERS } from '../compile/index.js';
 import type { ProxySnapshot } from '../compile/snapshot.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
 import { formatHostPort } from '../units/index.js';
+import { envoyConfigDump, type ConfigDumpOptions } from '../xds/config-dump.js';
+import { workloadSecrets } from '../xds/generate/secrets.js';
+import {
+  ENVOY_DUMP_KINDS,
+  renderProxyConfigKind,
+  type EnvoyDumpKind,
+  type RenderOptions,
+} from '../xds/proxy-config-view.js';
 import type { AdminServer } from './server.js';
 
 /** What these routes read of a running proxy. */
@@ -23,6 +27,14 @@ export interface AdminProxyHandle {
   }[];
   /** The last n access-log lines, each ending in a newline. */
   logTail(n: number): string[];
+  /** The workload certificate, key and root the proxy holds (its SDS `default` and `ROOTCA`). */
+  workloadPems?(): { certChain: string; privateKey: string; rootCert: string } | undefined;
+}
+
+/** What the proxy's config dump adds to its snapshot: the secrets it holds. */
+function dumpOptions(mp: AdminProxyHandle): ConfigDumpOptions {
+  const pems = mp.workloadPems?.();
+  return pems ? { secrets: workloadSecrets(pems) } : {};
 }
 
 export interface ProxyRouteSource {
@@ -34,7 +46,11 @@ export interface ProxyRouteSource {
   runtimeObjects(): Record<string, unknown>[];
 }
 
-export function registerProxyRoutes(admin: AdminServer, source: ProxyRouteSource): void {
+export function registerProxyRoutes(
+  admin: AdminServer,
+  source: ProxyRouteSource,
+  clock: Clock = systemClock,
+): void {
   const withProxy =
     (
       fn: (mp: AdminProxyHandle, url: URL) => { type: string; body: string },
@@ -53,10 +69,17 @@ export function registerProxyRoutes(admin: AdminServer, source: ProxyRouteSource
   admin.route(
     'GET',
     '/config_dump',
-    withProxy((mp) => ({
-      type: 'application/json',
-      body: JSON.stringify(snapshotJson(mp.snapshot()), null, 2),
-    })),
+    // Envoy's /config_dump (EDS only with ?include_eds), from the xDS generator (xds/config-dump.ts).
+    withProxy((mp, url) => {
+      const snapshot = mp.snapshot();
+      const dump = snapshot
+        ? envoyConfigDump(snapshot, {
+            ...dumpOptions(mp),
+            includeEds: url.searchParams.has('include_eds'),
+          })
+        : { configs: [] };
+      return { type: 'application/json', body: JSON.stringify(dump, null, 2) + '\n' };
+    }),
   );
   admin.route(
     'GET',
@@ -79,10 +102,10 @@ export function registerProxyRoutes(admin: AdminServer, source: ProxyRouteSource
     })),
   );
   admin.route('GET', '/proxy-config', (_req, res, url) => {
-    const kind = url.pathname.split('/')[2] as ProxyConfigKind;
+    const kind = url.pathname.split('/')[2] as EnvoyDumpKind;
     const mp = source.find(url.searchParams.get('proxy'));
     const snapshot = mp?.snapshot();
-    if (!['routes', 'clusters', 'listeners', 'endpoints'].includes(kind) || !snapshot) {
+    if (!ENVOY_DUMP_KINDS.includes(kind) || !snapshot) {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end(
         mp
@@ -91,7 +114,11 @@ export function registerProxyRoutes(admin: AdminServer, source: ProxyRouteSource
       );
       return;
     }
-    const options: ProxyConfigOptions = { output: url.searchParams.get('output') ?? 'short' };
+    const options: RenderOptions = {
+      output: url.searchParams.get('output') ?? 'short',
+      dump: dumpOptions(mp!),
+      nowMs: clock.now(),
+    };
     for (const f of PROXY_CONFIG_FILTERS) {
       const v = url.searchParams.get(f);
       if (v) options[f] = v;
@@ -104,33 +131,10 @@ export function registerProxyRoutes(admin: AdminServer, source: ProxyRouteSource
           .map((e) => [`${e.cluster}|${formatHostPort(e.address, e.port)}`, e.outlierCheck]),
       );
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end(renderProxyConfig(kind, snapshot, options));
+    res.end(renderProxyConfigKind(kind, snapshot, options));
   });
   admin.route('GET', '/pods', (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ items: source.runtimeObjects() }));
   });
-}
-
-/**
- * A snapshot as JSON (Maps become objects), like Envoy's /config_dump: private keys print as
- * `[redacted]` (envoyproxy/envoy source/common/protobuf/utility.cc MessageUtil::redact, applied to
- * fields marked sensitive), and a PEM read from a file prints as that file's name (a DataSource
- * `filename`), never its contents.
- */
-export function snapshotJson(snapshot: ProxySnapshot | undefined): unknown {
-  return JSON.parse(
-    JSON.stringify(snapshot ?? {}, function (this: unknown, k: string, v: unknown) {
-      if (k === 'privateKey' && typeof v === 'string' && v !== '') return '[redacted]';
-      const files = (this as { sourceFiles?: Record<string, string | undefined> } | null)
-        ?.sourceFiles;
-      const file = files && k !== 'sourceFiles' ? files[k] : undefined;
-      if (file !== undefined) return { filename: file };
-      if (v instanceof Map) return Object.fromEntries(v);
-      if (Buffer.isBuffer(v)) return v.toString('utf8');
-      if (v && typeof v === 'object' && 'fullMatch' in v)
-        return (v as unknown as { source: string }).source;
-      return v;
-    }),
-  );
 }

@@ -60,6 +60,10 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
       'One route table, computed from files',
       'switchyard pc routes productpage-v1 -f bookinfo/ --name 9080',
     ],
+    [
+      'The virtual host names of route 9080, with jq (Envoy JSON as istioctl prints it)',
+      "switchyard pc routes productpage-v1 --name 9080 -o json | jq '.[].virtualHosts[].name'",
+    ],
   ],
   'proxy-config clusters': [
     ['Clusters of a sidecar', 'switchyard proxy-config clusters reviews-v1'],
@@ -77,6 +81,22 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
     [
       'Endpoints of one cluster',
       `switchyard pc endpoints productpage-v1 --cluster 'outbound|9080||reviews.default.svc.cluster.local'`,
+    ],
+  ],
+  'proxy-config secret': [
+    [
+      'The SDS secrets a sidecar holds in the running mesh',
+      'switchyard proxy-config secret productpage-v1',
+    ],
+    [
+      'Its root certificate, as PEM',
+      'switchyard pc secret productpage-v1 -o json | jq -r \'.dynamicActiveSecrets[] | select(.name == "ROOTCA") | .secret.validationContext.trustedCa.inlineBytes\' | base64 -d',
+    ],
+  ],
+  'proxy-config bootstrap': [
+    [
+      'The node id a sidecar connects to xDS with',
+      'switchyard pc bootstrap productpage-v1 -f bookinfo/ -o json | jq -r .bootstrap.node.id',
     ],
   ],
   logs: [
@@ -114,6 +134,10 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
     [
       'The Envoy config dump of the ingress gateway, from files',
       'switchyard proxy-config all istio-ingressgateway -f samples/bookinfo/ -o json',
+    ],
+    [
+      'Cluster names from the running mesh, by the config dump path',
+      "switchyard pc all productpage-v1 | jq -r '.configs[1].dynamic_active_clusters[].cluster.name'",
     ],
   ],
   'proxy-status': [

@@ -12,7 +12,6 @@ export {
   endpointsTable,
   describeRouteDomains,
   describeMatch,
-  toPlain,
 } from './proxy-config-writer.js';
 export * from './proxy-config-render.js';
 export { tabWrite } from './tab-writer.js';

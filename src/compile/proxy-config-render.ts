@@ -1,12 +1,11 @@
-// istioctl proxy-config output (tables, or -o json|yaml) for one compiled snapshot; shared by the
-// offline CLI and the running mesh's admin API so both print exactly the same thing.
-import { stringify as toYaml } from 'yaml';
+// istioctl proxy-config tables for one compiled snapshot; shared by the offline CLI and the running
+// mesh's admin API so both print exactly the same thing. `-o json|yaml` is Envoy's JSON, printed by
+// src/xds/proxy-config-view.ts from the one Envoy generator.
 import {
   clustersTable,
   endpointsTable,
   listenersTable,
   routesTable,
-  toPlain,
 } from './proxy-config-writer.js';
 import type { ProxySnapshot } from './snapshot.js';
 
@@ -41,20 +40,6 @@ export function renderProxyConfig(
   o: ProxyConfigOptions,
 ): string {
   const port = o.port ? Number(o.port) : undefined;
-  if (o.output === 'json' || o.output === 'yaml') {
-    let data: unknown;
-    if (kind === 'routes')
-      data = [...s.routeTables.values()].filter((t) => !o.name || t.name === o.name);
-    else if (kind === 'clusters')
-      data = [...s.clusters.values()].map((c) => ({ ...c, endpoints: undefined }));
-    else if (kind === 'endpoints')
-      data = [...s.clusters.values()]
-        .filter((c) => c.endpoints.length > 0 && (!o.cluster || c.name === o.cluster))
-        .map((c) => ({ name: c.name, endpoints: c.endpoints }));
-    else data = s.listeners.filter((l) => !port || l.port === port);
-    const plain = toPlain(data);
-    return o.output === 'json' ? JSON.stringify(plain, null, 4) + '\n' : toYaml(plain);
-  }
   switch (kind) {
     case 'routes':
       return routesTable(s, { ...(o.name ? { name: o.name } : {}) });

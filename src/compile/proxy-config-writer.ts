@@ -279,25 +279,3 @@ export function listenersTable(s: ProxySnapshot, filter: ListenerFilter = {}): s
   }
   return tabWrite(rows);
 }
-
-/** A JSON-friendly view of a snapshot part (regexes as their source, maps as objects, bodies as text). */
-export function toPlain(value: unknown): unknown {
-  if (value instanceof Map) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of value) out[String(k)] = toPlain(v);
-    return out;
-  }
-  if (Buffer.isBuffer(value)) return value.toString('utf8');
-  if (Array.isArray(value)) return value.map(toPlain);
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (typeof v === 'function') continue;
-      if (k === 'regex' && v && typeof v === 'object' && 'source' in v) continue;
-      if (k === 'exactDomains' || k === 'wildcardDomains' || k === 'catchAll') continue;
-      out[k] = toPlain(v);
-    }
-    return out;
-  }
-  return value;
-}

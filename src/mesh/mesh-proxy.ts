@@ -96,5 +96,10 @@ export function adminHandle(mp: MeshProxy): AdminProxyHandle {
     stats: () => mp.proxy.stats(),
     endpoints: () => mp.proxy.endpoints(),
     logTail: (n) => mp.log.tail(n),
+    // What istio-agent would hold over SDS for this proxy: the current workload certificate.
+    workloadPems: () => {
+      const { certChain, privateKey, rootCert } = mp.certificate.get();
+      return { certChain, privateKey, rootCert };
+    },
   };
 }

@@ -553,5 +553,3 @@ function storeErrorLines(err: StoreError): string[] {
     .diagnostics;
   return diags && diags.length > 0 ? diags.map(formatDiagnostic) : [err.message];
 }
-
-export { snapshotJson } from '../admin/proxy-routes.js';

@@ -64,6 +64,7 @@ export const TYPE = {
   tlsInspector: `${TYPE_PREFIX}envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector`,
   httpInspector: `${TYPE_PREFIX}envoy.extensions.filters.listener.http_inspector.v3.HttpInspector`,
   rawBuffer: `${TYPE_PREFIX}envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer`,
+  secret: `${TYPE_PREFIX}envoy.extensions.transport_sockets.tls.v3.Secret`,
 } as const;
 
 let loaded: protobuf.Root | undefined;

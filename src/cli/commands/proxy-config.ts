@@ -1,22 +1,19 @@
-// `switchyard proxy-config routes|clusters|listeners|endpoints <proxy> -f FILES`: istioctl's
-// proxy-config tables, from a snapshot compiled offline from files or read from a running mesh.
+// `switchyard proxy-config routes|clusters|listeners|endpoints|secret|bootstrap <proxy> -f FILES`:
+// istioctl's proxy-config tables, or with -o json|yaml Envoy's JSON as istioctl prints it, from a
+// snapshot compiled offline from files or read from a running mesh.
 import type { Command } from 'commander';
 import type { ConfigSnapshot } from '../../config/index.js';
-import {
-  compileProxy,
-  PROXY_CONFIG_FILTERS,
-  renderProxyConfig,
-  type ProxySnapshot,
-} from '../../compile/index.js';
+import { compileProxy, PROXY_CONFIG_FILTERS, type ProxySnapshot } from '../../compile/index.js';
 import { proxyNames, resolveProxy, type Registry } from '../../registry/index.js';
 import { defaultServer, fetchMesh } from '../client.js';
 import { certRoots } from '../../mesh/cert-roots.js';
 import { EXIT } from '../exit-codes.js';
 import { envoyConfigDump } from '../../xds/config-dump.js';
 import { meshFromFiles } from '../../xds/file-source.js';
+import { renderProxyConfigKind, type EnvoyDumpKind } from '../../xds/proxy-config-view.js';
 import { stringify as toYaml } from 'yaml';
 
-type Kind = 'routes' | 'clusters' | 'listeners' | 'endpoints';
+type Kind = EnvoyDumpKind;
 
 interface Opts {
   filename?: string[];
@@ -128,7 +125,8 @@ function addSub(parent: Command, kind: Kind, aliases: string[], description: str
       process.exitCode = EXIT.failure;
       return;
     }
-    process.stdout.write(renderProxyConfig(kind, snapshot, o));
+    // Offline there is no istio-agent, so no SDS secrets: `secret` lists none.
+    process.stdout.write(renderProxyConfigKind(kind, snapshot, { ...o, nowMs: Date.now() }));
   });
 }
 
@@ -156,6 +154,8 @@ export function registerProxyConfig(program: Command): void {
   addSub(pc, 'clusters', ['cluster', 'c'], 'clusters of a proxy');
   addSub(pc, 'listeners', ['listener', 'l'], 'listeners and filter chains of a proxy');
   addSub(pc, 'endpoints', ['endpoint', 'ep'], 'cluster endpoints of a proxy');
+  addSub(pc, 'secret', ['secrets', 's'], "the proxy's SDS secrets (workload certificate, root)");
+  addSub(pc, 'bootstrap', ['b'], "the proxy's Envoy bootstrap");
   // istioctl proxy-config all -o json: Envoy's whole config dump (src/xds/config-dump.ts).
   pc.command('all <proxy>')
     .description(
@@ -165,15 +165,39 @@ export function registerProxyConfig(program: Command): void {
     .option('-R, --recursive', 'process directories recursively', false)
     .option('-n, --namespace <ns>', 'namespace for objects without one', 'default')
     .option('-o, --output <format>', 'json or yaml', 'json')
+    .option(
+      '--server <url>',
+      'a running mesh admin endpoint (default without -f, as for the other kinds)',
+    )
     .action((proxy: string, o: Opts) => {
-      const { snapshot, errors } = snapshotFromFiles(proxy, o.filename ?? [], o);
+      if (!o.filename || o.filename.length === 0) {
+        // The running proxy's /config_dump?include_eds, as istioctl reads Envoy's.
+        const server = o.server ?? defaultServer();
+        const url = new URL(`${server.replace(/\/+$/, '')}/config_dump`);
+        url.searchParams.set('proxy', proxy);
+        url.searchParams.set('include_eds', 'true');
+        fetchMesh(server, url)
+          .then(async (res) => {
+            const text = await res.text();
+            if (!res.ok) throw new Error(text.trim());
+            process.stdout.write(
+              o.output === 'yaml' ? toYaml(JSON.parse(text)) : text.trimEnd() + '\n',
+            );
+          })
+          .catch((err: unknown) => {
+            console.error(`error: ${(err as Error).message}`);
+            process.exitCode = EXIT.failure;
+          });
+        return;
+      }
+      const { snapshot, errors } = snapshotFromFiles(proxy, o.filename, o);
       if (!snapshot) {
         for (const e of errors.length > 0 ? errors : ['-f FILES is required'])
           console.error(`error: ${e}`);
         process.exitCode = EXIT.failure;
         return;
       }
-      const dump = envoyConfigDump(snapshot);
+      const dump = envoyConfigDump(snapshot, { includeEds: true });
       process.stdout.write(
         o.output === 'yaml' ? toYaml(dump) : JSON.stringify(dump, null, 2) + '\n',
       );

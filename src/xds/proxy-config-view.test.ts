@@ -1,0 +1,123 @@
+// istioctl's `proxy-config <kind> -o json` view of our config dump (istio/istio istioctl/pkg/writer/
+// envoy/configdump): inner lists in jsonpb's camelCase, istioctl's filters and orders, secrets with
+// the private key redacted as Envoy redacts it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compileProxy } from '../compile/index.js';
+import { createMeshCa } from '../mesh/mesh-ca.js';
+import { resolveProxy } from '../registry/index.js';
+import { envoyConfigDump } from './config-dump.js';
+import { meshFromFiles } from './file-source.js';
+import { workloadSecrets } from './generate/secrets.js';
+import { proxyConfigDumpView, renderProxyConfigKind, secretsTable } from './proxy-config-view.js';
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures');
+
+function bookinfo(proxyName: string) {
+  const { state } = meshFromFiles(
+    ['bookinfo.yaml', 'destination-rules.yaml', 'virtual-services.yaml', 'gateway.yaml'].map((f) =>
+      join(FIXTURES, 'compile', f),
+    ),
+  );
+  const proxy = resolveProxy(state!.registry, proxyName);
+  return compileProxy(state!.config, state!.registry, proxy!);
+}
+
+type Obj = Record<string, unknown>;
+
+test('clusters: a camelCase array without @type, filtered by --fqdn/--subset and sorted as istioctl', () => {
+  const s = bookinfo('productpage-v1');
+  const all = proxyConfigDumpView('clusters', s) as Obj[];
+  assert.ok(all.every((c) => !('@type' in c)));
+  const names = all.map((c) => String(c.name));
+  // cluster.go: by host, then subset, port, direction; non-Istio names sort by the whole name.
+  assert.ok(names.indexOf('BlackHoleCluster') < names.indexOf('PassthroughCluster'));
+  assert.ok(names.includes('xds-grpc'), 'the static bootstrap clusters are listed too');
+  const reviews = proxyConfigDumpView('clusters', s, {
+    fqdn: 'reviews.default.svc.cluster.local',
+  }) as Obj[];
+  assert.deepEqual(
+    reviews.map((c) => c.name),
+    [
+      'outbound|9080||reviews.default.svc.cluster.local',
+      'outbound|9080|v1|reviews.default.svc.cluster.local',
+      'outbound|9080|v2|reviews.default.svc.cluster.local',
+      'outbound|9080|v3|reviews.default.svc.cluster.local',
+    ],
+  );
+  const eds = reviews[1]!.edsClusterConfig as Obj;
+  assert.equal(eds.serviceName, 'outbound|9080|v1|reviews.default.svc.cluster.local');
+  assert.equal(reviews[1]!.type, 'EDS');
+});
+
+test('listeners --port, routes --name, endpoints --cluster', () => {
+  const s = bookinfo('productpage-v1');
+  const outbound = proxyConfigDumpView('listeners', s, { port: '15001' }) as Obj[];
+  assert.deepEqual(
+    outbound.map((l) => [l.name, l.useOriginalDst]),
+    [['virtualOutbound', true]],
+  );
+  const routes = proxyConfigDumpView('routes', s, { name: '9080' }) as Obj[];
+  assert.equal(routes.length, 1);
+  const vhosts = routes[0]!.virtualHosts as Obj[];
+  assert.ok(vhosts.some((v) => v.name === 'reviews.default.svc.cluster.local:9080'));
+  const cluster = 'outbound|9080|v1|reviews.default.svc.cluster.local';
+  const eps = proxyConfigDumpView('endpoints', s, { cluster }) as Obj[];
+  assert.deepEqual(
+    eps.map((e) => e.clusterName),
+    [cluster],
+  );
+});
+
+test('secret: SecretsConfigDump with default and ROOTCA, the private key "[redacted]" as Envoy prints it', () => {
+  const s = bookinfo('productpage-v1');
+  const ca = createMeshCa();
+  const workload = ca.workloadIdentity('default', 'bookinfo-productpage');
+  const id = workload.get();
+  workload.close(); // no rotation timer left behind
+  const secrets = workloadSecrets(id);
+  const view = proxyConfigDumpView('secret', s, {}, { secrets }) as Obj;
+  const active = view.dynamicActiveSecrets as { name: string; secret: Obj }[];
+  assert.deepEqual(
+    active.map((a) => a.name),
+    ['default', 'ROOTCA'],
+  );
+  const cert = active[0]!.secret.tlsCertificate as Obj;
+  // utility.cc redact: bytes under a sensitive field become base64("[redacted]").
+  assert.deepEqual(cert.privateKey, { inlineBytes: 'W3JlZGFjdGVkXQ==' });
+  const chain = Buffer.from(String((cert.certificateChain as Obj).inlineBytes), 'base64');
+  assert.equal(chain.toString(), id.certChain);
+  const dump = JSON.stringify(envoyConfigDump(s, { secrets }));
+  assert.ok(!dump.includes('PRIVATE KEY'), 'no key in the config dump');
+  assert.ok(dump.includes('"private_key":{"inline_bytes":"W3JlZGFjdGVkXQ=="}'));
+
+  const table = secretsTable(s, Date.now(), { secrets });
+  const lines = table.trimEnd().split('\n');
+  assert.match(
+    lines[0]!,
+    /^RESOURCE NAME +TYPE +STATUS +VALID CERT +SERIAL NUMBER +NOT AFTER +NOT BEFORE$/,
+  );
+  assert.match(
+    lines[1]!,
+    /^default +Cert Chain +ACTIVE +true +[0-9a-f]{32} +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/,
+  );
+  assert.match(lines[2]!, /^ROOTCA +CA +ACTIVE +true +[0-9a-f]{32} /);
+  assert.equal(
+    renderProxyConfigKind('secret', s, { output: 'short' }),
+    'No active or warming secrets found.\n',
+  );
+});
+
+test('bootstrap: BootstrapConfigDump with the node id and the xds-grpc cluster', () => {
+  const s = bookinfo('istio-ingressgateway');
+  const view = proxyConfigDumpView('bootstrap', s) as { bootstrap: Obj };
+  const node = view.bootstrap.node as Obj;
+  assert.match(
+    String(node.id),
+    /^router~[\d.]+~istio-ingressgateway-0\.istio-system~istio-system\.svc\.cluster\.local$/,
+  );
+  const yaml = renderProxyConfigKind('bootstrap', s, { output: 'yaml' });
+  assert.match(yaml, /clusterName: xds-grpc/);
+});
