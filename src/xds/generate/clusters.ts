@@ -1,6 +1,6 @@
 // Snapshot clusters -> envoy.config.cluster.v3.Cluster, as istiod builds them (istio/istio
 // pilot/pkg/networking/core/cluster_builder.go, cluster_traffic_policy.go, cluster_tls.go).
-import type { Cluster } from '../../compile/index.js';
+import { BLACKHOLE_CLUSTER, type Cluster } from '../../compile/index.js';
 import { TYPE, type ProtoObject } from '../protos.js';
 import { clusterLoadAssignment } from './endpoints.js';
 import { istioSni, tlsTransportSocket, upstreamTlsContext } from './tls.js';
@@ -120,8 +120,23 @@ function transport(c: Cluster): ProtoObject {
   };
 }
 
+/** `<name>;` (istio/istio pilot/pkg/networking/util DelimitedStatsPrefix, constants.StatPrefixDelimiter). */
+function altStatName(name: string): string {
+  return `${name};`;
+}
+
 /** The Envoy Cluster for one snapshot cluster. */
 export function buildCluster(c: Cluster, options: ClusterOptions = {}): ProtoObject {
+  // cluster_builder.go buildBlackHoleCluster: STATIC with no endpoints, ROUND_ROBIN, nothing else.
+  if (c.name === BLACKHOLE_CLUSTER && !options.proxyless)
+    return {
+      '@type': TYPE.cluster,
+      name: c.name,
+      type: 'STATIC',
+      connect_timeout: duration(c.connectionPool.connectTimeoutMs),
+      lb_policy: 'ROUND_ROBIN',
+      alt_stat_name: altStatName(c.name),
+    };
   const base: ProtoObject = {
     '@type': TYPE.cluster,
     name: c.name,
@@ -161,6 +176,8 @@ export function buildCluster(c: Cluster, options: ClusterOptions = {}): ProtoObj
   if (c.lbPolicy === 'MAGLEV' && c.maglev)
     base.maglev_lb_config = { table_size: wrap(c.maglev.tableSize) };
   if (options.proxyless) return base;
+  // cluster_builder.go buildCluster: every cluster gets the delimited alt stat name.
+  base.alt_stat_name = altStatName(c.name);
   base.circuit_breakers = circuitBreakers(c);
   const od = outlierDetection(c);
   if (od) base.outlier_detection = od;
@@ -168,7 +185,8 @@ export function buildCluster(c: Cluster, options: ClusterOptions = {}): ProtoObj
   if (c.outlierDetection)
     common.healthy_panic_threshold = wrap(c.outlierDetection.minHealthPercent);
   if (c.localityWeightedLb) common.locality_weighted_lb_config = {};
-  if (Object.keys(common).length > 0) base.common_lb_config = common;
+  // buildCluster always sets CommonLbConfig, empty unless a policy fills it.
+  base.common_lb_config = common;
   const protocolOptions = httpProtocolOptions(c);
   if (protocolOptions) base.typed_extension_protocol_options = protocolOptions;
   Object.assign(base, transport(c));

@@ -16,7 +16,7 @@ import type {
   WeightedCluster,
 } from '../../compile/index.js';
 import { TYPE, type ProtoObject } from '../protos.js';
-import { duration, millionths, wrap } from './values.js';
+import { duration, millionths, struct, wrap } from './values.js';
 
 export interface RouteOptions {
   /** Proxyless gRPC: the route timeout goes in max_stream_duration (gRFC A31), which gRPC reads. */
@@ -263,6 +263,16 @@ export function buildRoute(r: Route, options: RouteOptions = {}): ProtoObject {
   if (r.fault) perFilter[FAULT_FILTER] = faultConfig(r.fault);
   if (r.cors && !options.proxyless) perFilter[CORS_FILTER] = corsConfig(r.cors);
   if (Object.keys(perFilter).length > 0) out.typed_per_filter_config = perFilter;
+  // filter_metadata.istio.config names the VirtualService (istio/istio pilot/pkg/networking/util
+  // BuildConfigInfoMetadata), which istioctl's routes table shows as VIRTUAL SERVICE.
+  if (r.virtualService && !options.proxyless)
+    out.metadata = {
+      filter_metadata: {
+        istio: struct({
+          config: `/apis/networking.istio.io/v1/namespaces/${r.virtualService.namespace}/virtual-service/${r.virtualService.name}`,
+        }),
+      },
+    };
   return out;
 }
 
