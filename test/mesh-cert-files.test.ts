@@ -84,6 +84,22 @@ spec:
     assert.doesNotMatch(gwDump, /-----BEGIN/, 'no PEM in the dump');
     // The SDS secrets the gateway holds: its workload key is redacted bytes.
     assert.ok(gwDump.includes('"inline_bytes": "W3JlZGFjdGVkXQ=="'), 'the workload key, redacted');
+    // `proxy-config secret`: istioctl's table of the SDS secrets, and its JSON (SecretsConfigDump).
+    const secretTable = (await get(`${mesh.admin}/proxy-config/secret?proxy=httpbin`)).body;
+    assert.match(secretTable, /^RESOURCE NAME +TYPE +STATUS +VALID CERT +SERIAL NUMBER/);
+    assert.match(secretTable, /\ndefault +Cert Chain +ACTIVE +true +[0-9a-f]{32} /);
+    assert.match(secretTable, /\nROOTCA +CA +ACTIVE +true +[0-9a-f]{32} /);
+    const secretJson = JSON.parse(
+      (await get(`${mesh.admin}/proxy-config/secret?proxy=httpbin&output=json`)).body,
+    ) as { dynamicActiveSecrets: { name: string; secret: Record<string, unknown> }[] };
+    assert.deepEqual(
+      secretJson.dynamicActiveSecrets.map((x) => x.name),
+      ['default', 'ROOTCA'],
+    );
+    assert.doesNotMatch(
+      JSON.stringify(secretJson),
+      /PRIVATE KEY|LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVk/,
+    );
 
     // Envoy's never-warmed cluster is not there for requests: 503 with response flag NC.
     const proxies = JSON.parse((await get(`${mesh.admin}/proxies`)).body) as {
