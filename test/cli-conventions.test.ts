@@ -56,6 +56,7 @@ test('every command that talks to a mesh says the same thing when none listens a
     ['logs', 'productpage-v1', '--server', server],
     ['envoy-stats', 'productpage-v1', '--server', server],
     ['proxy-config', 'routes', 'productpage-v1', '--server', server],
+    ['proxy-config', 'all', 'productpage-v1', '--server', server],
     ['load', '-n', '1', '-server', server, '-from', 'productpage', 'http://reviews:9080/'],
   ];
   for (const args of commands) {
