@@ -297,5 +297,7 @@ export function buildRouteConfiguration(t: RouteTable, options: RouteOptions = {
     // Domains carry no ports; Envoy strips the port before matching (httproute.go sets it for
     // every proxy but proxyless gRPC, which does not implement it).
     ...(options.proxyless ? {} : { ignore_port_in_host_matching: true }),
+    // route/route.go DefaultMaxDirectResponseBodySizeBytes (1 MiB), set by httproute.go and gateway.go.
+    ...(options.proxyless ? {} : { max_direct_response_body_size_bytes: wrap(1024 * 1024) }),
   };
 }
