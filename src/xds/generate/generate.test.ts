@@ -243,6 +243,8 @@ test('sidecar listeners: 0.0.0.0_9080 over RDS route 9080, virtualOutbound 15001
   assert.equal((hcm.rds as ProtoObject).route_config_name, '9080');
   const names = (hcm.http_filters as ProtoObject[]).map((f) => f.name);
   assert.equal(names.at(-1), 'envoy.filters.http.router');
+  // listener_builder.go buildHTTPFilters: fault before cors.
+  assert.ok(names.indexOf('envoy.filters.http.fault') < names.indexOf('envoy.filters.http.cors'));
   const vo = resource(s, TYPE.listener, 'virtualOutbound');
   assert.equal((vo.address as { socket_address: ProtoObject }).socket_address.port_value, 15001);
   assert.deepEqual(vo.use_original_dst, { value: true });

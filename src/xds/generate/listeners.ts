@@ -12,11 +12,14 @@ import { adsSource, socketAddress, wrap } from './values.js';
 export const HCM_FILTER = 'envoy.filters.network.http_connection_manager';
 export const TCP_PROXY_FILTER = 'envoy.filters.network.tcp_proxy';
 
-/** HTTP filters in the order Envoy requires: router last, exactly once (istiod's buildHTTPFilters). */
+/**
+ * HTTP filters in istiod's order: fault, then cors, router last (istio/istio pilot/pkg/networking/
+ * core/listener_builder.go buildHTTPFilters: `append(filters, xdsfilters.Fault, xdsfilters.Cors)`).
+ */
 export function httpFilters(options: { cors: boolean }): ProtoObject[] {
   return [
-    ...(options.cors ? [{ name: CORS_FILTER, typed_config: { '@type': TYPE.cors } }] : []),
     { name: FAULT_FILTER, typed_config: { '@type': TYPE.fault } },
+    ...(options.cors ? [{ name: CORS_FILTER, typed_config: { '@type': TYPE.cors } }] : []),
     { name: ROUTER_FILTER, typed_config: { '@type': TYPE.router } },
   ];
 }
