@@ -11,10 +11,22 @@ import * as grpc from '@grpc/grpc-js';
 import { createHash, randomUUID } from 'node:crypto';
 import protobuf from 'protobufjs';
 import { SnapshotCache, type ProxyIdentity, type ProxySnapshot } from '../compile/index.js';
-import { encodeSnapshot, type EncodedByType, type EncodedResource } from './encoded-resources.js';
+import {
+  encodeSnapshot,
+  hashBytes,
+  type EncodedByType,
+  type EncodedResource,
+} from './encoded-resources.js';
 import type { MeshState } from './file-source.js';
 import { fromStruct, parseNode, resolveIdentity, type XdsNode } from './node.js';
-import { messageType, protoRoot, TYPE } from './protos.js';
+import { encodeAny, messageType, protoRoot, TYPE } from './protos.js';
+import {
+  certificateKey,
+  meshSecrets,
+  SECRET_TYPE,
+  usesMeshSds,
+  type SecretSource,
+} from './secrets.js';
 import { DEBUG_SYNCZ, syncz } from './syncz.js';
 
 /** Push order: clusters, endpoints, listeners, routes (discovery.proto "eventual consistency"). */
@@ -30,6 +42,8 @@ export interface XdsServerOptions {
   debounceMs?: number;
   debounceMaxMs?: number;
   log?: (line: string) => void;
+  /** The mesh CA's certificates for SDS (`default`, `ROOTCA`); without it SDS answers nothing. */
+  secrets?: SecretSource;
 }
 
 /** One type's state on one stream (istiod's WatchedResource). */
@@ -63,7 +77,10 @@ export interface XdsConnection {
 interface Conn extends XdsConnection {
   call: grpc.ServerDuplexStream<Record<string, unknown>, Record<string, unknown> | Buffer>;
   snapshot?: ProxySnapshot;
+  identity?: ProxyIdentity;
   resources?: EncodedByType;
+  /** SDS: this proxy's `default` and `ROOTCA` (its own, never shared with its group). */
+  secrets?: Map<string, EncodedResource>;
   /** Responses handed to gRPC and not yet written to the HTTP/2 stream (flow control may hold them). */
   inflight: number;
   /** A push came while responses were in flight: it is sent, with the newest config, once they drain. */
@@ -188,6 +205,62 @@ export class XdsServer {
         DeltaAggregatedResources: (call: Conn['call']) => this.stream(call, true),
       },
     );
+    // SDS on its own service too, where istio-agent serves it to Envoy's `sds-grpc` cluster
+    // (envoyproxy/envoy api/envoy/service/secret/v3/sds.proto): same messages and stream rules.
+    const sds = 'envoy.service.secret.v3.SecretDiscoveryService';
+    this.server.addService(
+      {
+        StreamSecrets: { ...method, path: `/${sds}/StreamSecrets` },
+        DeltaSecrets: { ...delta, path: `/${sds}/DeltaSecrets` },
+      } as grpc.ServiceDefinition,
+      {
+        StreamSecrets: (call: Conn['call']) => this.stream(call, false),
+        DeltaSecrets: (call: Conn['call']) => this.stream(call, true),
+      },
+    );
+  }
+
+  /** The resources of a type for a connection: its group's, or its own secrets (SDS). */
+  private resourcesOf(c: Conn, typeUrl: string): ReadonlyMap<string, EncodedResource> | undefined {
+    return typeUrl === SECRET_TYPE ? c.secrets : c.resources?.get(typeUrl);
+  }
+
+  /**
+   * Fetches the connection's `default` and `ROOTCA` secrets from the mesh CA when its config uses
+   * them (none otherwise: SDS then answers with no resources), then calls `then`.
+   */
+  private withSecrets(c: Conn, then: () => void): void {
+    if (c.secrets) return then();
+    const source = this.options.secrets;
+    const ready = (m: Map<string, EncodedResource>) => {
+      c.secrets = m;
+      if (this.conns.has(c.id)) then();
+    };
+    // Proxyless gRPC takes certificates from its own certificate providers, not SDS (grpcgen cds.go).
+    if (
+      !source ||
+      !c.identity ||
+      !c.snapshot ||
+      c.node.generator !== 'envoy' ||
+      !usesMeshSds(c.snapshot)
+    )
+      return ready(new Map());
+    const { namespace, serviceAccount } = certificateKey(c.identity);
+    source.workloadCertificate(namespace, serviceAccount).then(
+      (cert) =>
+        ready(
+          new Map(
+            meshSecrets(cert).map((r) => {
+              const any = encodeAny(r);
+              return [String(r.name), { any, hash: hashBytes(any.value) }];
+            }),
+          ),
+        ),
+      (err: Error) => {
+        this.log(`xds: certificate for ${c.node.proxyName}: ${err.message}`);
+        ready(new Map());
+      },
+    );
   }
 
   async start(): Promise<number> {
@@ -280,6 +353,7 @@ export class XdsServer {
         this.groups.set(key, g);
       }
       c.snapshot = g.snapshot;
+      c.identity = identity;
       c.resources = g.resources;
       return true;
     } catch (err) {
@@ -380,7 +454,7 @@ export class XdsServer {
 
   /** Sends the type's resources if forced or changed since the last send; true when sent. */
   private respond(c: Conn, w: TypeWatch, force: boolean): boolean {
-    const all = c.resources?.get(w.typeUrl);
+    const all = this.resourcesOf(c, w.typeUrl);
     const body = this.body(w.typeUrl, all, w);
     if (!force && body.hash === w.sentHash) return false;
     // A nonce only has to differ from this stream's previous ones (discovery.proto): the body's own
@@ -461,7 +535,7 @@ export class XdsServer {
    * subscribed) are answered even when the client seems current. True when sent.
    */
   private respondDelta(c: Conn, w: TypeWatch, mustAnswer: ReadonlySet<string>): boolean {
-    const all = c.resources?.get(w.typeUrl);
+    const all = this.resourcesOf(c, w.typeUrl);
     const known = (w.known ??= new Map());
     const names = w.wildcard ? [...(all?.keys() ?? [])].sort() : w.names;
     const resources: Record<string, unknown>[] = [];
@@ -541,7 +615,10 @@ export class XdsServer {
         ),
       };
       c.watches.set(typeUrl, w);
-      this.respondDelta(c, w, new Set(subscribe));
+      const first = w;
+      if (typeUrl === SECRET_TYPE)
+        this.withSecrets(c, () => this.respondDelta(c, first, new Set(subscribe)));
+      else this.respondDelta(c, w, new Set(subscribe));
       return;
     }
     if (nonce !== '' && nonce === w.nonceSent) {
@@ -595,7 +672,10 @@ export class XdsServer {
         sentHash: '',
       };
       c.watches.set(typeUrl, w);
-      this.respond(c, w, true);
+      const asked = w;
+      if (typeUrl === SECRET_TYPE)
+        this.withSecrets(c, () => c.watches.get(typeUrl) === asked && this.respond(c, asked, true));
+      else this.respond(c, w, true);
       return;
     }
     if (nonce !== w.nonceSent) return; // stale: a newer response is on its way

@@ -5,6 +5,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { meshFromFiles, XdsServer, type MeshState } from '../../xds/index.js';
 import { parseListenPort } from '../../units/index.js';
 import { EXIT } from '../exit-codes.js';
+import { createMeshCa, meshCaSecrets } from '../../mesh/mesh-ca.js';
 
 interface Opts {
   filename: string[];
@@ -59,7 +60,12 @@ export function registerControlPlane(program: Command): void {
         for (const e of first.errors) console.error(`error: ${e}`);
         process.exit(EXIT.dataError);
       }
-      const server = new XdsServer({ port, log: (l) => console.log(l) });
+      // The mesh CA behind SDS (`default`, `ROOTCA`): its root is made on the first certificate asked.
+      const server = new XdsServer({
+        port,
+        log: (l) => console.log(l),
+        secrets: meshCaSecrets(createMeshCa()),
+      });
       server.setState(first.state);
       previous = first.state;
       const bound = await server.start();
