@@ -5,43 +5,20 @@
 // matching the client applies; a file change is pushed and the client follows it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import * as grpc from '@grpc/grpc-js';
-import { CLI } from './helpers/mesh.js';
+import {
+  binomialInterval,
+  errors,
+  runCli,
+  startClient,
+  startControlPlane,
+  startEchoServer,
+} from './helpers/xds-grpc-support.js';
 
 const HOST = 'echo.default.svc.cluster.local';
 const PORT = 7070;
-
-async function startEchoServer(name: string): Promise<{ port: number; stop: () => void }> {
-  const server = new grpc.Server();
-  const identity = (b: Buffer) => b;
-  server.addService(
-    {
-      Call: {
-        path: '/echo.Echo/Call',
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: identity,
-        requestDeserialize: identity,
-        responseSerialize: identity,
-        responseDeserialize: identity,
-      },
-    } as grpc.ServiceDefinition,
-    {
-      Call: (_call: unknown, cb: grpc.sendUnaryData<Buffer>) => cb(null, Buffer.from(name)),
-    },
-  );
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) =>
-      e ? reject(e) : resolve(p),
-    ),
-  );
-  return { port, stop: () => server.forceShutdown() };
-}
 
 function config(
   v1Port: number,
@@ -99,80 +76,6 @@ spec:
 `;
 }
 
-/** Starts `switchyard control-plane` and resolves with its printed xDS port. */
-function startControlPlane(
-  file: string,
-): Promise<{ proc: ChildProcessWithoutNullStreams; port: number; log: string[] }> {
-  const proc = spawn(process.execPath, [CLI, 'control-plane', '-f', file, '--xds-port', '0']);
-  const log: string[] = [];
-  return new Promise((resolve, reject) => {
-    createInterface({ input: proc.stdout }).on('line', (line) => {
-      log.push(line);
-      const m = /xDS \(ADS\) listening on 127\.0\.0\.1:(\d+)/.exec(line);
-      if (m) resolve({ proc, port: Number(m[1]), log });
-    });
-    proc.stderr.on('data', (d: Buffer) => log.push(d.toString()));
-    proc.on('exit', (code) => reject(new Error(`control-plane exited ${code}: ${log.join('\n')}`)));
-  });
-}
-
-function runCli(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [CLI, ...args]);
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${out}`))));
-  });
-}
-
-interface ClientHandle {
-  run(calls: number, metadata?: Record<string, string>): Promise<Record<string, number>>;
-  stop(): void;
-}
-
-function startClient(xdsPort: number): ClientHandle {
-  // istio/istio pilot/pkg/networking/grpcgen/testdata/xds_bootstrap.json: node id and GENERATOR grpc.
-  const bootstrap = {
-    xds_servers: [
-      {
-        server_uri: `127.0.0.1:${xdsPort}`,
-        channel_creds: [{ type: 'insecure' }],
-        server_features: ['xds_v3'],
-      },
-    ],
-    node: {
-      id: 'sidecar~127.0.0.1~echo-client-0.default~default.svc.cluster.local',
-      cluster: 'echo-client',
-      locality: {},
-      metadata: { GENERATOR: 'grpc', NAMESPACE: 'default' },
-    },
-  };
-  const proc = spawn(
-    process.execPath,
-    [
-      join(CLI, '..', '..', '..', 'test', 'helpers', 'xds-grpc-client.js'),
-      `xds:///${HOST}:${PORT}`,
-    ],
-    { env: { ...process.env, GRPC_XDS_BOOTSTRAP_CONFIG: JSON.stringify(bootstrap) } },
-  );
-  const answers: ((line: string) => void)[] = [];
-  createInterface({ input: proc.stdout }).on('line', (line) => answers.shift()?.(line));
-  let stderr = '';
-  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return {
-    run: (calls, metadata) =>
-      new Promise((resolve, reject) => {
-        answers.push((line) =>
-          resolve((JSON.parse(line) as { counts: Record<string, number> }).counts),
-        );
-        proc.once('exit', () => reject(new Error(`client exited: ${stderr}`)));
-        proc.stdin.write(JSON.stringify({ calls, metadata }) + '\n');
-      }),
-    stop: () => proc.kill(),
-  };
-}
-
 test('a grpc-js-xds client follows the VirtualService split, header match and a pushed change', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-xds-'));
   const v1 = await startEchoServer('v1');
@@ -180,22 +83,23 @@ test('a grpc-js-xds client follows the VirtualService split, header match and a 
   const file = join(dir, 'echo.yaml');
   writeFileSync(file, config(v1.port, v2.port, [80, 20]));
   const cp = await startControlPlane(file);
-  const client = startClient(cp.port);
+  const client = startClient(cp.port, `xds:///${HOST}:${PORT}`);
   try {
-    // gRFC A28: weighted_clusters picks each cluster with probability weight/total; 200 calls at 80/20
-    // give v1 160 +- 5.7 (one standard deviation); the bounds are over 5 deviations wide.
+    // gRFC A28: weighted_clusters picks each cluster with probability weight/total: at 80/20 the v1
+    // count of 200 calls is Binomial(200, 0.8), outside its bounds less than once in a million runs.
     // The first call waits for LDS -> RDS -> CDS -> EDS; it fails fast if any of them is missing.
-    assert.equal(Object.keys(await client.run(1)).filter((k) => k.startsWith('error')).length, 0);
-    const split = await client.run(200);
+    assert.equal(errors(await client.count(1)), 0);
+    const split = await client.count(200);
     assert.equal((split.v1 ?? 0) + (split.v2 ?? 0), 200, JSON.stringify(split));
-    assert.ok((split.v1 ?? 0) >= 130 && (split.v1 ?? 0) <= 190, JSON.stringify(split));
+    const [lo, hi] = binomialInterval(200, 0.8, 1e-6);
+    assert.ok((split.v1 ?? 0) >= lo && (split.v1 ?? 0) <= hi, JSON.stringify(split));
     // gRFC A28 header matching: the x-user: canary route goes to v2 only.
-    assert.deepEqual(await client.run(20, { 'x-user': 'canary' }), { v2: 20 });
+    assert.deepEqual(await client.count(20, { 'x-user': 'canary' }), { v2: 20 });
     // A changed file is pushed (RDS) and the same client follows it without reconnecting.
     writeFileSync(file, config(v1.port, v2.port, [0, 100]));
     let last: Record<string, number> = {};
     for (let round = 0; round < 200; round++) {
-      last = await client.run(10);
+      last = await client.count(10);
       if (last.v2 === 10) break;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -209,7 +113,7 @@ test('a grpc-js-xds client follows the VirtualService split, header match and a 
       cp.log.some((l) => l.includes('echo-client-0.default rejected RouteConfiguration')),
       cp.log.join('\n'),
     );
-    assert.deepEqual(await client.run(10), { v2: 10 }, 'the NACKed routes are not used');
+    assert.deepEqual(await client.count(10), { v2: 10 }, 'the NACKed routes are not used');
     const status = await runCli(['proxy-status', '--xds-address', `127.0.0.1:${cp.port}`]);
     const row = status.split('\n').find((l) => l.startsWith('echo-client-0.default'));
     assert.match(

@@ -312,3 +312,21 @@ export class WorkloadIdentity {
 export function createMeshCa(opts: MeshCaOptions = {}): MeshCa {
   return new MeshCa(opts);
 }
+
+/**
+ * The CA as the xDS server's SDS source (src/xds/secrets.ts): the same root and workload certificates
+ * the local proxies use, so an Envoy fed over xDS and a local sidecar trust each other.
+ */
+export function meshCaSecrets(ca: MeshCa): {
+  workloadCertificate(
+    namespace: string,
+    serviceAccount: string,
+  ): Promise<{ certChain: string; privateKey: string; rootCert: string }>;
+} {
+  return {
+    workloadCertificate: async (namespace, serviceAccount) => {
+      const id = await ca.issueAsync(namespace, serviceAccount);
+      return { certChain: id.certChain, privateKey: id.privateKey, rootCert: id.rootCert };
+    },
+  };
+}

@@ -22,7 +22,7 @@ import {
 } from '../admin/index.js';
 import { registerProxyRoutes } from '../admin/proxy-routes.js';
 import { SnapshotCache } from '../compile/index.js';
-import { createMeshCa } from './mesh-ca.js';
+import { createMeshCa, meshCaSecrets } from './mesh-ca.js';
 import { Kubelet } from './kubelet.js';
 import type { PodRuntime } from '../model/pod-runtime.js';
 import type { ContainerLog } from './container-log.js';
@@ -197,7 +197,11 @@ export class Mesh {
     // The gateways' first certificates, generated off the event loop in parallel (istio-agent fetches
     // them before Envoy starts); each pod's sidecar gets its own before its app starts.
     await Promise.all([...this.proxies.values()].map((mp) => mp.certificate.ready()));
-    if (this.options.xds) this.xds = await startMeshXds(this.options.xds, this.out);
+    if (this.options.xds)
+      this.xds = await startMeshXds(
+        { ...this.options.xds, secrets: meshCaSecrets(this.ca) },
+        this.out,
+      );
     await this.reconciler.request(this.store.snapshot());
     this.unsubscribe = this.store.subscribe(() => void this.requestReconcile());
 

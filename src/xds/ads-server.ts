@@ -9,11 +9,24 @@
 // content changed are pushed, so a change reaches only the proxies it affects.
 import * as grpc from '@grpc/grpc-js';
 import { createHash, randomUUID } from 'node:crypto';
-import { SnapshotCache, type ProxySnapshot } from '../compile/index.js';
+import protobuf from 'protobufjs';
+import { SnapshotCache, type ProxyIdentity, type ProxySnapshot } from '../compile/index.js';
+import {
+  encodeSnapshot,
+  hashBytes,
+  type EncodedByType,
+  type EncodedResource,
+} from './encoded-resources.js';
 import type { MeshState } from './file-source.js';
-import { generateResources, type ResourcesByType } from './generate/index.js';
-import { fromStruct, identityOf, parseNode, type XdsNode } from './node.js';
-import { encodeAny, messageType, protoRoot, TYPE, type EncodedAny } from './protos.js';
+import { fromStruct, parseNode, resolveIdentity, type XdsNode } from './node.js';
+import { encodeAny, messageType, protoRoot, TYPE } from './protos.js';
+import {
+  certificateKey,
+  meshSecrets,
+  SECRET_TYPE,
+  usesMeshSds,
+  type SecretSource,
+} from './secrets.js';
 import { DEBUG_SYNCZ, syncz } from './syncz.js';
 
 /** Push order: clusters, endpoints, listeners, routes (discovery.proto "eventual consistency"). */
@@ -29,6 +42,8 @@ export interface XdsServerOptions {
   debounceMs?: number;
   debounceMaxMs?: number;
   log?: (line: string) => void;
+  /** The mesh CA's certificates for SDS (`default`, `ROOTCA`); without it SDS answers nothing. */
+  secrets?: SecretSource;
 }
 
 /** One type's state on one stream (istiod's WatchedResource). */
@@ -60,9 +75,62 @@ export interface XdsConnection {
 }
 
 interface Conn extends XdsConnection {
-  call: grpc.ServerDuplexStream<Record<string, unknown>, Record<string, unknown>>;
+  call: grpc.ServerDuplexStream<Record<string, unknown>, Record<string, unknown> | Buffer>;
   snapshot?: ProxySnapshot;
-  resources?: ResourcesByType;
+  identity?: ProxyIdentity;
+  resources?: EncodedByType;
+  /** SDS: this proxy's `default` and `ROOTCA` (its own, never shared with its group). */
+  secrets?: Map<string, EncodedResource>;
+  /** Responses handed to gRPC and not yet written to the HTTP/2 stream (flow control may hold them). */
+  inflight: number;
+  /** A push came while responses were in flight: it is sent, with the newest config, once they drain. */
+  pushPending: boolean;
+}
+
+/**
+ * Proxies with the same compile inputs share one compiled snapshot and its encoded resources:
+ * kind, namespace, labels, service account, locality and generator, for nodes the registry does not
+ * know as a workload and that get no inbound clusters (those name the pod, so each compiles alone).
+ * istiod shares the same way through its XdsCache keys (namespace, labels, not the pod IP).
+ */
+interface Group {
+  state: MeshState;
+  snapshot: ProxySnapshot;
+  resources: EncodedByType;
+}
+
+/** Inbound clusters carry the pod's own workload name: such a snapshot is one proxy's alone. */
+function snapshotNamesPod(s: ProxySnapshot): boolean {
+  for (const c of s.clusters.values()) if (c.direction === 'inbound') return true;
+  return false;
+}
+
+/** DiscoveryResponse.nonce (field 5) appended to an encoded body. */
+function withNonce(body: Buffer, nonce: string): Buffer {
+  return Buffer.concat([
+    body,
+    protobuf.Writer.create()
+      .uint32((5 << 3) | 2)
+      .string(nonce)
+      .finish(),
+  ]);
+}
+
+/** The same subscription: usually the very same order, else the same set (ACKs repeat the names). */
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  if (a.every((n, i) => n === b[i])) return true;
+  const set = new Set(b);
+  return a.every((n) => set.has(n));
+}
+
+/** A SotW response body without its nonce, for one set of resources (shared by every proxy sent it). */
+interface Body {
+  hash: string;
+  bytes: Buffer;
+  /** The body with a nonce of its own, sent as is to every stream it is new to (no copy each). */
+  nonce: string;
+  withNonce: Buffer;
 }
 
 type Req = Record<string, unknown> & {
@@ -91,6 +159,11 @@ export class XdsServer {
   private firstPending = 0;
   private readonly log: (line: string) => void;
   private seq = 0;
+  private readonly pushListeners = new Set<() => void>();
+  private readonly groups = new Map<string, Group>();
+  /** Group keys whose snapshot had inbound clusters: compiled per proxy. */
+  private readonly unshared = new Set<string>();
+  private readonly bodies = new WeakMap<ReadonlyMap<string, EncodedResource>, Map<string, Body>>();
   port = 0;
 
   constructor(private readonly options: XdsServerOptions) {
@@ -98,14 +171,16 @@ export class XdsServer {
     protoRoot();
     const req = messageType('envoy.service.discovery.v3.DiscoveryRequest');
     const res = messageType('envoy.service.discovery.v3.DiscoveryResponse');
-    const method: grpc.MethodDefinition<Req, Record<string, unknown>> = {
+    const method: grpc.MethodDefinition<Req, Record<string, unknown> | Buffer> = {
       path: `/${SERVICE}/StreamAggregatedResources`,
       requestStream: true,
       responseStream: true,
       requestSerialize: (m) => Buffer.from(req.encode(req.fromObject(m)).finish()),
       requestDeserialize: (b) =>
         req.toObject(req.decode(b), { longs: Number, enums: String, defaults: false }) as Req,
-      responseSerialize: (m) => Buffer.from(res.encode(res.fromObject(m)).finish()),
+      // Pushes arrive pre-encoded (a shared body plus this stream's nonce); debug answers as objects.
+      responseSerialize: (m) =>
+        Buffer.isBuffer(m) ? m : Buffer.from(res.encode(res.fromObject(m)).finish()),
       responseDeserialize: (b) => res.toObject(res.decode(b), { longs: Number, enums: String }),
     };
     const dreq = messageType('envoy.service.discovery.v3.DeltaDiscoveryRequest');
@@ -128,6 +203,62 @@ export class XdsServer {
       {
         StreamAggregatedResources: (call: Conn['call']) => this.stream(call, false),
         DeltaAggregatedResources: (call: Conn['call']) => this.stream(call, true),
+      },
+    );
+    // SDS on its own service too, where istio-agent serves it to Envoy's `sds-grpc` cluster
+    // (envoyproxy/envoy api/envoy/service/secret/v3/sds.proto): same messages and stream rules.
+    const sds = 'envoy.service.secret.v3.SecretDiscoveryService';
+    this.server.addService(
+      {
+        StreamSecrets: { ...method, path: `/${sds}/StreamSecrets` },
+        DeltaSecrets: { ...delta, path: `/${sds}/DeltaSecrets` },
+      } as grpc.ServiceDefinition,
+      {
+        StreamSecrets: (call: Conn['call']) => this.stream(call, false),
+        DeltaSecrets: (call: Conn['call']) => this.stream(call, true),
+      },
+    );
+  }
+
+  /** The resources of a type for a connection: its group's, or its own secrets (SDS). */
+  private resourcesOf(c: Conn, typeUrl: string): ReadonlyMap<string, EncodedResource> | undefined {
+    return typeUrl === SECRET_TYPE ? c.secrets : c.resources?.get(typeUrl);
+  }
+
+  /**
+   * Fetches the connection's `default` and `ROOTCA` secrets from the mesh CA when its config uses
+   * them (none otherwise: SDS then answers with no resources), then calls `then`.
+   */
+  private withSecrets(c: Conn, then: () => void): void {
+    if (c.secrets) return then();
+    const source = this.options.secrets;
+    const ready = (m: Map<string, EncodedResource>) => {
+      c.secrets = m;
+      if (this.conns.has(c.id)) then();
+    };
+    // Proxyless gRPC takes certificates from its own certificate providers, not SDS (grpcgen cds.go).
+    if (
+      !source ||
+      !c.identity ||
+      !c.snapshot ||
+      c.node.generator !== 'envoy' ||
+      !usesMeshSds(c.snapshot)
+    )
+      return ready(new Map());
+    const { namespace, serviceAccount } = certificateKey(c.identity);
+    source.workloadCertificate(namespace, serviceAccount).then(
+      (cert) =>
+        ready(
+          new Map(
+            meshSecrets(cert).map((r) => {
+              const any = encodeAny(r);
+              return [String(r.name), { any, hash: hashBytes(any.value) }];
+            }),
+          ),
+        ),
+      (err: Error) => {
+        this.log(`xds: certificate for ${c.node.proxyName}: ${err.message}`);
+        ready(new Map());
       },
     );
   }
@@ -176,21 +307,54 @@ export class XdsServer {
     this.state = state;
   }
 
+  /** Calls fn as each debounced push starts (benchmarks time the push apart from the debounce). */
+  onPush(fn: () => void): () => void {
+    this.pushListeners.add(fn);
+    return () => this.pushListeners.delete(fn);
+  }
+
   private pushAll(): void {
+    for (const fn of this.pushListeners) fn();
     let pushed = 0;
-    for (const c of this.conns.values()) if (this.recompute(c) && this.pushChanged(c)) pushed++;
+    let waiting = 0;
+    for (const c of this.conns.values()) {
+      // A proxy still taking in earlier responses (a slow reader) is not queued more behind them:
+      // it gets one push with the newest config once they are written (istiod's pushQueue merges
+      // pushes for a connection that is busy the same way, pilot/pkg/xds/pushqueue.go).
+      if (c.inflight > 0) {
+        c.pushPending = true;
+        waiting++;
+      } else if (this.recompute(c) && this.pushChanged(c)) pushed++;
+    }
+    this.pruneGroups();
     if (this.conns.size > 0)
       this.log(
-        `xds: config revision ${this.state?.config.revision ?? 0} pushed to ${pushed} of ${this.conns.size} proxies`,
+        `xds: config revision ${this.state?.config.revision ?? 0} pushed to ${pushed} of ${this.conns.size} proxies` +
+          (waiting > 0
+            ? ` (${waiting} still reading an earlier push: sent when they catch up)`
+            : ''),
       );
   }
 
   private recompute(c: Conn): boolean {
-    if (!this.state) return false;
+    const state = this.state;
+    if (!state) return false;
     try {
-      const identity = identityOf(c.node, this.state.registry);
-      c.snapshot = this.cache.compile(this.state.config, this.state.registry, identity);
-      c.resources = generateResources(c.snapshot, c.node.generator);
+      const { identity, known } = resolveIdentity(c.node, state.registry);
+      const key = this.groupKey(c.node, identity, known);
+      let g = this.groups.get(key);
+      if (!g || g.state !== state) {
+        const snapshot = this.cache.compile(state.config, state.registry, identity);
+        if (!key.startsWith('pod|') && snapshotNamesPod(snapshot)) {
+          this.unshared.add(key);
+          return this.recompute(c);
+        }
+        g = { state, snapshot, resources: encodeSnapshot(snapshot, c.node.generator) };
+        this.groups.set(key, g);
+      }
+      c.snapshot = g.snapshot;
+      c.identity = identity;
+      c.resources = g.resources;
       return true;
     } catch (err) {
       this.log(
@@ -198,6 +362,23 @@ export class XdsServer {
       );
       return false;
     }
+  }
+
+  private groupKey(node: XdsNode, identity: ProxyIdentity, known: boolean): string {
+    const shared = JSON.stringify([
+      node.generator,
+      identity.kind,
+      identity.namespace,
+      Object.entries(identity.labels).sort(),
+      identity.serviceAccount,
+      identity.locality ?? '',
+    ]);
+    return known || this.unshared.has(shared) ? `pod|${node.generator}|${identity.id}` : shared;
+  }
+
+  /** Forgets groups no connected proxy uses (after a push, so each is compiled once per state). */
+  private pruneGroups(): void {
+    for (const [key, g] of this.groups) if (g.state !== this.state) this.groups.delete(key);
   }
 
   /** Pushes every watched type whose content changed, in push order; true when anything was sent. */
@@ -211,35 +392,79 @@ export class XdsServer {
     return any;
   }
 
+  /** Writes a response, counting it in flight until gRPC has handed it to the HTTP/2 stream. */
+  private send(c: Conn, message: Record<string, unknown> | Buffer): void {
+    c.inflight++;
+    c.pushes++;
+    c.call.write(message, () => {
+      c.inflight--;
+      if (c.inflight === 0 && c.pushPending && this.conns.has(c.id)) {
+        c.pushPending = false;
+        if (this.recompute(c)) this.pushChanged(c);
+      }
+    });
+  }
+
+  /**
+   * The encoded DiscoveryResponse fields but the nonce (version_info, resources, type_url) for a set
+   * of resources, remembered per resource map and name list: every proxy sent the same set shares it.
+   */
+  private body(
+    typeUrl: string,
+    all: ReadonlyMap<string, EncodedResource> | undefined,
+    w: TypeWatch,
+  ): Body {
+    const namesKey = w.wildcard ? '*' : w.names.join('\n');
+    const cache = all ? this.bodies.get(all) : undefined;
+    const hit = cache?.get(namesKey);
+    if (hit) return hit;
+    const names = !all
+      ? []
+      : w.wildcard
+        ? [...all.keys()].sort()
+        : w.names.filter((n) => all.has(n));
+    const items = names.map((n) => all!.get(n)!);
+    const hash = hashOf([typeUrl, ...names.flatMap((n, i) => [n, items[i]!.hash])]);
+    // The version names the content (same content, same version across streams and restarts).
+    const writer = protobuf.Writer.create()
+      .uint32((1 << 3) | 2)
+      .string(all ? hash : '');
+    for (const e of items) {
+      // DiscoveryResponse.resources (2): google.protobuf.Any {type_url = 1, value = 2}.
+      const any = protobuf.Writer.create()
+        .uint32((1 << 3) | 2)
+        .string(e.any.type_url)
+        .uint32((2 << 3) | 2)
+        .bytes(e.any.value)
+        .finish();
+      writer.uint32((2 << 3) | 2).bytes(any);
+    }
+    writer.uint32((4 << 3) | 2).string(typeUrl);
+    const bytes = Buffer.from(writer.finish());
+    const nonce = randomUUID();
+    const body = { hash, bytes, nonce, withNonce: withNonce(bytes, nonce) };
+    if (all) {
+      let m = cache;
+      if (!m) this.bodies.set(all, (m = new Map()));
+      if (m.size > 64) m.clear();
+      m.set(namesKey, body);
+    }
+    return body;
+  }
+
   /** Sends the type's resources if forced or changed since the last send; true when sent. */
   private respond(c: Conn, w: TypeWatch, force: boolean): boolean {
-    const all = c.resources?.get(w.typeUrl);
-    const encoded: { name: string; any: EncodedAny }[] = [];
-    if (all) {
-      const names = w.wildcard ? [...all.keys()].sort() : w.names.filter((n) => all.has(n));
-      for (const name of names) {
-        try {
-          encoded.push({ name, any: encodeAny(all.get(name)!) });
-        } catch (err) {
-          this.log(`xds: encoding ${name}: ${(err as Error).message}`);
-        }
-      }
-    }
-    const hash = hashOf([w.typeUrl, ...encoded.flatMap((e) => [e.name, e.any.value])]);
-    if (!force && hash === w.sentHash) return false;
-    const nonce = randomUUID();
-    // The version names the content (same content, same version across streams and restarts).
-    const version = all ? hash : '';
-    w.sentHash = hash;
+    const all = this.resourcesOf(c, w.typeUrl);
+    const body = this.body(w.typeUrl, all, w);
+    if (!force && body.hash === w.sentHash) return false;
+    // A nonce only has to differ from this stream's previous ones (discovery.proto): the body's own
+    // nonce serves every stream it is new to; a stream sent this very body before gets a fresh one.
+    const fresh = w.nonceSent === body.nonce;
+    const nonce = fresh ? randomUUID() : body.nonce;
+    w.sentHash = body.hash;
     w.nonceSent = nonce;
-    w.versionSent = version;
-    c.pushes++;
-    c.call.write({
-      version_info: version,
-      resources: encoded.map((e) => ({ type_url: e.any.type_url, value: e.any.value })),
-      type_url: w.typeUrl,
-      nonce,
-    });
+    w.versionSent = all ? body.hash : '';
+    this.send(c, fresh ? withNonce(body.bytes, nonce) : body.withNonce);
     return true;
   }
 
@@ -270,7 +495,17 @@ export class XdsServer {
             call.end();
             return;
           }
-          conn = { id, node, delta, call, connectedAt: new Date(), watches: new Map(), pushes: 0 };
+          conn = {
+            id,
+            node,
+            delta,
+            call,
+            connectedAt: new Date(),
+            watches: new Map(),
+            pushes: 0,
+            inflight: 0,
+            pushPending: false,
+          };
           this.conns.set(id, conn);
           this.log(`xds: ${node.proxyName} connected (${node.generator}, ${node.id})`);
           this.recompute(conn);
@@ -300,7 +535,7 @@ export class XdsServer {
    * subscribed) are answered even when the client seems current. True when sent.
    */
   private respondDelta(c: Conn, w: TypeWatch, mustAnswer: ReadonlySet<string>): boolean {
-    const all = c.resources?.get(w.typeUrl);
+    const all = this.resourcesOf(c, w.typeUrl);
     const known = (w.known ??= new Map());
     const names = w.wildcard ? [...(all?.keys() ?? [])].sort() : w.names;
     const resources: Record<string, unknown>[] = [];
@@ -312,17 +547,10 @@ export class XdsServer {
         known.delete(name);
         continue;
       }
-      let any: EncodedAny;
-      try {
-        any = encodeAny(r);
-      } catch (err) {
-        this.log(`xds: encoding ${name}: ${(err as Error).message}`);
-        continue;
-      }
-      const version = hashOf([any.value]);
+      const version = r.hash;
       if (known.get(name) === version && !mustAnswer.has(name)) continue;
       known.set(name, version);
-      resources.push({ name, version, resource: { type_url: any.type_url, value: any.value } });
+      resources.push({ name, version, resource: r.any });
     }
     if (w.wildcard)
       for (const name of [...known.keys()])
@@ -341,8 +569,7 @@ export class XdsServer {
     const version = hashOf([...known.entries()].sort().flat());
     w.nonceSent = nonce;
     w.versionSent = version;
-    c.pushes++;
-    c.call.write({
+    this.send(c, {
       system_version_info: version,
       resources,
       removed_resources: removed,
@@ -388,7 +615,10 @@ export class XdsServer {
         ),
       };
       c.watches.set(typeUrl, w);
-      this.respondDelta(c, w, new Set(subscribe));
+      const first = w;
+      if (typeUrl === SECRET_TYPE)
+        this.withSecrets(c, () => this.respondDelta(c, first, new Set(subscribe)));
+      else this.respondDelta(c, w, new Set(subscribe));
       return;
     }
     if (nonce !== '' && nonce === w.nonceSent) {
@@ -442,15 +672,17 @@ export class XdsServer {
         sentHash: '',
       };
       c.watches.set(typeUrl, w);
-      this.respond(c, w, true);
+      const asked = w;
+      if (typeUrl === SECRET_TYPE)
+        this.withSecrets(c, () => c.watches.get(typeUrl) === asked && this.respond(c, asked, true));
+      else this.respond(c, w, true);
       return;
     }
     if (nonce !== w.nonceSent) return; // stale: a newer response is on its way
     w.nonceAcked = nonce;
     w.versionAcked = req.version_info ?? '';
     delete w.nack;
-    const changed =
-      !w.wildcard && (names.length !== w.names.length || names.some((n) => !w.names.includes(n)));
+    const changed = !w.wildcard && !sameNames(names, w.names);
     if (changed) {
       w.names = names;
       this.respond(c, w, false);

@@ -10,6 +10,7 @@ import {
   meshConfigFromResources,
   parseMeshConfig,
   type ConfigSnapshot,
+  type Resource,
 } from '../config/index.js';
 import { buildRegistry, type Registry } from '../registry/index.js';
 
@@ -24,6 +25,25 @@ export interface FileSourceOptions {
   meshConfigFile?: string;
   /** Config revision to stamp (increases on every reload). */
   revision?: number;
+  /**
+   * The state before this reload: resources read again unchanged (same content, same place) are its
+   * objects, so the compiler's memo and the encoded-resource cache, keyed by object, keep their work.
+   */
+  previous?: MeshState;
+}
+
+/** `next` with each resource equal to one of `prev` (content and source position) replaced by it. */
+function reuseUnchanged(prev: ConfigSnapshot | undefined, next: readonly Resource[]): Resource[] {
+  if (!prev) return [...next];
+  const same = (a: Resource, b: Resource) =>
+    a.source?.file === b.source?.file &&
+    a.source?.line === b.source?.line &&
+    a.namespaceExplicit === b.namespaceExplicit &&
+    JSON.stringify(a.raw) === JSON.stringify(b.raw);
+  return next.map((r) => {
+    const old = prev.get(r.kind, r.metadata.namespace, r.metadata.name);
+    return old && same(old, r) ? old : r;
+  });
 }
 
 /** Loads the files into a config snapshot and its registry, or the errors that stop it. */
@@ -43,6 +63,10 @@ export function meshFromFiles(
   const mesh = opts.meshConfigFile
     ? parseMeshConfig(readFileSync(opts.meshConfigFile, 'utf8'))
     : meshConfigFromResources(decoded.resources);
-  const config = createConfigSnapshot(decoded.resources, mesh, opts.revision);
+  const config = createConfigSnapshot(
+    reuseUnchanged(opts.previous?.config, decoded.resources),
+    mesh,
+    opts.revision,
+  );
   return { state: { config, registry: buildRegistry(config) }, errors: [] };
 }

@@ -12,3 +12,10 @@ export { parseNode, identityOf, type XdsNode } from './node.js';
 export { DEBUG_SYNCZ, CLIENT_CONFIG, syncStatus } from './syncz.js';
 export { TYPE, encodeAny, decodeAny, protoRoot, messageType, type ProtoObject } from './protos.js';
 export { validateAny, unknownFields } from './validate.js';
+export {
+  SECRET_TYPE,
+  meshSecrets,
+  usesMeshSds,
+  type SecretSource,
+  type WorkloadCertificate,
+} from './secrets.js';

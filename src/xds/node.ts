@@ -68,9 +68,22 @@ export function parseNode(
 
 /** The node as a ProxyIdentity: a workload the registry knows by pod name, else one described by its metadata. */
 export function identityOf(node: XdsNode, registry: Registry): ProxyIdentity {
+  return resolveIdentity(node, registry).identity;
+}
+
+/** identityOf, and whether the registry knew the node as one of its workloads. */
+export function resolveIdentity(
+  node: XdsNode,
+  registry: Registry,
+): { identity: ProxyIdentity; known: boolean } {
   const known = resolveProxy(registry, node.proxyName, node.namespace);
   // A pod the registry knows (by pod, deployment or prefix) is compiled as that workload, at the node's IP.
-  if (known && known.kind === node.type) return { ...known, ip: node.ip || known.ip };
+  if (known && known.kind === node.type)
+    return { identity: { ...known, ip: node.ip || known.ip }, known: true };
+  return { identity: described(node), known: false };
+}
+
+function described(node: XdsNode): ProxyIdentity {
   const labels: Record<string, string> = {};
   const raw = node.metadata.LABELS;
   if (raw && typeof raw === 'object')

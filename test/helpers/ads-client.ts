@@ -24,14 +24,18 @@ export interface AdsClient {
   close(): void;
 }
 
-/** A state-of-the-world client, or with `delta` an incremental (DeltaAggregatedResources) one. */
-export function adsClient(port: number, delta = false): AdsClient {
+/**
+ * A state-of-the-world client, or with `delta` an incremental (DeltaAggregatedResources) one; `path`
+ * names another method with the same messages (SDS's StreamSecrets).
+ */
+export function adsClient(port: number, delta = false, path?: string): AdsClient {
   const prefix = delta ? 'Delta' : '';
   const req = messageType(`envoy.service.discovery.v3.${prefix}DiscoveryRequest`);
   const res = messageType(`envoy.service.discovery.v3.${prefix}DiscoveryResponse`);
   const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   const call = client.makeBidiStreamRequest(
-    `/envoy.service.discovery.v3.AggregatedDiscoveryService/${delta ? 'Delta' : 'Stream'}AggregatedResources`,
+    path ??
+      `/envoy.service.discovery.v3.AggregatedDiscoveryService/${delta ? 'Delta' : 'Stream'}AggregatedResources`,
     (m: Record<string, unknown>) => Buffer.from(req.encode(req.fromObject(m)).finish()),
     (b: Buffer) => res.decode(b) as unknown as Record<string, unknown>,
   );

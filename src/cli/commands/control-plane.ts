@@ -2,9 +2,10 @@
 // and proxyless gRPC clients; runs no proxies or workloads. The files are watched and re-served on save.
 import type { Command } from 'commander';
 import { watch, type FSWatcher } from 'node:fs';
-import { meshFromFiles, XdsServer } from '../../xds/index.js';
+import { meshFromFiles, XdsServer, type MeshState } from '../../xds/index.js';
 import { parseListenPort } from '../../units/index.js';
 import { EXIT } from '../exit-codes.js';
+import { createMeshCa, meshCaSecrets } from '../../mesh/mesh-ca.js';
 
 interface Opts {
   filename: string[];
@@ -45,20 +46,28 @@ export function registerControlPlane(program: Command): void {
         process.exit(EXIT.usage);
       }
       let revision = 1;
+      let previous: MeshState | undefined;
       const load = () =>
         meshFromFiles(o.filename, {
           recursive: o.recursive,
           namespace: o.namespace,
           revision,
           ...(o.meshConfigFile ? { meshConfigFile: o.meshConfigFile } : {}),
+          ...(previous ? { previous } : {}),
         });
       const first = load();
       if (!first.state) {
         for (const e of first.errors) console.error(`error: ${e}`);
         process.exit(EXIT.dataError);
       }
-      const server = new XdsServer({ port, log: (l) => console.log(l) });
+      // The mesh CA behind SDS (`default`, `ROOTCA`): its root is made on the first certificate asked.
+      const server = new XdsServer({
+        port,
+        log: (l) => console.log(l),
+        secrets: meshCaSecrets(createMeshCa()),
+      });
       server.setState(first.state);
+      previous = first.state;
       const bound = await server.start();
       console.log(`xDS (ADS) listening on 127.0.0.1:${bound}`);
       const watchers: FSWatcher[] = [];
@@ -72,6 +81,7 @@ export function registerControlPlane(program: Command): void {
           return;
         }
         console.log(`config revision ${revision} loaded`);
+        previous = next.state;
         server.update(next.state);
       };
       if (o.watch) {

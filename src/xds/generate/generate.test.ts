@@ -299,4 +299,13 @@ test('proxyless gRPC: listener host:port with an api_listener RDS to outbound|po
   const c = resource(s, TYPE.cluster, 'outbound|9080|v1|reviews.default.svc.cluster.local', 'grpc');
   assert.equal(c.lb_policy, 'ROUND_ROBIN');
   assert.equal(c.outlier_detection, undefined);
+  // grpcgen cds.go: max_requests only, from http2MaxRequests; none when unset (gRPC then counts 1024).
+  assert.deepEqual(c.circuit_breakers, { thresholds: [{ max_requests: { value: 20 } }] });
+  const ratings = resource(
+    s,
+    TYPE.cluster,
+    'outbound|9080||ratings.default.svc.cluster.local',
+    'grpc',
+  );
+  assert.equal(ratings.circuit_breakers, undefined);
 });

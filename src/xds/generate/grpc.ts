@@ -4,7 +4,13 @@
 // configuration `outbound|<port>||<host>`; that route configuration is the service's virtual host from
 // the sidecar route table (same matches, weights, retries, faults); clusters carry only what gRPC reads
 // (gRFC A27 EDS, A28 routing, A31 timeouts, A32 max_requests, A33 faults, A42 ring hash, A44 retries).
-import type { Cluster, ProxySnapshot, Route, VirtualHost } from '../../compile/index.js';
+import {
+  UNLIMITED,
+  type Cluster,
+  type ProxySnapshot,
+  type Route,
+  type VirtualHost,
+} from '../../compile/index.js';
 import { TYPE, type ProtoObject } from '../protos.js';
 import { buildCluster } from './clusters.js';
 import { buildVirtualHost } from './routes.js';
@@ -86,8 +92,10 @@ export function grpcRouteConfiguration(s: ProxySnapshot, c: Cluster): ProtoObjec
 export function grpcCluster(c: Cluster): ProtoObject {
   const out = buildCluster(c, { proxyless: true });
   if (!GRPC_LB.has(String(out.lb_policy))) out.lb_policy = 'ROUND_ROBIN';
-  // gRFC A32: gRPC enforces max_requests from the DEFAULT threshold (only field it reads).
-  out.circuit_breakers = { thresholds: [{ max_requests: wrap(c.connectionPool.maxRequests) }] };
+  // gRFC A32: gRPC enforces max_requests from the DEFAULT threshold (the only field it reads);
+  // grpcgen cds.go applyCircuitBreakers sets it only when http2MaxRequests is (gRPC's default: 1024).
+  if (c.connectionPool.maxRequests !== UNLIMITED)
+    out.circuit_breakers = { thresholds: [{ max_requests: wrap(c.connectionPool.maxRequests) }] };
   return out;
 }
 
