@@ -38,7 +38,7 @@ test("config dump: Envoy's order, bootstrap static clusters, dynamic_active_clus
   const statics = clusterDump.static_clusters as { cluster: Record<string, unknown> }[];
   assert.deepEqual(
     statics.map((c) => c.cluster.name),
-    ['xds-grpc'],
+    ['xds-grpc', 'sds-grpc'],
   );
   const clusters = (
     clusterDump.dynamic_active_clusters as { cluster: Record<string, unknown> }[]
