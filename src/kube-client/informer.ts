@@ -112,6 +112,11 @@ export class Informer {
     return this.version;
   }
 
+  /** The revision a resumed watch starts from (the last event's or BOOKMARK's). */
+  get lastResourceVersion(): string {
+    return this.resourceVersion;
+  }
+
   get synced(): boolean {
     return this.state === 'synced' || this.state === 'not-served' || this.lists > 0;
   }

@@ -106,6 +106,8 @@ export class KubeTransport {
         let error: Error | undefined;
         res.on('error', (e) => (error = e));
         const lines = createInterface({ input: res });
+        // readline re-emits the input's errors (a cut connection: "aborted") on the interface.
+        lines.on('error', (e) => (error = e));
         lines.on('line', (line) => {
           if (!line.trim()) return;
           let event: { type?: unknown; object?: unknown };
@@ -116,7 +118,13 @@ export class KubeTransport {
           }
           onEvent(event);
         });
-        lines.on('close', () => resolve({ status, ...(error ? { error } : {}) }));
+        // A cut connection may leave readline open: the response closing ends the watch too.
+        const end = () => resolve({ status, ...(error ? { error } : {}) });
+        lines.on('close', end);
+        res.on('close', () => {
+          lines.close();
+          end();
+        });
       });
     })();
     return { done, abort: () => controller.abort() };
