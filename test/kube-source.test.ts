@@ -6,7 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KubeSource, TYPE, WATCHED, XdsServer } from '../src/xds/index.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { FakeKubeApi } from './helpers/fake-kube-api.js';
+import { repoRoot } from './helpers/shared.js';
 import { adsClient, sidecarNode } from './helpers/ads-client.js';
 
 const HOST = 'reviews.default.svc.cluster.local';
@@ -230,4 +234,29 @@ test('served over ADS by the same generator; the API server away -> last config 
     await server.stop();
     await api.stop();
   }
+});
+
+test('the ClusterRole in docs/control-plane-kubernetes.md grants list and watch on every resource read', () => {
+  const text = readFileSync(join(repoRoot, 'docs', 'control-plane-kubernetes.md'), 'utf8');
+  const block = /```yaml\n([\s\S]*?)```/.exec(text)?.[1] ?? '';
+  const role = parseAllDocuments(block)
+    .map(
+      (d) =>
+        d.toJS() as {
+          kind?: string;
+          rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+        },
+    )
+    .find((d) => d.kind === 'ClusterRole');
+  const granted = new Set(
+    (role?.rules ?? []).flatMap((r) =>
+      r.apiGroups.flatMap((g) =>
+        r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}/${v}`)),
+      ),
+    ),
+  );
+  const missing = WATCHED.flatMap((r) =>
+    ['list', 'watch'].map((v) => `${r.group}/${r.plural}/${v}`),
+  ).filter((k) => !granted.has(k));
+  assert.deepEqual(missing, []);
 });

@@ -10,38 +10,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import * as grpc from '@grpc/grpc-js';
 import { CLI } from './helpers/mesh.js';
+import { startClient, startEchoServer } from './helpers/xds-grpc-echo.js';
 
 const HOST = 'echo.default.svc.cluster.local';
 const PORT = 7070;
-
-async function startEchoServer(name: string): Promise<{ port: number; stop: () => void }> {
-  const server = new grpc.Server();
-  const identity = (b: Buffer) => b;
-  server.addService(
-    {
-      Call: {
-        path: '/echo.Echo/Call',
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: identity,
-        requestDeserialize: identity,
-        responseSerialize: identity,
-        responseDeserialize: identity,
-      },
-    } as grpc.ServiceDefinition,
-    {
-      Call: (_call: unknown, cb: grpc.sendUnaryData<Buffer>) => cb(null, Buffer.from(name)),
-    },
-  );
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) =>
-      e ? reject(e) : resolve(p),
-    ),
-  );
-  return { port, stop: () => server.forceShutdown() };
-}
 
 function config(
   v1Port: number,
@@ -126,53 +99,6 @@ function runCli(args: string[]): Promise<string> {
   });
 }
 
-interface ClientHandle {
-  run(calls: number, metadata?: Record<string, string>): Promise<Record<string, number>>;
-  stop(): void;
-}
-
-function startClient(xdsPort: number): ClientHandle {
-  // istio/istio pilot/pkg/networking/grpcgen/testdata/xds_bootstrap.json: node id and GENERATOR grpc.
-  const bootstrap = {
-    xds_servers: [
-      {
-        server_uri: `127.0.0.1:${xdsPort}`,
-        channel_creds: [{ type: 'insecure' }],
-        server_features: ['xds_v3'],
-      },
-    ],
-    node: {
-      id: 'sidecar~127.0.0.1~echo-client-0.default~default.svc.cluster.local',
-      cluster: 'echo-client',
-      locality: {},
-      metadata: { GENERATOR: 'grpc', NAMESPACE: 'default' },
-    },
-  };
-  const proc = spawn(
-    process.execPath,
-    [
-      join(CLI, '..', '..', '..', 'test', 'helpers', 'xds-grpc-client.js'),
-      `xds:///${HOST}:${PORT}`,
-    ],
-    { env: { ...process.env, GRPC_XDS_BOOTSTRAP_CONFIG: JSON.stringify(bootstrap) } },
-  );
-  const answers: ((line: string) => void)[] = [];
-  createInterface({ input: proc.stdout }).on('line', (line) => answers.shift()?.(line));
-  let stderr = '';
-  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return {
-    run: (calls, metadata) =>
-      new Promise((resolve, reject) => {
-        answers.push((line) =>
-          resolve((JSON.parse(line) as { counts: Record<string, number> }).counts),
-        );
-        proc.once('exit', () => reject(new Error(`client exited: ${stderr}`)));
-        proc.stdin.write(JSON.stringify({ calls, metadata }) + '\n');
-      }),
-    stop: () => proc.kill(),
-  };
-}
-
 test('a grpc-js-xds client follows the VirtualService split, header match and a pushed change', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-xds-'));
   const v1 = await startEchoServer('v1');
@@ -180,7 +106,7 @@ test('a grpc-js-xds client follows the VirtualService split, header match and a 
   const file = join(dir, 'echo.yaml');
   writeFileSync(file, config(v1.port, v2.port, [80, 20]));
   const cp = await startControlPlane(file);
-  const client = startClient(cp.port);
+  const client = startClient(cp.port, `xds:///${HOST}:${PORT}`);
   try {
     // gRFC A28: weighted_clusters picks each cluster with probability weight/total; 200 calls at 80/20
     // give v1 160 +- 5.7 (one standard deviation); the bounds are over 5 deviations wide.

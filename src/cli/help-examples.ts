@@ -139,6 +139,14 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
       'switchyard control-plane -f samples/bookinfo/',
     ],
     ['Any free port (printed at start)', 'switchyard control-plane -f mesh.yaml --xds-port 0'],
+    [
+      'Read config and endpoints from a cluster (list/watch; docs/control-plane-kubernetes.md)',
+      'switchyard control-plane --kubeconfig ~/.kube/config',
+    ],
+    [
+      "Watch another Switchyard's Kubernetes API",
+      'switchyard control-plane --kubeconfig $(switchyard kubeconfig) --xds-port 0',
+    ],
   ],
   bootstrap: [
     [

@@ -192,8 +192,9 @@ export class Informer {
         }
       this.resourceVersion = resourceVersion;
       this.lists++;
-      this.setState('synced', `${items.length} objects at resourceVersion ${resourceVersion}`);
+      // Change first, then the state: the source builds once when the last informer syncs.
       if (changed || (before === 0 && this.lists === 1)) this.o.onChange?.();
+      this.setState('synced', `${items.length} objects at resourceVersion ${resourceVersion}`);
       this.watch(gen);
     } catch (err) {
       if (gen !== this.generation || this.stopped) return;
