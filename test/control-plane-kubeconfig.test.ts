@@ -2,7 +2,8 @@
 // ServiceEntry, WorkloadEntries, a DestinationRule and a VirtualService to it; a second process,
 // `switchyard control-plane --kubeconfig <the first's kubeconfig>`, watches that API with informers and
 // serves xDS; a real @grpc/grpc-js-xds client is routed by it, and follows a VirtualService changed
-// with kubectl. Stopping the first Switchyard leaves the last config served (a line says so).
+// with kubectl. `up --kubeconfig` mirrors the same config into a second local mesh. Stopping the first
+// Switchyard leaves the last config served (a line says so).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -108,6 +109,7 @@ test('control-plane --kubeconfig routes a grpc-js-xds client by a VirtualService
   };
   let cp: Awaited<ReturnType<typeof startControlPlane>> | undefined;
   let client: ReturnType<typeof startClient> | undefined;
+  let mesh2: Awaited<ReturnType<typeof startMesh>> | undefined;
   try {
     await apply(echoConfig(v1.port, v2.port) + '---' + virtualService('v1'));
     cp = await startControlPlane(kubeconfig);
@@ -128,6 +130,20 @@ test('control-plane --kubeconfig routes a grpc-js-xds client by a VirtualService
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.deepEqual(last, { v2: 10 }, cp.log.join('\n'));
+    // `up --kubeconfig`: a second local mesh takes its Istio config from the first one's API and
+    // follows it; its own proxies compile it.
+    mesh2 = await startMesh(['--kubeconfig', kubeconfig, '--xds-port', '0']);
+    const vsYaml = () => mesh2!.cli(['get', 'virtualservice', 'echo', '-o', 'yaml']);
+    assert.match(vsYaml().stdout, /subset: v2/, mesh2.output());
+    await apply(virtualService('v1'));
+    for (let i = 0; i < 400 && !/subset: v1/.test(vsYaml().stdout); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    assert.match(vsYaml().stdout, /subset: v1/);
+    const del = await runKubectl(kubectl, ['delete', 'virtualservice', 'echo'], env);
+    assert.equal(del.code, 0, del.stderr);
+    for (let i = 0; i < 400 && vsYaml().status === 0; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    assert.notEqual(vsYaml().status, 0, 'deleted on the cluster, gone here');
     // The API server goes away: the control plane says so once and keeps serving the last config.
     await mesh.stop();
     const log = cp.log;
@@ -137,10 +153,16 @@ test('control-plane --kubeconfig routes a grpc-js-xds client by a VirtualService
       log.some((l) => l.startsWith('kube: lost ')),
       log.join('\n'),
     );
-    assert.deepEqual(await client.run(10), { v2: 10 });
+    // The VirtualService was deleted on the cluster: the last config routes the host without it.
+    const after = await client.run(10);
+    assert.equal((after.v1 ?? 0) + (after.v2 ?? 0), 10, JSON.stringify(after));
+    for (let i = 0; i < 400 && !mesh2.output().includes('kube: lost '); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    assert.match(mesh2.output(), /kube: lost /);
   } finally {
     client?.stop();
     cp?.proc.kill();
+    await mesh2?.stop();
     await mesh.stop();
     v1.stop();
     v2.stop();

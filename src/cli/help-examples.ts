@@ -90,6 +90,10 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
       'Any free admin port; later commands find it through $SWITCHYARD_HOME/current',
       'switchyard up --demo bookinfo --admin-port 0',
     ],
+    [
+      "Local workloads, routed by a cluster's Istio config (list/watch)",
+      'switchyard up -f workloads.yaml --kubeconfig ~/.kube/config',
+    ],
   ],
   kubeconfig: [['Point kubectl at the running mesh', 'export KUBECONFIG=$(switchyard kubeconfig)']],
   workload: [['Run the ratings service on its own', 'switchyard workload ratings --port 9080']],
