@@ -179,7 +179,7 @@ test('the API server goes away: the cache is kept, retried with back-off, relist
   }
 });
 
-test('Istio kinds are read at the version the server serves; none served -> not-served, no crash', async () => {
+test('Istio kinds are read at the version the server serves; none served -> not-served; 403 -> forbidden', async () => {
   const old = await setup(['v1alpha3']);
   old.api.put({ ...vs('a'), apiVersion: 'networking.istio.io/v1alpha3' });
   old.informer.start();
@@ -190,6 +190,16 @@ test('Istio kinds are read at the version the server serves; none served -> not-
   } finally {
     old.informer.stop();
     await old.api.stop();
+  }
+  const denied = await setup();
+  denied.api.forbidden.add('virtualservices');
+  denied.informer.start();
+  try {
+    await until('forbidden', () => denied.informer.state === 'forbidden');
+    assert.ok(denied.informer.synced, 'RBAC missing for one kind does not hold up the first sync');
+  } finally {
+    denied.informer.stop();
+    await denied.api.stop();
   }
   const none = await setup([]);
   none.informer.start();

@@ -29,9 +29,10 @@ export interface ResourceType {
 
 /**
  * `synced`: the cache is the server's current state; `retrying`: the server cannot be reached (the
- * cache keeps the last known objects); `not-served`: no served version (e.g. Istio CRDs absent).
+ * cache keeps the last known objects); `not-served`: no served version (e.g. Istio CRDs absent);
+ * `forbidden`: 401/403 (RBAC does not grant list/watch). The last two are retried with back-off.
  */
-export type InformerState = 'starting' | 'synced' | 'retrying' | 'not-served';
+export type InformerState = 'starting' | 'synced' | 'retrying' | 'not-served' | 'forbidden';
 
 export interface InformerOptions {
   transport: KubeTransport;
@@ -118,7 +119,12 @@ export class Informer {
   }
 
   get synced(): boolean {
-    return this.state === 'synced' || this.state === 'not-served' || this.lists > 0;
+    return (
+      this.state === 'synced' ||
+      this.state === 'not-served' ||
+      this.state === 'forbidden' ||
+      this.lists > 0
+    );
   }
 
   items(): KubeObject[] {
@@ -162,6 +168,7 @@ export class Informer {
     const wait = this.backoff.next();
     if (status === 404)
       this.setState('not-served', `no served version (${this.o.resource.versions.join(', ')})`);
+    else if (status === 401 || status === 403) this.setState('forbidden', (err as Error).message);
     else this.setState('retrying', (err as Error).message);
     const gen = this.generation;
     this.retryTimer = this.clock.setTimer(wait, () => {

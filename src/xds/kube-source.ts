@@ -213,6 +213,10 @@ export class KubeSource {
     const name = resource.group ? `${resource.plural}.${resource.group}` : resource.plural;
     if (state === 'not-served') {
       this.log(`kube: ${name} is not served (${detail}); checking again with back-off`);
+    } else if (state === 'forbidden') {
+      this.log(
+        `kube: not allowed to list/watch ${name} (${detail}); see the RBAC in docs/control-plane-kubernetes.md; retrying with back-off`,
+      );
     } else if (state === 'retrying' && this.connected) {
       // One line for the whole source, not one per informer: the API server went away.
       this.connected = false;
@@ -222,7 +226,7 @@ export class KubeSource {
     } else if (
       state === 'synced' &&
       !this.connected &&
-      this.informers.every((i) => i.state === 'synced' || i.state === 'not-served')
+      this.informers.every((i) => i.state !== 'retrying' && i.state !== 'starting')
     ) {
       this.connected = true;
       this.log(`kube: reconnected to ${this.transport.server}; every resource relisted`);

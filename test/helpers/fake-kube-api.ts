@@ -55,6 +55,8 @@ export class FakeKubeApi {
   stalled = false;
   bookmarkMs = 50;
   port = 0;
+  /** Plurals this server's RBAC does not let the client list or watch (403). */
+  readonly forbidden = new Set<string>();
   /** Every request, as `GET <path>?<query>`. */
   readonly requests: string[] = [];
 
@@ -223,6 +225,13 @@ current-context: fake
     );
     if (!m || !r)
       return this.status(res, 404, 'the server could not find the requested resource', 'NotFound');
+    if (this.forbidden.has(r.plural))
+      return this.status(
+        res,
+        403,
+        `${r.plural} is forbidden: User cannot list resource`,
+        'Forbidden',
+      );
     const namespace = m[4];
     const fieldSelector = url.searchParams.get('fieldSelector') ?? undefined;
     const sel = {
