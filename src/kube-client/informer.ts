@@ -42,7 +42,8 @@ export interface InformerOptions {
   backoff?: BackoffOptions;
   /**
    * No event or BOOKMARK within this long -> the watch is restarted. The API server sends a
-   * BOOKMARK about once a minute (apiserver pkg/storage/cacher/cacher.go bookmarkFrequency).
+   * BOOKMARK about once a minute (kubernetes staging/src/k8s.io/apiserver/pkg/storage/cacher/cacher.go
+   * defaultBookmarkFrequency); default 150 s.
    */
   stallMs?: number;
   /** Items per list page (client-go's pager: 500). */

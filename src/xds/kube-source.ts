@@ -85,6 +85,12 @@ export interface KubeSourceOptions {
   log?: (line: string) => void;
 }
 
+/** A cluster object as config: its Resource, or why it does not decode. */
+interface Converted {
+  resource?: Resource;
+  problems?: string[];
+}
+
 const meta = (o: KubeObject): Record<string, unknown> =>
   (o.metadata as Record<string, unknown> | undefined) ?? {};
 
@@ -143,6 +149,7 @@ export class KubeSource {
   private last: MeshState | undefined;
   private connected = true;
   private rejected = new Set<string>();
+  private converted = new Map<KubeObject, Converted>();
   private readonly meshFile: MeshConfig | undefined;
   private firstSync: { resolve: () => void; promise: Promise<void> };
 
@@ -277,17 +284,26 @@ export class KubeSource {
       ),
     );
     const resources: Resource[] = [];
+    const rejected = new Set<string>();
+    const converted = new Map<KubeObject, Converted>();
     for (const o of objects) {
-      const r = resourceFromObject(o as never, String(meta(o).namespace ?? ''));
-      if (r) resources.push(r);
+      // Objects are replaced, never mutated, by the informers: an unchanged one is converted once.
+      let c = this.converted.get(o);
+      if (!c) {
+        const r = resourceFromObject(o as never, String(meta(o).namespace ?? ''));
+        const problems = r ? decodableResources([r]).diagnostics.map(formatDiagnostic) : [];
+        c = r && problems.length === 0 ? { resource: r } : { problems };
+      }
+      converted.set(o, c);
+      if (c.resource) resources.push(c.resource);
+      for (const line of c.problems ?? []) rejected.add(line);
     }
-    const decoded = decodableResources(resources);
-    const rejected = new Set(decoded.diagnostics.map(formatDiagnostic));
+    this.converted = converted;
     for (const line of rejected)
       if (!this.rejected.has(line))
         this.log(`kube: ignoring an object that does not decode: ${line}`);
     this.rejected = rejected;
-    const sorted = [...decoded.resources].sort(byCreation);
+    const sorted = resources.sort(byCreation);
     const mesh = this.meshFile ?? meshConfigFromResources(sorted);
     const config = createConfigSnapshot(sorted, mesh, ++this.revision);
     const registry = buildRegistry(config, { endpointSlices: this.items('EndpointSlice') });
