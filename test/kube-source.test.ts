@@ -167,6 +167,40 @@ test('endpoints come from EndpointSlices as istiod reads them; Secrets by creden
       ]),
     );
     await until('slice shrinks', () => addresses(source).join() === '10.0.0.2:9080:v2');
+    // A persistent-session Service keeps its draining (terminating, still serving) endpoint, as
+    // DRAINING (istio/istio endpoint_builder.go); the unlabelled Service above dropped it.
+    api.put({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'reviews',
+        namespace: 'default',
+        labels: { 'istio.io/persistent-session': 'sticky' },
+      },
+      spec: {
+        clusterIP: '10.96.0.10',
+        selector: { app: 'reviews' },
+        ports: [{ name: 'http', port: 9080, targetPort: 9080 }],
+      },
+    });
+    api.put(
+      slice([
+        { addresses: ['10.0.0.2'], conditions: { ready: true }, targetRef: ref('reviews-v2-0') },
+        {
+          addresses: ['10.0.0.3'],
+          conditions: { ready: false, serving: true, terminating: true },
+          targetRef: ref('reviews-v3-0'),
+        },
+      ]),
+    );
+    await until('draining endpoint kept', () => addresses(source).length === 2);
+    const now = source.current()!;
+    const svc = now.registry.servicesByHost(HOST)[0]!;
+    const health = now.registry
+      .instances(svc, 9080)
+      .map((i) => `${i.endpoint.address}:${i.endpoint.health ?? 'HEALTHY'}`)
+      .sort();
+    assert.deepEqual(health, ['10.0.0.2:HEALTHY', '10.0.0.3:DRAINING']);
   } finally {
     source.stop();
     await api.stop();
