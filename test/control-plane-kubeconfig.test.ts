@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CLI, startMesh } from './helpers/mesh.js';
 import { startClient, startEchoServer } from './helpers/xds-grpc-echo.js';
+import { FakeKubeApi } from './helpers/fake-kube-api.js';
 import { findKubectl, runKubectl } from './kube-support.js';
 
 const HOST = 'echo.default.svc.cluster.local';
@@ -177,3 +178,48 @@ test(
     }
   },
 );
+
+test('control-plane --kubeconfig: -f with it is a usage error; an API server not there yet is waited for', async () => {
+  const both = spawnSync(
+    process.execPath,
+    [CLI, 'control-plane', '-f', 'x.yaml', '--kubeconfig', 'kc', '--xds-port', '0'],
+    { encoding: 'utf8' },
+  );
+  assert.equal(both.status, 64, both.stderr);
+  assert.match(both.stderr, /either -f files or --kubeconfig, not both/);
+  const missing = spawnSync(
+    process.execPath,
+    [CLI, 'control-plane', '--kubeconfig', '/nonexistent/kubeconfig', '--xds-port', '0'],
+    { encoding: 'utf8' },
+  );
+  assert.equal(missing.status, 64, missing.stderr);
+  assert.match(missing.stderr, /^error: --kubeconfig: /);
+  // Port 1: nothing listens there. The control plane serves xDS and waits, saying so once.
+  const api = new FakeKubeApi();
+  api.port = 1;
+  const kubeconfig = api.kubeconfig();
+  const proc = spawn(process.execPath, [
+    CLI,
+    'control-plane',
+    '--kubeconfig',
+    kubeconfig,
+    '--xds-port',
+    '0',
+  ]);
+  const lines: string[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      createInterface({ input: proc.stdout }).on('line', (line) => {
+        lines.push(line);
+        if (line.startsWith('kube: cannot reach http://127.0.0.1:')) resolve();
+      });
+      proc.on('exit', (code) => reject(new Error(`exited ${code}: ${lines.join('\n')}`)));
+    });
+    assert.ok(
+      lines.some((l) => /^xDS \(ADS\) listening on 127\.0\.0\.1:\d+$/.test(l)),
+      lines.join('\n'),
+    );
+  } finally {
+    proc.kill();
+  }
+});

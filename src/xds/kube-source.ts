@@ -228,7 +228,9 @@ export class KubeSource {
       // One line for the whole source, not one per informer: the API server went away.
       this.connected = false;
       this.log(
-        `kube: lost ${this.transport.server} (${detail}); serving the last known config (revision ${this.revision}), reconnecting with back-off`,
+        this.last
+          ? `kube: lost ${this.transport.server} (${detail}); serving the last known config (revision ${this.revision}), reconnecting with back-off`
+          : `kube: cannot reach ${this.transport.server} (${detail}); waiting for it, retrying with back-off`,
       );
     } else if (
       state === 'synced' &&
@@ -236,7 +238,9 @@ export class KubeSource {
       this.informers.every((i) => i.state !== 'retrying' && i.state !== 'starting')
     ) {
       this.connected = true;
-      this.log(`kube: reconnected to ${this.transport.server}; every resource relisted`);
+      // Before the first sync the "synced" line says it.
+      if (this.last)
+        this.log(`kube: reconnected to ${this.transport.server}; every resource relisted`);
     }
     if (this.last === undefined && this.allSynced()) this.changed();
   }
