@@ -116,10 +116,20 @@ function credentialSecrets(gateways: readonly KubeObject[]): Set<string> {
   return out;
 }
 
-/** istio/istio pilot/pkg/serviceregistry/kube/controller/pod.go isPodPhaseTerminal. */
-function podTerminal(pod: KubeObject): boolean {
-  const phase = (pod.status as { phase?: unknown } | undefined)?.phase;
-  return phase === 'Succeeded' || phase === 'Failed';
+/**
+ * Pods that are finished or have no IP yet stand for no endpoint (istio/istio pilot/pkg/
+ * serviceregistry/kube/controller/pod.go shouldPodBeInEndpoints: terminal phase or no podIP), and
+ * without an IP the registry would give them a placeholder.
+ */
+function podUnused(pod: KubeObject): boolean {
+  const status = pod.status as { phase?: unknown; podIP?: unknown } | undefined;
+  const phase = status?.phase;
+  return (
+    phase === 'Succeeded' ||
+    phase === 'Failed' ||
+    typeof status?.podIP !== 'string' ||
+    status.podIP === ''
+  );
 }
 
 /**
@@ -279,7 +289,7 @@ export class KubeSource {
     for (const r of WATCHED) {
       if (r.kind === 'EndpointSlice' || r.kind === 'Secret') continue;
       const items = this.items(r.kind);
-      objects.push(...(r.kind === 'Pod' ? items.filter((p) => !podTerminal(p)) : items));
+      objects.push(...(r.kind === 'Pod' ? items.filter((p) => !podUnused(p)) : items));
     }
     const wanted = credentialSecrets(this.items('Gateway'));
     objects.push(
