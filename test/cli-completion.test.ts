@@ -69,6 +69,9 @@ test('__complete: commands, subcommands, flags, proxy and resource names of the 
   assert.ok(complete('get', '-n', 'istio-system', 'vs', '').every((n) => n !== 'bookinfo'));
   assert.ok(complete('get', '--').includes('--output'));
   assert.deepEqual(complete('up', '--demo', '').filter(Boolean), ['bookinfo']);
+  assert.ok(complete('control-plane', '--k').includes('--kubeconfig'));
+  // A kubeconfig is a file: left to the shell's default (file name) completion.
+  assert.deepEqual(complete('control-plane', '--kubeconfig', '').filter(Boolean), []);
 });
 
 test('switchyard completion bash, sourced in a real bash, completes from the running mesh', () => {

@@ -110,6 +110,10 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
       'Any free admin port; later commands find it through $SWITCHYARD_HOME/current',
       'switchyard up --demo bookinfo --admin-port 0',
     ],
+    [
+      "Local workloads, routed by a cluster's Istio config (list/watch)",
+      'switchyard up -f workloads.yaml --kubeconfig ~/.kube/config',
+    ],
   ],
   kubeconfig: [['Point kubectl at the running mesh', 'export KUBECONFIG=$(switchyard kubeconfig)']],
   workload: [['Run the ratings service on its own', 'switchyard workload ratings --port 9080']],
@@ -163,6 +167,14 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
       'switchyard control-plane -f samples/bookinfo/',
     ],
     ['Any free port (printed at start)', 'switchyard control-plane -f mesh.yaml --xds-port 0'],
+    [
+      'Read config and endpoints from a cluster (list/watch; docs/control-plane-kubernetes.md)',
+      'switchyard control-plane --kubeconfig ~/.kube/config',
+    ],
+    [
+      "Watch another Switchyard's Kubernetes API",
+      'switchyard control-plane --kubeconfig $(switchyard kubeconfig) --xds-port 0',
+    ],
   ],
   bootstrap: [
     [

@@ -265,8 +265,16 @@ export class KubeApi {
       'status.podIP',
       'status.nominatedNodeName',
     ];
+    // kubernetes pkg/registry/core/secret/strategy.go SelectableFields: `type` (istiod filters on it).
+    const secretFields = ['type'];
     const extra =
-      t.resource.kind === 'Event' ? eventFields : t.resource.kind === 'Pod' ? podFields : [];
+      t.resource.kind === 'Event'
+        ? eventFields
+        : t.resource.kind === 'Pod'
+          ? podFields
+          : t.resource.kind === 'Secret'
+            ? secretFields
+            : [];
     return {
       labels: parseLabelSelector(url.searchParams.get('labelSelector')),
       fields: parseFieldSelector(url.searchParams.get('fieldSelector'), extra),

@@ -46,6 +46,7 @@ import { startMeshXds, type MeshXdsOptions } from '../xds/start.js';
 import type { XdsServer } from '../xds/index.js';
 import { openStateStore, type StateStore } from './state-store.js';
 import { meshConnectionBudget } from './connection-budget.js';
+import { ClusterMirror } from './cluster-mirror.js';
 
 export interface MeshOptions {
   /** Config files/dirs (`up -f`), watched and re-applied on save. */
@@ -74,6 +75,8 @@ export interface MeshOptions {
   fresh?: boolean;
   /** `up --max-connections`: downstream connections all proxies together accept (connection-budget.ts). */
   maxConnections?: number;
+  /** `up --kubeconfig`: Istio config from that Kubernetes API server instead of the store (cluster-mirror.ts). */
+  kubeconfig?: string;
   out?: (line: string) => void;
 }
 
@@ -112,6 +115,7 @@ export class Mesh {
     (err) => this.out(`error: reconciling: ${(err as Error).message}`),
   );
   private xds: XdsServer | undefined;
+  private mirror: ClusterMirror | undefined;
   private unsubscribe: (() => void) | undefined;
   private readonly out: (line: string) => void;
   private readonly host: string;
@@ -181,6 +185,11 @@ export class Mesh {
     } catch (err) {
       if (err instanceof StoreError) throw new MeshConfigError(storeErrorLines(err));
       throw err;
+    }
+    if (this.options.kubeconfig) {
+      this.mirror = new ClusterMirror(this.store, this.options.kubeconfig, this.out);
+      this.out(`reading Istio config from the Kubernetes API at ${this.mirror.server}`);
+      await this.mirror.start();
     }
     this.labelWorkloadNamespaces();
     for (const gw of GATEWAYS) {
@@ -489,6 +498,7 @@ export class Mesh {
     this.stopping = true;
     this.admin?.setReady(false);
     this.fileWatch?.close();
+    this.mirror?.stop();
     this.unsubscribe?.();
     await this.reconciler.idle();
     await this.xds?.stop();

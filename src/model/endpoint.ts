@@ -19,4 +19,9 @@ export interface Endpoint {
    * metadata `envoy.transport_socket_match`): auto mTLS sends mTLS only to these endpoints.
    */
   tlsMode?: string;
+  /**
+   * Envoy health_status when not HEALTHY: `DRAINING` for a terminating Kubernetes endpoint still
+   * serving a persistent-session service (istio/istio endpoint_builder.go); absent = HEALTHY.
+   */
+  health?: 'DRAINING';
 }

@@ -30,10 +30,16 @@ import {
   workloadEntryWorkload,
 } from './workloads.js';
 import { parsePort } from '../units/index.js';
+import { podLookup, sliceInstances, type PodLookup } from './endpoint-slices.js';
 
 export interface RegistryOptions {
   /** Workloads the local mesh runner started; they replace config Pods of the same name. */
   localWorkloads?: readonly LocalWorkload[];
+  /**
+   * EndpointSlices read from a Kubernetes API server (discovery.k8s.io/v1 objects): when given,
+   * Kubernetes Services take their endpoints from these, not from selecting config Pods.
+   */
+  endpointSlices?: readonly Readonly<Record<string, unknown>>[];
 }
 
 // istio/istio pkg/config/kube/annotations: networking.istio.io/exportTo on a Service.
@@ -186,6 +192,10 @@ export function buildRegistry(config: ConfigSnapshot, options: RegistryOptions =
     arr.push(s);
   }
 
+  const slices = options.endpointSlices as readonly Record<string, unknown>[] | undefined;
+  let podIndex: PodLookup | undefined;
+  const podsIndex = (): PodLookup => (podIndex ??= podLookup(workloads));
+
   const cache = new Map<Service, Map<number, ServiceInstance[]>>();
   const computeInstances = (svc: Service, port: number): ServiceInstance[] => {
     const sp = svc.ports.find((p) => p.port === port);
@@ -242,6 +252,14 @@ export function buildRegistry(config: ConfigSnapshot, options: RegistryOptions =
           endpoint: { address: ext, port, labels: {}, weight: 1 },
         });
       return out;
+    }
+    if (slices) {
+      const toSliceEndpoint = (w: Workload | undefined, address: string, p: number): Endpoint =>
+        w
+          ? { ...toEndpoint(w, p), address }
+          : // endpointslice.go NewEndpointBuilder(nil): no Pod, no labels, no sidecar known.
+            { address, port: p, labels: {}, weight: 1 };
+      return sliceInstances(svc, sp, slices, podsIndex(), toSliceEndpoint);
     }
     if (!svc.selector) return out;
     for (const w of workloads) {

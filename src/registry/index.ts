@@ -11,3 +11,9 @@ export {
   withTopologyLabels,
   splitLocality,
 } from './locality.js';
+export {
+  sliceInstances,
+  endpointHealth,
+  SERVICE_NAME_LABEL,
+  type EndpointHealth,
+} from './endpoint-slices.js';

@@ -8,6 +8,7 @@ export {
 } from './ads-server.js';
 export { generateResources, type Generator, type ResourcesByType } from './generate/index.js';
 export { meshFromFiles, type MeshState } from './file-source.js';
+export { KubeSource, WATCHED, type KubeSourceOptions } from './kube-source.js';
 export { parseNode, identityOf, type XdsNode } from './node.js';
 export { DEBUG_SYNCZ, CLIENT_CONFIG, syncStatus } from './syncz.js';
 export { TYPE, encodeAny, decodeAny, protoRoot, messageType, type ProtoObject } from './protos.js';

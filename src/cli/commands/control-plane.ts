@@ -1,8 +1,9 @@
-// `switchyard control-plane -f FILES [--xds-port 15010]`: only the xDS (ADS) server, for real Envoys
-// and proxyless gRPC clients; runs no proxies or workloads. The files are watched and re-served on save.
+// `switchyard control-plane -f FILES | --kubeconfig FILE [--xds-port 15010]`: only the xDS (ADS)
+// server, for real Envoys and proxyless gRPC clients; runs no proxies or workloads. Config comes from
+// files (watched and re-served on save) or from a Kubernetes API server (list/watch informers).
 import type { Command } from 'commander';
 import { watch, type FSWatcher } from 'node:fs';
-import { meshFromFiles, XdsServer, type MeshState } from '../../xds/index.js';
+import { KubeSource, meshFromFiles, XdsServer, type MeshState } from '../../xds/index.js';
 import { parseListenPort } from '../../units/index.js';
 import { EXIT } from '../exit-codes.js';
 import { createMeshCa, meshCaSecrets } from '../../mesh/mesh-ca.js';
@@ -14,13 +15,50 @@ interface Opts {
   xdsPort: string;
   meshConfigFile?: string;
   watch: boolean;
+  kubeconfig?: string;
+}
+
+/** Serves what a Kubernetes API server holds; the last known config stays served while it is away. */
+async function serveFromCluster(o: Opts, port: number): Promise<void> {
+  const log = (l: string) => console.log(l);
+  let source: KubeSource;
+  try {
+    source = new KubeSource({
+      kubeconfig: o.kubeconfig!,
+      ...(o.meshConfigFile ? { meshConfigFile: o.meshConfigFile } : {}),
+      log,
+    });
+  } catch (err) {
+    console.error(`error: --kubeconfig: ${(err as Error).message}`);
+    process.exit(EXIT.usage);
+  }
+  const server = new XdsServer({ port, log, secrets: meshCaSecrets(createMeshCa()) });
+  const bound = await server.start();
+  console.log(`xDS (ADS) listening on 127.0.0.1:${bound}`);
+  console.log(`reading config from the Kubernetes API at ${source.transport.server}`);
+  source.onUpdate((state) => {
+    console.log(`config revision ${state.config.revision} loaded`);
+    server.update(state);
+  });
+  const stop = () => {
+    source.stop();
+    server.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  const first = await source.start();
+  // Proxies that connected while the caches were filling get the first config now.
+  server.update(first);
 }
 
 export function registerControlPlane(program: Command): void {
   program
     .command('control-plane')
     .description(
-      'serve xDS (ADS, Envoy API v3) for the config in FILES to Envoy and proxyless gRPC',
+      'serve xDS (ADS, Envoy API v3) for the config in FILES or a cluster to Envoy and proxyless gRPC',
     )
     .option(
       '-f, --filename <path...>',
@@ -39,12 +77,21 @@ export function registerControlPlane(program: Command): void {
       'mesh config file (default: the istio ConfigMap in the files)',
     )
     .option('--no-watch', 'do not re-read -f files when they change')
+    .option(
+      '--kubeconfig <file>',
+      'read config from the Kubernetes API server this kubeconfig names (list/watch) instead of files',
+    )
     .action(async (o: Opts) => {
       const port = parseListenPort(o.xdsPort);
       if (port === undefined) {
         console.error(`error: invalid --xds-port "${o.xdsPort}"`);
         process.exit(EXIT.usage);
       }
+      if (o.kubeconfig !== undefined && o.filename.length > 0) {
+        console.error('error: give either -f files or --kubeconfig, not both');
+        process.exit(EXIT.usage);
+      }
+      if (o.kubeconfig !== undefined) return serveFromCluster(o, port);
       let revision = 1;
       let previous: MeshState | undefined;
       const load = () =>

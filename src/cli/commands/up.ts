@@ -63,6 +63,10 @@ export function registerUp(program: Command): void {
     )
     .option('--no-watch', 'do not re-apply -f files when they change')
     .option(
+      '--kubeconfig <file>',
+      'take the Istio config (VirtualServices, DestinationRules, Gateways...) from the Kubernetes API server this kubeconfig names, followed by list/watch',
+    )
+    .option(
       '--max-connections <n>',
       'downstream connections all proxies together accept (default: 50000, or less to stay below the open-file limit)',
     )
@@ -91,6 +95,7 @@ export function registerUp(program: Command): void {
         certRoot: string[];
         fresh: boolean;
         maxConnections?: string;
+        kubeconfig?: string;
       }) => {
         let portMap: Map<number, number>;
         let base: Resource[] = [];
@@ -121,6 +126,7 @@ export function registerUp(program: Command): void {
           ...(opts.maxConnections !== undefined
             ? { maxConnections: Number(opts.maxConnections) }
             : {}),
+          ...(opts.kubeconfig !== undefined ? { kubeconfig: opts.kubeconfig } : {}),
         });
         let stopping = false;
         const stop = (signal: string) => {

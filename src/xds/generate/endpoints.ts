@@ -20,7 +20,7 @@ function lbEndpoint(e: Endpoint, dns: boolean): ProtoObject {
       address: socketAddress(e.address, e.port),
       ...(dns ? { hostname: e.address } : {}),
     },
-    health_status: 'HEALTHY',
+    health_status: e.health ?? 'HEALTHY',
     load_balancing_weight: wrap(Math.max(1, e.weight || 1)),
     ...(Object.keys(filter).length > 0 ? { metadata: { filter_metadata: filter } } : {}),
   };
