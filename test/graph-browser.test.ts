@@ -51,7 +51,7 @@ before(async () => {
   // Pause the refresh (Kiali's refresh menu) so the checks below read one stable drawing; a fetch
   // already in flight may still land, so let it.
   await page.selectOption('#refresh', '0');
-  await new Promise((r) => setTimeout(r, 1500));
+  await page.waitForSelector('body[data-fetching="false"]');
 });
 
 after(async () => {

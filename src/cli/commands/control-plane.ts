@@ -2,7 +2,6 @@
 // and proxyless gRPC clients; runs no proxies or workloads. The files are watched and re-served on save.
 import type { Command } from 'commander';
 import { watch, type FSWatcher } from 'node:fs';
-import { meshFromFiles, XdsServer } from '../../xds/index.js';
 import { parseListenPort } from '../../units/index.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -44,6 +43,8 @@ export function registerControlPlane(program: Command): void {
         console.error(`error: invalid --xds-port "${o.xdsPort}"`);
         process.exit(EXIT.usage);
       }
+      // Loaded when the command runs: every other command starts without xDS (CLI start-up time).
+      const { meshFromFiles, XdsServer } = await import('../../xds/index.js');
       let revision = 1;
       const load = () =>
         meshFromFiles(o.filename, {

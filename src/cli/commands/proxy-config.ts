@@ -12,7 +12,6 @@ import { proxyNames, resolveProxy, type Registry } from '../../registry/index.js
 import { defaultServer, fetchMesh } from '../client.js';
 import { certRoots } from '../../mesh/cert-roots.js';
 import { EXIT } from '../exit-codes.js';
-import { envoyConfigDump } from '../../xds/config-dump.js';
 import { meshFromFiles } from '../../xds/file-source.js';
 import { stringify as toYaml } from 'yaml';
 
@@ -165,7 +164,7 @@ export function registerProxyConfig(program: Command): void {
     .option('-R, --recursive', 'process directories recursively', false)
     .option('-n, --namespace <ns>', 'namespace for objects without one', 'default')
     .option('-o, --output <format>', 'json or yaml', 'json')
-    .action((proxy: string, o: Opts) => {
+    .action(async (proxy: string, o: Opts) => {
       const { snapshot, errors } = snapshotFromFiles(proxy, o.filename ?? [], o);
       if (!snapshot) {
         for (const e of errors.length > 0 ? errors : ['-f FILES is required'])
@@ -173,6 +172,7 @@ export function registerProxyConfig(program: Command): void {
         process.exitCode = EXIT.failure;
         return;
       }
+      const { envoyConfigDump } = await import('../../xds/config-dump.js');
       const dump = envoyConfigDump(snapshot);
       process.stdout.write(
         o.output === 'yaml' ? toYaml(dump) : JSON.stringify(dump, null, 2) + '\n',
