@@ -222,3 +222,48 @@ test('histogramQuantile interpolates inside the bucket, as Prometheus histogram_
   assert.equal(histogramQuantile(0.99, counts), BUCKETS[BUCKETS.length - 1]);
   assert.equal(histogramQuantile(0.5, new Float64Array(3)), undefined);
 });
+
+test('service edges merge a caller’s traffic to every version and recompute health on it', () => {
+  const clock = new ManualClock();
+  const ppId = identity('sidecar', 'productpage-v1-0.default', {
+    app: 'productpage',
+    version: 'v1',
+  });
+  const REVIEWS = 'outbound|9080||reviews.default.svc.cluster.local';
+  const base = snap(ppId);
+  const endpoint = (port: number, version: string) => ({
+    address: '127.0.0.1',
+    port,
+    labels: { app: 'reviews', version },
+    weight: 1,
+    workload: `reviews-${version}-0`,
+  });
+  const reviews: Cluster = {
+    ...base.clusters.get(DETAILS)!,
+    name: REVIEWS,
+    serviceHost: 'reviews.default.svc.cluster.local',
+    endpoints: [endpoint(5002, 'v2'), endpoint(5003, 'v3')],
+    configHash: 'r',
+  };
+  const s: ProxySnapshot = { ...base, clusters: new Map([[REVIEWS, reviews]]) };
+  const pp = new IstioStats({ identity: ppId, clock });
+  const to = (port: number, code: number) =>
+    pp.record(
+      request(s, code, {
+        authority: 'reviews:9080',
+        upstreamCluster: REVIEWS,
+        upstreamHost: `127.0.0.1:${port}`,
+      }),
+    );
+  for (let i = 0; i < 95; i++) to(5002, 200);
+  for (let i = 0; i < 5; i++) to(5003, 503);
+  const g = new GraphTracker(clock).build([{ kind: 'sidecar', stats: pp }]);
+  const health = Object.fromEntries(g.edges.map((e) => [e.target, e.health]));
+  assert.deepEqual(health, { 'default/reviews-v2': 'healthy', 'default/reviews-v3': 'failure' });
+  // Merged: 5% 5xx is degraded (Kiali: any 5xx), not the worst of the parts.
+  assert.equal(g.serviceEdges.length, 1);
+  assert.equal(g.serviceEdges[0]?.target, 'svc:reviews.default.svc.cluster.local');
+  assert.equal(g.serviceEdges[0]?.health, 'degraded');
+  assert.deepEqual(g.serviceEdges[0]?.windowCodes, { '200': 95, '503': 5 });
+  assert.equal(g.serviceEdges[0]?.rps, 100);
+});

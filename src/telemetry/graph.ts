@@ -6,7 +6,7 @@ import type { Clock } from '../runtime/clock.js';
 import type { IstioStats } from './istio-stats.js';
 import { BUCKETS } from './metrics.js';
 import type { ServiceTrafficConfig } from './graph-config.js';
-import { MAX_WINDOW_MS, windowSpan, type WindowSum } from './time-window.js';
+import { MAX_WINDOW_MS, SLOT_MS, windowSpan, type WindowSum } from './time-window.js';
 
 export { MAX_WINDOW_MS };
 
@@ -345,7 +345,10 @@ export class GraphTracker {
     const seconds = Math.round(span.seconds * 10) / 10;
     return {
       timestamp: new Date(this.clock.now()).toISOString(),
-      window: { requestedSeconds: Math.min(windowMs, MAX_WINDOW_MS) / 1000, seconds },
+      window: {
+        requestedSeconds: Math.min(Math.max(windowMs, SLOT_MS), MAX_WINDOW_MS) / 1000,
+        seconds,
+      },
       windowSeconds: seconds,
       nodes: [...nodes.values()].sort((a, b) => a.id.localeCompare(b.id)),
       edges: [...edges.values()].sort(
