@@ -1,9 +1,11 @@
 // The live service graph in a real Chromium, after Kiali's versioned-app graph: a box per app around
 // its versions, edge labels switchable between rps, % of requests and response time, edges coloured
-// with Kiali's health thresholds (HTTP 4xx/5xx; degraded from 0.1%, failure from 20%: kiali/kiali
-// frontend/src/config/HealthConfig), a padlock on mTLS edges (auto mTLS between sidecars), moving
-// dashes on live edges, service nodes on demand, and a side panel with a node's inbound and outbound
-// traffic. Screenshots are left in test-results/screenshots.
+// by the health the server computed with Kiali's default tolerances (kiali/kiali config/config.go
+// AddHealthDefault), a padlock on mTLS edges (auto mTLS between sidecars), a dot per request on each
+// edge (red for errors), service nodes on demand, a time window, and a side panel with a node's
+// inbound and outbound traffic and its services' VirtualService/DestinationRule badges, on Bookinfo
+// with test/fixtures/mesh/graph-traffic-policies.yaml and ratings-abort-all.yaml. Screenshots are
+// left in test-results/screenshots.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -25,7 +27,7 @@ before(async () => {
     '--demo',
     'bookinfo',
     '-f',
-    fixture('mesh', 'reviews-v2.yaml'),
+    fixture('mesh', 'graph-traffic-policies.yaml'),
     '-f',
     fixture('mesh', 'ratings-abort-all.yaml'),
   ]);
@@ -49,7 +51,7 @@ before(async () => {
   // Pause the refresh (Kiali's refresh menu) so the checks below read one stable drawing; a fetch
   // already in flight may still land, so let it.
   await page.selectOption('#refresh', '0');
-  await new Promise((r) => setTimeout(r, 1500));
+  await page.waitForSelector('body[data-fetching="false"]');
 });
 
 after(async () => {
@@ -86,22 +88,65 @@ test('versioned-app boxes: reviews v1, v2 and v3 inside one reviews box', async 
       `reviews-${v} inside the reviews box: ${JSON.stringify({ n, box })}`,
     );
   }
-  assert.equal(await page.locator('.node[data-id="default/reviews-v2"] text').textContent(), 'v2');
+  assert.equal(
+    await page.locator('.node[data-id="default/reviews-v2"] text.name').textContent(),
+    'v2',
+  );
 });
 
-test("edges: healthy green with a padlock for mTLS, failing red (Kiali's thresholds), moving dashes", async (t) => {
+test("edges: healthy green with a padlock for mTLS, failing red (Kiali's tolerances)", async (t) => {
   if (typeof browser === 'string') return t.skip(browser);
   const pr = edge('default/productpage-v1', 'default/reviews-v2');
   assert.equal(await pr.getAttribute('data-health'), 'healthy');
   assert.equal(await style(pr.locator('path.line'), 'stroke'), 'rgb(63, 156, 53)');
   assert.ok(await pr.locator('.mtls').isVisible(), 'padlock on the sidecar-to-sidecar edge');
-  assert.equal(await style(pr.locator('path.line'), 'animationName'), 'flow');
   // reviews v2 -> ratings is aborted 100% by the fault filter: failure.
   const failing = page.locator('.edge[data-source="default/reviews-v2"][data-health="failure"]');
   assert.equal(await style(failing.first().locator('path.line'), 'stroke'), 'rgb(201, 25, 11)');
   // The ingress gateway's edge into productpage: healthy too.
   const gw = page.locator('.edge[data-source="istio-system/istio-ingressgateway"]');
   assert.equal(await gw.first().getAttribute('data-health'), 'healthy');
+});
+
+test('traffic animation: dots per request on live edges, as many as the rate, red for errors', async (t) => {
+  if (typeof browser === 'string') return t.skip(browser);
+  const toReviews = '.dot[data-edge^="default/productpage-v1|default/reviews-v2|"]';
+  // Aborted by the fault before any endpoint is picked: the edge ends at the ratings service node.
+  const toRatings =
+    '.dot[data-edge^="default/reviews-v2|service:ratings.default.svc.cluster.local|"]';
+  await page.waitForSelector(toReviews, { timeout: 30_000 });
+  await page.waitForSelector(`${toRatings}.error`, { timeout: 30_000 });
+  await page.screenshot({ path: screenshotPath('graph-dots.png') });
+  // The healthy edge's dots are all green, the aborted edge's all red (100% 500s).
+  assert.equal(await page.locator(`${toReviews}.error`).count(), 0);
+  assert.equal(await page.locator(`${toRatings}:not(.error)`).count(), 0);
+  // Dots per second follow each edge's request rate from the server (capped at 20).
+  const drawn = (await page.evaluate(
+    '(state.data.edges || []).map((e) => [e.source + "|" + e.target, e.rps])',
+  )) as [string, number][];
+  for (const [key, rps] of drawn) {
+    const [source, target] = key.split('|');
+    const attr = await edge(source ?? '', target ?? '')
+      .first()
+      .getAttribute('data-dots-per-second');
+    assert.equal(Number(attr), Number(Math.min(rps, 20).toFixed(2)), key);
+  }
+  // Switched off, the dots go.
+  await page.uncheck('#animation');
+  await page.waitForFunction("document.querySelectorAll('.dot').length === 0");
+  await page.check('#animation');
+  // The dot is placed on its edge's path: inside the box of the edge's line.
+  const dot = page.locator(toReviews).first();
+  await dot.waitFor();
+  const line = await edge('default/productpage-v1', 'default/reviews-v2')
+    .locator('path.line')
+    .boundingBox();
+  const d = await dot.boundingBox();
+  assert.ok(line && d, 'dot and line drawn');
+  assert.ok(
+    d.x + d.width / 2 >= line.x - 5 && d.x + d.width / 2 <= line.x + line.width + 5,
+    JSON.stringify({ d, line }),
+  );
 });
 
 test('edge labels switch between request rate, % of requests and response time', async (t) => {
@@ -139,6 +184,67 @@ test('the side panel shows a node’s inbound and outbound traffic', async (t) =
   await panel.waitFor({ state: 'hidden' });
 });
 
+async function panelBadges(node: string): Promise<string[]> {
+  await page.locator(`.node[data-id="${node}"]`).click();
+  const panel = page.locator(`#panel[data-node="${node}"]`);
+  await panel.waitFor({ state: 'visible' });
+  const badges = await panel
+    .locator('.badge')
+    .evaluateAll((els) =>
+      els.map((e) => (e as unknown as { dataset: { badge: string } }).dataset.badge),
+    );
+  return badges.sort();
+}
+
+test('VirtualService and DestinationRule badges from the compiled config, in the panel and on nodes', async (t) => {
+  if (typeof browser === 'string') return t.skip(browser);
+  assert.deepEqual(await panelBadges('default/reviews-v2'), [
+    'requestRouting',
+    'requestTimeout',
+    'retries',
+    'trafficShifting',
+    'virtualService',
+  ]);
+  const panel = page.locator('#panel');
+  const text = (await panel.textContent()) ?? '';
+  assert.match(text, /VirtualService reviews\.default/);
+  assert.match(text, /DestinationRule reviews\.default/);
+  assert.match(text, /Traffic shifting: v2 50%, v3 50%/);
+  assert.match(text, /Request timeout: timeout 5s/);
+  assert.match(text, /Retries: 3 attempts, 2s per try/);
+  await page.screenshot({ path: screenshotPath('graph-badges-reviews.png') });
+  await page.locator('.node[data-id="default/reviews-v2"]').click();
+
+  assert.deepEqual(await panelBadges('default/details-v1'), [
+    'circuitBreaker',
+    'mirroring',
+    'requestRouting',
+    'virtualService',
+  ]);
+  assert.match((await panel.textContent()) ?? '', /Circuit breaker: .*http1MaxPendingRequests 100/);
+  await page.locator('.node[data-id="default/details-v1"]').click();
+
+  assert.deepEqual(await panelBadges('service:ratings.default.svc.cluster.local'), [
+    'faultInjection',
+    'virtualService',
+  ]);
+  assert.match((await panel.textContent()) ?? '', /Fault injection: abort 100% → 500/);
+  await page.locator('.node[data-id="service:ratings.default.svc.cluster.local"]').click();
+
+  // On the graph: a tag per badge above the node (the VirtualService itself is implied).
+  const tags = (node: string) =>
+    page
+      .locator(`.node[data-id="${node}"] .node-badges [data-badge]`)
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-badge')).sort());
+  assert.deepEqual(await tags('default/details-v1'), [
+    'circuitBreaker',
+    'mirroring',
+    'requestRouting',
+  ]);
+  assert.deepEqual(await tags('service:ratings.default.svc.cluster.local'), ['faultInjection']);
+  assert.deepEqual(await tags('istio-system/istio-ingressgateway'), []);
+});
+
 test('service nodes and the time window', async (t) => {
   if (typeof browser === 'string') return t.skip(browser);
   await page.check('#service-nodes');
@@ -146,19 +252,40 @@ test('service nodes and the time window', async (t) => {
   await svc.waitFor();
   await edge('default/productpage-v1', 'svc:reviews.default.svc.cluster.local').waitFor();
   await edge('svc:reviews.default.svc.cluster.local', 'default/reviews-v2').waitFor();
+  // The caller -> service edge carries the health the server computed on the merged traffic.
+  assert.equal(
+    await edge('default/productpage-v1', 'svc:reviews.default.svc.cluster.local').getAttribute(
+      'data-health',
+    ),
+    'healthy',
+  );
+  await page.screenshot({ path: screenshotPath('graph-service-nodes.png') });
   await page.uncheck('#service-nodes');
-  const asked = page.waitForRequest((r) => r.url().includes('graph.json?window=60'));
-  await page.selectOption('#window', '60');
-  await asked;
+  // Kiali's duration menu; the server answers with rates over that window (or less, right after start).
+  const options = await page
+    .locator('#window option')
+    .evaluateAll((els) => els.map((e) => e.textContent));
+  assert.deepEqual(options, ['Last 1m', 'Last 5m', 'Last 10m', 'Last 30m', 'Last 1h']);
+  const asked = page.waitForResponse((r) => r.url().includes('graph.json?window=300'));
+  await page.selectOption('#window', '300');
+  const body = (await (await asked).json()) as { window: { requestedSeconds: number } };
+  assert.equal(body.window.requestedSeconds, 300);
+  await page.waitForFunction(
+    "document.getElementById('status').textContent.includes('of the last 300s')",
+  );
 });
 
-test('switchyard dashboard prints the graph URL of the running mesh', (t) => {
+test('switchyard dashboard prints the graph URL of the running mesh (and opens nothing without a desktop)', (t) => {
   if (typeof browser === 'string') return t.skip(browser);
-  const r = spawnSync(
-    process.execPath,
-    [CLI, 'dashboard', '--browser=false', '--server', mesh.admin],
-    { encoding: 'utf8' },
-  );
-  assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout.trim(), `${mesh.admin}/graph`);
+  const env = { ...process.env };
+  delete env['DISPLAY'];
+  delete env['WAYLAND_DISPLAY'];
+  for (const args of [['--browser=false'], []]) {
+    const r = spawnSync(process.execPath, [CLI, 'dashboard', ...args, '--server', mesh.admin], {
+      encoding: 'utf8',
+      env,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), `${mesh.admin}/graph`);
+  }
 });

@@ -46,7 +46,18 @@ test('a killed workload leaves the endpoints (503 UH in the access log), the res
 
   const v2 = (await proxies()).find((p) => p.workload === 'reviews-v2');
   assert.ok(v2?.pid, 'reviews-v2 has a process');
+  // The kubelet restarts a first crash at once, so the outage would last only as long as a
+  // process start; a second crash waits out the 10 s back-off (CrashLoopBackOff): a window the
+  // checks below run in whatever the machine's speed.
   process.kill(v2.pid, 'SIGKILL');
+  await until('reviews-v2 to be restarted once', async () =>
+    (await proxies()).some(
+      (p) => p.workload === 'reviews-v2' && p.ready !== false && !!p.pid && p.pid !== v2.pid,
+    ),
+  );
+  const again = (await proxies()).find((p) => p.workload === 'reviews-v2');
+  assert.ok(again?.pid);
+  process.kill(again.pid, 'SIGKILL');
   // As Kubernetes takes a dead pod out of the endpoints, the mesh marks the workload unready.
   await until('reviews-v2 to be marked unready', async () =>
     (await proxies()).some((p) => p.workload === 'reviews-v2' && p.ready === false),
@@ -69,10 +80,14 @@ test('a killed workload leaves the endpoints (503 UH in the access log), the res
   assert.ok(line, `productpage's sidecar logged a 503 to reviews v2:\n${log}`);
   assert.match(line, / 503 UH no_healthy_upstream /);
 
-  await until('reviews-v2 to be restarted and serve again', async () => {
-    const r = await get(`${mesh.gateway}/productpage`);
-    return r.status === 200 && r.body.includes('glyphicon glyphicon-star');
-  });
+  await until(
+    'reviews-v2 to be restarted after its back-off and serve again',
+    async () => {
+      const r = await get(`${mesh.gateway}/productpage`);
+      return r.status === 200 && r.body.includes('glyphicon glyphicon-star');
+    },
+    60_000,
+  );
 });
 
 test('-f files are re-applied on save; an invalid edit is refused with file:line and the mesh keeps serving', async () => {

@@ -249,7 +249,10 @@ test('snapshot swap under load: zero failed requests, new routes take effect, po
 
 test('close() lets in-flight requests finish', async () => {
   const slow = await echo('slow-close');
+  let arrived!: () => void;
+  const upstreamHasIt = new Promise<void>((r) => (arrived = r));
   slow.behaviour = (_q, res) => {
+    arrived();
     setTimeout(() => res.writeHead(200, { 'content-length': '4' }).end('done'), 50);
     return true;
   };
@@ -263,7 +266,8 @@ test('close() lets in-flight requests finish', async () => {
   );
   const { port } = await proxy.listen('virtualOutbound', { host: '127.0.0.1', port: 0 });
   const p = send(port, { authority: 'c', path: '/' });
-  await new Promise((r) => setTimeout(r, 10));
+  // In flight for sure: the upstream has it (a fixed pause raced the connect on a loaded machine).
+  await upstreamHasIt;
   const closed = proxy.close();
   const r = await p;
   assert.equal(r.status, 200);

@@ -26,6 +26,18 @@ function defaultPolicy(hashPolicy: boolean): RetryPolicy {
   };
 }
 
+/** Whether a compiled policy is Istio's default one (no `retries` set): what the graph's retries badge skips. */
+export function isDefaultRetryPolicy(p: RetryPolicy): boolean {
+  const d = defaultPolicy(!p.retryIgnorePreviousHosts);
+  return (
+    p.numRetries === d.numRetries &&
+    p.retryOn.join(',') === d.retryOn.join(',') &&
+    p.retriableStatusCodes.length === 0 &&
+    p.perTryTimeoutMs === undefined &&
+    p.backoffBaseMs === d.backoffBaseMs
+  );
+}
+
 function isHttpStatus(n: number): boolean {
   return Number.isInteger(n) && n >= 100 && n <= 599;
 }

@@ -1,9 +1,14 @@
 // The live service graph's data, as Kiali builds its graph: nodes are workloads, gateways and
 // services without a workload (external); edges come from reporter="source" series, with request
-// rate and 5xx share over a sliding window of samples taken at each read.
+// rates, error shares, health and response-time percentiles over a window of time slots
+// (time-window.ts), and the destination services' traffic config (graph-config.ts) for badges.
 import type { Clock } from '../runtime/clock.js';
 import type { IstioStats } from './istio-stats.js';
 import { BUCKETS } from './metrics.js';
+import type { ServiceTrafficConfig } from './graph-config.js';
+import { MAX_WINDOW_MS, SLOT_MS, windowSpan, type WindowSum } from './time-window.js';
+
+export { MAX_WINDOW_MS };
 
 export interface GraphNode {
   id: string;
@@ -15,6 +20,8 @@ export interface GraphNode {
   version?: string;
   service?: string;
 }
+
+export type Health = 'healthy' | 'degraded' | 'failure' | 'idle';
 
 export interface GraphEdge {
   source: string;
@@ -29,24 +36,35 @@ export interface GraphEdge {
   errors: number;
   /** Requests per response code since start. */
   codes: Record<string, number>;
-  /**
-   * Share of responses Kiali counts as errors over the window: HTTP 4xx and 5xx (Kiali's default
-   * health tolerance, kiali/kiali frontend/src/config/HealthConfig: code ^[4-5]\d\d$).
-   */
+  /** Requests per response code in the window (gRPC edges: per grpc-status; no response: `-`). */
+  windowCodes: Record<string, number>;
+  /** Share of HTTP 4xx and 5xx responses over the window (0..1). */
   healthErrorRate: number;
+  /** Kiali's edge health over the window with its default tolerances (kialiHealth below). */
+  health: Health;
   /** The destination service host (`reviews.default.svc.cluster.local`), when known. */
   service?: string;
   /** Whether the destination sidecar saw this traffic over mesh mTLS (connection_security_policy). */
   mtls: boolean;
-  /** Response time percentiles in ms (from istio_request_duration_milliseconds, since start). */
+  /** Response time percentiles in ms over the window (istio_request_duration_milliseconds). */
   latency?: { p50: number; p95: number; p99: number };
 }
 
 export interface GraphJson {
   timestamp: string;
+  /** The window asked for, and the span it really covers (shorter right after start). */
+  window: { requestedSeconds: number; seconds: number };
+  /** Kept for older readers: the same as window.seconds. */
   windowSeconds: number;
   nodes: GraphNode[];
   edges: GraphEdge[];
+  /**
+   * Caller -> service edges for the graph's service-node view (Kiali's service nodes): each
+   * caller's edges into one service's workloads merged, health recomputed on the merged codes.
+   */
+  serviceEdges: GraphEdge[];
+  /** Per destination service host: its VirtualServices, DestinationRules and badges. */
+  services: Record<string, ServiceTrafficConfig>;
 }
 
 export interface GraphProxy {
@@ -54,13 +72,47 @@ export interface GraphProxy {
   stats: IstioStats;
 }
 
-interface Sample {
-  at: number;
-  totals: Map<string, { total: number; errors: number; health: number }>;
-}
+/** Kiali's default rate tolerances (kiali/kiali config/config.go AddHealthDefault), in %. */
+const TOLERANCES: readonly {
+  code: RegExp;
+  protocol: RegExp;
+  degraded: number;
+  failure: number;
+}[] = [
+  { code: /^5\d\d$/, protocol: /http/, degraded: 0, failure: 10 },
+  { code: /^4\d\d$/, protocol: /http/, degraded: 10, failure: 20 },
+  { code: /^[1-9]$|^1[0-6]$/, protocol: /grpc/, degraded: 0, failure: 10 },
+  // "no response is indicated with a '-' code"
+  { code: /^-$/, protocol: /http|grpc/, degraded: 0, failure: 10 },
+];
 
-/** The longest window `/graph.json?window=` serves (Kiali's selector offers 1m .. 1h). */
-export const MAX_WINDOW_MS = 10 * 60_000;
+const PRIORITY: Record<Health, number> = { idle: 0, healthy: 1, degraded: 2, failure: 3 };
+
+/**
+ * An edge's health as Kiali's graph computes it (kiali/kiali frontend/src/types/ErrorRate/
+ * GraphEdgeStatus.ts calculateStatusGraph): per tolerance, the share of requests whose code matches,
+ * in %, checked with ascendingThresholdCheck (frontend/src/types/Health.ts: > 0 and >= failure is
+ * failure, >= degraded is degraded); the worst wins; no traffic is idle.
+ */
+export function kialiHealth(protocol: string, codes: Readonly<Record<string, number>>): Health {
+  let total = 0;
+  for (const n of Object.values(codes)) total += n;
+  if (total <= 0) return 'idle';
+  let worst: Health = 'healthy';
+  for (const t of TOLERANCES) {
+    if (!t.protocol.test(protocol)) continue;
+    let matched = 0;
+    for (const [code, n] of Object.entries(codes)) if (t.code.test(code)) matched += n;
+    const pct = (100 * matched) / total;
+    let h: Health = 'healthy';
+    if (pct > 0) {
+      if (pct >= t.failure) h = 'failure';
+      else if (pct >= t.degraded) h = 'degraded';
+    }
+    if (PRIORITY[h] > PRIORITY[worst]) worst = h;
+  }
+  return worst;
+}
 
 /**
  * A quantile of a bucketed histogram, interpolated linearly inside its bucket as Prometheus's
@@ -94,16 +146,30 @@ function workloadLabel(app: string, version: string, workload: string): string {
   return app || workload;
 }
 
+/** Kiali's default graph duration is its "Last 1m". */
+export const DEFAULT_WINDOW_MS = 60_000;
+
+const pairKey = (labels: Readonly<Record<string, string>>): string =>
+  `${nodeIdOf(labels['source_workload_namespace'] ?? '', labels['source_workload'] ?? '')}\n${nodeIdOf(labels['destination_workload_namespace'] ?? '', labels['destination_workload'] ?? '')}`;
+
 export class GraphTracker {
-  private samples: Sample[] = [];
+  /** Monotonic time recording began: a window never reaches before it. */
+  private readonly startedAt: number;
   constructor(
     private readonly clock: Clock,
-    private readonly windowMs = 10_000,
-  ) {}
+    private readonly windowMs = DEFAULT_WINDOW_MS,
+  ) {
+    this.startedAt = clock.monotonic();
+  }
 
-  /** The graph with rates over `windowMs` (default 10 s; at most MAX_WINDOW_MS). */
-  build(proxies: readonly GraphProxy[], windowMs = this.windowMs): GraphJson {
-    windowMs = Math.min(Math.max(windowMs, 1000), MAX_WINDOW_MS);
+  /** The graph with rates and percentiles over `windowMs` (default 1 m; at most MAX_WINDOW_MS). */
+  build(
+    proxies: readonly GraphProxy[],
+    windowMs = this.windowMs,
+    services: Record<string, ServiceTrafficConfig> = {},
+  ): GraphJson {
+    const now = this.clock.monotonic();
+    const span = windowSpan(now, windowMs, this.startedAt);
     const nodes = new Map<string, GraphNode>();
     for (const p of proxies) {
       const me = p.stats.self;
@@ -119,6 +185,8 @@ export class GraphTracker {
       });
     }
     const edges = new Map<string, GraphEdge>();
+    const inWindow = new Map<GraphEdge, { count: number; errors: number; health: number }>();
+    const durations = new Map<GraphEdge, WindowSum>();
     const edgeOf = (labels: Readonly<Record<string, string>>, protocol: string): GraphEdge => {
       const source = nodeIdOf(
         labels['source_workload_namespace'] ?? '',
@@ -153,92 +221,143 @@ export class GraphTracker {
           total: 0,
           errors: 0,
           codes: {},
+          windowCodes: {},
           healthErrorRate: 0,
+          health: 'idle',
           mtls: false,
         };
         const service = labels['destination_service'];
         if (service && service !== 'unknown') e.service = service;
         edges.set(key, e);
+        inWindow.set(e, { count: 0, errors: 0, health: 0 });
       }
       return e;
     };
-    const durations = new Map<GraphEdge, Float64Array>();
     /** source node \n target node of traffic a destination sidecar received over mesh mTLS. */
     const mutual = new Set<string>();
     for (const p of proxies) {
       for (const s of p.stats.httpSeries()) {
         if (s.labels['reporter'] === 'destination') {
           if (s.labels['connection_security_policy'] === 'mutual_tls' && s.requests > 0)
-            mutual.add(
-              `${nodeIdOf(s.labels['source_workload_namespace'] ?? '', s.labels['source_workload'] ?? '')}\n${nodeIdOf(s.labels['destination_workload_namespace'] ?? '', s.labels['destination_workload'] ?? '')}`,
-            );
+            mutual.add(pairKey(s.labels));
           continue;
         }
         if (s.labels['reporter'] !== 'source') continue;
-        const e = edgeOf(s.labels, s.labels['request_protocol'] ?? 'http');
+        const protocol = s.labels['request_protocol'] ?? 'http';
+        const e = edgeOf(s.labels, protocol);
         const code = s.labels['response_code'] ?? '0';
         e.total += s.requests;
         if (code.startsWith('5')) e.errors += s.requests;
         e.codes[code] = (e.codes[code] ?? 0) + s.requests;
         let d = durations.get(e);
-        if (!d) durations.set(e, (d = new Float64Array(s.duration.counts.length)));
-        for (let i = 0; i < d.length; i++) d[i] = (d[i] ?? 0) + (s.duration.counts[i] ?? 0);
+        if (!d) durations.set(e, (d = { count: 0, buckets: new Float64Array(BUCKETS.length + 1) }));
+        const before = d.count;
+        s.window.sum(span.from, now, d);
+        const n = d.count - before;
+        if (n <= 0) continue;
+        const w = inWindow.get(e);
+        if (w) {
+          w.count += n;
+          if (code.startsWith('5')) w.errors += n;
+          if (/^[45]\d\d$/.test(code)) w.health += n;
+        }
+        // Envoy reports 0 when no response was sent; Kiali's tolerances call that "-".
+        const kialiCode =
+          code === '0'
+            ? '-'
+            : protocol === 'grpc'
+              ? s.labels['grpc_response_status'] || code
+              : code;
+        e.windowCodes[kialiCode] = (e.windowCodes[kialiCode] ?? 0) + n;
       }
-      for (const s of p.stats.tcpSeries())
-        if (
-          s.labels['reporter'] === 'destination' &&
-          s.labels['connection_security_policy'] === 'mutual_tls' &&
-          s.opened > 0
-        )
-          mutual.add(
-            `${nodeIdOf(s.labels['source_workload_namespace'] ?? '', s.labels['source_workload'] ?? '')}\n${nodeIdOf(s.labels['destination_workload_namespace'] ?? '', s.labels['destination_workload'] ?? '')}`,
-          );
       for (const s of p.stats.tcpSeries()) {
+        if (s.labels['reporter'] === 'destination') {
+          if (s.labels['connection_security_policy'] === 'mutual_tls' && s.opened > 0)
+            mutual.add(pairKey(s.labels));
+          continue;
+        }
         if (s.labels['reporter'] !== 'source') continue;
         const e = edgeOf(s.labels, 'tcp');
         e.total += s.opened;
+        const w = inWindow.get(e);
+        if (w) w.count += s.window.sum(span.from, now).count;
       }
     }
-    for (const [e, counts] of durations) {
-      const p50 = histogramQuantile(0.5, counts);
-      const p95 = histogramQuantile(0.95, counts);
-      const p99 = histogramQuantile(0.99, counts);
-      if (p50 !== undefined && p95 !== undefined && p99 !== undefined)
-        e.latency = { p50, p95, p99 };
+    for (const e of edges.values()) {
+      e.mtls = mutual.has(`${e.source}\n${e.target}`);
+      const w = inWindow.get(e) ?? { count: 0, errors: 0, health: 0 };
+      e.rps = w.count / span.seconds;
+      e.errorRate = w.count > 0 ? w.errors / w.count : 0;
+      e.healthErrorRate = w.count > 0 ? w.health / w.count : 0;
+      e.health =
+        e.protocol === 'tcp'
+          ? w.count > 0
+            ? 'healthy'
+            : 'idle'
+          : kialiHealth(e.protocol, e.windowCodes);
+      const d = durations.get(e);
+      if (d && d.count > 0) {
+        const p50 = histogramQuantile(0.5, d.buckets);
+        const p95 = histogramQuantile(0.95, d.buckets);
+        const p99 = histogramQuantile(0.99, d.buckets);
+        if (p50 !== undefined && p95 !== undefined && p99 !== undefined)
+          e.latency = { p50, p95, p99 };
+      }
     }
-    for (const e of edges.values()) e.mtls = mutual.has(`${e.source}\n${e.target}`);
-    const now = this.clock.monotonic();
-    const totals = new Map<string, { total: number; errors: number; health: number }>();
-    const healthErrors = (e: GraphEdge): number =>
-      Object.entries(e.codes).reduce((n, [c, v]) => n + (/^[45]\d\d$/.test(c) ? v : 0), 0);
-    for (const [k, e] of edges)
-      totals.set(k, { total: e.total, errors: e.errors, health: healthErrors(e) });
-    // Keep samples for the longest window; the rate's base is the newest one at least windowMs old.
-    this.samples.push({ at: now, totals });
-    while (
-      this.samples.length > 2 &&
-      (now - (this.samples[1]?.at ?? now) >= MAX_WINDOW_MS || this.samples.length > 4096)
-    )
-      this.samples.shift();
-    let base = this.samples[0];
-    for (const s of this.samples) if (now - s.at >= windowMs) base = s;
-    const dt = base ? (now - base.at) / 1000 : 0;
-    for (const [k, e] of edges) {
-      if (!base || dt <= 0) continue;
-      const before = base.totals.get(k) ?? { total: 0, errors: 0, health: 0 };
-      const dTotal = e.total - before.total;
-      const dErrors = e.errors - before.errors;
-      e.rps = Math.max(0, dTotal) / dt;
-      e.errorRate = dTotal > 0 ? dErrors / dTotal : 0;
-      e.healthErrorRate = dTotal > 0 ? (healthErrors(e) - before.health) / dTotal : 0;
+    const merged = new Map<string, GraphEdge>();
+    for (const e of edges.values()) {
+      if (!e.service || nodes.get(e.target)?.kind === 'service') continue;
+      const key = `${e.source}\n${e.service}\n${e.protocol}`;
+      let m = merged.get(key);
+      if (!m) {
+        m = {
+          ...e,
+          target: `svc:${e.service}`,
+          rps: 0,
+          total: 0,
+          errors: 0,
+          codes: {},
+          windowCodes: {},
+          mtls: true,
+        };
+        delete m.latency;
+        merged.set(key, m);
+      }
+      const before = m.rps;
+      m.rps += e.rps;
+      m.total += e.total;
+      m.errors += e.errors;
+      m.errorRate = m.rps > 0 ? (m.errorRate * before + e.errorRate * e.rps) / m.rps : 0;
+      m.healthErrorRate =
+        m.rps > 0 ? (m.healthErrorRate * before + e.healthErrorRate * e.rps) / m.rps : 0;
+      m.mtls = m.mtls && e.mtls;
+      for (const [c, n] of Object.entries(e.codes)) m.codes[c] = (m.codes[c] ?? 0) + n;
+      for (const [c, n] of Object.entries(e.windowCodes))
+        m.windowCodes[c] = (m.windowCodes[c] ?? 0) + n;
     }
+    for (const m of merged.values())
+      m.health =
+        m.protocol === 'tcp'
+          ? m.rps > 0
+            ? 'healthy'
+            : 'idle'
+          : kialiHealth(m.protocol, m.windowCodes);
+    const seconds = Math.round(span.seconds * 10) / 10;
     return {
       timestamp: new Date(this.clock.now()).toISOString(),
-      windowSeconds: Math.round(dt * 10) / 10,
+      window: {
+        requestedSeconds: Math.min(Math.max(windowMs, SLOT_MS), MAX_WINDOW_MS) / 1000,
+        seconds,
+      },
+      windowSeconds: seconds,
       nodes: [...nodes.values()].sort((a, b) => a.id.localeCompare(b.id)),
       edges: [...edges.values()].sort(
         (a, b) => a.source.localeCompare(b.source) || a.target.localeCompare(b.target),
       ),
+      serviceEdges: [...merged.values()].sort(
+        (a, b) => a.source.localeCompare(b.source) || a.target.localeCompare(b.target),
+      ),
+      services,
     };
   }
 }

@@ -11,6 +11,14 @@ export {
   PEER_METADATA_ID_HEADER,
   type PeerMetadata,
 } from './peer-metadata.js';
-export { GraphTracker, type GraphEdge, type GraphJson, type GraphNode } from './graph.js';
+export {
+  GraphTracker,
+  kialiHealth,
+  type GraphEdge,
+  type GraphJson,
+  type GraphNode,
+  type Health,
+} from './graph.js';
+export { trafficConfigOf, type BadgeKind, type ServiceTrafficConfig } from './graph-config.js';
 export { MeshTelemetry } from './mesh-telemetry.js';
 export { graphPagePath, PROMETHEUS_CONTENT_TYPE, registerTelemetryRoutes } from './routes.js';

@@ -26,6 +26,8 @@ import {
   type PeerMetadata,
 } from './peer-metadata.js';
 import { formatHostPort } from '../units/index.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
+import { SlotRing } from './time-window.js';
 
 export type Reporter = 'source' | 'destination';
 
@@ -50,6 +52,8 @@ export interface HttpSeries {
   readonly duration: Histogram;
   readonly requestBytes: Histogram;
   readonly responseBytes: Histogram;
+  /** Requests and their durations per time slot (the graph's windowed rates and percentiles). */
+  readonly window: SlotRing;
 }
 
 export interface TcpSeries {
@@ -59,6 +63,8 @@ export interface TcpSeries {
   closed: number;
   sent: number;
   received: number;
+  /** Connections opened per time slot. */
+  readonly window: SlotRing;
 }
 
 export interface IstioStatsOptions {
@@ -67,6 +73,8 @@ export interface IstioStatsOptions {
   workload?: string;
   /** The peer behind an upstream endpoint (Istio: the endpoint's `istio.workload` metadata). */
   endpointPeer?: (endpoint: Endpoint) => PeerMetadata | undefined;
+  /** Time for the windowed slots (monotonic). */
+  clock?: Clock;
 }
 
 interface Prefix {
@@ -108,8 +116,10 @@ export class IstioStats {
   private prefixSnapshot: ProxySnapshot | undefined;
   private readonly endpointPeer: (endpoint: Endpoint) => PeerMetadata | undefined;
   private readonly sidecar: boolean;
+  private readonly clock: Clock;
 
   constructor(opts: IstioStatsOptions) {
+    this.clock = opts.clock ?? systemClock;
     this.self = peerFromIdentity(opts.identity, opts.workload);
     this.sidecar = opts.identity.kind === 'sidecar';
     this.endpointPeer =
@@ -146,6 +156,7 @@ export class IstioStats {
           closed: 0,
           sent: 0,
           received: 0,
+          window: new SlotRing(),
         };
         prefix.tcpSeries.set(flags, s);
         this.tcp.push(s);
@@ -155,6 +166,7 @@ export class IstioStats {
       s.closed++;
       s.sent += ctx.bytesSent;
       s.received += ctx.bytesReceived;
+      s.window.add(this.clock.monotonic(), 1);
       return;
     }
     const protocol = ctx.grpc ? 'grpc' : 'http';
@@ -179,6 +191,7 @@ export class IstioStats {
         duration: new Histogram(),
         requestBytes: new Histogram(),
         responseBytes: new Histogram(),
+        window: new SlotRing(),
       };
       prefix.http.set(key, s);
       this.http.push(s);
@@ -187,6 +200,7 @@ export class IstioStats {
     s.duration.observe(ctx.durationMs);
     s.requestBytes.observe(ctx.bytesReceived);
     s.responseBytes.observe(ctx.bytesSent);
+    s.window.add(this.clock.monotonic(), 1, ctx.durationMs);
   }
 
   httpSeries(): readonly HttpSeries[] {

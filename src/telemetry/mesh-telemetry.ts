@@ -4,7 +4,9 @@
 import type { Endpoint, ProxyIdentity } from '../model/index.js';
 import type { Proxy } from '../proxy/index.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
+import type { ProxySnapshot } from '../compile/snapshot.js';
 import { GraphTracker, type GraphJson } from './graph.js';
+import { trafficConfigOf } from './graph-config.js';
 import { IstioStats, renderFamilies } from './istio-stats.js';
 import { peerFromLabels, peerHeaders, workloadOfPod, type PeerMetadata } from './peer-metadata.js';
 
@@ -14,6 +16,8 @@ interface Entry {
   kind: 'sidecar' | 'gateway';
   stats: IstioStats;
   stop: () => void;
+  /** The proxy's current compiled config (the graph's VirtualService/DestinationRule badges). */
+  snapshot: () => ProxySnapshot | undefined;
 }
 
 /** Istio's proxy id is `<pod>.<namespace>` (src/model/proxy-identity.ts). */
@@ -25,7 +29,7 @@ export class MeshTelemetry {
   private readonly pods = new Map<string, PeerMetadata>();
   private readonly tracker: GraphTracker;
 
-  constructor(clock: Clock = systemClock) {
+  constructor(private readonly clock: Clock = systemClock) {
     this.tracker = new GraphTracker(clock);
   }
 
@@ -36,6 +40,7 @@ export class MeshTelemetry {
       identity,
       workload,
       endpointPeer: (e) => this.endpointPeer(e),
+      clock: this.clock,
     });
     const pod = podOfProxy(identity.id);
     this.pods.set(pod, stats.self);
@@ -47,6 +52,7 @@ export class MeshTelemetry {
       kind: identity.kind === 'sidecar' ? 'sidecar' : 'gateway',
       stats,
       stop,
+      snapshot: () => proxy.snapshot(),
     });
     return stats;
   }
@@ -90,8 +96,13 @@ export class MeshTelemetry {
     }));
   }
 
-  /** The graph with rates over windowMs (the tracker's default, 10 s, when absent). */
+  /** The graph with rates over windowMs (the tracker's default, 1 m, when absent). */
   graph(windowMs?: number): GraphJson {
-    return this.tracker.build([...this.entries.values()], windowMs);
+    const entries = [...this.entries.values()];
+    const snapshots = entries.flatMap((e) => {
+      const s = e.snapshot();
+      return s ? [s] : [];
+    });
+    return this.tracker.build(entries, windowMs, trafficConfigOf(snapshots));
   }
 }

@@ -54,7 +54,8 @@ export function registerTelemetryRoutes(
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
     res.end(JSON.stringify(groups));
   });
-  // `?window=SECONDS`: the rate window, as Kiali's time-range selector picks it (default 10 s).
+  // `?window=SECONDS`: the window for rates, health and percentiles, as Kiali's duration menu picks
+  // it (default 60 s, at most 3600).
   admin.route('GET', '/graph.json', (_req, res, url) => {
     const seconds = Number(url.searchParams.get('window') ?? '');
     const windowMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;

@@ -2,10 +2,6 @@
 // the proxy, pointing at Switchyard's xDS server (`envoy -c bootstrap.json`; see docs/xds.md).
 import type { Command } from 'commander';
 import type { ProxyIdentity } from '../../compile/index.js';
-import { resolveProxy } from '../../registry/index.js';
-import { envoyBootstrap } from '../../xds/bootstrap.js';
-import { meshFromFiles } from '../../xds/index.js';
-import { toEnvoyJson } from '../../xds/proto-json.js';
 import { EXIT } from '../exit-codes.js';
 
 interface Opts {
@@ -41,7 +37,15 @@ export function registerBootstrap(program: Command): void {
     .option('-n, --namespace <ns>', 'namespace of a proxy named without one', 'default')
     .option('--xds-address <host:port>', 'the xDS server', '127.0.0.1:15010')
     .option('--ip <ip>', 'the proxy IP in the node id', '127.0.0.1')
-    .action((proxy: string, o: Opts) => {
+    .action(async (proxy: string, o: Opts) => {
+      // Loaded when the command runs: every other command starts without xDS (CLI start-up time).
+      const [{ resolveProxy }, { envoyBootstrap }, { meshFromFiles }, { toEnvoyJson }] =
+        await Promise.all([
+          import('../../registry/index.js'),
+          import('../../xds/bootstrap.js'),
+          import('../../xds/index.js'),
+          import('../../xds/proto-json.js'),
+        ]);
       let identity = identityFromName(proxy, o);
       if (o.filename.length > 0) {
         const { state, errors } = meshFromFiles(o.filename, { namespace: o.namespace });

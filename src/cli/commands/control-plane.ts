@@ -3,10 +3,9 @@
 // files (watched and re-served on save) or from a Kubernetes API server (list/watch informers).
 import type { Command } from 'commander';
 import { watch, type FSWatcher } from 'node:fs';
-import { KubeSource, meshFromFiles, XdsServer, type MeshState } from '../../xds/index.js';
+import type { KubeSource, MeshState } from '../../xds/index.js';
 import { parseListenPort } from '../../units/index.js';
 import { EXIT } from '../exit-codes.js';
-import { createMeshCa, meshCaSecrets } from '../../mesh/mesh-ca.js';
 
 interface Opts {
   filename: string[];
@@ -21,6 +20,8 @@ interface Opts {
 /** Serves what a Kubernetes API server holds; the last known config stays served while it is away. */
 async function serveFromCluster(o: Opts, port: number): Promise<void> {
   const log = (l: string) => console.log(l);
+  const { KubeSource, XdsServer } = await import('../../xds/index.js');
+  const { createMeshCa, meshCaSecrets } = await import('../../mesh/mesh-ca.js');
   let source: KubeSource;
   try {
     source = new KubeSource({
@@ -92,6 +93,9 @@ export function registerControlPlane(program: Command): void {
         process.exit(EXIT.usage);
       }
       if (o.kubeconfig !== undefined) return serveFromCluster(o, port);
+      // Loaded when the command runs: every other command starts without xDS (CLI start-up time).
+      const { meshFromFiles, XdsServer } = await import('../../xds/index.js');
+      const { createMeshCa, meshCaSecrets } = await import('../../mesh/mesh-ca.js');
       let revision = 1;
       let previous: MeshState | undefined;
       const load = () =>

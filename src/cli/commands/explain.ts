@@ -3,19 +3,14 @@
 // matcher; offline from files, or live from a running mesh (--server) with endpoint health and counters.
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import {
-  buildRequest,
-  locatorFor,
-  renderTrace,
-  RequestError,
-  traceRequest,
-  type Trace,
-  type TraceOptions,
-  type TraceRequest,
-} from '../../explain/index.js';
+import type { Trace, TraceOptions, TraceRequest } from '../../explain/index.js';
+import type * as ExplainModule from '../../explain/index.js';
 import { defaultServer, fetchMesh, SERVER_HELP } from '../client.js';
 import { EXIT } from '../exit-codes.js';
 import { snapshotFromFiles } from './proxy-config.js';
+
+// The explain stage (and the proxy under it) loads when the command runs: other commands start without it.
+let E: typeof ExplainModule;
 
 interface Opts {
   filename?: string[];
@@ -39,14 +34,14 @@ export function targetOf(o: { from?: string; gateway?: string; port?: string }):
   proxy: string;
   target: TraceOptions['target'];
 } {
-  if (o.from && o.gateway) throw new RequestError('use either --from or --gateway, not both');
+  if (o.from && o.gateway) throw new E.RequestError('use either --from or --gateway, not both');
   if (!o.from && !o.gateway)
-    throw new RequestError('say whose point of view: --from WORKLOAD or --gateway NAME');
+    throw new E.RequestError('say whose point of view: --from WORKLOAD or --gateway NAME');
   let port: number | undefined;
   if (o.port !== undefined) {
     port = Number(o.port);
     if (!Number.isInteger(port) || port < 1 || port > 65535)
-      throw new RequestError(`invalid --port ${o.port}`);
+      throw new E.RequestError(`invalid --port ${o.port}`);
   }
   if (o.gateway)
     return {
@@ -59,7 +54,7 @@ export function targetOf(o: { from?: string; gateway?: string; port?: string }):
 export function formatTrace(trace: Trace, output: string): string {
   if (output === 'json') return JSON.stringify(trace, null, 2) + '\n';
   if (output === 'yaml') return stringify(trace);
-  return renderTrace(trace);
+  return E.renderTrace(trace);
 }
 
 /** Wire shape of POST /explain on the admin API. */
@@ -105,6 +100,7 @@ export function registerExplain(program: Command): void {
       'mesh config file (default: the istio ConfigMap in the files)',
     )
     .action(async (url: string, o: Opts) => {
+      E = await import('../../explain/index.js');
       if (!['text', 'json', 'yaml'].includes(o.output)) {
         console.error(`error: unknown output format ${o.output}: use text, json or yaml`);
         process.exitCode = EXIT.usage;
@@ -114,7 +110,7 @@ export function registerExplain(program: Command): void {
       let who: ReturnType<typeof targetOf>;
       try {
         who = targetOf(o);
-        request = buildRequest(url, {
+        request = E.buildRequest(url, {
           method: o.request ?? 'GET',
           headers: o.header,
           ...(o.sni ? { sni: o.sni } : {}),
@@ -144,9 +140,9 @@ export function registerExplain(program: Command): void {
         process.exitCode = EXIT.failure;
         return;
       }
-      const trace = traceRequest(snapshot, request, {
+      const trace = E.traceRequest(snapshot, request, {
         target: who.target,
-        locate: locatorFor(config),
+        locate: E.locatorFor(config),
       });
       process.stdout.write(formatTrace(trace, o.output));
     });

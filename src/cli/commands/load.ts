@@ -9,7 +9,6 @@ import {
   parseLoadArgs,
   resolveFrom,
 } from '../../load/index.js';
-import { runLoad } from '../../load/http-runner.js';
 import { defaultServer, noMeshMessage } from '../client.js';
 import { EXIT } from '../exit-codes.js';
 import { examplesText } from '../help-examples.js';
@@ -59,6 +58,8 @@ export function registerLoad(program: Command): void {
       const onSigint = () => abort.abort();
       process.on('SIGINT', onSigint);
       try {
+        // Loaded when the command runs: every other command starts without the load generator.
+        const { runLoad } = await import('../../load/http-runner.js');
         await runLoad(options, {
           clock: systemClock,
           out: (line) => process.stdout.write(`${line}\n`),

@@ -8,9 +8,8 @@ import { proxyNames, resolveProxy, type Registry } from '../../registry/index.js
 import { defaultServer, fetchMesh } from '../client.js';
 import { certRoots } from '../../mesh/cert-roots.js';
 import { EXIT } from '../exit-codes.js';
-import { envoyConfigDump } from '../../xds/config-dump.js';
 import { meshFromFiles } from '../../xds/file-source.js';
-import { renderProxyConfigKind, type EnvoyDumpKind } from '../../xds/proxy-config-view.js';
+import type { EnvoyDumpKind } from '../../xds/proxy-config-view.js';
 import { stringify as toYaml } from 'yaml';
 
 type Kind = EnvoyDumpKind;
@@ -96,7 +95,7 @@ function addSub(parent: Command, kind: Kind, aliases: string[], description: str
     cmd
       .option('--address <address>', 'filter by address')
       .option('--port <port>', 'filter by port');
-  cmd.action((proxy: string, o: Opts) => {
+  cmd.action(async (proxy: string, o: Opts) => {
     // Without files, read the running mesh (istioctl reads the live cluster).
     if (!o.filename || o.filename.length === 0) o.server ??= defaultServer();
     if (o.server && !o.filename) {
@@ -126,6 +125,8 @@ function addSub(parent: Command, kind: Kind, aliases: string[], description: str
       return;
     }
     // Offline there is no istio-agent, so no SDS secrets: `secret` lists none.
+    // Loaded when needed: the Envoy protos are heavy for every other command's start-up.
+    const { renderProxyConfigKind } = await import('../../xds/proxy-config-view.js');
     process.stdout.write(renderProxyConfigKind(kind, snapshot, { ...o, nowMs: Date.now() }));
   });
 }
@@ -169,7 +170,7 @@ export function registerProxyConfig(program: Command): void {
       '--server <url>',
       'a running mesh admin endpoint (default without -f, as for the other kinds)',
     )
-    .action((proxy: string, o: Opts) => {
+    .action(async (proxy: string, o: Opts) => {
       if (!o.filename || o.filename.length === 0) {
         // The running proxy's /config_dump?include_eds, as istioctl reads Envoy's.
         const server = o.server ?? defaultServer();
@@ -197,6 +198,7 @@ export function registerProxyConfig(program: Command): void {
         process.exitCode = EXIT.failure;
         return;
       }
+      const { envoyConfigDump } = await import('../../xds/config-dump.js');
       const dump = envoyConfigDump(snapshot, { includeEds: true });
       process.stdout.write(
         o.output === 'yaml' ? toYaml(dump) : JSON.stringify(dump, null, 2) + '\n',

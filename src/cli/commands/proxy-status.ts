@@ -1,7 +1,6 @@
 // `switchyard proxy-status [proxy] [--xds-address 127.0.0.1:15010]`: istioctl proxy-status against
 // Switchyard's xDS server (`up` or `control-plane`): each connected proxy's CDS/LDS/EDS/RDS sync state.
 import type { Command } from 'commander';
-import { fetchSyncz, renderProxyStatus } from '../../xds/proxy-status.js';
 import { EXIT } from '../exit-codes.js';
 
 export function registerProxyStatus(program: Command): void {
@@ -16,6 +15,8 @@ export function registerProxyStatus(program: Command): void {
     )
     .action(async (proxy: string | undefined, o: { xdsAddress: string }) => {
       try {
+        // Loaded when the command runs: every other command starts without gRPC.
+        const { fetchSyncz, renderProxyStatus } = await import('../../xds/proxy-status.js');
         process.stdout.write(renderProxyStatus(await fetchSyncz(o.xdsAddress), proxy));
       } catch (err) {
         console.error(`error: ${(err as Error).message}`);

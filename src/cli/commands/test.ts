@@ -8,27 +8,22 @@ import { compileProxy, type ProxySnapshot } from '../../compile/index.js';
 import { createConfigSnapshot, type ConfigSnapshot, type Resource } from '../../config/index.js';
 import { resolveProxy, type Registry } from '../../registry/index.js';
 import { certRoots } from '../../mesh/cert-roots.js';
-import {
-  formatFailure,
-  junitXml,
-  locatorFor,
-  readTestFile,
-  renderCoverage,
-  routeCoverage,
-  runCase,
-  TestFileError,
-  traceRequest,
-  type CaseResult,
-  type PointOfView,
-  type RouteTestCase,
-  type TestEnvironment,
-  type Trace,
-  type TraceOptions,
+import type {
+  CaseResult,
+  PointOfView,
+  RouteTestCase,
+  TestEnvironment,
+  Trace,
+  TraceOptions,
 } from '../../explain/index.js';
+import type * as ExplainModule from '../../explain/index.js';
 import { fetchMesh } from '../client.js';
 import { EXIT } from '../exit-codes.js';
 import { configFromFiles, unknownProxyMessage } from './proxy-config.js';
 import type { ExplainBody } from './explain.js';
+
+// The explain stage (and the proxy under it) loads when the command runs: other commands start without it.
+let E: typeof ExplainModule;
 
 interface Opts {
   filename?: string[];
@@ -99,7 +94,7 @@ function offlineEnvironment(
   namespace: string,
 ): TestEnvironment {
   const snapshots = new Map<string, ProxySnapshot>();
-  const locate = locatorFor(config);
+  const locate = E.locatorFor(config);
   const tlsFileRoots = certRoots({ files });
   return {
     trace(test: RouteTestCase, request) {
@@ -121,7 +116,7 @@ function offlineEnvironment(
         snap = compileProxy(config, registry, proxy, { tlsFileRoots });
         snapshots.set(key, snap);
       }
-      return traceRequest(snap, request, { target, locate });
+      return E.traceRequest(snap, request, { target, locate });
     },
     ruleOf: (t) => ruleIn(config, t),
   };
@@ -186,7 +181,7 @@ function printResult(r: CaseResult): void {
   if (r.error) console.log(`    ${r.test.file}:${r.test.line}: ${r.error}`);
   for (const f of r.failures) {
     console.log(`    ${r.test.file}:${r.test.line}:`);
-    console.log(indent(formatFailure(f)));
+    console.log(indent(E.formatFailure(f)));
   }
 }
 
@@ -215,6 +210,7 @@ export function registerTest(program: Command): void {
       'mesh config file (default: the istio ConfigMap in the files)',
     )
     .action(async (tests: string[], o: Opts) => {
+      E = await import('../../explain/index.js');
       const usage = (msg: string) => {
         console.error(`error: ${msg}`);
         process.exitCode = EXIT.usage;
@@ -251,12 +247,12 @@ export function registerTest(program: Command): void {
       };
       let cases: RouteTestCase[];
       try {
-        cases = testPaths.flatMap((f) => readTestFile(f, cliView));
+        cases = testPaths.flatMap((f) => E.readTestFile(f, cliView));
       } catch (err) {
         console.error(`error: ${(err as Error).message}`);
         // Malformed test files are data errors (EX_DATAERR); an invalid request URL is a usage error.
         process.exitCode =
-          err instanceof TestFileError && !err.badRequest ? EXIT.dataError : EXIT.usage;
+          err instanceof E.TestFileError && !err.badRequest ? EXIT.dataError : EXIT.usage;
         return;
       }
       let env: TestEnvironment;
@@ -281,19 +277,19 @@ export function registerTest(program: Command): void {
       }
       const results: CaseResult[] = [];
       for (const c of cases) {
-        const r = await runCase(c, env);
+        const r = await E.runCase(c, env);
         results.push(r);
         printResult(r);
       }
       const failed = results.filter((r) => !r.passed).length;
-      if (o.junit) writeFileSync(o.junit, junitXml(results));
+      if (o.junit) writeFileSync(o.junit, E.junitXml(results));
       let coverageFailed = false;
       if (o.coverage || failUnder !== undefined) {
-        const report = routeCoverage(
+        const report = E.routeCoverage(
           config,
           results.flatMap((r) => r.traces),
         );
-        process.stdout.write(renderCoverage(report));
+        process.stdout.write(E.renderCoverage(report));
         if (failUnder !== undefined && report.percent < failUnder) {
           console.log(
             `coverage ${report.percent.toFixed(1)}% of http rules is under --fail-under ${failUnder}%`,

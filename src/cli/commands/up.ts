@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseResources, type Resource } from '../../config/index.js';
-import { Mesh, MeshConfigError } from '../../mesh/runner.js';
 import { parsePortMap } from '../../mesh/ports.js';
 import { EXIT } from '../exit-codes.js';
 import { parseListenPort } from '../../units/index.js';
@@ -111,6 +110,8 @@ export function registerUp(program: Command): void {
           console.error(`error: ${(err as Error).message}`);
           process.exit(EXIT.usage);
         }
+        // Loaded here, not at the top: every other command starts without the whole mesh.
+        const { Mesh, MeshConfigError } = await import('../../mesh/runner.js');
         const mesh = new Mesh({
           files: opts.filename,
           recursive: opts.recursive,

@@ -22,8 +22,12 @@ export const STREAM_IDLE_TIMEOUT_MS = 300_000;
  * leave room for a long request line so the 60 KiB check below is the one that answers.
  */
 export const NODE_MAX_HEADER_SIZE = MAX_REQUEST_HEADERS_KB * 1024 + 16 * 1024;
-/** One more than the limit, so Node keeps enough headers for us to see the excess (it drops the rest silently). */
-export const NODE_MAX_HEADERS_COUNT = MAX_REQUEST_HEADERS_COUNT + 1;
+/**
+ * No count limit in Node's parser (0): every header reaches headerLimitExceeded below, bounded by
+ * NODE_MAX_HEADER_SIZE. A finite limit differs by runtime: Node 20 silently drops the excess, Node 24
+ * refuses the head as HPE_HEADER_OVERFLOW (a size error) before a request exists.
+ */
+export const NODE_MAX_HEADERS_COUNT = 0;
 
 /**
  * The response code details Envoy's HTTP/1 codec gives a request over the limits, or undefined.
