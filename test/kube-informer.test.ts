@@ -31,7 +31,11 @@ async function until(what: string, cond: () => boolean): Promise<void> {
   }
 }
 
-async function setup(versions = ['v1', 'v1beta1', 'v1alpha3'], stallMs = 60_000) {
+async function setup(
+  versions = ['v1', 'v1beta1', 'v1alpha3'],
+  stallMs = 60_000,
+  shortWatchMs = 1000,
+) {
   const api = new FakeKubeApi().serve({ ...VS, versions, namespaced: true });
   await api.start();
   const logs: string[] = [];
@@ -42,6 +46,7 @@ async function setup(versions = ['v1', 'v1beta1', 'v1alpha3'], stallMs = 60_000)
     resource: VS,
     pageSize: 2,
     stallMs,
+    shortWatchMs,
     backoff: { initialMs: 20, maxMs: 200 },
     onChange: () => changes++,
     onState: (s) => states.push(s),
@@ -111,8 +116,29 @@ test('a watch that ends resumes from the last BOOKMARK revision without relistin
   }
 });
 
-test('410 Expired on resume -> relist, and the cache catches up with what it missed', async () => {
+test('a watch cut at once with no event backs off and relists, not re-watched in a loop (reflector.go)', async () => {
   const t = await setup();
+  t.api.put(vs('a'));
+  t.api.cutWatches = true;
+  t.informer.start();
+  try {
+    await until('a very short watch is an error', () => t.states.includes('retrying'));
+    t.api.cutWatches = false;
+    await until('watch open again', () => t.api.openWatches() === 1);
+    // Every cut watch is followed by a list (after the back-off), never directly by another watch.
+    const kinds = t.api.requests.map((r) => (r.includes('watch=true') ? 'watch' : 'list'));
+    for (let i = 1; i < kinds.length; i++)
+      assert.ok(!(kinds[i - 1] === 'watch' && kinds[i] === 'watch'), kinds.join(','));
+    assert.deepEqual(t.names(), ['a']);
+  } finally {
+    t.informer.stop();
+    await t.api.stop();
+  }
+});
+
+test('410 Expired on resume -> relist, and the cache catches up with what it missed', async () => {
+  // The server ends the watch within the test's first second: not counted as a "very short watch".
+  const t = await setup(undefined, 60_000, 0);
   t.api.put(vs('a'));
   t.api.put(vs('b'));
   t.api.bookmarkMs = 60_000; // no bookmark moves the revision on: the resume is from the list's

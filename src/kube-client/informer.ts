@@ -46,6 +46,8 @@ export interface InformerOptions {
    * defaultBookmarkFrequency); default 150 s.
    */
   stallMs?: number;
+  /** A watch that ends sooner than this with no event is an error (client-go: 1 s). */
+  shortWatchMs?: number;
   /** Items per list page (client-go's pager: 500). */
   pageSize?: number;
   /** The cache changed (an event, or a relist that differs). */
@@ -86,6 +88,8 @@ export class Informer {
   private version: string | undefined;
   private current: WatchStream | undefined;
   private stallTimer: TimerHandle | undefined;
+  /** The current watch was ended by the stall detector, not by the server. */
+  private cutAsStalled = false;
   private retryTimer: TimerHandle | undefined;
   private stopped = true;
   private generation = 0;
@@ -268,6 +272,7 @@ export class Informer {
       this.o.log?.(
         `kube: watch of ${this.name} stalled (no event or bookmark in ${ms / 1000}s); restarting it from resourceVersion ${this.resourceVersion}`,
       );
+      this.cutAsStalled = true;
       this.current?.abort();
     });
   }
@@ -278,6 +283,9 @@ export class Informer {
     const timeoutSeconds = Math.round(300 * (1 + this.random.next()));
     let expired = false;
     let errorEvent: string | undefined;
+    let events = 0;
+    const openedAt = this.clock.monotonic();
+    this.cutAsStalled = false;
     this.watches++;
     const apiVersion = r.group ? `${r.group}/${this.version}` : this.version!;
     const stream = this.o.transport.watch(
@@ -291,6 +299,7 @@ export class Informer {
       (event) => {
         if (gen !== this.generation) return;
         this.armStall(gen);
+        events++;
         const obj = event.object as KubeObject | undefined;
         if (!obj || typeof obj !== 'object') return;
         switch (event.type) {
@@ -329,6 +338,14 @@ export class Informer {
         );
         this.resourceVersion = '';
         void this.relist();
+        return;
+      }
+      const lasted = this.clock.monotonic() - openedAt;
+      const short = events === 0 && !this.cutAsStalled && lasted < (this.o.shortWatchMs ?? 1000);
+      if (status === 200 && !errorEvent && short) {
+        // reflector.go watchHandler: "very short watch ... lasted less than a second and no items
+        // received" is an error, so a server that keeps cutting watches is not re-watched in a loop.
+        this.retryWatch(gen, new RequestFailure(status, `watch ${this.name}: very short watch`));
         return;
       }
       if (status === 200 && !errorEvent) {

@@ -53,6 +53,8 @@ export class FakeKubeApi {
   compactedTo = 0;
   /** Watches get headers and then nothing: no events, no bookmarks. */
   stalled = false;
+  /** Watches end as soon as they open, with no event (a proxy or server that keeps cutting them). */
+  cutWatches = false;
   bookmarkMs = 50;
   port = 0;
   /** Plurals this server's RBAC does not let the client list or watch (403). */
@@ -259,6 +261,10 @@ current-context: fake
           reason: 'Expired',
           code: 410,
         });
+        res.end();
+        return;
+      }
+      if (this.cutWatches) {
         res.end();
         return;
       }
