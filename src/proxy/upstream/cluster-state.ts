@@ -375,6 +375,7 @@ export class ClusterState {
         servername: tls ? explicitSni(this.cluster, identity) : undefined,
         lookup: this.lookup,
         createdAt: this.clock.monotonic(),
+        clock: this.clock,
       },
       () => this.stats.upstream_cx_total++,
       (c) => {
@@ -408,6 +409,7 @@ export class ClusterState {
     if (
       !reusable ||
       conn.dead ||
+      !conn.reusable ||
       host.closed ||
       this.closed ||
       expired ||
