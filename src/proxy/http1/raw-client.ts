@@ -176,7 +176,10 @@ export class RawHttp1Client implements Dispatcher.DispatchController {
     handler.onRequestStart?.(this, undefined);
     if (this.handler !== handler) return true; // aborted in onRequestStart
     if (Buffer.isBuffer(body)) {
-      sock.write(body.length > 0 ? Buffer.concat([Buffer.from(head, 'latin1'), body]) : head, 'latin1');
+      sock.write(
+        body.length > 0 ? Buffer.concat([Buffer.from(head, 'latin1'), body]) : head,
+        'latin1',
+      );
     } else {
       sock.write(head, 'latin1');
       if (body) this.streamBody(body, chunked);
@@ -194,7 +197,9 @@ export class RawHttp1Client implements Dispatcher.DispatchController {
       port: o.port,
       noDelay: true,
       ...(o.lookup ? { lookup: o.lookup } : {}),
-      ...(o.keepAliveMs !== undefined ? { keepAlive: true, keepAliveInitialDelay: o.keepAliveMs } : {}),
+      ...(o.keepAliveMs !== undefined
+        ? { keepAlive: true, keepAliveInitialDelay: o.keepAliveMs }
+        : {}),
     });
     this.socket = sock;
     if (o.connectTimeoutMs > 0) {
@@ -286,7 +291,8 @@ export class RawHttp1Client implements Dispatcher.DispatchController {
         at += h.headLength;
         if (h.status === 101 && this.upgrade) return this.upgraded(sock, h, buf.subarray(at));
         if (h.status < 200) {
-          if (h.status === 101) return this.fail(parserError(new HeadError(400, '', 'unexpected_101')));
+          if (h.status === 101)
+            return this.fail(parserError(new HeadError(400, '', 'unexpected_101')));
           continue; // 100 Continue, 103 Early Hints: the final head follows.
         }
         this.startBody(h);
