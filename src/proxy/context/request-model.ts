@@ -21,8 +21,11 @@ export interface DownstreamRequest {
    * Connection and Expect removed. Filters edit it in place; it goes upstream as is.
    */
   readonly headers: HeaderMap;
-  /** Every field as received, [name, value, ...] (header-limit and defect checks read it). */
-  readonly rawHeaders: readonly string[];
+  /**
+   * Envoy's header count / size refusal (431 details, connection-limits.ts) for an HTTP/1 head,
+   * else undefined (HTTP/2's limits are nghttp2's).
+   */
+  headerLimit(): 'http1.too_many_headers' | 'http1.headers_too_large' | undefined;
   /** A `TE` field lists `trailers` (kept as `TE: trailers`, conn_manager_utility.cc sanitizeTEHeader). */
   readonly teTrailers: boolean;
   /** Content-Length as received, undefined when absent. */

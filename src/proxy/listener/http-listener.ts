@@ -40,7 +40,7 @@ import type { ClusterState } from '../upstream/cluster-state.js';
 import type { Host } from '../upstream/host.js';
 import type { DownstreamRequest, ResponseSink } from '../context/request-model.js';
 import type { TimerHandle } from '../../runtime/clock.js';
-import { headerLimitExceeded, STREAM_IDLE_TIMEOUT_MS } from './connection-limits.js';
+import { STREAM_IDLE_TIMEOUT_MS } from './connection-limits.js';
 import {
   nodeConnection,
   nodeRequest,
@@ -181,15 +181,29 @@ export class HttpConnectionManager {
    * Answered and closed like Envoy's codec/HCM does, with an access-log line.
    */
   clientError(err: NodeJS.ErrnoException, socket: Socket): void {
-    // llhttp may report the same connection again for bytes still buffered: answer once.
-    if (this.refused.has(socket)) return;
-    this.refused.add(socket);
     const reply =
       err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? LOCAL_REPLIES.request_header_timeout
         : err.code === 'HPE_HEADER_OVERFLOW'
           ? LOCAL_REPLIES.request_headers_too_large
           : LOCAL_REPLIES.bad_request;
+    this.refuse(socket, reply);
+  }
+
+  /** Whether drain() was called (raw HTTP/1 connections say `Connection: close` from then on). */
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /**
+   * Answers a connection whose request head was refused or never completed, and closes it: the
+   * one place for codec-level refusals of node:http's parser and the raw codec
+   * (listener/http1-connection.ts); `details` overrides the reply's (the codec's finer reason).
+   */
+  refuse(socket: Socket, reply: LocalReply, details?: string): void {
+    // llhttp may report the same connection again for bytes still buffered: answer once.
+    if (this.refused.has(socket)) return;
+    this.refused.add(socket);
     if (reply === LOCAL_REPLIES.request_header_timeout) this.limits.headerTimeouts++;
     else this.limits.protocolErrors++;
     if (!socket.writable || (socket as Socket & { _httpMessage?: unknown })._httpMessage) {
@@ -220,7 +234,7 @@ export class HttpConnectionManager {
     ctx.downstreamRemote = formatHostPort(ctx.downstreamRemoteIp, socket.remotePort ?? 0);
     ctx.responseCode = reply.status;
     ctx.bytesSent = Buffer.byteLength(body);
-    ctx.details = reply.details;
+    ctx.details = details ?? reply.details;
     ctx.addFlag(reply.flag);
     this.log(ctx);
   }
@@ -355,8 +369,7 @@ export class HttpConnectionManager {
     ctx.grpc = firstValue(headers['content-type'])?.startsWith('application/grpc') ?? false;
     // Header count and size limits answer 431 before any routing (connection-limits.ts); HTTP/2's
     // own limits are nghttp2's.
-    const overLimit =
-      request.protocol !== 'HTTP/2' ? headerLimitExceeded(request.rawHeaders) : undefined;
+    const overLimit = request.headerLimit();
     if (overLimit) {
       this.limits.protocolErrors++;
       sink.closeAfterResponse();

@@ -9,6 +9,7 @@ import { formatHostPort } from '../../units/index.js';
 import type { DownstreamRequest, HttpProtocol, ResponseSink } from '../context/request-model.js';
 import { HOP_BY_HOP, toFlat, type HeaderMap } from '../filters/headers.js';
 import { tlsConnectionOf, type TlsConnectionInfo } from '../tls/gateway-connections.js';
+import { headerLimitExceeded } from './connection-limits.js';
 import { requestDefect } from './request-checks.js';
 
 // Hop-by-hop fields are not forwarded, nor `expect`: Node's server answers 100-continue itself,
@@ -51,7 +52,7 @@ class NodeRequest implements DownstreamRequest {
   readonly target: string;
   authority = '';
   readonly headers: HeaderMap = Object.create(null) as HeaderMap;
-  readonly rawHeaders: readonly string[];
+  private readonly rawHeaders: readonly string[];
   teTrailers = false;
   contentLength: string | undefined;
   transferEncoding: string | undefined;
@@ -118,6 +119,10 @@ class NodeRequest implements DownstreamRequest {
       const cl = this.contentLength;
       this.hasBody = (cl !== undefined && cl !== '0') || this.transferEncoding !== undefined;
     }
+  }
+
+  headerLimit(): 'http1.too_many_headers' | 'http1.headers_too_large' | undefined {
+    return this.protocol === 'HTTP/2' ? undefined : headerLimitExceeded(this.rawHeaders);
   }
 
   bodyComplete(): boolean {
