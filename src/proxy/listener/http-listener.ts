@@ -705,7 +705,8 @@ export class HttpConnectionManager {
         svc: this.svc,
         down,
         sink: r.sink,
-        requestBody: request.body,
+        // The body stream is made on first use: a bodiless request never creates one.
+        requestBody: hasBody ? request.body : undefined,
         route: r.route,
         action,
         wc: r.wc,

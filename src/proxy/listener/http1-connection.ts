@@ -407,14 +407,44 @@ export class Http1Connection {
       this.body(req, chunk, 0);
       return;
     }
-    this.buf = this.buf ? Buffer.concat([this.buf, chunk]) : chunk;
+    this.append(chunk);
     // A pipelined request waits for the response in flight; the socket stops reading meanwhile.
     if (this.sink) {
-      if (this.buf.length > 65_536) this.socket.pause();
+      if ((this.buf?.length ?? 0) > 65_536) this.socket.pause();
       return;
     }
     this.next();
   };
+
+  /**
+   * Adds bytes to the unparsed buffer in a backing store that doubles, so a head trickled in small
+   * reads costs linear copying, not quadratic (the common single-read head is not copied at all).
+   */
+  private append(chunk: Buffer): void {
+    const buf = this.buf;
+    if (!buf) {
+      this.buf = chunk;
+      return;
+    }
+    const need = buf.length + chunk.length;
+    let store = this.store;
+    if (
+      !store ||
+      buf.buffer !== store.buffer ||
+      buf.byteOffset !== store.byteOffset ||
+      need > store.length
+    ) {
+      store = Buffer.allocUnsafe(Math.max(need, buf.length * 2, 4096));
+      buf.copy(store, 0);
+      this.store = store;
+    }
+    chunk.copy(store, buf.length);
+    this.buf = store.subarray(0, need);
+  }
+
+  private store: Buffer | undefined;
+  /** Bytes of the buffer the head parser already scanned without finding the head's end. */
+  private headSeen = 0;
 
   /** Parses and serves the next request in the buffer, if a whole head is there. */
   private next(): void {
@@ -427,8 +457,12 @@ export class Http1Connection {
     this.idleTimer?.cancel();
     this.idleTimer = undefined;
     this.armHeaderTimer();
-    const head = parseRequestHead(buf, 0, LIMITS);
-    if (head === undefined) return;
+    const head = parseRequestHead(buf, 0, LIMITS, this.headSeen);
+    if (head === undefined) {
+      this.headSeen = buf.length;
+      return;
+    }
+    this.headSeen = 0;
     if (head instanceof HeadError) {
       // Envoy's 431 for a head over the limits; every other refusal is a 400 with the codec's
       // details, as the connection manager answered llhttp's (request-checks.ts).

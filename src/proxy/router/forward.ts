@@ -59,8 +59,8 @@ export interface ForwardRequestInit {
   down: Downstream;
   /** Where the response goes (context/request-model.ts). */
   sink: ResponseSink;
-  /** The downstream request body, streamed upstream when not buffered. */
-  requestBody: Readable;
+  /** The downstream request body (when it has one), streamed upstream when not buffered. */
+  requestBody: Readable | undefined;
   route: Route | undefined;
   action: ForwardAction | undefined;
   wc: WeightedCluster | undefined;
@@ -200,7 +200,7 @@ export class ForwardRequest {
           path: this.f.path,
           method: this.f.method,
           headers: this.headersForAttempt(),
-          body: this.f.body ?? (this.f.hasBody ? this.f.requestBody : null),
+          body: this.f.body ?? (this.f.hasBody ? (this.f.requestBody ?? null) : null),
           headersTimeout: 0,
           bodyTimeout: 0,
           ...(conn.servername ? { servername: conn.servername } : {}),
