@@ -80,6 +80,14 @@ export class RawHttp1Client implements Dispatcher.DispatchController {
   private connectTimer: TimerHandle | undefined;
   private idleTimer: TimerHandle | undefined;
   private idleMs: number;
+  private idleSince = 0;
+  private readonly onIdleTimer = (): void => {
+    this.idleTimer = undefined;
+    if (this.handler) return; // busy: complete() arms it again
+    const left = this.idleMs - (this.opts.clock.monotonic() - this.idleSince);
+    if (left > 0) this.idleTimer = this.opts.clock.setTimer(left, this.onIdleTimer);
+    else this.socket?.destroy();
+  };
   private body: Readable | undefined;
   private bodyDone = true;
   private closing = false;
@@ -170,8 +178,6 @@ export class RawHttp1Client implements Dispatcher.DispatchController {
     this.isPaused = false;
     this.abortReason = null;
     this.error = undefined;
-    this.idleTimer?.cancel();
-    this.idleTimer = undefined;
     const sock = this.socket && !this.socket.destroyed ? this.socket : this.open();
     handler.onRequestStart?.(this, undefined);
     if (this.handler !== handler) return true; // aborted in onRequestStart
@@ -389,9 +395,10 @@ export class RawHttp1Client implements Dispatcher.DispatchController {
     const sock = this.socket;
     if (!this.keepAlive || this.closing) sock?.destroy();
     else if (sock && this.idleMs > 0) {
-      this.idleTimer = this.opts.clock.setTimer(this.idleMs, () => {
-        if (!this.handler) sock.destroy();
-      });
+      // One timer per idle period, not per request: it re-arms for what is left when the
+      // connection was used meanwhile.
+      this.idleSince = this.opts.clock.monotonic();
+      if (!this.idleTimer) this.idleTimer = this.opts.clock.setTimer(this.idleMs, this.onIdleTimer);
     }
     if (this.isPaused && sock && !sock.destroyed) {
       this.isPaused = false;
@@ -438,9 +445,11 @@ export class RawHttp1Client implements Dispatcher.DispatchController {
   }
 
   private onClose(sock: Socket): void {
-    this.connectTimer?.cancel();
-    this.idleTimer?.cancel();
     if (sock !== this.socket) return;
+    this.connectTimer?.cancel();
+    this.connectTimer = undefined;
+    this.idleTimer?.cancel();
+    this.idleTimer = undefined;
     this.socket = undefined;
     if (this.handler) {
       if (this.phase === Phase.Close && !this.error) this.complete(0);

@@ -377,14 +377,22 @@ export class Http1Connection {
     });
   }
 
+  /** Envoy's connection idle_timeout: one timer per idle period, re-armed for what is left. */
   private armIdleTimer(): void {
     const ms = this.host.connectionIdleTimeoutMs;
-    if (this.idleTimer || ms <= 0) return;
-    this.idleTimer = this.clock.setTimer(ms, () => {
-      this.idleTimer = undefined;
-      if (!this.sink && !this.buf) this.socket.destroy();
-    });
+    if (ms <= 0) return;
+    this.idleSince = this.clock.monotonic();
+    if (!this.idleTimer) this.idleTimer = this.clock.setTimer(ms, this.onIdleTimer);
   }
+
+  private idleSince = 0;
+  private readonly onIdleTimer = (): void => {
+    this.idleTimer = undefined;
+    if (this.done || this.sink || this.buf) return; // busy: armed again when idle
+    const left = this.host.connectionIdleTimeoutMs - (this.clock.monotonic() - this.idleSince);
+    if (left > 0) this.idleTimer = this.clock.setTimer(left, this.onIdleTimer);
+    else this.socket.destroy();
+  };
 
   private finishWith(reply: LocalReply, details?: string): void {
     this.done = true;
@@ -454,11 +462,10 @@ export class Http1Connection {
       this.armIdleTimer();
       return;
     }
-    this.idleTimer?.cancel();
-    this.idleTimer = undefined;
-    this.armHeaderTimer();
     const head = parseRequestHead(buf, 0, LIMITS, this.headSeen);
     if (head === undefined) {
+      // Node's headersTimeout for a later request runs from its first bytes.
+      this.armHeaderTimer();
       this.headSeen = buf.length;
       return;
     }
