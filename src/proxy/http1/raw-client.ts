@@ -81,6 +81,8 @@ export class RawHttp1Client implements Dispatcher.DispatchController {
   private idleTimer: TimerHandle | undefined;
   private idleMs: number;
   private idleSince = 0;
+  /** Bytes of a pending response head already scanned for its end. */
+  private headSeen = 0;
   private readonly onIdleTimer = (): void => {
     this.idleTimer = undefined;
     if (this.handler) return; // busy: complete() arms it again
@@ -197,6 +199,7 @@ export class RawHttp1Client implements Dispatcher.DispatchController {
     this.keepAlive = true;
     this.closing = false;
     this.buf = undefined;
+    this.headSeen = 0;
     const o = this.opts;
     const sock = createConnection({
       host: o.host,
@@ -288,11 +291,14 @@ export class RawHttp1Client implements Dispatcher.DispatchController {
     let at = 0;
     while (this.handler && at < buf.length) {
       if (this.phase === Phase.Head) {
-        const h = parseResponseHead(buf, this.method, at);
+        // A head split over reads is scanned on from where the last scan stopped.
+        const h = parseResponseHead(buf, this.method, at, undefined, at === 0 ? this.headSeen : 0);
         if (h === undefined) {
           this.buf = at === 0 ? buf : buf.subarray(at);
+          this.headSeen = this.buf.length;
           return;
         }
+        this.headSeen = 0;
         if (h instanceof HeadError) return this.fail(parserError(h));
         at += h.headLength;
         if (h.status === 101 && this.upgrade) return this.upgraded(sock, h, buf.subarray(at));
