@@ -1,6 +1,6 @@
 // A proxy process-equivalent: one current snapshot (swapped in one assignment), the cluster states
 // that outlive it, the sockets bound for its listeners, the access log and the counters.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createH2Server, type Http2Server, type Http2Session } from 'node:http2';
 import {
   createServer as createNetServer,
@@ -223,7 +223,7 @@ export class Proxy implements ProxyServices {
       );
     // h2c with prior knowledge on the same socket; Envoy's edge guidance caps streams at 100.
     const h2 = createH2Server({ settings: { maxConcurrentStreams: 100 } }, (req, res) =>
-      this.hcm.handle(binding, req as unknown as IncomingMessage, res as unknown as ServerResponse),
+      this.hcm.handle(binding, req, res),
     );
     h2.on('session', (session: Http2Session) => {
       this.h2Sessions.add(session);

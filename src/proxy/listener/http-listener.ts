@@ -3,7 +3,6 @@
 // and hands forwarded requests to the router. Every failure ends in localReply(), the one rescue point.
 // Envoy: source/common/http/conn_manager_impl.cc; Istio listener layout: src/compile/snapshot.ts.
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { authorityPort, formatHostPort, splitAuthority, unbracket } from '../../units/index.js';
 import {
@@ -45,6 +44,8 @@ import {
   nodeConnection,
   nodeRequest,
   NodeResponseSink,
+  type NodeRequest,
+  type NodeResponse,
   type DownstreamConnection,
 } from './node-exchange.js';
 import { upgradeAllowed } from './upgrade.js';
@@ -252,9 +253,9 @@ export class HttpConnectionManager {
   }
 
   /** Entry from Node's codecs: the request and response adapted once (node-exchange.ts). */
-  handle(binding: Binding, req: IncomingMessage, res: ServerResponse): void {
+  handle(binding: Binding, req: NodeRequest, res: NodeResponse): void {
     const request = nodeRequest(req);
-    const sink = new NodeResponseSink(res, request.protocol);
+    const sink = new NodeResponseSink(res, request);
     this.handleRequest(binding, request, sink, nodeConnection(req));
   }
 

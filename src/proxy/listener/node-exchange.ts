@@ -3,6 +3,7 @@
 // the only place that knows an IncomingMessage from an Http2ServerRequest. The header list is
 // built here in one pass over the raw fields, so the rest of the proxy copies no header set.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { formatHostPort } from '../../units/index.js';
@@ -29,7 +30,11 @@ export interface DownstreamConnection {
   tls: TlsConnectionInfo | undefined;
 }
 
-export function nodeConnection(req: IncomingMessage): DownstreamConnection {
+/** What Node's HTTP/1 server and HTTP/2 compatibility API hand the connection manager. */
+export type NodeRequest = IncomingMessage | Http2ServerRequest;
+export type NodeResponse = ServerResponse | Http2ServerResponse;
+
+export function nodeConnection(req: NodeRequest): DownstreamConnection {
   // TLS-terminated connections carry the TCP socket's addresses and the SNI (tls/).
   const tls = tlsConnectionOf(req);
   if (tls) return { local: tls.local, remote: tls.remote, remoteIp: tls.remoteIp, tls };
@@ -46,7 +51,7 @@ export function nodeConnection(req: IncomingMessage): DownstreamConnection {
   };
 }
 
-class NodeRequest implements DownstreamRequest {
+class NodeRequestAdapter implements DownstreamRequest {
   readonly method: string;
   readonly protocol: HttpProtocol;
   readonly target: string;
@@ -60,10 +65,10 @@ class NodeRequest implements DownstreamRequest {
   upgradeField: string | undefined;
   readonly defect: string | undefined;
   readonly hasBody: boolean;
-  readonly body: IncomingMessage;
+  readonly body: NodeRequest;
 
-  constructor(req: IncomingMessage) {
-    const h2 = req.httpVersionMajor === 2;
+  constructor(req: NodeRequest) {
+    const h2 = req instanceof Http2ServerRequest;
     this.body = req;
     this.method = req.method ?? 'GET';
     this.protocol = h2 ? 'HTTP/2' : req.httpVersion === '1.0' ? 'HTTP/1.0' : 'HTTP/1.1';
@@ -109,13 +114,12 @@ class NodeRequest implements DownstreamRequest {
     }
     if (connectionTokens) for (const t of connectionTokens) delete out[t];
     this.authority = host ?? pseudoAuthority ?? '';
-    // Node sets `upgrade` on a request it handed to the server's 'upgrade' event.
-    if ((req as { upgrade?: boolean }).upgrade && this.method !== 'CONNECT')
-      this.upgrade = this.upgradeField?.trim().toLowerCase();
     if (h2) {
-      const stream = (req as unknown as { stream?: { endAfterHeaders?: boolean } }).stream;
-      this.hasBody = stream?.endAfterHeaders === false;
+      this.hasBody = !req.stream.endAfterHeaders;
     } else {
+      // Node sets `upgrade` on a request it handed to the server's 'upgrade' event.
+      if ((req as IncomingMessage & { upgrade?: boolean }).upgrade && this.method !== 'CONNECT')
+        this.upgrade = this.upgradeField?.trim().toLowerCase();
       const cl = this.contentLength;
       this.hasBody = (cl !== undefined && cl !== '0') || this.transferEncoding !== undefined;
     }
@@ -130,13 +134,13 @@ class NodeRequest implements DownstreamRequest {
   }
 
   connectionBytesRead(): number {
-    return this.body.socket.bytesRead;
+    return this.body instanceof Http2ServerRequest ? 0 : this.body.socket.bytesRead;
   }
 }
 
 /** Adapts a node:http or node:http2 compatibility request. */
-export function nodeRequest(req: IncomingMessage): DownstreamRequest {
-  return new NodeRequest(req);
+export function nodeRequest(req: NodeRequest): DownstreamRequest {
+  return new NodeRequestAdapter(req);
 }
 
 function uncork(sock: { uncork(): void }): void {
@@ -145,10 +149,13 @@ function uncork(sock: { uncork(): void }): void {
 
 /** A node:http ServerResponse or node:http2 compatibility response as a ResponseSink. */
 export class NodeResponseSink implements ResponseSink {
+  readonly protocol: HttpProtocol;
   constructor(
-    private readonly res: ServerResponse,
-    readonly protocol: HttpProtocol,
-  ) {}
+    private readonly res: NodeResponse,
+    request: DownstreamRequest,
+  ) {
+    this.protocol = request.protocol;
+  }
 
   get headersSent(): boolean {
     return this.res.headersSent;
@@ -160,30 +167,29 @@ export class NodeResponseSink implements ResponseSink {
     return this.res.writableFinished;
   }
   closeAfterResponse(): void {
-    if (this.protocol !== 'HTTP/2') this.res.shouldKeepAlive = false;
+    if (!(this.res instanceof Http2ServerResponse)) this.res.shouldKeepAlive = false;
   }
   writeHead(status: number, headers: HeaderMap): void {
     // A flat list for HTTP/1 (written without re-parsing), an object for the HTTP/2 compat API.
-    this.res.writeHead(status, this.protocol === 'HTTP/2' ? headers : toFlat(headers));
+    if (this.res instanceof Http2ServerResponse) this.res.writeHead(status, headers);
+    else this.res.writeHead(status, toFlat(headers));
   }
   writeHeadersOnly(status: number, headers: HeaderMap): boolean {
-    if (this.protocol !== 'HTTP/2') return false;
+    const res = this.res;
+    if (!(res instanceof Http2ServerResponse)) return false;
     // Node's compatibility response always sends HEADERS and END_STREAM apart: answer on the stream.
-    const stream = (
-      this.res as unknown as {
-        stream?: { respond?(h: object, o: object): void; headersSent?: boolean };
-      }
-    ).stream;
-    if (!stream?.respond || stream.headersSent) return false;
+    const stream = res.stream;
+    if (stream.headersSent) return false;
     stream.respond({ ...headers, ':status': status }, { endStream: true });
-    this.res.end();
+    res.end();
     return true;
   }
   flushHeaders(): void {
-    this.res.flushHeaders();
+    // HTTP/2 sends HEADERS at writeHead already.
+    if (!(this.res instanceof Http2ServerResponse)) this.res.flushHeaders();
   }
   corkTick(): void {
-    if (this.protocol === 'HTTP/2') return;
+    if (this.res instanceof Http2ServerResponse) return;
     const sock = this.res.socket;
     if (sock && !sock.writableCorked) {
       sock.cork();
@@ -191,7 +197,7 @@ export class NodeResponseSink implements ResponseSink {
     }
   }
   write(chunk: Buffer): boolean {
-    return this.res.write(chunk);
+    return this.res instanceof Http2ServerResponse ? this.res.write(chunk) : this.res.write(chunk);
   }
   onDrain(fn: () => void): void {
     this.res.once('drain', fn);
@@ -200,8 +206,12 @@ export class NodeResponseSink implements ResponseSink {
     this.res.addTrailers(trailers);
   }
   end(body?: string | Buffer): void {
-    if (body === undefined) this.res.end();
-    else this.res.end(body);
+    const res = this.res;
+    if (res instanceof Http2ServerResponse) {
+      if (body === undefined) res.end();
+      else res.end(body);
+    } else if (body === undefined) res.end();
+    else res.end(body);
   }
   destroy(): void {
     this.res.destroy();
@@ -210,8 +220,9 @@ export class NodeResponseSink implements ResponseSink {
     this.res.once('close', fn);
   }
   takeTunnel(status: number): Duplex | undefined {
+    if (this.res instanceof Http2ServerResponse) return undefined;
     const client = this.res.socket;
-    if (!client || client.destroyed || this.protocol === 'HTTP/2') return undefined;
+    if (!client || client.destroyed) return undefined;
     // The upgrade server's finish hook keeps the connection for a 101 (upgrade.ts).
     this.res.statusCode = status;
     return client;
