@@ -26,9 +26,13 @@ async function start(
   script: string,
   args: string[],
   core: number,
+  env: Record<string, string> = {},
 ): Promise<{ child: ChildProcess; port: number }> {
   const [cmd, argv] = pin(core, process.execPath, [join(here, script), ...args]);
-  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(cmd, argv, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout?.once('data', (d: Buffer) =>
       resolve((JSON.parse(d.toString().split('\n')[0] ?? '{}') as { port: number }).port),
@@ -44,6 +48,19 @@ function rssMb(pid: number | undefined): number {
     // taskset execs node in place, so the pid is node's.
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** User + system CPU seconds of a process so far (/proc/<pid>/stat utime + stime; Linux only). */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at state: utime is the 12th.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // USER_HZ is 100 on Linux
   } catch {
     return NaN;
   }
@@ -120,11 +137,15 @@ async function main(): Promise<void> {
   console.log(
     `upstream: ${hasNginx ? 'nginx return 200 (1 worker)' : 'node:http (nginx not installed)'}`,
   );
-  const targets = hasNginx
-    ? (['direct', 'node-http-proxy', 'switchyard', 'nginx'] as const)
-    : (['direct', 'node-http-proxy', 'switchyard'] as const);
-  const res: Record<string, { rps: number[]; p50: number[]; p99: number[]; rss: number[] }> = {};
-  for (const t of targets) res[t] = { rps: [], p50: [], p99: [], rss: [] };
+  // BENCH_NODE_CODEC=1 adds Switchyard with its downstream on node:http (http1Codec 'node').
+  const targets: string[] = ['direct', 'node-http-proxy', 'switchyard'];
+  if (process.env.BENCH_NODE_CODEC === '1') targets.push('switchyard-llhttp');
+  if (hasNginx) targets.push('nginx');
+  const res: Record<
+    string,
+    { rps: number[]; p50: number[]; p99: number[]; rss: number[]; cpuUs: number[] }
+  > = {};
+  for (const t of targets) res[t] = { rps: [], p50: [], p99: [], rss: [], cpuUs: [] };
   for (let round = 1; round <= ROUNDS; round++) {
     for (const t of targets) {
       let proc: { child: ChildProcess; port: number } | undefined;
@@ -139,11 +160,20 @@ async function main(): Promise<void> {
       if (t === 'node-http-proxy')
         proc = await start('baseline-proxy.js', [String(upstream.port)], 1);
       if (t === 'switchyard') proc = await start('switchyard-proxy.js', [String(upstream.port)], 1);
+      if (t === 'switchyard-llhttp')
+        proc = await start('switchyard-proxy.js', [String(upstream.port)], 1, {
+          SWITCHYARD_HTTP1: 'node',
+        });
       if (proc) port = proc.port;
       const measure = (d: string) =>
         hasWrk ? Promise.resolve(wrk(port, d)) : loop(port, Number.parseFloat(d) * 1000);
       await measure('1s'); // warm-up
+      // CPU per request: the proxy's CPU time over the measured run / the requests it served. Steadier
+      // than req/s when other work shares the machine (it does not count time the proxy waited).
+      const pid = nginx ? undefined : proc?.child.pid;
+      const cpu0 = cpuSeconds(pid);
       const rps = await measure(DURATION);
+      const cpuUs = ((cpuSeconds(pid) - cpu0) / (rps * Number.parseFloat(DURATION))) * 1e6;
       const rss = nginx ? nginx.rssMb() : rssMb(proc?.child.pid);
       const lat = await pacedLatency(port, 3000);
       const r = res[t]!;
@@ -151,8 +181,9 @@ async function main(): Promise<void> {
       r.p50.push(lat.p50);
       r.p99.push(lat.p99);
       r.rss.push(rss);
+      r.cpuUs.push(cpuUs);
       console.log(
-        `round ${round} ${t.padEnd(16)} ${rps.toFixed(0).padStart(7)} req/s  p50 ${lat.p50.toFixed(3)} ms  p99 ${lat.p99.toFixed(3)} ms  rss ${Number.isNaN(rss) ? '-' : rss.toFixed(0) + ' MB'}`,
+        `round ${round} ${t.padEnd(16)} ${rps.toFixed(0).padStart(7)} req/s  p50 ${lat.p50.toFixed(3)} ms  p99 ${lat.p99.toFixed(3)} ms  rss ${Number.isNaN(rss) ? '-' : rss.toFixed(0) + ' MB'}  cpu ${Number.isNaN(cpuUs) ? '-' : cpuUs.toFixed(1) + ' us/req'}`,
       );
       proc?.child.kill();
     }
@@ -165,13 +196,15 @@ async function main(): Promise<void> {
   const addP99 = (x: typeof d) => median(x.p99) - median(d.p99);
   console.log('\nmedians (proxy pinned to one core, so req/s is per proxy core):');
   const n = res.nginx;
+  const sl = res['switchyard-llhttp'];
   for (const [name, x] of [
     ['node-http-proxy', b],
     ['switchyard', s],
+    ...(sl ? ([['switchyard-llhttp', sl]] as const) : []),
     ...(n ? ([['nginx', n]] as const) : []),
   ] as const) {
     console.log(
-      `  ${name.padEnd(16)} ${median(x.rps).toFixed(0).padStart(7)} req/s   added p50 ${addP50(x).toFixed(3)} ms   added p99 ${addP99(x).toFixed(3)} ms   rss ${median(x.rss).toFixed(0)} MB`,
+      `  ${name.padEnd(16)} ${median(x.rps).toFixed(0).padStart(7)} req/s   added p50 ${addP50(x).toFixed(3)} ms   added p99 ${addP99(x).toFixed(3)} ms   rss ${median(x.rss).toFixed(0)} MB   cpu ${Number.isNaN(median(x.cpuUs)) ? '-' : median(x.cpuUs).toFixed(1) + ' us/req (' + (median(x.cpuUs) / 1000).toFixed(3) + ' vCPU per 1k req/s)'}`,
     );
   }
   console.log(`  direct           ${median(d.rps).toFixed(0).padStart(7)} req/s`);
@@ -184,6 +217,9 @@ async function main(): Promise<void> {
   );
   console.log(
     `  RSS                  ${(median(s.rss) / median(b.rss)).toFixed(2)}x   (goal <= 80 MB; got ${median(s.rss).toFixed(0)} MB)`,
+  );
+  console.log(
+    `  CPU per request      ${(median(s.cpuUs) / median(b.cpuUs)).toFixed(2)}x   (goal <= 0.1 vCPU per 1k req/s; got ${(median(s.cpuUs) / 1000).toFixed(3)})`,
   );
   if (n) {
     console.log('ratios switchyard / nginx (1 worker):');

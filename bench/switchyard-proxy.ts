@@ -42,8 +42,10 @@ const vhosts = [
   vhost('other', ['other', 'other:80'], routes.slice(0, 1)),
   vhost(`${H}:80`, ['127.0.0.1', 'bench', 'bench:80', H, `${H}:80`], routes),
 ];
+// SWITCHYARD_HTTP1=node runs the downstream on node:http's llhttp instead of the raw codec (to compare).
 const proxy = createProxy({
   name: 'bench',
+  http1Codec: process.env.SWITCHYARD_HTTP1 === 'node' ? 'node' : 'raw',
   accessLog: { encoding: 'TEXT', path: join(tmpdir(), `switchyard-bench-${process.pid}.log`) },
 });
 proxy.update(

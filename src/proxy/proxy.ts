@@ -1,6 +1,6 @@
 // A proxy process-equivalent: one current snapshot (swapped in one assignment), the cluster states
 // that outlive it, the sockets bound for its listeners, the access log and the counters.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createH2Server, type Http2Server, type Http2Session } from 'node:http2';
 import {
   createServer as createNetServer,
@@ -23,6 +23,7 @@ import {
   REQUEST_HEADERS_TIMEOUT_MS,
 } from './listener/connection-limits.js';
 import { HttpConnectionManager, type Binding } from './listener/http-listener.js';
+import { Http1Connection, type Http1ConnectionHost } from './listener/http1-connection.js';
 import { acceptUpgrades } from './listener/upgrade.js';
 import { isHttp09RequestLine } from './listener/request-checks.js';
 import {
@@ -31,7 +32,7 @@ import {
   type Sniffed,
 } from './listener/protocol-sniff.js';
 import type { ProxyServices } from './services.js';
-import { GatewayConnections } from './tls/gateway-connections.js';
+import { addresses, GatewayConnections } from './tls/gateway-connections.js';
 import { replayingDuplex } from './tls/replay.js';
 import { InboundMtls } from './tls/inbound-mtls.js';
 import { identityGetter, type MeshIdentity, type MeshIdentitySource } from './tls/mesh-identity.js';
@@ -67,6 +68,11 @@ export interface ProxyOptions {
   maxDownstreamConnections?: number;
   /** A budget shared by every proxy of the process (Envoy global_downstream_max_connections). */
   globalConnections?: ConnectionBudget;
+  /**
+   * The plaintext HTTP/1 downstream codec: `raw` (listener/http1-connection.ts, the default) or
+   * `node` (node:http's llhttp server), kept to compare and to fall back.
+   */
+  http1Codec?: 'raw' | 'node';
 }
 
 export interface ListenOptions {
@@ -90,6 +96,9 @@ export class Proxy implements ProxyServices {
   private readonly h2Servers = new Set<Http2Server>();
   private readonly h2Sessions = new Set<Http2Session>();
   private readonly sockets = new Set<Socket>();
+  /** Plaintext HTTP/1 connections on the raw codec (closed when idle at shutdown). */
+  private readonly http1 = new Set<Http1Connection>();
+  private readonly http1Codec: 'raw' | 'node';
   private readonly gateways = new Set<GatewayConnections>();
   private readonly mtls = new Set<InboundMtls>();
   /** Gateway listener name -> its socket, for unlisten() when a Gateway port goes away. */
@@ -119,6 +128,7 @@ export class Proxy implements ProxyServices {
     this.requestHeadersTimeoutMs = opts.requestHeadersTimeoutMs ?? REQUEST_HEADERS_TIMEOUT_MS;
     this.listenerFiltersTimeoutMs = opts.listenerFiltersTimeoutMs ?? LISTENER_FILTERS_TIMEOUT_MS;
     this.connectionIdleTimeoutMs = opts.connectionIdleTimeoutMs ?? CONNECTION_IDLE_TIMEOUT_MS;
+    this.http1Codec = opts.http1Codec ?? 'raw';
     this.ownConnections = new ConnectionBudget(opts.maxDownstreamConnections ?? Infinity);
     this.globalConnections = opts.globalConnections;
     if (opts.accessLog && (opts.accessLog.path || opts.accessLog.sink)) {
@@ -213,7 +223,7 @@ export class Proxy implements ProxyServices {
       );
     // h2c with prior knowledge on the same socket; Envoy's edge guidance caps streams at 100.
     const h2 = createH2Server({ settings: { maxConcurrentStreams: 100 } }, (req, res) =>
-      this.hcm.handle(binding, req as unknown as IncomingMessage, res as unknown as ServerResponse),
+      this.hcm.handle(binding, req, res),
     );
     h2.on('session', (session: Http2Session) => {
       this.h2Sessions.add(session);
@@ -243,6 +253,32 @@ export class Proxy implements ProxyServices {
           )
         : undefined;
     if (mtls) this.mtls.add(mtls);
+    const http1Host: Http1ConnectionHost = {
+      clock: this.clock,
+      requestHeadersTimeoutMs: this.requestHeadersTimeoutMs,
+      connectionIdleTimeoutMs: this.connectionIdleTimeoutMs,
+      draining: () => this.hcm.isDraining,
+      handle: (request, sink, conn) => this.hcm.handleRequest(binding, request, sink, conn),
+      refuse: (socket, reply, details) => this.hcm.refuse(socket, reply, details),
+      handOff: (socket, rest) => {
+        socket.unshift(rest);
+        server.emit('connection', socket);
+        socket.resume();
+      },
+      onClosed: (c) => this.http1.delete(c),
+    };
+    // Plaintext HTTP/1: the raw codec, or node:http's server when so configured.
+    const serveHttp1 = (socket: Socket, first: Buffer): void => {
+      if (this.http1Codec === 'node') {
+        socket.unshift(first);
+        server.emit('connection', socket);
+        socket.resume();
+        return;
+      }
+      const c = new Http1Connection(socket, http1Host, { ...addresses(socket), tls: undefined });
+      this.http1.add(c);
+      c.start(first);
+    };
     // One socket per listener: the first bytes tell an HTTP/2 connection preface from HTTP/1.
     const net = createNetServer({ noDelay: true }, (socket: Socket) => {
       if (!this.admit(socket, listenerName)) return;
@@ -252,11 +288,7 @@ export class Proxy implements ProxyServices {
       if (l4?.acceptOnConnect(socket)) return;
       const decided = (first: Buffer, kind: Sniffed): void => {
         if (l4?.accept(socket, first)) return;
-        const plaintext = (bytes: Buffer): void => {
-          socket.unshift(bytes);
-          server.emit('connection', socket);
-          socket.resume();
-        };
+        const plaintext = (bytes: Buffer): void => serveHttp1(socket, bytes);
         if (mtls?.accept(socket, first, plaintext)) return;
         if (isHttp09RequestLine(first)) {
           // No HTTP version: a 400 and close now, not a wait for the request headers timeout.
@@ -272,9 +304,7 @@ export class Proxy implements ProxyServices {
           h2.emit('connection', replayingDuplex(socket, first));
           return;
         }
-        socket.unshift(first);
-        server.emit('connection', socket);
-        socket.resume();
+        serveHttp1(socket, first);
       };
       sniffFirstBytes(socket, this.clock, this.listenerFiltersTimeoutMs, decided, () => {
         this.count(`listener.${listenerStatPrefix(listenerName)}.downstream_pre_cx_timeout`);
@@ -391,6 +421,7 @@ export class Proxy implements ProxyServices {
     // Keep-alive connections close as soon as their in-flight request is done.
     const sweep = (): void => {
       for (const s of this.servers) s.closeIdleConnections();
+      for (const c of this.http1) c.closeIdle();
       for (const s of this.h2Sessions) s.close();
       for (const g of this.gateways) g.closeIdle();
       this.tunnels.closeIdle();

@@ -3,7 +3,6 @@
 // and hands forwarded requests to the router. Every failure ends in localReply(), the one rescue point.
 // Envoy: source/common/http/conn_manager_impl.cc; Istio listener layout: src/compile/snapshot.ts.
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { authorityPort, formatHostPort, splitAuthority, unbracket } from '../../units/index.js';
 import {
@@ -21,15 +20,7 @@ import { LOCAL_REPLIES, type LocalReply } from '../context/local-reply.js';
 import { RequestContext } from '../context/request-context.js';
 import { corsOnRequest } from '../filters/cors.js';
 import { faultDraw } from '../filters/fault.js';
-import {
-  applyHeaderOps,
-  firstValue,
-  headersFromRaw,
-  toFlat,
-  writeHead,
-  writeHeadersOnly,
-  type HeaderMap,
-} from '../filters/headers.js';
+import { applyHeaderOps, firstValue, toFlat, type HeaderMap } from '../filters/headers.js';
 import { redirectLocation, rewritePath, splitPath } from '../filters/rewrite.js';
 import { ForwardRequest } from '../router/forward.js';
 import { effectiveTimeoutMs } from '../router/grpc-timeout.js';
@@ -46,11 +37,18 @@ import type { Downstream, LocalReplyOverrides, ProxyServices } from '../services
 import { hashString } from '../upstream/lb/index.js';
 import type { ClusterState } from '../upstream/cluster-state.js';
 import type { Host } from '../upstream/host.js';
-import { tlsConnectionOf } from '../tls/gateway-connections.js';
+import type { DownstreamRequest, ResponseSink } from '../context/request-model.js';
 import type { TimerHandle } from '../../runtime/clock.js';
-import { headerLimitExceeded, STREAM_IDLE_TIMEOUT_MS } from './connection-limits.js';
-import { requestDefect } from './request-checks.js';
-import { upgradeAllowed, upgradeProtocol } from './upgrade.js';
+import { STREAM_IDLE_TIMEOUT_MS } from './connection-limits.js';
+import {
+  nodeConnection,
+  nodeRequest,
+  NodeResponseSink,
+  type NodeRequest,
+  type NodeResponse,
+  type DownstreamConnection,
+} from './node-exchange.js';
+import { upgradeAllowed } from './upgrade.js';
 import { listenerIndex, selectListener, type Binding } from './listener-select.js';
 
 export { listenerIndex, type Binding, type ListenerIndex } from './listener-select.js';
@@ -70,7 +68,7 @@ class DownstreamImpl implements Downstream {
   logged = false;
   constructor(
     readonly ctx: RequestContext,
-    private readonly res: ServerResponse,
+    private readonly res: ResponseSink,
     private readonly log: (ctx: RequestContext) => void,
     private readonly svc: ProxyServices,
   ) {}
@@ -92,7 +90,7 @@ class DownstreamImpl implements Downstream {
     if (len > 0) headers['content-type'] = 'text/plain';
     headers['content-length'] = String(len);
     if (o?.headers) Object.assign(headers, o.headers);
-    headers['date'] = new Date(this.svc.clock.now()).toUTCString();
+    headers['date'] = httpDate(this.svc.clock.now());
     headers['server'] = 'istio-envoy';
     if (ctx.grpc) {
       // A gRPC request gets a Trailers-Only gRPC reply (grpc-local-reply.ts).
@@ -107,10 +105,10 @@ class DownstreamImpl implements Downstream {
       // (envoyproxy/envoy source/common/http/utility.cc sendLocalReply, is_grpc).
       if (ctx.protocol === 'HTTP/2' && len === 0 && headers['grpc-status'] !== undefined) {
         ctx.grpcStatus = parseGrpcStatus(headers['grpc-status']);
-        if (writeHeadersOnly(res, status, headers)) return;
+        if (res.writeHeadersOnly(status, headers)) return;
       }
       if (ctx.grpc) headers['content-length'] = '0';
-      writeHead(res, status, headers, ctx.protocol === 'HTTP/2');
+      res.writeHead(status, headers);
       res.end(ctx.method === 'HEAD' ? undefined : body);
     } catch {
       res.destroy();
@@ -133,14 +131,14 @@ class DownstreamImpl implements Downstream {
     ctx.upstreamCluster = cluster;
     ctx.addFlag(flag);
     this.closedByProxy = true;
-    this.res.shouldKeepAlive = false;
+    this.res.closeAfterResponse();
     this.res.destroy();
   }
 
   /** The stream idle timeout fired: 408 SI, the upstream side cancelled, the connection closed. */
   streamIdleTimeout(): void {
     const hadDc = this.ctx.flags.includes('DC');
-    this.res.shouldKeepAlive = false;
+    this.res.closeAfterResponse();
     this.localReply(LOCAL_REPLIES.stream_idle_timeout);
     // The router's abort hook marks a downstream disconnect (DC); here the proxy ended the stream.
     for (const fn of this.abortFns ?? []) fn();
@@ -170,7 +168,7 @@ export class HttpConnectionManager {
   readonly limits = { protocolErrors: 0, headerTimeouts: 0, idleTimeouts: 0 };
   private readonly refused = new WeakSet<Socket>();
   /** HTTP/1 responses not yet finished: drain() marks them `Connection: close`. */
-  private readonly active = new Set<ServerResponse>();
+  private readonly active = new Set<ResponseSink>();
   private draining = false;
   constructor(
     private readonly svc: ProxyServices,
@@ -184,15 +182,29 @@ export class HttpConnectionManager {
    * Answered and closed like Envoy's codec/HCM does, with an access-log line.
    */
   clientError(err: NodeJS.ErrnoException, socket: Socket): void {
-    // llhttp may report the same connection again for bytes still buffered: answer once.
-    if (this.refused.has(socket)) return;
-    this.refused.add(socket);
     const reply =
       err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? LOCAL_REPLIES.request_header_timeout
         : err.code === 'HPE_HEADER_OVERFLOW'
           ? LOCAL_REPLIES.request_headers_too_large
           : LOCAL_REPLIES.bad_request;
+    this.refuse(socket, reply);
+  }
+
+  /** Whether drain() was called (raw HTTP/1 connections say `Connection: close` from then on). */
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /**
+   * Answers a connection whose request head was refused or never completed, and closes it: the
+   * one place for codec-level refusals of node:http's parser and the raw codec
+   * (listener/http1-connection.ts); `details` overrides the reply's (the codec's finer reason).
+   */
+  refuse(socket: Socket, reply: LocalReply, details?: string): void {
+    // llhttp may report the same connection again for bytes still buffered: answer once.
+    if (this.refused.has(socket)) return;
+    this.refused.add(socket);
     if (reply === LOCAL_REPLIES.request_header_timeout) this.limits.headerTimeouts++;
     else this.limits.protocolErrors++;
     if (!socket.writable || (socket as Socket & { _httpMessage?: unknown })._httpMessage) {
@@ -208,7 +220,7 @@ export class HttpConnectionManager {
     const body = reply.body;
     socket.end(
       `HTTP/1.1 ${reply.status} ${reason}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-        `content-type: text/plain\r\ndate: ${new Date(this.svc.clock.now()).toUTCString()}\r\n` +
+        `content-type: text/plain\r\ndate: ${httpDate(this.svc.clock.now())}\r\n` +
         `server: istio-envoy\r\nconnection: close\r\n\r\n${body}`,
     );
     const snap = this.svc.snapshot();
@@ -223,7 +235,7 @@ export class HttpConnectionManager {
     ctx.downstreamRemote = formatHostPort(ctx.downstreamRemoteIp, socket.remotePort ?? 0);
     ctx.responseCode = reply.status;
     ctx.bytesSent = Buffer.byteLength(body);
-    ctx.details = reply.details;
+    ctx.details = details ?? reply.details;
     ctx.addFlag(reply.flag);
     this.log(ctx);
   }
@@ -237,54 +249,56 @@ export class HttpConnectionManager {
    */
   drain(): void {
     this.draining = true;
-    for (const res of this.active) if (!res.headersSent) res.shouldKeepAlive = false;
+    for (const sink of this.active) if (!sink.headersSent) sink.closeAfterResponse();
   }
 
-  handle(binding: Binding, req: IncomingMessage, res: ServerResponse): void {
-    if (req.httpVersionMajor === 1) {
-      if (this.draining) res.shouldKeepAlive = false;
-      this.active.add(res);
-      res.once('close', () => this.active.delete(res));
+  /** Entry from Node's codecs: the request and response adapted once (node-exchange.ts). */
+  handle(binding: Binding, req: NodeRequest, res: NodeResponse): void {
+    const request = nodeRequest(req);
+    const sink = new NodeResponseSink(res, request);
+    this.handleRequest(binding, request, sink, nodeConnection(req));
+  }
+
+  /** One request, whatever its protocol: context, access-log hook, stream idle timeout, routing. */
+  handleRequest(
+    binding: Binding,
+    request: DownstreamRequest,
+    sink: ResponseSink,
+    conn: DownstreamConnection,
+  ): void {
+    const http1 = request.protocol !== 'HTTP/2';
+    if (http1) {
+      if (this.draining) sink.closeAfterResponse();
+      this.active.add(sink);
     }
     const snap = this.svc.snapshot();
     if (!snap) {
-      res.writeHead(503, { 'content-length': '0' }).end();
+      if (http1) sink.onClose(() => this.active.delete(sink));
+      sink.writeHead(503, { 'content-length': '0' });
+      sink.end();
       return;
     }
     const ctx = new RequestContext(snap);
     const svc = this.svc;
     ctx.startMs = svc.clock.now();
     ctx.startMono = svc.clock.monotonic();
-    ctx.method = req.method ?? 'GET';
-    ctx.protocol =
-      req.httpVersionMajor === 2 ? 'HTTP/2' : req.httpVersion === '1.0' ? 'HTTP/1.0' : 'HTTP/1.1';
-    // TLS-terminated connections carry the TCP socket's addresses and the SNI (tls/).
-    const tls = tlsConnectionOf(req);
+    ctx.method = request.method;
+    ctx.protocol = request.protocol;
+    const tls = conn.tls;
     if (tls) {
       ctx.requestedServerName = tls.serverName;
       ctx.downstreamPeerUriSan = tls.peerUriSan;
       ctx.downstreamLocalUriSan = tls.localUriSan;
     }
-    // HTTP/2 sessions run over a replaying Duplex that carries the TCP socket's addresses.
-    const sock = req.socket.remoteAddress
-      ? req.socket
-      : ((req.socket as unknown as { stream?: Socket }).stream ?? req.socket);
-    ctx.downstreamLocal = formatHostPort(stripMapped(sock.localAddress), sock.localPort ?? 0);
-    ctx.downstreamRemoteIp = stripMapped(sock.remoteAddress);
-    ctx.downstreamRemote = formatHostPort(ctx.downstreamRemoteIp, sock.remotePort ?? 0);
-    if (tls) {
-      ctx.downstreamLocal = tls.local;
-      ctx.downstreamRemote = tls.remote;
-      ctx.downstreamRemoteIp = tls.remoteIp;
-    }
-    const down = new DownstreamImpl(ctx, res, this.log, svc);
-    const idle = this.watchIdleBody(req, res, down);
-    res.once('close', () => {
-      idle?.cancel();
-      down.complete(!res.writableFinished);
-    });
+    ctx.downstreamLocal = conn.local;
+    ctx.downstreamRemoteIp = conn.remoteIp;
+    ctx.downstreamRemote = conn.remote;
+    const down = new DownstreamImpl(ctx, sink, this.log, svc);
+    const r = new ActiveRequest(binding, snap, ctx, down, request, sink, conn);
+    r.idle = this.watchIdleBody(r);
+    sink.onClose(() => this.onStreamClose(r));
     try {
-      this.route(binding, snap, ctx, down, req, res);
+      this.route(r);
     } catch (err) {
       // Nothing throws past a request: an unexpected error becomes a 500 local reply.
       ctx.upstreamTransportFailureReason = String((err as Error)?.message ?? err);
@@ -297,26 +311,30 @@ export class HttpConnectionManager {
     }
   }
 
+  /** The stream closed (response done, or the client gone): one listener per request. */
+  private onStreamClose(r: ActiveRequest): void {
+    this.active.delete(r.sink);
+    r.idle?.cancel();
+    r.down.complete(!r.sink.finished);
+  }
+
   /**
    * Envoy's stream idle timeout while an HTTP/1 request body is still arriving: no bytes from the
    * downstream for the whole period ends the stream with a 408 SI local reply
    * (envoyproxy/envoy source/common/http/conn_manager_impl.cc onIdleTimeout). Activity is the
    * connection's bytesRead, so no listener is put on the body stream the router pipes.
    */
-  private watchIdleBody(
-    req: IncomingMessage,
-    res: ServerResponse,
-    down: DownstreamImpl,
-  ): TimerHandle | undefined {
+  private watchIdleBody(r: ActiveRequest): TimerHandle | undefined {
     const ms = this.streamIdleTimeoutMs;
-    if (ms <= 0 || req.httpVersionMajor !== 1 || req.complete) return undefined;
-    const socket = req.socket;
-    let seen = socket.bytesRead;
+    const { request, sink, down } = r;
+    if (ms <= 0 || request.protocol === 'HTTP/2' || request.bodyComplete()) return undefined;
+    let seen = request.connectionBytesRead();
     let timer: TimerHandle | undefined;
     const check = (): void => {
-      if (req.complete || res.writableEnded || down.logged) return;
-      if (socket.bytesRead !== seen) {
-        seen = socket.bytesRead;
+      if (request.bodyComplete() || sink.ended || down.logged) return;
+      const read = request.connectionBytesRead();
+      if (read !== seen) {
+        seen = read;
         timer = this.svc.clock.setTimer(ms, check);
         return;
       }
@@ -327,17 +345,10 @@ export class HttpConnectionManager {
     return { cancel: () => timer?.cancel() };
   }
 
-  private route(
-    binding: Binding,
-    snap: ProxySnapshot,
-    ctx: RequestContext,
-    down: DownstreamImpl,
-    req: IncomingMessage,
-    res: ServerResponse,
-  ): void {
-    const defect = requestDefect(req);
-    let url = req.url ?? '/';
-    let authority = req.headers.host ?? firstValue(req.headers[':authority']) ?? '';
+  private route(r: ActiveRequest): void {
+    const { snap, ctx, down, request, sink } = r;
+    let url = request.target;
+    let authority = request.authority;
     // Absolute-form (proxy-form) request target: the URL's authority wins (Envoy allow_absolute_url).
     if (url.startsWith('http://') || url.startsWith('https://')) {
       const start = url.indexOf('//') + 2;
@@ -350,24 +361,25 @@ export class HttpConnectionManager {
     }
     ctx.authority = authority;
     ctx.path = url;
-    const headers = headersFromRaw(req.rawHeaders, 'expect');
+    r.authority = authority;
+    const headers = r.headers;
     // TE is hop-by-hop, but `TE: trailers` (every gRPC client sends it) is kept as exactly
     // `trailers` (envoyproxy/envoy source/common/http/conn_manager_utility.cc sanitizeTEHeader).
-    if (teHasTrailers(req.headers['te'])) headers['te'] = 'trailers';
+    if (request.teTrailers) headers['te'] = 'trailers';
     ctx.userAgent = firstValue(headers['user-agent']);
     ctx.grpc = firstValue(headers['content-type'])?.startsWith('application/grpc') ?? false;
     // Header count and size limits answer 431 before any routing (connection-limits.ts); HTTP/2's
     // own limits are nghttp2's.
-    const overLimit = req.httpVersionMajor === 1 ? headerLimitExceeded(req.rawHeaders) : undefined;
+    const overLimit = request.headerLimit();
     if (overLimit) {
       this.limits.protocolErrors++;
-      res.shouldKeepAlive = false;
+      sink.closeAfterResponse();
       return down.localReply(LOCAL_REPLIES.request_headers_too_large, { details: overLimit });
     }
-    if (defect) {
+    if (request.defect) {
       this.limits.protocolErrors++;
-      res.shouldKeepAlive = false;
-      return down.localReply(LOCAL_REPLIES.bad_request, { details: defect });
+      sink.closeAfterResponse();
+      return down.localReply(LOCAL_REPLIES.bad_request, { details: request.defect });
     }
     // x-request-id generated when absent (Envoy UUID request id extension).
     let rid = firstValue(headers['x-request-id']);
@@ -377,14 +389,15 @@ export class HttpConnectionManager {
     }
     ctx.requestId = rid;
     const [path, query] = splitPath(url);
+    r.path = path;
+    r.query = query;
 
     // listener -> filter chain
-    const tlsChain = tlsConnectionOf(req)?.chain;
-    const picked = selectListener(snap, binding, authority, tlsChain);
-    if (picked.unknownDestination)
-      return this.unknownDestination(snap, ctx, down, req, res, headers, authority);
+    const tls = r.conn.tls;
+    const picked = selectListener(snap, r.binding, authority, tls?.chain);
+    if (picked.unknownDestination) return this.unknownDestination(r);
     const { listener, chain } = picked;
-    const scheme = tlsConnectionOf(req) ? 'https' : 'http';
+    const scheme = tls ? 'https' : 'http';
     // Forwarding headers (Envoy use_remote_address is on at gateways and inbound, off on outbound).
     const edge = listener?.direction !== 'outbound';
     // istio/istio pilot/pkg/networking/core/httproute.go: IncludeRequestAttemptCount on sidecar
@@ -416,19 +429,10 @@ export class HttpConnectionManager {
       const tcp = chain.tcp?.routes[0];
       const wc = tcp ? pickWeighted(tcp.clusters, tcp.totalWeight, this.svc.random) : undefined;
       if (!wc) return down.localReply(LOCAL_REPLIES.route_not_found);
-      return this.forward(
-        ctx,
-        down,
-        req,
-        res,
-        undefined,
-        undefined,
-        wc.clusterName,
-        headers,
-        authority,
-        url,
-        undefined,
-      );
+      r.clusterName = wc.clusterName;
+      r.upstreamAuthority = authority;
+      r.upstreamPath = url;
+      return this.forward(r);
     }
     const table: RouteTable | undefined = snap.routeTables.get(chain.http.routeTableName);
     if (!table) return down.localReply(LOCAL_REPLIES.route_not_found);
@@ -454,7 +458,8 @@ export class HttpConnectionManager {
     const route = selectRoute(vh, input);
     if (!route) return down.localReply(LOCAL_REPLIES.route_not_found);
     ctx.routeName = route.name;
-    if (this.upgradeRejected(req, res, down)) return;
+    r.route = route;
+    if (this.upgradeRejected(r)) return;
     // Envoy picks the weighted cluster when the route matches and knows that cluster from then on
     // (HCM refreshCachedRoute sets the stream's upstream cluster info when the cluster exists), so
     // requests a filter answers (fault abort, CORS) log %UPSTREAM_CLUSTER% and count its service
@@ -463,6 +468,7 @@ export class HttpConnectionManager {
       route.action.type === 'forward'
         ? pickWeighted(route.action.clusters, route.action.totalWeight, this.svc.random)
         : undefined;
+    r.wc = wc;
     ctx.routeCluster = wc?.clusterName;
     if (wc && snap.clusters.has(wc.clusterName)) ctx.upstreamCluster = wc.clusterName;
 
@@ -487,64 +493,55 @@ export class HttpConnectionManager {
         details: 'cors_response',
       });
     }
-    const corsOrigin = cors.kind === 'simple' ? cors.origin : undefined;
+    r.corsOrigin = cors.kind === 'simple' ? cors.origin : undefined;
 
-    const run = (): void => {
-      // Fault abort (independent draw; skips the router: no retry, timeout or mirror).
-      const abort = route.fault?.abort;
-      if (abort && faultDraw(this.svc.random, abort.percentage)) {
-        if (abort.grpcStatus !== undefined) {
-          return down.localReply(LOCAL_REPLIES.fault_filter_abort, {
-            status: 200,
-            body: '',
-            headers: {
-              'content-type': 'application/grpc',
-              'grpc-status': String(abort.grpcStatus),
-              'grpc-message': 'fault filter abort',
-            },
-          });
-        }
-        return down.localReply(LOCAL_REPLIES.fault_filter_abort, {
-          status: abort.httpStatus ?? 503,
-        });
-      }
-      this.runAction(ctx, down, req, res, route, wc, headers, authority, path, query, corsOrigin);
-    };
     const delay = route.fault?.delay;
     if (delay && faultDraw(this.svc.random, delay.percentage)) {
       ctx.addFlag('DI');
       const t = this.svc.clock.setTimer(delay.delayMs, () => {
-        if (!down.logged) run();
+        if (!down.logged) this.faultAbortOrAction(r);
       });
       down.onAbort(() => t.cancel());
       return;
     }
-    run();
+    this.faultAbortOrAction(r);
   }
 
-  private runAction(
-    ctx: RequestContext,
-    down: DownstreamImpl,
-    req: IncomingMessage,
-    res: ServerResponse,
-    route: Route,
-    wc: WeightedCluster | undefined,
-    headers: HeaderMap,
-    authority: string,
-    path: string,
-    query: string,
-    corsOrigin: string | undefined,
-  ): void {
+  /** Fault abort (an independent draw; skips the router: no retry, timeout or mirror), else the route's action. */
+  private faultAbortOrAction(r: ActiveRequest): void {
+    const abort = r.route?.fault?.abort;
+    if (abort && faultDraw(this.svc.random, abort.percentage)) {
+      if (abort.grpcStatus !== undefined) {
+        return r.down.localReply(LOCAL_REPLIES.fault_filter_abort, {
+          status: 200,
+          body: '',
+          headers: {
+            'content-type': 'application/grpc',
+            'grpc-status': String(abort.grpcStatus),
+            'grpc-message': 'fault filter abort',
+          },
+        });
+      }
+      return r.down.localReply(LOCAL_REPLIES.fault_filter_abort, {
+        status: abort.httpStatus ?? 503,
+      });
+    }
+    this.runAction(r);
+  }
+
+  private runAction(r: ActiveRequest): void {
+    const { ctx, down, headers, wc } = r;
+    const route = r.route!;
     const action = route.action;
     if (action.type === 'redirect') {
       const location = redirectLocation(
         route,
         action,
-        tlsConnectionOf(req) ? 'https' : 'http',
+        r.conn.tls ? 'https' : 'http',
         firstValue(headers['x-forwarded-proto']) ?? '',
-        authority,
-        path,
-        query,
+        r.authority,
+        r.path,
+        r.query,
       );
       const h: HeaderMap = { location };
       applyHeaderOps(h, route.responseHeaders);
@@ -567,27 +564,16 @@ export class HttpConnectionManager {
     applyHeaderOps(headers, wc.requestHeaders);
     applyHeaderOps(headers, route.requestHeaders);
     const newAuthority = wc.hostRewrite ?? action.hostRewrite;
-    const rewritten = rewritePath(route, action, path, query);
+    const rewritten = rewritePath(route, action, r.path, r.query);
     if (rewritten !== undefined) {
       headers['x-envoy-original-path'] = ctx.path;
       ctx.originalPath = ctx.path;
     }
-    const upstreamPath = rewritten ?? ctx.path;
-    const upstreamAuthority = newAuthority ?? authority;
-    this.forward(
-      ctx,
-      down,
-      req,
-      res,
-      route,
-      action,
-      wc.clusterName,
-      headers,
-      upstreamAuthority,
-      upstreamPath,
-      corsOrigin,
-      wc,
-    );
+    r.action = action;
+    r.clusterName = wc.clusterName;
+    r.upstreamPath = rewritten ?? ctx.path;
+    r.upstreamAuthority = newAuthority ?? r.authority;
+    this.forward(r);
   }
 
   /**
@@ -595,16 +581,12 @@ export class HttpConnectionManager {
    * routed request: 403 upgrade_failed, and the connection closes (envoyproxy/envoy
    * source/common/http/conn_manager_impl.cc decodeHeaders: upgrade_rejected, saw_connection_close_).
    */
-  private upgradeRejected(
-    req: IncomingMessage,
-    res: ServerResponse,
-    down: DownstreamImpl,
-  ): boolean {
-    const protocol = upgradeProtocol(req);
+  private upgradeRejected(r: ActiveRequest): boolean {
+    const protocol = r.request.upgrade;
     if (protocol === undefined || protocol === 'h2c' || upgradeAllowed(protocol)) return false;
     this.upgrades.refused++;
-    res.shouldKeepAlive = false;
-    down.localReply(LOCAL_REPLIES.direct_response, {
+    r.sink.closeAfterResponse();
+    r.down.localReply(LOCAL_REPLIES.direct_response, {
       status: 403,
       body: '',
       flag: '',
@@ -613,16 +595,9 @@ export class HttpConnectionManager {
     return true;
   }
 
-  private unknownDestination(
-    snap: ProxySnapshot,
-    ctx: RequestContext,
-    down: DownstreamImpl,
-    req: IncomingMessage,
-    res: ServerResponse,
-    headers: HeaderMap,
-    authority: string,
-  ): void {
-    const policy = listenerIndex(snap).outboundPolicy;
+  private unknownDestination(r: ActiveRequest): void {
+    const { ctx, down, headers } = r;
+    const policy = listenerIndex(r.snap).outboundPolicy;
     if (!headers['x-forwarded-proto']) headers['x-forwarded-proto'] = 'http';
     ctx.xForwardedFor = firstValue(headers['x-forwarded-for']);
     // No listener on the port: Envoy takes the connection on virtualOutbound's default chain, a
@@ -630,36 +605,17 @@ export class HttpConnectionManager {
     // (istio/istio pilot/pkg/networking/core/listener_builder.go buildOutboundCatchAllNetworkFilterChains).
     if (policy === 'REGISTRY_ONLY') return down.closeAsTcp(BLACKHOLE_CLUSTER, 'UH');
     ctx.routeName = 'allow_any';
-    if (this.upgradeRejected(req, res, down)) return;
-    this.forward(
-      ctx,
-      down,
-      req,
-      res,
-      undefined,
-      undefined,
-      PASSTHROUGH_CLUSTER,
-      headers,
-      authority,
-      ctx.path,
-      undefined,
-    );
+    if (this.upgradeRejected(r)) return;
+    r.clusterName = PASSTHROUGH_CLUSTER;
+    r.upstreamAuthority = r.authority;
+    r.upstreamPath = ctx.path;
+    this.forward(r);
   }
 
-  private forward(
-    ctx: RequestContext,
-    down: DownstreamImpl,
-    req: IncomingMessage,
-    res: ServerResponse,
-    route: Route | undefined,
-    action: ForwardAction | undefined,
-    clusterName: string,
-    headers: HeaderMap,
-    authority: string,
-    path: string,
-    corsOrigin: string | undefined,
-    wc?: ForwardAction['clusters'][number],
-  ): void {
+  private forward(r: ActiveRequest): void {
+    const { ctx, down, request, headers, action, clusterName } = r;
+    const authority = r.upstreamAuthority;
+    const path = r.upstreamPath;
     if (clusterName === BLACKHOLE_CLUSTER) {
       ctx.upstreamCluster = clusterName;
       return down.localReply(LOCAL_REPLIES.blackhole);
@@ -708,24 +664,24 @@ export class HttpConnectionManager {
       }
       if (key !== undefined) hashKey = hashString(key);
     }
-    const hasBody = requestHasBody(req);
-    const cl = Number(req.headers['content-length'] ?? 0);
+    const hasBody = request.hasBody;
+    const cl = Number(request.contentLength ?? 0);
     ctx.bytesReceived = Number.isFinite(cl) ? cl : 0;
-    if (hasBody && req.headers['content-length'] !== undefined)
-      headers['content-length'] = req.headers['content-length'];
-    const protocol = upgradeProtocol(req);
+    if (hasBody && request.contentLength !== undefined)
+      headers['content-length'] = request.contentLength;
+    const protocol = request.upgrade;
     if (protocol !== undefined && upgradeAllowed(protocol)) {
       return forwardUpgrade({
         svc: this.svc,
         down,
-        req,
-        res,
-        route,
-        wc,
+        sink: r.sink,
+        method: request.method,
+        route: r.route,
+        wc: r.wc,
         cluster,
         headers: toFlat(headers),
         path,
-        protocol: firstValue(req.headers.upgrade) ?? protocol,
+        protocol: request.upgradeField ?? protocol,
         hashKey,
         fixedHost,
         upgrades: this.upgrades,
@@ -749,11 +705,12 @@ export class HttpConnectionManager {
       new ForwardRequest({
         svc: this.svc,
         down,
-        req,
-        res,
-        route,
+        sink: r.sink,
+        // The body stream is made on first use: a bodiless request never creates one.
+        requestBody: hasBody ? request.body : undefined,
+        route: r.route,
         action,
-        wc,
+        wc: r.wc,
         cluster,
         headers: toFlat(headers),
         method: ctx.method,
@@ -762,7 +719,7 @@ export class HttpConnectionManager {
         body,
         hashKey,
         fixedHost,
-        corsOrigin,
+        corsOrigin: r.corsOrigin,
         setCookie,
         attemptCount: ctx.attemptCount,
         timeoutMs: action
@@ -778,15 +735,16 @@ export class HttpConnectionManager {
     // (Envoy buffers for retry/shadow up to its per-request limit); larger ones stream.
     if (
       hasBody &&
-      req.headers['transfer-encoding'] === undefined &&
+      request.transferEncoding === undefined &&
       cl > 0 &&
       cl <= REPLAY_BUFFER_LIMIT &&
       (action?.retry || action?.mirrors.length)
     ) {
       const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.once('end', () => go(Buffer.concat(chunks)));
-      req.once('error', () => undefined);
+      const body = request.body;
+      body.on('data', (c: Buffer) => chunks.push(c));
+      body.once('end', () => go(Buffer.concat(chunks)));
+      body.once('error', () => undefined);
       return;
     }
     go(undefined);
@@ -794,24 +752,51 @@ export class HttpConnectionManager {
 }
 
 /**
- * Whether a request body follows the headers. HTTP/2 says so in the protocol: a HEADERS frame
- * without END_STREAM (gRPC requests carry no content-length); HTTP/1.1 by Content-Length or
- * Transfer-Encoding (RFC 9112 section 6.3). Envoy takes end of stream from the codec alike
- * (envoyproxy/envoy source/common/http/http2/codec_impl.cc onFrameReceived END_STREAM).
+ * One request's state through the connection manager's stages (Envoy's ActiveStream): what the
+ * protocol delivered, the connection it came on, and what routing decided so far. Each stage takes
+ * this one object instead of a positional list.
  */
-function requestHasBody(req: IncomingMessage): boolean {
-  if (req.httpVersionMajor === 2) {
-    const stream = (req as unknown as { stream?: { endAfterHeaders?: boolean } }).stream;
-    return stream?.endAfterHeaders === false;
+class ActiveRequest {
+  /** The request's header list (request.headers), edited in place by the filters. */
+  readonly headers: HeaderMap;
+  /** Downstream authority (Host, or an absolute-form target's). */
+  authority = '';
+  /** Path without query, and the query without `?`. */
+  path = '';
+  query = '';
+  route: Route | undefined;
+  action: ForwardAction | undefined;
+  wc: WeightedCluster | undefined;
+  corsOrigin: string | undefined;
+  /** Chosen by the route (or Passthrough / a TCP chain): where and how the request goes upstream. */
+  clusterName = '';
+  upstreamAuthority = '';
+  upstreamPath = '';
+  /** The stream idle timeout while the body arrives (HTTP/1). */
+  idle: TimerHandle | undefined;
+  constructor(
+    readonly binding: Binding,
+    readonly snap: ProxySnapshot,
+    readonly ctx: RequestContext,
+    readonly down: DownstreamImpl,
+    readonly request: DownstreamRequest,
+    readonly sink: ResponseSink,
+    readonly conn: DownstreamConnection,
+  ) {
+    this.headers = request.headers;
   }
-  const cl = req.headers['content-length'];
-  return (cl !== undefined && cl !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
-function teHasTrailers(te: string | string[] | undefined): boolean {
-  const v = Array.isArray(te) ? te.join(',') : te;
-  if (!v) return false;
-  return v.split(',').some((t) => t.trim() === 'trailers');
+let dateSecond = -1;
+let dateText = '';
+/** The Date header (RFC 9110 §5.6.7 IMF-fixdate), formatted once per second. */
+function httpDate(ms: number): string {
+  const sec = Math.floor(ms / 1000);
+  if (sec !== dateSecond) {
+    dateSecond = sec;
+    dateText = new Date(sec * 1000).toUTCString();
+  }
+  return dateText;
 }
 
 function cookieValue(header: string | string[] | undefined, name: string): string | undefined {

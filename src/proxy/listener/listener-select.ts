@@ -14,6 +14,8 @@ export interface ListenerIndex {
   byName: ReadonlyMap<string, Listener>;
   /** Per listener, the chain plain HTTP uses (first HTTP chain, else the first chain). */
   httpChain: ReadonlyMap<Listener, FilterChain | undefined>;
+  /** Per listener, the chain a request without TLS takes on a named (gateway) listener. */
+  plainChain: ReadonlyMap<Listener, FilterChain | undefined>;
   /** `virtualInbound` chains by destination port. */
   inbound: ReadonlyMap<number, FilterChain>;
   /** The sidecar's policy for unknown destinations. */
@@ -36,6 +38,14 @@ export function listenerIndex(s: ProxySnapshot): ListenerIndex {
         s.listeners.map((l) => [l, l.filterChains.find((c) => c.http) ?? l.filterChains[0]]),
       ),
       inbound,
+      plainChain: new Map(
+        s.listeners.map((l) => [
+          l,
+          l.filterChains.find((c) => c.http && !c.tls) ??
+            l.filterChains.find((c) => c.http) ??
+            l.filterChains[0],
+        ]),
+      ),
       outboundPolicy:
         byName.get('virtualOutbound')?.outboundTrafficPolicy ??
         s.listeners.find((l) => l.outboundTrafficPolicy)?.outboundTrafficPolicy ??
@@ -82,8 +92,6 @@ export function selectListener(
   const listener = idx.byName.get(binding.name);
   const chain = tlsChain
     ? (listener?.filterChains.find((c) => c.name === tlsChain.name) ?? tlsChain)
-    : (listener?.filterChains.find((c) => c.http && !c.tls) ??
-      listener?.filterChains.find((c) => c.http) ??
-      listener?.filterChains[0]);
+    : listener && idx.plainChain.get(listener);
   return { ...(listener ? { listener } : {}), ...(chain ? { chain } : {}) };
 }

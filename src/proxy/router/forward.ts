@@ -3,7 +3,7 @@
 // and previous-host avoidance, outlier reporting, and streaming the response back.
 // Envoy semantics: envoyproxy/envoy source/common/router/router.cc (Filter::onUpstreamHeaders,
 // onUpstreamReset, onPerTryTimeout, onResponseTimeout); istio-semantics.md §2.6.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { TimerHandle } from '../../runtime/clock.js';
 import type { ForwardAction, Route, WeightedCluster } from '../../compile/snapshot.js';
@@ -15,13 +15,8 @@ import {
   type UpstreamResetReason,
 } from '../context/local-reply.js';
 import { corsOnResponse } from '../filters/cors.js';
-import {
-  applyHeaderOps,
-  firstValue,
-  stripHopByHop,
-  writeHead,
-  writeHeadersOnly,
-} from '../filters/headers.js';
+import type { ResponseSink } from '../context/request-model.js';
+import { applyHeaderOps, firstValue, stripHopByHop } from '../filters/headers.js';
 import type { Downstream, ProxyServices } from '../services.js';
 import type { ClusterState } from '../upstream/cluster-state.js';
 import type { Connection } from '../upstream/connection.js';
@@ -59,15 +54,13 @@ function trailersToForward(
   return out;
 }
 
-function uncork(sock: { uncork(): void }): void {
-  sock.uncork();
-}
-
 export interface ForwardRequestInit {
   svc: ProxyServices;
   down: Downstream;
-  req: IncomingMessage;
-  res: ServerResponse;
+  /** Where the response goes (context/request-model.ts). */
+  sink: ResponseSink;
+  /** The downstream request body (when it has one), streamed upstream when not buffered. */
+  requestBody: Readable | undefined;
   route: Route | undefined;
   action: ForwardAction | undefined;
   wc: WeightedCluster | undefined;
@@ -207,7 +200,7 @@ export class ForwardRequest {
           path: this.f.path,
           method: this.f.method,
           headers: this.headersForAttempt(),
-          body: this.f.body ?? (this.f.hasBody ? this.f.req : null),
+          body: this.f.body ?? (this.f.hasBody ? (this.f.requestBody ?? null) : null),
           headersTimeout: 0,
           bodyTimeout: 0,
           ...(conn.servername ? { servername: conn.servername } : {}),
@@ -243,7 +236,7 @@ export class ForwardRequest {
     if (this.current === a) this.current = undefined;
     if (this.retrying) {
       this.retrying = false;
-      this.f.cluster.retriesActive--;
+      this.f.cluster.endRetry();
     }
     if (!reusable) a.controller?.abort(new Error('attempt abandoned'));
     this.f.cluster.release(a.conn, reusable);
@@ -256,7 +249,7 @@ export class ForwardRequest {
     headers: Record<string, string | string[] | undefined>,
   ): void {
     if (status < 200) return;
-    const { cluster, svc, down, res } = this.f;
+    const { cluster, svc, down, sink } = this.f;
     const ctx = down.ctx;
     if (a.conn.localAddress) ctx.upstreamLocalAddress = a.conn.localAddress;
     // Framing undici accepts but Envoy's HTTP/1 codec rejects: a protocol error (UPE).
@@ -304,15 +297,15 @@ export class ForwardRequest {
       return;
     }
     try {
-      writeHead(res, status, out, ctx.protocol === 'HTTP/2');
+      sink.writeHead(status, out);
     } catch {
       // A header the upstream sent that Node refuses downstream: reset rather than throw.
       this.endAttempt(a, false);
       this.finish();
-      res.destroy();
+      sink.destroy();
       return;
     }
-    if (this.f.method === 'HEAD') res.flushHeaders();
+    if (this.f.method === 'HEAD') sink.flushHeaders();
     void controller;
   }
 
@@ -323,24 +316,20 @@ export class ForwardRequest {
     const held = this.heldHead;
     if (!held) return;
     this.heldHead = undefined;
-    writeHead(this.f.res, held.status, held.headers, true);
+    this.f.sink.writeHead(held.status, held.headers);
   }
 
   onData(a: Attempt, controller: Controller, chunk: Buffer): void {
     if (!this.committed) return;
     this.releaseHead();
-    const { res, down } = this.f;
+    const { sink, down } = this.f;
     down.ctx.bytesSent += chunk.length;
     // Cork until the end of this tick so head, body and end leave in one writev when the whole
     // response arrived in one read (docs/performance.md: one write per response).
-    const sock = down.ctx.protocol === 'HTTP/2' ? null : res.socket;
-    if (sock && !sock.writableCorked) {
-      sock.cork();
-      process.nextTick(uncork, sock);
-    }
-    if (!res.write(chunk)) {
+    sink.corkTick();
+    if (!sink.write(chunk)) {
       controller.pause();
-      res.once('drain', () => {
+      sink.onDrain(() => {
         if (!a.done) controller.resume();
       });
     }
@@ -360,8 +349,8 @@ export class ForwardRequest {
     const held = this.heldHead;
     if (held && !forwarded) {
       this.heldHead = undefined;
-      if (writeHeadersOnly(this.f.res, held.status, held.headers)) return;
-      writeHead(this.f.res, held.status, held.headers, true);
+      if (this.f.sink.writeHeadersOnly(held.status, held.headers)) return;
+      this.f.sink.writeHead(held.status, held.headers);
     }
     this.releaseHead();
     if (trailers && h2) {
@@ -370,9 +359,9 @@ export class ForwardRequest {
       // HTTP/2 trailers (gRPC's grpc-status, grpc-message) pass to an HTTP/2 client; the HTTP/1.1
       // codec drops them, as Envoy's does without http_protocol_options.enable_trailers (Istio sets
       // none) (envoyproxy/envoy source/common/http/http1/codec_impl.cc encodeTrailers).
-      if (ctx.protocol === 'HTTP/2' && forwarded) this.f.res.addTrailers(forwarded);
+      if (ctx.protocol === 'HTTP/2' && forwarded) this.f.sink.addTrailers(forwarded);
     }
-    this.f.res.end();
+    this.f.sink.end();
   }
 
   onError(a: Attempt, err: Error): void {
@@ -396,7 +385,7 @@ export class ForwardRequest {
       down.ctx.addFlag(late === 'protocol_error' ? 'UPE' : 'UC');
       down.ctx.details = `upstream_reset_after_response_started{${late}}`;
       this.finish();
-      this.f.res.destroy();
+      this.f.sink.destroy();
       return;
     }
     if (!failure && conn.localAddress) down.ctx.upstreamLocalAddress = conn.localAddress;
@@ -435,7 +424,7 @@ export class ForwardRequest {
 
   private readonly onRouteTimeout = (): void => {
     if (this.finished) return;
-    const { cluster, down, res } = this.f;
+    const { cluster, down, sink } = this.f;
     cluster.stats.upstream_rq_timeout++;
     this.backoffTimer?.cancel();
     if (this.current) {
@@ -446,7 +435,7 @@ export class ForwardRequest {
     if (this.committed) {
       down.ctx.addFlag('UT');
       this.finish();
-      res.destroy();
+      sink.destroy();
       return;
     }
     this.fail(LOCAL_REPLIES.upstream_response_timeout);
@@ -472,9 +461,8 @@ export class ForwardRequest {
       cluster.stats.upstream_rq_retry_limit_exceeded++;
       return false;
     }
-    if (cluster.retriesActive >= cluster.cluster.connectionPool.maxRetries) {
+    if (cluster.admitRetry() === 'overflow') {
       down.ctx.addFlag('UO');
-      cluster.stats.upstream_rq_retry_overflow++;
       return false;
     }
     return true;
@@ -485,9 +473,7 @@ export class ForwardRequest {
     if (!retry) return;
     retry.retriesLeft--;
     const { cluster, svc } = this.f;
-    cluster.stats.upstream_rq_retry++;
-    cluster.stats.upstream_rq_retry_backoff_exponential++;
-    cluster.retriesActive++;
+    cluster.startRetry();
     this.retrying = true;
     (this.tried ??= new Set()).add(host);
     const delay = retry.nextBackoffMs();
@@ -499,7 +485,7 @@ export class ForwardRequest {
       // attempt() may fail synchronously before dispatching; keep the retry gauge balanced.
       if (wasRetrying && !this.current && this.retrying) {
         this.retrying = false;
-        cluster.retriesActive--;
+        cluster.endRetry();
       }
     });
   }
@@ -508,7 +494,7 @@ export class ForwardRequest {
     if (this.finished) return;
     if (this.retrying) {
       this.retrying = false;
-      this.f.cluster.retriesActive--;
+      this.f.cluster.endRetry();
     }
     this.finish();
     if (transport) this.f.down.ctx.upstreamTransportFailureReason = transport;

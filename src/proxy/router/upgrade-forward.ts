@@ -7,12 +7,12 @@
 // x-envoy-upstream-service-time (router.cc onUpstreamHeaders: only after the request completed),
 // and nothing is retried or mirrored (both need the complete request). Istio sets no stream idle
 // timeout (listener_builder.go StreamIdleTimeout 0), so an idle WebSocket stays open.
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Route, WeightedCluster } from '../../compile/snapshot.js';
 import { LOCAL_REPLIES, upstreamResetReply, type LocalReply } from '../context/local-reply.js';
-import { applyHeaderOps, stripHopByHop, toFlat, writeHead } from '../filters/headers.js';
+import type { ResponseSink } from '../context/request-model.js';
+import { applyHeaderOps, stripHopByHop, toFlat } from '../filters/headers.js';
 import type { Downstream, ProxyServices } from '../services.js';
 import type { ClusterState } from '../upstream/cluster-state.js';
 import type { Connection } from '../upstream/connection.js';
@@ -26,8 +26,9 @@ type Headers = Record<string, string | string[] | undefined>;
 export interface UpgradeForwardInit {
   svc: ProxyServices;
   down: Downstream;
-  req: IncomingMessage;
-  res: ServerResponse;
+  /** Where the response goes; after a 101 its connection carries the tunnel. */
+  sink: ResponseSink;
+  method: string;
   route: Route | undefined;
   wc: WeightedCluster | undefined;
   cluster: ClusterState;
@@ -84,13 +85,13 @@ class UpgradeAttempt implements Dispatcher.DispatchHandler {
   ) {}
 
   start(): void {
-    const { down, req } = this.f;
+    const { down, method } = this.f;
     down.onAbort(() => this.abandon());
     try {
       this.conn.client.dispatch(
         {
           path: this.f.path,
-          method: req.method ?? 'GET',
+          method,
           headers: this.f.headers,
           upgrade: this.f.protocol,
           headersTimeout: 0,
@@ -139,7 +140,7 @@ class UpgradeAttempt implements Dispatcher.DispatchHandler {
 
   /** 101: the upstream's head goes to the client as is (Upgrade and Connection kept), then bytes flow. */
   onRequestUpgrade(_c: Controller, status: number, headers: Headers, socket: Duplex): void {
-    const { down, res } = this.f;
+    const { down, sink } = this.f;
     const ctx = down.ctx;
     this.started = true;
     this.tunnel = socket;
@@ -157,13 +158,12 @@ class UpgradeAttempt implements Dispatcher.DispatchHandler {
     for (let i = 0; i < flat.length; i += 2) head.push(`${flat[i] ?? ''}: ${flat[i + 1] ?? ''}`);
     ctx.responseCode = status;
     ctx.details = 'via_upstream';
-    const client = res.socket;
-    if (!client || client.destroyed) {
+    const client = sink.takeTunnel(status);
+    if (!client) {
       socket.destroy();
       this.release(false);
       return;
     }
-    res.statusCode = status;
     const counters = this.f.upgrades;
     if (counters) {
       counters.total++;
@@ -184,33 +184,33 @@ class UpgradeAttempt implements Dispatcher.DispatchHandler {
   /** Any other status: an ordinary response, after which the client connection closes. */
   onResponseStart(controller: Controller, status: number, headers: Headers): void {
     if (status < 200) return;
-    const { down, res } = this.f;
+    const { down, sink } = this.f;
     this.started = true;
     this.f.cluster.outlier?.putResult(this.conn.host, { kind: 'status', status });
     this.f.cluster.stats.recordCode(status);
     down.ctx.responseCode = status;
     down.ctx.details = 'via_upstream';
     try {
-      writeHead(res, status, this.responseHeaders(headers), false);
+      sink.writeHead(status, this.responseHeaders(headers));
     } catch {
       controller.abort(new Error('bad response header'));
-      res.destroy();
+      sink.destroy();
     }
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {
-    const { down, res } = this.f;
+    const { down, sink } = this.f;
     down.ctx.bytesSent += chunk.length;
-    if (!res.write(chunk)) {
+    if (!sink.write(chunk)) {
       controller.pause();
-      res.once('drain', () => controller.resume());
+      sink.onDrain(() => controller.resume());
     }
   }
 
   onResponseEnd(): void {
     this.f.cluster.stats.upstream_rq_completed++;
     this.release(true);
-    this.f.res.end();
+    this.f.sink.end();
   }
 
   onResponseError(_c: Controller, err: Error): void {
@@ -218,7 +218,7 @@ class UpgradeAttempt implements Dispatcher.DispatchHandler {
     this.f.cluster.outlier?.putResult(this.conn.host, { kind: 'local' });
     if (this.started) {
       this.f.down.ctx.addFlag('UC');
-      this.f.res.destroy();
+      this.f.sink.destroy();
       return;
     }
     // The same classification as the router's (Envoy 1.36 details and transport failure reasons).

@@ -38,7 +38,9 @@ export interface TlsConnectionInfo extends DownstreamInfo {
 }
 
 /** The TLS info of the connection a request arrived on (HTTP/1 socket or the HTTP/2 session's socket). */
-export function tlsConnectionOf(req: IncomingMessage): TlsConnectionInfo | undefined {
+export function tlsConnectionOf(req: {
+  readonly socket: object | null;
+}): TlsConnectionInfo | undefined {
   return (req.socket as unknown as { [DOWNSTREAM_TLS]?: TlsConnectionInfo })[DOWNSTREAM_TLS];
 }
 

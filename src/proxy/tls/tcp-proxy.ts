@@ -111,21 +111,9 @@ export function proxyTcp(
   }
   if (!host) return finish('UH');
   const limits = cluster.cluster.connectionPool;
-  if (cluster.cxActive >= limits.maxConnections) {
-    cluster.stats.upstream_cx_overflow++;
-    return finish('UO');
-  }
-  cluster.cxActive++;
-  cluster.stats.upstream_cx_active++;
-  cluster.stats.upstream_cx_total++;
-  host.connections++;
-  host.active++;
-  open.release = () => {
-    cluster.cxActive--;
-    cluster.stats.upstream_cx_active--;
-    host.connections--;
-    host.active--;
-  };
+  const admitted = cluster.admitConnection(host);
+  if (!admitted.ok) return finish('UO');
+  open.release = admitted.release;
   ctx.upstreamHost = host.key;
   down.pause();
   const up = connect({ host: host.endpoint.address, port: host.endpoint.port, noDelay: true });

@@ -29,6 +29,12 @@ import { formatHostPort } from '../../units/index.js';
 export type AcquireResult =
   { ok: true; conn: Connection } | { ok: false; reason: 'overflow' | 'closed' };
 
+/** A retry's admission against thresholds.max_retries (Envoy ResourceManager retries()). */
+export type RetryAdmission = 'admitted' | 'overflow';
+
+/** A raw (TCP proxy) upstream connection's admission against max_connections; release() once. */
+export type ConnectionAdmission = { ok: true; release(): void } | { ok: false; reason: 'overflow' };
+
 /** What one pick may be told: a consistent-hash key, hosts to avoid, priorities already tried. */
 export interface PickOptions {
   hash?: number;
@@ -69,7 +75,11 @@ export class ClusterState {
   private byKey = new Map<string, Host>();
   readonly lb: LoadBalancer;
   outlier: OutlierDetector | undefined;
-  /** Circuit-breaker gauges (Envoy resource manager). */
+  /**
+   * Circuit-breaker gauges (Envoy resource manager), changed only by this class's methods
+   * (acquire/release, admitRetry/endRetry, admitConnection), so the router, the mirror and the
+   * TCP proxy count alike.
+   */
   rqActive = 0;
   rqPending = 0;
   retriesActive = 0;
@@ -324,6 +334,59 @@ export class ClusterState {
     });
   }
 
+  /**
+   * Whether a retry may go under thresholds.max_retries; a refusal counts
+   * upstream_rq_retry_overflow (envoyproxy/envoy source/common/router/retry_state_impl.cc
+   * shouldRetry, ResourceManager retries()). An admitted retry takes its slot with startRetry().
+   */
+  admitRetry(): RetryAdmission {
+    if (this.retriesActive >= this.cluster.connectionPool.maxRetries) {
+      this.stats.upstream_rq_retry_overflow++;
+      return 'overflow';
+    }
+    return 'admitted';
+  }
+
+  /** A retry is scheduled: it holds a max_retries slot until endRetry(). */
+  startRetry(): void {
+    this.retriesActive++;
+    this.stats.upstream_rq_retry++;
+    this.stats.upstream_rq_retry_backoff_exponential++;
+  }
+
+  /** The admitted retry went out or was given up: its max_retries slot is free again. */
+  endRetry(): void {
+    this.retriesActive--;
+  }
+
+  /**
+   * A TCP proxy's upstream connection to `host`, admitted against max_connections
+   * (upstream_cx_overflow when refused; envoyproxy/envoy source/common/tcp_proxy/tcp_proxy.cc).
+   */
+  admitConnection(host: Host): ConnectionAdmission {
+    if (this.cxActive >= this.cluster.connectionPool.maxConnections) {
+      this.stats.upstream_cx_overflow++;
+      return { ok: false, reason: 'overflow' };
+    }
+    this.cxActive++;
+    this.stats.upstream_cx_active++;
+    this.stats.upstream_cx_total++;
+    host.connections++;
+    host.active++;
+    let released = false;
+    return {
+      ok: true,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.cxActive--;
+        this.stats.upstream_cx_active--;
+        host.connections--;
+        host.active--;
+      },
+    };
+  }
+
   /** An unused connection goes to the host's next waiter, or back to the idle stack. */
   private handBack(conn: Connection): void {
     const w = conn.host.waiters.shift();
@@ -375,6 +438,7 @@ export class ClusterState {
         servername: tls ? explicitSni(this.cluster, identity) : undefined,
         lookup: this.lookup,
         createdAt: this.clock.monotonic(),
+        clock: this.clock,
       },
       () => this.stats.upstream_cx_total++,
       (c) => {
@@ -408,6 +472,7 @@ export class ClusterState {
     if (
       !reusable ||
       conn.dead ||
+      !conn.reusable ||
       host.closed ||
       this.closed ||
       expired ||

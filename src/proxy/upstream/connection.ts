@@ -1,13 +1,24 @@
-// One upstream keep-alive connection (HTTP/1.1, or h2c): an undici Client with pipelining 1, driven with
-// Client.dispatch and a plain handler (no streams or promises per request; see docs/performance.md).
+// One upstream keep-alive connection, driven with dispatch() and a plain handler (no streams or
+// promises per request; see docs/performance.md): plaintext HTTP/1.1 on the raw codec
+// (http1/raw-client.ts), TLS origination and HTTP/2 (h2c, h2) on an undici Client with pipelining 1.
 import type { ConnectionOptions } from 'node:tls';
-import { buildConnector, Client } from 'undici';
+import { buildConnector, Client, type Dispatcher } from 'undici';
+import type { Clock } from '../../runtime/clock.js';
+import { RawHttp1Client } from '../http1/raw-client.js';
 import type { LookupFunction } from './dns-lookup.js';
 import type { Host } from './host.js';
 import { formatHostPort } from '../../units/index.js';
 
+/** What the router, mirror and upgrade paths call on a connection (undici's Client has it). */
+export interface UpstreamClient {
+  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean;
+  close(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
 export class Connection {
-  readonly client: Client;
+  readonly client: UpstreamClient;
+  private readonly raw: RawHttp1Client | undefined;
   requests = 0;
   busy = false;
   dead = false;
@@ -34,6 +45,7 @@ export class Connection {
       /** Hostname resolution when connecting (dns-lookup.ts). */
       lookup?: LookupFunction;
       createdAt: number;
+      clock: Clock;
     },
     onConnect: () => void,
     onGone: (conn: Connection) => void,
@@ -41,8 +53,35 @@ export class Connection {
     this.createdAt = opts.createdAt;
     this.servername = opts.servername;
     this.h2 = opts.h2c;
+    if (!opts.tls && !opts.h2c) {
+      this.raw = new RawHttp1Client(
+        {
+          host: host.endpoint.address,
+          port: host.endpoint.port,
+          connectTimeoutMs: opts.connectTimeoutMs,
+          idleTimeoutMs: opts.idleTimeoutMs,
+          clock: opts.clock,
+          ...(opts.keepAliveMs !== undefined ? { keepAliveMs: opts.keepAliveMs } : {}),
+          ...(opts.lookup ? { lookup: opts.lookup } : {}),
+        },
+        {
+          onConnect: (sock) => {
+            this.connected = true;
+            if (sock.localAddress)
+              this.localAddress = formatHostPort(sock.localAddress, sock.localPort ?? 0);
+            onConnect();
+          },
+          onDisconnect: () => {
+            if (!this.busy) onGone(this);
+          },
+        },
+      );
+      this.client = this.raw;
+      return;
+    }
+    this.raw = undefined;
     const origin = formatHostPort(host.endpoint.address, host.endpoint.port);
-    this.client = new Client(`${opts.tls ? 'https' : 'http'}://${origin}`, {
+    const client = new Client(`${opts.tls ? 'https' : 'http'}://${origin}`, {
       pipelining: 1,
       connectTimeout: opts.connectTimeoutMs,
       keepAliveTimeout: opts.idleTimeoutMs,
@@ -63,14 +102,16 @@ export class Connection {
       // HTTP/2 upstream with prior knowledge (h2c) for http2/grpc ports or h2UpgradePolicy UPGRADE.
       ...(opts.h2c ? { allowH2: true, ...(opts.tls ? {} : { useH2c: true }) } : {}),
     } as ConstructorParameters<typeof Client>[1]);
-    this.client.on('connect', (_origin, targets) => {
-      const sock = (targets as unknown as { [k: symbol]: unknown }[])?.[0];
-      void sock;
-      onConnect();
-    });
-    this.client.on('disconnect', () => {
+    client.on('connect', () => onConnect());
+    client.on('disconnect', () => {
       if (!this.busy) onGone(this);
     });
+    this.client = client;
+  }
+
+  /** False when the last exchange left the connection unusable (Connection: close, an error). */
+  get reusable(): boolean {
+    return this.raw?.reusable ?? true;
   }
 
   /** undici's connector, wrapped to note the local address and that the connection is up. */
