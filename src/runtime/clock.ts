@@ -68,4 +68,9 @@ export class ManualClock implements Clock {
   pendingTimers(): number {
     return this.timers.filter((t) => !t.cancelled).length;
   }
+
+  /** Milliseconds until each pending timer fires: tells a test which timer is armed, not just some. */
+  pendingDelays(): number[] {
+    return this.timers.filter((t) => !t.cancelled).map((t) => t.at - this.current);
+  }
 }

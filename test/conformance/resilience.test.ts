@@ -296,7 +296,8 @@ test('fault: delay then abort with independent draws (DI,FI); abort skips the up
     },
   });
   const p = t.get();
-  await until(() => clock.pendingTimers() > 0); // the delay timer is armed
+  // The fault's delay timer is armed (connection timers on the same clock have other delays).
+  await until(() => clock.pendingDelays().includes(7000));
   assert.equal(b.received.length, 0);
   clock.advance(7000);
   const r = await p;
