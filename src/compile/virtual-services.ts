@@ -17,6 +17,7 @@ import {
   virtualServiceGateways,
 } from '../config/names.js';
 import { objects, strings } from '../registry/shape.js';
+import type { RouteMemo } from './route-memo.js';
 import type { WarningList } from './warnings.js';
 
 export interface VirtualServiceInfo {
@@ -45,30 +46,65 @@ export function virtualServicesFor(
   gateway: string,
   viewerNs: string,
   warnings: WarningList,
+  memo?: RouteMemo,
 ): VirtualServiceInfo[] {
+  // Once per config snapshot, not once per proxy (the list is only read); per VS object, not per
+  // snapshot, for VSs without delegates (their info depends on nothing else).
+  if (memo)
+    return memo.virtualServices(config, `${gateway}|${viewerNs}`, warnings, (w) =>
+      selectVirtualServices(config, gateway, viewerNs, w, memo.vsInfos),
+    );
+  return selectVirtualServices(config, gateway, viewerNs, warnings);
+}
+
+/** Per VS object and `gateway|viewerNs`: its info and export class, or null when not selected. */
+export type VsInfoCache = WeakMap<
+  Resource,
+  Map<string, { info: VirtualServiceInfo; cls: number } | null>
+>;
+
+function selectVirtualServices(
+  config: ConfigSnapshot,
+  gateway: string,
+  viewerNs: string,
+  warnings: WarningList,
+  infos?: VsInfoCache,
+): VirtualServiceInfo[] {
+  const key = `${gateway}|${viewerNs}`;
   const out: { info: VirtualServiceInfo; cls: number; idx: number }[] = [];
   config.byKind('VirtualService').forEach((r, idx) => {
+    const known = infos?.get(r)?.get(key);
+    if (known !== undefined) {
+      if (known) out.push({ info: known.info, cls: known.cls, idx });
+      return;
+    }
+    const remember = (v: { info: VirtualServiceInfo; cls: number } | null) => {
+      if (!infos) return;
+      let m = infos.get(r);
+      if (!m) infos.set(r, (m = new Map()));
+      m.set(key, v);
+    };
     const spec = (r.spec ?? {}) as VirtualServiceSpec;
     const hosts = strings(spec.hosts);
-    if (hosts.length === 0) return; // delegates are reached through a root only
+    if (hosts.length === 0) return remember(null); // delegates are reached through a root only
     const ns = r.metadata.namespace;
-    if (!isVisibleTo(spec.exportTo, ns, viewerNs)) return;
+    if (!isVisibleTo(spec.exportTo, ns, viewerNs)) return remember(null);
     // push_context.go getGatewayNames: only the VS-level gateways bind it; match-level ones narrow.
     const gateways = virtualServiceGateways(spec.gateways, ns);
-    if (!gateways.includes(gateway)) return;
-    out.push({
-      info: {
-        resource: r,
-        name: r.metadata.name,
-        namespace: ns,
-        spec,
-        hosts: hosts.map((h) => resolveShortName(h, ns).toLowerCase()),
-        gateways,
-        http: mergeDelegates(config, r, spec, warnings),
-      },
-      cls: exportClass(spec, ns, viewerNs),
-      idx,
-    });
+    if (!gateways.includes(gateway)) return remember(null);
+    const info: VirtualServiceInfo = {
+      resource: r,
+      name: r.metadata.name,
+      namespace: ns,
+      spec,
+      hosts: hosts.map((h) => resolveShortName(h, ns).toLowerCase()),
+      gateways,
+      http: mergeDelegates(config, r, spec, warnings),
+    };
+    const cls = exportClass(spec, ns, viewerNs);
+    out.push({ info, cls, idx });
+    // A delegating VS reads its delegates from the snapshot: recomputed each time.
+    if (!objects<HTTPRoute>(spec.http).some((h) => h.delegate)) remember({ info, cls });
   });
   out.sort((a, b) => a.cls - b.cls || a.idx - b.idx);
   return out.map((o) => o.info);

@@ -11,3 +11,4 @@ export {
   withTopologyLabels,
   splitLocality,
 } from './locality.js';
+export { RegistryCache, REGISTRY_KINDS } from './registry-cache.js';
