@@ -1,7 +1,7 @@
 // Outbound clusters per service port and DestinationRule subset (`outbound|9080|v1|reviews...`), the
 // special BlackHoleCluster / PassthroughCluster, and inbound clusters (`inbound|9080||`)
 // (istio/istio pilot/pkg/networking/core/cluster.go, cluster_builder.go, convertResolution).
-import { UNITS_PER_YIELD, type Steps } from './steps.js';
+import { UNITS_PER_YIELD, type Steps } from '../runtime/steps.js';
 import type { MeshConfig } from '../config/mesh-config.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import { labelsMatch } from '../config/names.js';

@@ -21,7 +21,7 @@ import { sidecarScopeFor } from './sidecar-scope.js';
 import type { Cluster, Listener, ProxyIdentity, ProxySnapshot, RouteTable } from './snapshot.js';
 import { WarningList, type CompileWarning } from './warnings.js';
 import { NO_TLS_FILE_ROOTS, type TlsFileRoots } from './tls-files.js';
-import { runSteps, type Steps } from './steps.js';
+import { runSteps, type Steps } from '../runtime/steps.js';
 
 export interface CompileOptions {
   /** Collects what was skipped and why. */

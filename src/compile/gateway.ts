@@ -21,7 +21,7 @@ import { buildHttpRoutes, sortVHostRoutes } from './http-route.js';
 import type { MatchContext } from './route-match.js';
 import { WarningList, type CompileWarning } from './warnings.js';
 import { makeRouteTableSteps, patchRouteTable } from './route-table.js';
-import { UNITS_PER_YIELD, type Steps } from './steps.js';
+import { UNITS_PER_YIELD, type Steps } from '../runtime/steps.js';
 import type {
   DownstreamTls,
   FilterChain,

@@ -4,7 +4,7 @@
 // others with the same domains, so an incremental compile need not rebuild the whole lookup.
 import type { RouteTable, VirtualHost } from './snapshot.js';
 import { portStart } from '../units/index.js';
-import { runSteps, UNITS_PER_YIELD, type Steps } from './steps.js';
+import { runSteps, UNITS_PER_YIELD, type Steps } from '../runtime/steps.js';
 
 export function makeRouteTable(
   name: string,

@@ -16,7 +16,7 @@ import { convertRetryPolicy } from './retry-policy.js';
 import type { MatchContext } from './route-match.js';
 import { makeRouteTable, makeRouteTableSteps, patchRouteTable } from './route-table.js';
 import type { TableRecord } from './route-memo.js';
-import { UNITS_PER_YIELD, type Steps } from './steps.js';
+import { UNITS_PER_YIELD, type Steps } from '../runtime/steps.js';
 import { WarningList, type CompileWarning } from './warnings.js';
 import type { SidecarScope } from './sidecar-scope.js';
 import {

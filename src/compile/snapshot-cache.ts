@@ -15,7 +15,7 @@ import {
 } from './compile-proxy.js';
 import { RouteMemo, sameEndpoints } from './route-memo.js';
 import type { Cluster, ProxyIdentity, ProxySnapshot } from './snapshot.js';
-import { runSteps, runStepsSliced, type Slicer, type Steps } from './steps.js';
+import { runSteps, runStepsSliced, type Slicer, type Steps } from '../runtime/steps.js';
 
 /** Replaces unchanged clusters of `next` by the objects of `prev` (same name, hash and endpoints). */
 export function reuseUnchanged(

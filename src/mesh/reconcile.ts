@@ -2,8 +2,8 @@
 // and swapped in, gateway listeners bound or closed. Run only from the ReconcileLoop (never twice at once).
 import { createConfigSnapshot, type ConfigSnapshot } from '../config/index.js';
 import type { LocalWorkload, Registry, RegistryCache } from '../registry/index.js';
-import { timeSlicer, type SnapshotCache, type CompileWarning } from '../compile/index.js';
-import { systemClock } from '../runtime/clock.js';
+import type { SnapshotCache, CompileWarning } from '../compile/index.js';
+import { servingLoopSlicer } from '../runtime/steps.js';
 import type { ProxySnapshot } from '../compile/snapshot.js';
 import type { TlsFileRoots } from '../compile/tls-files.js';
 import { egressGatewayPorts, withEgressGatewayService } from './egress-gateway-service.js';
@@ -41,12 +41,6 @@ export interface ReconcileContext {
   /** Each pass's config and registry, for consumers beside the local proxies (the xDS server). */
   onRegistry?: (config: ConfigSnapshot, registry: Registry) => void;
 }
-
-/**
- * The longest a compile holds the event loop the proxies serve on before it gives requests a turn
- * (issue #13: no request waits more than ~50 ms for config work).
- */
-export const COMPILE_SLICE_MS = 10;
 
 /** Kinds that only describe workloads the kubelet runs: never endpoints of their own here. */
 const WORKLOAD_KINDS = new Set(['Deployment', 'Pod', 'Workload', 'Event']);
@@ -94,7 +88,7 @@ export async function reconcileProxies(
         );
   let egressBound = false;
   // Compiles run in slices of the event loop, so requests keep flowing while a large change builds.
-  const slicer = timeSlicer(() => systemClock.monotonic(), COMPILE_SLICE_MS);
+  const slicer = servingLoopSlicer();
   for (const mp of proxies) {
     // Latest config wins: a proxy never goes back to an older revision.
     if (config.revision < mp.revision) continue;

@@ -1,6 +1,9 @@
-// Compiles are generators that yield between small units of work (a VirtualService, a service, a
-// virtual host), so the same code runs straight through for offline callers and in slices on a
-// running mesh, where the proxies share the event loop (snapshot-cache.ts compileSliced).
+// Long control-plane work (a compile, a large apply) is written as generators that yield between
+// small units of work (a VirtualService, a service, a virtual host, an object), so the same code runs
+// straight through for offline callers and in slices on a running mesh, where the proxies share the
+// event loop (compile/snapshot-cache.ts compileSliced, config/store.ts applySliced).
+
+import { systemClock, type Clock } from './clock.js';
 
 /** A compile step sequence: yields between units of work, returns the result. */
 export type Steps<T> = Generator<void, T, void>;
@@ -46,4 +49,15 @@ export function timeSlicer(now: () => number, budgetMs: number): Slicer {
         }),
       ),
   };
+}
+
+/**
+ * The longest control-plane work holds the event loop the proxies serve on before requests get a
+ * turn (issue #13: no request waits more than ~50 ms for config work).
+ */
+export const SLICE_MS = 10;
+
+/** A slicer of SLICE_MS on the monotonic clock, for work on the serving event loop. */
+export function servingLoopSlicer(clock: Clock = systemClock): Slicer {
+  return timeSlicer(() => clock.monotonic(), SLICE_MS);
 }
