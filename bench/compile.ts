@@ -2,7 +2,8 @@
 // VirtualServices): N Services + N VirtualServices (+ DestinationRules), one sidecar and the ingress
 // gateway; reports a first compile into an empty SnapshotCache, then a one-VS change (new config
 // snapshot, registry rebuilt, both proxies recompiled through the cache), as medians.
-// Usage: npm run build && node dist/bench/compile.js [N...]   (default 100 1000 10000)
+// Usage: npm run build && node dist/bench/compile.js [--json] [N...]   (default 100 1000 10000)
+// `--json` prints one JSON line per size (bench/run.ts reads them).
 import { performance } from 'node:perf_hooks';
 import {
   createConfigSnapshot,
@@ -125,18 +126,32 @@ function run(n: number, quiet = false): void {
   const full = compileProxy(config, registry, resolveProxy(registry, 'sleep.default')!);
   const routes = [...full.routeTables.values()].reduce((s, t) => s + t.virtualHosts.length, 0);
   if (quiet) return;
+  if (json) {
+    console.log(
+      JSON.stringify({
+        n,
+        vhosts: routes,
+        registryMs: median(reg),
+        coldMs: median(cold),
+        changeMs: median(change),
+      }),
+    );
+    return;
+  }
   console.log(
     `${String(n).padStart(6)} VSs | ${String(routes).padStart(6)} sidecar vhosts | registry ${median(reg).toFixed(1)} ms | cold compile (sidecar + gateway) ${median(cold).toFixed(1)} ms | one-VS change, rebuild registry + recompile both ${median(change).toFixed(1)} ms`,
   );
 }
 
+const json = process.argv.includes('--json');
 const sizes = process.argv
   .slice(2)
   .map(Number)
   .filter((x) => x > 0);
-console.log(
-  `node ${process.version}, ${process.arch}; medians of 5 rounds (3 at 10,000) after a warm-up round`,
-);
+if (!json)
+  console.log(
+    `node ${process.version}, ${process.arch}; medians of 5 rounds (3 at 10,000) after a warm-up round`,
+  );
 // Warm the JIT once on a small mesh so the first listed size is not measured cold.
 run(200, true);
 for (const n of sizes.length > 0 ? sizes : [100, 1000, 10_000]) run(n);
