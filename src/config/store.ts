@@ -524,6 +524,8 @@ export class ConfigStore {
       }
       warnings.push(...found);
       working.set(key, resource);
+      // Measured here, in the apply's slices, so the commit need not stringify every object again.
+      encodedSize(resource);
       changed = true;
       results.push({ ref: refOf(resource), typeName, action: live ? 'configured' : 'created' });
     }
@@ -642,7 +644,7 @@ export class ConfigStore {
     for (const e of events)
       if (
         e.type !== 'DELETED' &&
-        Buffer.byteLength(JSON.stringify(e.resource.raw)) > MAX_OBJECT_BYTES
+        encodedSize(e.resource) > MAX_OBJECT_BYTES
       )
         throw new StoreError('RequestTooLarge', OBJECT_TOO_LARGE_MESSAGE);
     // Durable first: a change the log refused (disk full) never takes effect.
@@ -673,6 +675,15 @@ export class ConfigStore {
         }
       }
   }
+}
+
+const encodedSizes = new WeakMap<Resource, number>();
+
+/** The JSON size of a stored object (they are immutable: measured once). */
+function encodedSize(r: Resource): number {
+  let n = encodedSizes.get(r);
+  if (n === undefined) encodedSizes.set(r, (n = Buffer.byteLength(JSON.stringify(r.raw))));
+  return n;
 }
 
 /** ADDED / MODIFIED / DELETED between two item maps (stored Resources are immutable: identity = no change). */
