@@ -19,7 +19,7 @@ const arg = (name: string) => {
 const count = Number(arg('--count') ?? 5000);
 const json = process.argv.includes('--json');
 /** One request every PACE_MS, whatever the answers do (open loop, as a load balancer sends). */
-const PACE_MS = Number(arg('--pace') ?? 20);
+const PACE_MS = Number(arg('--pace') ?? 100);
 
 process.env.SWITCHYARD_HOME = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
 const demo = join(process.cwd(), 'src', 'mesh', 'demos', 'bookinfo.yaml');
