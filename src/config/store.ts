@@ -642,10 +642,7 @@ export class ConfigStore {
     const previous = this.items;
     const events = changeEvents(previous, items, this.rev + 1);
     for (const e of events)
-      if (
-        e.type !== 'DELETED' &&
-        encodedSize(e.resource) > MAX_OBJECT_BYTES
-      )
+      if (e.type !== 'DELETED' && encodedSize(e.resource) > MAX_OBJECT_BYTES)
         throw new StoreError('RequestTooLarge', OBJECT_TOO_LARGE_MESSAGE);
     // Durable first: a change the log refused (disk full) never takes effect.
     this.writeAhead?.(this.rev + 1, events, [...items.values()]);
