@@ -32,7 +32,11 @@ import type {
   VirtualHost,
 } from './snapshot.js';
 import { buildTcpRoutes, l4StaticMatch, weightedClusters } from './tcp-route.js';
-import { virtualServicesFor, type VirtualServiceInfo } from './virtual-services.js';
+import {
+  virtualServicesFor,
+  warmVirtualServices,
+  type VirtualServiceInfo,
+} from './virtual-services.js';
 
 interface BoundServer {
   gateway: Resource;
@@ -462,6 +466,9 @@ export function* compileGateway(ctx: ProxyContext): Steps<{
   }
   const listeners: Listener[] = [];
   const routeTables: RouteTable[] = [];
+  const gatewayNames = new Set([...byPort.values()].flatMap((l) => l.map((b) => b.gatewayName)));
+  for (const name of gatewayNames)
+    yield* warmVirtualServices(ctx.config, name, ctx.proxy.namespace, ctx.memo);
   for (const port of [...byPort.keys()].sort((a, b) => a - b)) {
     const servers = byPort.get(port)!;
     const chains: FilterChain[] = [];

@@ -30,7 +30,11 @@ import {
   type VirtualHost,
 } from './snapshot.js';
 import { buildTcpRoutes } from './tcp-route.js';
-import { virtualServicesFor, type VirtualServiceInfo } from './virtual-services.js';
+import {
+  virtualServicesFor,
+  warmVirtualServices,
+  type VirtualServiceInfo,
+} from './virtual-services.js';
 import { effectivePolicy, hashPolicyOf } from './traffic-policy.js';
 import { bracketHost } from '../units/index.js';
 
@@ -433,6 +437,7 @@ export function* compileSidecar(
   inbound: readonly InboundPort[],
 ): Steps<SidecarOutput> {
   const services = ctx.services.filter((s) => scope.importsService(s.hostname, s.namespace));
+  yield* warmVirtualServices(ctx.config, MESH_GATEWAY, ctx.proxy.namespace, ctx.memo);
   const virtualServices = virtualServicesFor(
     ctx.config,
     MESH_GATEWAY,

@@ -18,7 +18,8 @@ import {
 } from '../config/names.js';
 import { objects, strings } from '../registry/shape.js';
 import type { RouteMemo } from './route-memo.js';
-import type { WarningList } from './warnings.js';
+import { WarningList } from './warnings.js';
+import { UNITS_PER_YIELD, type Steps } from '../runtime/steps.js';
 
 export interface VirtualServiceInfo {
   resource: Resource;
@@ -63,6 +64,73 @@ export type VsInfoCache = WeakMap<
   Map<string, { info: VirtualServiceInfo; cls: number } | null>
 >;
 
+function remember(
+  infos: VsInfoCache,
+  r: Resource,
+  key: string,
+  v: { info: VirtualServiceInfo; cls: number } | null,
+): void {
+  let m = infos.get(r);
+  if (!m) infos.set(r, (m = new Map()));
+  m.set(key, v);
+}
+
+/** One VS's info for a gateway and viewer, or null when it is not selected there. */
+function vsInfoOf(
+  config: ConfigSnapshot,
+  r: Resource,
+  gateway: string,
+  viewerNs: string,
+  warnings: WarningList,
+): { info: VirtualServiceInfo; cls: number; cacheable: boolean } | null {
+  const spec = (r.spec ?? {}) as VirtualServiceSpec;
+  const hosts = strings(spec.hosts);
+  if (hosts.length === 0) return null; // delegates are reached through a root only
+  const ns = r.metadata.namespace;
+  if (!isVisibleTo(spec.exportTo, ns, viewerNs)) return null;
+  // push_context.go getGatewayNames: only the VS-level gateways bind it; match-level ones narrow.
+  const gateways = virtualServiceGateways(spec.gateways, ns);
+  if (!gateways.includes(gateway)) return null;
+  return {
+    info: {
+      resource: r,
+      name: r.metadata.name,
+      namespace: ns,
+      spec,
+      hosts: hosts.map((h) => resolveShortName(h, ns).toLowerCase()),
+      gateways,
+      http: mergeDelegates(config, r, spec, warnings),
+    },
+    cls: exportClass(spec, ns, viewerNs),
+    // A delegating VS reads its delegates from the snapshot: recomputed each time.
+    cacheable: !objects<HTTPRoute>(spec.http).some((h) => h.delegate),
+  };
+}
+
+/**
+ * Fills the memo's per-VS infos for a gateway and viewer in steps (runtime/steps.ts), so the first
+ * compile after a large apply does not select thousands of new VirtualServices in one block.
+ */
+export function* warmVirtualServices(
+  config: ConfigSnapshot,
+  gateway: string,
+  viewerNs: string,
+  memo: RouteMemo | undefined,
+): Steps<void> {
+  if (!memo) return;
+  const key = `${gateway}|${viewerNs}`;
+  let units = 0;
+  for (const r of config.byKind('VirtualService')) {
+    if (memo.vsInfos.get(r)?.has(key)) continue;
+    if (++units % UNITS_PER_YIELD === 0) yield;
+    const http = (r.spec as VirtualServiceSpec | undefined)?.http;
+    // Delegating VSs are never kept (and may warn): selection computes them.
+    if (Array.isArray(http) && http.some((h) => h && typeof h === 'object' && h.delegate)) continue;
+    const v = vsInfoOf(config, r, gateway, viewerNs, new WarningList());
+    remember(memo.vsInfos, r, key, v && { info: v.info, cls: v.cls });
+  }
+}
+
 function selectVirtualServices(
   config: ConfigSnapshot,
   gateway: string,
@@ -78,33 +146,9 @@ function selectVirtualServices(
       if (known) out.push({ info: known.info, cls: known.cls, idx });
       return;
     }
-    const remember = (v: { info: VirtualServiceInfo; cls: number } | null) => {
-      if (!infos) return;
-      let m = infos.get(r);
-      if (!m) infos.set(r, (m = new Map()));
-      m.set(key, v);
-    };
-    const spec = (r.spec ?? {}) as VirtualServiceSpec;
-    const hosts = strings(spec.hosts);
-    if (hosts.length === 0) return remember(null); // delegates are reached through a root only
-    const ns = r.metadata.namespace;
-    if (!isVisibleTo(spec.exportTo, ns, viewerNs)) return remember(null);
-    // push_context.go getGatewayNames: only the VS-level gateways bind it; match-level ones narrow.
-    const gateways = virtualServiceGateways(spec.gateways, ns);
-    if (!gateways.includes(gateway)) return remember(null);
-    const info: VirtualServiceInfo = {
-      resource: r,
-      name: r.metadata.name,
-      namespace: ns,
-      spec,
-      hosts: hosts.map((h) => resolveShortName(h, ns).toLowerCase()),
-      gateways,
-      http: mergeDelegates(config, r, spec, warnings),
-    };
-    const cls = exportClass(spec, ns, viewerNs);
-    out.push({ info, cls, idx });
-    // A delegating VS reads its delegates from the snapshot: recomputed each time.
-    if (!objects<HTTPRoute>(spec.http).some((h) => h.delegate)) remember({ info, cls });
+    const v = vsInfoOf(config, r, gateway, viewerNs, warnings);
+    if (v) out.push({ info: v.info, cls: v.cls, idx });
+    if (infos && (!v || v.cacheable)) remember(infos, r, key, v && { info: v.info, cls: v.cls });
   });
   out.sort((a, b) => a.cls - b.cls || a.idx - b.idx);
   return out.map((o) => o.info);
