@@ -11,8 +11,13 @@ import { Client } from 'undici';
 import { hasNginx, startNginx, type Nginx } from './nginx.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const DURATION = process.env.BENCH_DURATION ?? '5s';
+/** BENCH_SMOKE=1: a few seconds end to end, for CI to keep the bench working (figures meaningless). */
+const SMOKE = process.env.BENCH_SMOKE === '1';
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (SMOKE ? 1 : 3));
+const DURATION = process.env.BENCH_DURATION ?? (SMOKE ? '1s' : '5s');
+/** Config sizes for the control-plane figures (bench/compile.ts, bench/apply-loop-delay.ts). */
+const COMPILE_SIZES = SMOKE ? [100] : [1000, 10_000];
+const APPLY_COUNT = SMOKE ? 200 : 5000;
 const CONNS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const multiCore = cpus().length >= 2;
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
@@ -175,7 +180,7 @@ async function main(): Promise<void> {
       const rps = await measure(DURATION);
       const cpuUs = ((cpuSeconds(pid) - cpu0) / (rps * Number.parseFloat(DURATION))) * 1e6;
       const rss = nginx ? nginx.rssMb() : rssMb(proc?.child.pid);
-      const lat = await pacedLatency(port, 3000);
+      const lat = await pacedLatency(port, SMOKE ? 300 : 3000);
       const r = res[t]!;
       r.rps.push(rps);
       r.p50.push(lat.p50);
@@ -230,7 +235,51 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+/** Runs a bench script in its own process and returns the JSON lines it printed. */
+function jsonLines(script: string, args: string[]): unknown[] {
+  const out = spawnSync(process.execPath, [join(here, script), ...args, '--json'], {
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (out.status !== 0) throw new Error(`${script} exited ${out.status}: ${out.stderr}`);
+  return out.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as unknown);
+}
+
+/** Issue #15 item 6 and #13 item 5: config change latency and how long config work holds the loop. */
+function controlPlane(): void {
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  console.log(`\ncontrol plane (load average ${load} on ${cpus().length} cores):`);
+  for (const r of jsonLines('compile.js', COMPILE_SIZES.map(String)) as {
+    n: number;
+    coldMs: number;
+    changeMs: number;
+    changeCpuMs: number;
+  }[]) {
+    const goal = r.n >= 10_000 ? 1000 : r.n >= 1000 ? 100 : undefined;
+    console.log(
+      `  one VirtualService change at ${r.n} VSs reaches the sidecar and the gateway in ${r.changeMs.toFixed(1)} ms (${r.changeCpuMs.toFixed(1)} ms CPU)${goal ? ` (goal <= ${goal} ms)` : ''}; cold compile ${r.coldMs.toFixed(0)} ms`,
+    );
+  }
+  const [a] = jsonLines('apply-loop-delay.js', ['--count', String(APPLY_COUNT)]) as {
+    applyMs: number;
+    settledMs: number;
+    loopDelayMaxMs: number;
+    maxTurnCpuMs: number;
+    requestP99Ms: number;
+    requestMaxMs: number;
+  }[];
+  if (a)
+    console.log(
+      `  apply of ${APPLY_COUNT} VSs (bookinfo mesh, paced gateway requests): every proxy updated after ${a.settledMs.toFixed(0)} ms; event-loop delay max ${a.loopDelayMaxMs.toFixed(0)} ms (goal ~50 ms), most CPU in one loop turn ${a.maxTurnCpuMs.toFixed(0)} ms; requests p99 ${a.requestP99Ms.toFixed(0)} ms, max ${a.requestMaxMs.toFixed(0)} ms`,
+    );
+}
+
+main()
+  .then(controlPlane)
+  .catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });

@@ -2,7 +2,8 @@
 // the read-only config dump `analyze --server` reads.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { kubectlTypeName, type KindInfo } from '../config/kinds.js';
-import { parseResources } from '../config/parse.js';
+import { parseResourcesSteps } from '../config/parse.js';
+import { runStepsSliced, servingLoopSlicer } from '../runtime/steps.js';
 import {
   ConfigStore,
   kindInfoOf,
@@ -144,10 +145,15 @@ export class ConfigRoutes {
     const resources: Resource[] = [];
     const diagnostics: ConfigDiagnostic[] = [];
     const warnings: ConfigDiagnostic[] = [];
+    // Parsed one document per step in event-loop slices: a large body does not stall the proxies.
+    const slicer = servingLoopSlicer();
     for (const file of files) {
-      const parsed = parseResources(file.content, file.filename, {
-        defaultNamespace: namespace ?? 'default',
-      });
+      const parsed = await runStepsSliced(
+        parseResourcesSteps(file.content, file.filename, {
+          defaultNamespace: namespace ?? 'default',
+        }),
+        slicer,
+      );
       resources.push(...parsed.resources);
       diagnostics.push(...parsed.diagnostics);
       for (const s of parsed.skipped)
@@ -192,7 +198,7 @@ export class ConfigRoutes {
       return;
     }
     // Kubernetes' dry-run query parameter: `?dryRun=All`.
-    const outcome = this.store.apply(resources, {
+    const outcome = await this.store.applySliced(resources, servingLoopSlicer(), {
       dryRun: url.searchParams.get('dryRun') === 'All',
     });
     const body: ApplyResponse = {

@@ -1,6 +1,7 @@
 // Outbound clusters per service port and DestinationRule subset (`outbound|9080|v1|reviews...`), the
 // special BlackHoleCluster / PassthroughCluster, and inbound clusters (`inbound|9080||`)
 // (istio/istio pilot/pkg/networking/core/cluster.go, cluster_builder.go, convertResolution).
+import { UNITS_PER_YIELD, type Steps } from '../runtime/steps.js';
 import type { MeshConfig } from '../config/mesh-config.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import { labelsMatch } from '../config/names.js';
@@ -293,13 +294,15 @@ function localityEndpoints(
 }
 
 /** Clusters for every port of the given services, plus one per DestinationRule subset. */
-export function buildOutboundClusters(
+export function* buildOutboundClusters(
   ctx: ClusterBuildContext,
   services: readonly Service[],
-): Cluster[] {
+): Steps<Cluster[]> {
   const out: Cluster[] = [];
   const seen = new Set<string>();
+  let units = 0;
   for (const svc of services) {
+    if (++units % UNITS_PER_YIELD === 0) yield;
     const dr = ctx.drs.lookup(svc.hostname, svc.namespace);
     for (const sp of svc.ports) {
       const endpoints = ctx.registry.instances(svc, sp.port).map((i) => i.endpoint);

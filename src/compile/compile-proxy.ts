@@ -21,6 +21,7 @@ import { sidecarScopeFor } from './sidecar-scope.js';
 import type { Cluster, Listener, ProxyIdentity, ProxySnapshot, RouteTable } from './snapshot.js';
 import { WarningList, type CompileWarning } from './warnings.js';
 import { NO_TLS_FILE_ROOTS, type TlsFileRoots } from './tls-files.js';
+import { runSteps, type Steps } from '../runtime/steps.js';
 
 export interface CompileOptions {
   /** Collects what was skipped and why. */
@@ -29,6 +30,20 @@ export interface CompileOptions {
   memo?: RouteMemo;
   /** Directories certificate/key file paths in config may point into; none when unset (tls-files.ts). */
   tlsFileRoots?: TlsFileRoots;
+}
+
+/** Clusters of an earlier compile whose inputs the caller knows unchanged (snapshot-cache.ts). */
+export interface ReusedClusters {
+  clusters: ReadonlyMap<string, Cluster>;
+  /** The warnings building them gave, replayed in their place. */
+  warnings: readonly CompileWarning[];
+}
+
+/** A compile's snapshot plus what the incremental cache keeps beside it. */
+export interface CompileResult {
+  snapshot: ProxySnapshot;
+  /** Warnings of cluster building alone (they come last in the proxy's warnings). */
+  clusterWarnings: readonly CompileWarning[];
 }
 
 function deepFreeze<T>(value: T): T {
@@ -49,7 +64,19 @@ export function compileProxy(
   proxy: ProxyIdentity,
   options: CompileOptions = {},
 ): ProxySnapshot {
+  return runSteps(compileProxySteps(config, registry, proxy, options)).snapshot;
+}
+
+/** compileProxy as steps (steps.ts); `reuse` stands in for cluster building when given. */
+export function* compileProxySteps(
+  config: ConfigSnapshot,
+  registry: Registry,
+  proxy: ProxyIdentity,
+  options: CompileOptions = {},
+  reuse?: ReusedClusters,
+): Steps<CompileResult> {
   const warnings = new WarningList();
+  const clusterWarnings = new WarningList();
   const tlsFiles = options.tlsFileRoots ?? NO_TLS_FILE_ROOTS;
   const ctx = makeContext(config, registry, proxy, warnings, options.memo, tlsFiles);
   let listeners: Listener[];
@@ -73,13 +100,17 @@ export function compileProxy(
     proxyNamespace: proxy.namespace,
     proxyLocality,
     proxyLabels: withTopologyLabels(proxy.labels, proxyLocality, ctx.workload.nodeName),
-    warnings,
+    warnings: clusterWarnings,
     tlsFiles,
     ...(options.memo ? { memo: options.memo } : {}),
   };
+  let clusterMap: ReadonlyMap<string, Cluster> | undefined = reuse?.clusters;
+  if (reuse) for (const w of reuse.warnings) clusterWarnings.add(w.message, w.resource);
   if (proxy.kind === 'router') {
-    ({ listeners, routeTables } = compileGateway(ctx));
-    clusters = [...buildOutboundClusters(clusterCtx, ctx.services), ...specialClusters(ctx.mesh)];
+    ({ listeners, routeTables } = yield* compileGateway(ctx));
+    clusters = reuse
+      ? []
+      : [...(yield* buildOutboundClusters(clusterCtx, ctx.services)), ...specialClusters(ctx.mesh)];
   } else {
     const scope = sidecarScopeFor(
       config,
@@ -89,21 +120,26 @@ export function compileProxy(
       ctx.mesh.outboundTrafficPolicy.mode,
     );
     const inbound = inboundPorts(registry, ctx.workload);
-    const out = compileSidecar(ctx, scope, inbound);
+    const out = yield* compileSidecar(ctx, scope, inbound);
     listeners = out.listeners;
     routeTables = out.routeTables;
-    clusters = [
-      ...buildOutboundClusters(clusterCtx, out.services),
-      ...specialClusters(ctx.mesh),
-      ...buildInboundClusters(inbound, ctx.workload, ctx.mesh),
-    ];
+    clusters = reuse
+      ? []
+      : [
+          ...(yield* buildOutboundClusters(clusterCtx, out.services)),
+          ...specialClusters(ctx.mesh),
+          ...buildInboundClusters(inbound, ctx.workload, ctx.mesh),
+        ];
   }
-  if (options.warnings) options.warnings.push(...warnings.items);
-  const clusterMap = new Map<string, Cluster>();
-  for (const c of clusters) if (!clusterMap.has(c.name)) clusterMap.set(c.name, c);
+  if (options.warnings) options.warnings.push(...warnings.items, ...clusterWarnings.items);
+  if (!clusterMap) {
+    const built = new Map<string, Cluster>();
+    for (const c of clusters) if (!built.has(c.name)) built.set(c.name, c);
+    clusterMap = built;
+  }
   const tableMap = new Map<string, RouteTable>();
   for (const t of routeTables) if (!tableMap.has(t.name)) tableMap.set(t.name, t);
-  return deepFreeze({
+  const snapshot: ProxySnapshot = deepFreeze({
     version: config.revision,
     proxy,
     listeners,
@@ -115,4 +151,5 @@ export function compileProxy(
       shadowHostSuffix: ctx.mesh.shadowHostSuffix,
     },
   });
+  return { snapshot, clusterWarnings: clusterWarnings.items };
 }

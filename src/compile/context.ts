@@ -42,15 +42,29 @@ export function makeContext(
   tlsFiles: TlsFileRoots = NO_TLS_FILE_ROOTS,
 ): ProxyContext {
   const mesh = config.meshConfig;
-  const drs = new DestinationRuleIndex(config, proxy.namespace, proxy.labels, mesh.rootNamespace);
-  const serviceByHost = new Map<string, Service>();
-  const visible = registry.services.filter((s) =>
-    isVisibleTo(s.exportTo, s.namespace, proxy.namespace),
-  );
-  // A host defined in several namespaces: the proxy's own namespace wins, then the first defined.
-  for (const s of visible) if (s.namespace === proxy.namespace) serviceByHost.set(s.hostname, s);
-  for (const s of visible) if (!serviceByHost.has(s.hostname)) serviceByHost.set(s.hostname, s);
-  const services = [...serviceByHost.values()];
+  const buildDrs = () =>
+    new DestinationRuleIndex(config, proxy.namespace, proxy.labels, mesh.rootNamespace);
+  // The index reads only DestinationRules, the proxy's namespace and labels, and the root namespace.
+  const drs = memo
+    ? memo.drIndex(
+        `${memo.generations.of(config, 'DestinationRule')}|${proxy.namespace}|${mesh.rootNamespace}|${JSON.stringify(proxy.labels)}`,
+        buildDrs,
+      )
+    : buildDrs();
+  const visibleServices = () => {
+    const serviceByHost = new Map<string, Service>();
+    const visible = registry.services.filter((s) =>
+      isVisibleTo(s.exportTo, s.namespace, proxy.namespace),
+    );
+    // A host defined in several namespaces: the proxy's own namespace wins, then the first defined.
+    for (const s of visible) if (s.namespace === proxy.namespace) serviceByHost.set(s.hostname, s);
+    for (const s of visible) if (!serviceByHost.has(s.hostname)) serviceByHost.set(s.hostname, s);
+    return { services: [...serviceByHost.values()], serviceByHost };
+  };
+  // Read-only from here on: proxies of one namespace share them while the registry stands.
+  const { services, serviceByHost } = memo
+    ? memo.visible(registry, proxy.namespace, visibleServices)
+    : visibleServices();
 
   const portFor = (dest: Destination, svc: Service | undefined, listenerPort: number): number => {
     if (dest.port?.number) return dest.port.number;

@@ -19,8 +19,9 @@ import { readTlsFile, type PemKind } from './tls-files.js';
 import type { ProxyContext } from './context.js';
 import { buildHttpRoutes, sortVHostRoutes } from './http-route.js';
 import type { MatchContext } from './route-match.js';
-import type { WarningList } from './warnings.js';
-import { makeRouteTable } from './route-table.js';
+import { WarningList, type CompileWarning } from './warnings.js';
+import { makeRouteTableSteps, patchRouteTable } from './route-table.js';
+import { UNITS_PER_YIELD, type Steps } from '../runtime/steps.js';
 import type {
   DownstreamTls,
   FilterChain,
@@ -31,7 +32,11 @@ import type {
   VirtualHost,
 } from './snapshot.js';
 import { buildTcpRoutes, l4StaticMatch, weightedClusters } from './tcp-route.js';
-import { virtualServicesFor, type VirtualServiceInfo } from './virtual-services.js';
+import {
+  virtualServicesFor,
+  warmVirtualServices,
+  type VirtualServiceInfo,
+} from './virtual-services.js';
 
 interface BoundServer {
   gateway: Resource;
@@ -200,76 +205,220 @@ function matchCtx(ctx: ProxyContext, b: BoundServer, vs: VirtualServiceInfo): Ma
   };
 }
 
+/** The routes one VirtualService gives one server (memoized per VS when a memo is present). */
+function serverVsRoutes(
+  ctx: ProxyContext,
+  b: BoundServer,
+  vs: VirtualServiceInfo,
+  warnings: WarningList,
+): Route[] {
+  const build = (w: WarningList) =>
+    buildHttpRoutes(vs.http, {
+      ...matchCtx(ctx, b, vs),
+      mesh: ctx.mesh,
+      destinations: ctx.destinations,
+      warnings: w,
+      vsName: vs.name,
+      // gateway.go buildGatewayHTTPRouteConfig: IsTLS is `server.Tls != nil` (httpsRedirect too).
+      isTls: isTls(b),
+    });
+  return ctx.memo
+    ? ctx.memo.routes(
+        vs.resource,
+        `${ctx.memo.env(ctx)}|${b.port}|${b.gatewayName}|${isTls(b)}`,
+        warnings,
+        build,
+      ).routes
+    : build(warnings).routes;
+}
+
+/** The VirtualServices of one server's part of a host, `server:vs` indexes, in order. */
+interface HostEntry {
+  pieces: string[];
+  requireTls: boolean;
+}
+
+/**
+ * A gateway HTTP route table and what it was built from (patched when only VS bodies changed). Only
+ * the memo holds it, so a patch updates its maps in place; a failed patch is followed by a rebuild
+ * that replaces the record.
+ */
+interface GatewayTableRecord {
+  vss: readonly (readonly VirtualServiceInfo[])[];
+  routes: Map<string, Route[]>;
+  warnings: Map<string, readonly CompileWarning[]>;
+  hosts: ReadonlyMap<string, HostEntry>;
+  /** Per piece, the hosts it contributes to. */
+  hostsOf: ReadonlyMap<string, readonly string[]>;
+  vhosts: Map<string, VirtualHost>;
+  table: RouteTable;
+}
+
+function hasDelegate(vs: VirtualServiceInfo): boolean {
+  const http = vs.spec.http;
+  return Array.isArray(http) && http.some((h) => h && typeof h === 'object' && h.delegate);
+}
+
+/** A host's virtual host from its pieces' routes, concatenated and sorted as Istio does. */
+function hostVirtualHost(
+  ctx: ProxyContext,
+  host: string,
+  port: number,
+  e: HostEntry,
+  routes: ReadonlyMap<string, Route[]>,
+): VirtualHost | undefined {
+  const all = e.pieces.flatMap((k) => routes.get(k) ?? []);
+  if (all.length === 0) return undefined;
+  // One VS behind the host: the memo hands back the same VirtualHost while that VS is unchanged.
+  const only = e.pieces.length === 1 ? routes.get(e.pieces[0]!) : undefined;
+  return ctx.memo && only
+    ? ctx.memo.vhost(
+        `${host}:${port}`,
+        [host],
+        ctx.memo.sorted(only, sortVHostRoutes),
+        e.requireTls,
+      )
+    : {
+        name: `${host}:${port}`,
+        domains: [host],
+        routes: sortVHostRoutes(all),
+        ...(e.requireTls ? { requireTls: true } : {}),
+      };
+}
+
 // gateway.go buildGatewayHTTPRouteConfig: VirtualServicesForGateway(node.ConfigNamespace, gateway), so
 // exportTo is judged from the gateway proxy's namespace; server `ns/` filters from the Gateway's.
-function httpVirtualHosts(
+function* httpRouteTable(
   ctx: ProxyContext,
+  name: string,
   servers: readonly BoundServer[],
   port: number,
-): VirtualHost[] {
-  const byHost = new Map<
-    string,
-    { routes: Route[]; seen: Set<VirtualServiceInfo>; requireTls: boolean; only?: Route[] }
-  >();
-  for (const b of servers) {
+): Steps<RouteTable> {
+  let units = 0;
+  const vss = servers.map((b) =>
+    virtualServicesFor(ctx.config, b.gatewayName, ctx.proxy.namespace, ctx.warnings, ctx.memo),
+  );
+  const memo = ctx.memo;
+  const key = memo
+    ? `gw|${memo.env(ctx)}|${name}|${port}|${memo.generations.of(ctx.config, 'Gateway')}|${JSON.stringify(ctx.proxy.labels)}`
+    : '';
+  const prev = memo?.gatewayTable(key) as GatewayTableRecord | undefined;
+  if (memo && prev) {
+    const patched = patchedGatewayTable(ctx, prev, servers, vss, port);
+    if (patched) {
+      if (patched.table === prev.table) memo.tableHits++;
+      else memo.tablePatches++;
+      memo.setGatewayTable(key, patched);
+      for (const list of patched.warnings.values())
+        for (const w of list) ctx.warnings.add(w.message, w.resource);
+      return patched.table;
+    }
+  }
+  if (memo) memo.tableBuilds++;
+  const hosts = new Map<string, HostEntry>();
+  const hostsOf = new Map<string, string[]>();
+  const routes = new Map<string, Route[]>();
+  const warnings = new Map<string, readonly CompileWarning[]>();
+  for (let bi = 0; bi < servers.length; bi++) {
+    const b = servers[bi]!;
     const gwNs = b.gateway.metadata.namespace;
-    const vss = virtualServicesFor(ctx.config, b.gatewayName, ctx.proxy.namespace, ctx.warnings);
-    for (const vs of vss) {
-      const hosts = new Set((b.server.hosts ?? []).flatMap((sh) => intersect(sh, vs, gwNs)));
-      if (hosts.size === 0) continue;
-      const build = (warnings: WarningList) =>
-        buildHttpRoutes(vs.http, {
-          ...matchCtx(ctx, b, vs),
-          mesh: ctx.mesh,
-          destinations: ctx.destinations,
-          warnings,
-          vsName: vs.name,
-          // gateway.go buildGatewayHTTPRouteConfig: IsTLS is `server.Tls != nil` (httpsRedirect too).
-          isTls: isTls(b),
-        });
-      const { routes } = ctx.memo
-        ? ctx.memo.routes(
-            vs.resource,
-            `${ctx.memo.env(ctx)}|${b.port}|${b.gatewayName}|${isTls(b)}`,
-            ctx.warnings,
-            build,
-          )
-        : build(ctx.warnings);
-      for (const h of hosts) {
-        let entry = byHost.get(h);
-        if (!entry) byHost.set(h, (entry = { routes: [], seen: new Set(), requireTls: false }));
+    const list = vss[bi]!;
+    for (let vi = 0; vi < list.length; vi++) {
+      if (++units % UNITS_PER_YIELD === 0) yield;
+      const vs = list[vi]!;
+      const vsHosts = new Set((b.server.hosts ?? []).flatMap((sh) => intersect(sh, vs, gwNs)));
+      if (vsHosts.size === 0) continue;
+      const piece = `${bi}:${vi}`;
+      const local = new WarningList();
+      routes.set(piece, serverVsRoutes(ctx, b, vs, local));
+      warnings.set(piece, local.items);
+      for (const w of local.items) ctx.warnings.add(w.message, w.resource);
+      hostsOf.set(piece, [...vsHosts]);
+      for (const h of vsHosts) {
+        let entry = hosts.get(h);
+        if (!entry) hosts.set(h, (entry = { pieces: [], requireTls: false }));
         if (b.server.tls?.httpsRedirect) entry.requireTls = true;
-        if (entry.seen.has(vs)) continue;
-        entry.seen.add(vs);
-        entry.only = entry.seen.size === 1 ? routes : undefined;
-        entry.routes.push(...routes);
+        entry.pieces.push(piece);
       }
     }
   }
+  const byHost = new Map<string, VirtualHost>();
   const vhosts: VirtualHost[] = [];
-  for (const [host, e] of byHost) {
-    if (e.routes.length === 0) continue;
-    // One VS behind the host: the memo hands back the same VirtualHost while that VS is unchanged.
-    vhosts.push(
-      ctx.memo && e.only
-        ? ctx.memo.vhost(
-            `${host}:${port}`,
-            [host],
-            ctx.memo.sorted(e.only, sortVHostRoutes),
-            e.requireTls,
-          )
-        : {
-            name: `${host}:${port}`,
-            domains: [host],
-            routes: sortVHostRoutes(e.routes),
-            ...(e.requireTls ? { requireTls: true } : {}),
-          },
-    );
+  for (const [host, e] of hosts) {
+    if (++units % UNITS_PER_YIELD === 0) yield;
+    const vh = hostVirtualHost(ctx, host, port, e, routes);
+    if (!vh) continue;
+    byHost.set(host, vh);
+    vhosts.push(vh);
   }
   vhosts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   // gateway.go: an empty route config gets a blackhole `*` vhost with no routes (404 NR).
   if (vhosts.length === 0) vhosts.push({ name: `blackhole:${port}`, domains: ['*'], routes: [] });
-  return vhosts;
+  const table = yield* makeRouteTableSteps(name, vhosts, port);
+  // A delegating VS reads its delegates, which the patch cannot see change: such tables are rebuilt.
+  if (memo && !vss.some((l) => l.some(hasDelegate)))
+    memo.setGatewayTable(key, { vss, routes, warnings, hosts, hostsOf, vhosts: byHost, table });
+  return table;
+}
+
+/**
+ * The previous table, its VirtualServices edited in place (same position, name and hosts, routes
+ * still present or still absent) given their new routes; undefined for a change of another shape.
+ */
+function patchedGatewayTable(
+  ctx: ProxyContext,
+  prev: GatewayTableRecord,
+  servers: readonly BoundServer[],
+  vss: readonly (readonly VirtualServiceInfo[])[],
+  port: number,
+): GatewayTableRecord | undefined {
+  if (prev.vss.length !== vss.length) return undefined;
+  const edited: [number, number][] = [];
+  for (let bi = 0; bi < vss.length; bi++) {
+    const before = prev.vss[bi]!;
+    const after = vss[bi]!;
+    if (before === after) continue;
+    if (before.length !== after.length) return undefined;
+    for (let vi = 0; vi < after.length; vi++) {
+      const a = before[vi]!;
+      const b = after[vi]!;
+      if (a.resource === b.resource) continue;
+      if (a.name !== b.name || a.namespace !== b.namespace || hasDelegate(b)) return undefined;
+      if (a.hosts.length !== b.hosts.length || a.hosts.some((h, i) => h !== b.hosts[i]))
+        return undefined;
+      edited.push([bi, vi]);
+    }
+  }
+  if (edited.length === 0) return { ...prev, vss };
+  const { routes, warnings, vhosts } = prev;
+  const changed = new Set<string>();
+  for (const [bi, vi] of edited) {
+    const piece = `${bi}:${vi}`;
+    const before = routes.get(piece);
+    // Not bound to this server's hosts before (and the hosts did not change): nothing to do.
+    if (!before) continue;
+    const local = new WarningList();
+    const next = serverVsRoutes(ctx, servers[bi]!, vss[bi]![vi]!, local);
+    // A host whose only VS loses all its routes leaves the table: not a patch.
+    if ((before.length === 0) !== (next.length === 0)) return undefined;
+    routes.set(piece, next);
+    warnings.set(piece, local.items);
+    if (next !== before) changed.add(piece);
+  }
+  const affected = new Set<string>();
+  for (const piece of changed) for (const host of prev.hostsOf.get(piece) ?? []) affected.add(host);
+  const swap = new Map<VirtualHost, VirtualHost>();
+  for (const host of affected) {
+    const e = prev.hosts.get(host);
+    const old = vhosts.get(host);
+    if (!e || !old) return undefined;
+    const vh = hostVirtualHost(ctx, host, port, e, routes);
+    if (!vh) return undefined;
+    swap.set(old, vh);
+    vhosts.set(host, vh);
+  }
+  const table = swap.size > 0 ? patchRouteTable(prev.table, swap, port) : prev.table;
+  return { ...prev, vss, table };
 }
 
 function serverNames(s: Server): string[] {
@@ -278,10 +427,10 @@ function serverNames(s: Server): string[] {
     .filter((h) => h !== '*');
 }
 
-export function compileGateway(ctx: ProxyContext): {
+export function* compileGateway(ctx: ProxyContext): Steps<{
   listeners: Listener[];
   routeTables: RouteTable[];
-} {
+}> {
   const byPort = new Map<number, BoundServer[]>();
   for (const gw of ctx.config.byKind('Gateway')) {
     const spec = (gw.spec ?? {}) as GatewaySpec;
@@ -317,13 +466,16 @@ export function compileGateway(ctx: ProxyContext): {
   }
   const listeners: Listener[] = [];
   const routeTables: RouteTable[] = [];
+  const gatewayNames = new Set([...byPort.values()].flatMap((l) => l.map((b) => b.gatewayName)));
+  for (const name of gatewayNames)
+    yield* warmVirtualServices(ctx.config, name, ctx.proxy.namespace, ctx.memo);
   for (const port of [...byPort.keys()].sort((a, b) => a - b)) {
     const servers = byPort.get(port)!;
     const chains: FilterChain[] = [];
     const plain = servers.filter((s) => s.cls === 'http');
     if (plain.length > 0) {
       const name = `http.${port}`;
-      routeTables.push(makeRouteTable(name, httpVirtualHosts(ctx, plain, port), port));
+      routeTables.push(yield* httpRouteTable(ctx, name, plain, port));
       chains.push({ name, serverNames: [], http: { routeTableName: name } });
     }
     for (const b of servers) {
@@ -332,7 +484,7 @@ export function compileGateway(ctx: ProxyContext): {
         const tls = downstreamTls(ctx, b.server.tls ?? {}, who);
         if (!tls) continue;
         const name = `https.${port}.${b.server.port?.name ?? ''}.${b.gateway.metadata.name}.${b.gateway.metadata.namespace}`;
-        routeTables.push(makeRouteTable(name, httpVirtualHosts(ctx, [b], port), port));
+        routeTables.push(yield* httpRouteTable(ctx, name, [b], port));
         chains.push({
           name,
           serverNames: serverNames(b.server),
@@ -356,6 +508,7 @@ export function compileGateway(ctx: ProxyContext): {
           b.gatewayName,
           ctx.proxy.namespace,
           ctx.warnings,
+          ctx.memo,
         )) {
           if (!(b.server.hosts ?? []).some((sh) => intersect(sh, vs, gwNs).length > 0)) continue;
           const mctx = matchCtx(ctx, b, vs);
@@ -386,6 +539,7 @@ export function compileGateway(ctx: ProxyContext): {
           b.gatewayName,
           ctx.proxy.namespace,
           ctx.warnings,
+          ctx.memo,
         )) {
           if (!(b.server.hosts ?? []).some((sh) => intersect(sh, vs, gwNs).length > 0)) continue;
           const routes = buildTcpRoutes(vs.spec.tcp ?? [], matchCtx(ctx, b, vs), ctx.destinations);

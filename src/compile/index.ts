@@ -3,6 +3,7 @@
 export * from './snapshot.js';
 export { compileProxy, type CompileOptions } from './compile-proxy.js';
 export { SnapshotCache, reuseUnchanged } from './snapshot-cache.js';
+export { runSteps, runStepsSliced, timeSlicer, type Slicer, type Steps } from '../runtime/steps.js';
 export type { CompileWarning } from './warnings.js';
 export { outboundClusterName, inboundClusterName } from './clusters.js';
 export {

@@ -6,10 +6,14 @@
 // value-equal to a compile without a memo (test/compile-incremental.test.ts compares them).
 import type { VirtualServiceSpec } from '../config/istio-types.js';
 import type { MeshConfig } from '../config/mesh-config.js';
+import { KindGenerations } from '../config/kind-generations.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { Resource } from '../config/types.js';
+import type { Registry, Service } from '../registry/types.js';
 import type { ProxyContext } from './context.js';
-import type { Cluster, Endpoint, Route, VirtualHost } from './snapshot.js';
+import type { DestinationRuleIndex } from './destination-rules.js';
+import type { Cluster, Endpoint, Route, RouteTable, VirtualHost } from './snapshot.js';
+import type { VirtualServiceInfo, VsInfoCache } from './virtual-services.js';
 import { WarningList, type CompileWarning } from './warnings.js';
 
 interface Entry {
@@ -31,17 +35,42 @@ export function identityOf(o: object): number {
   return id;
 }
 
+/** A sidecar outbound route table and what it was built from (sidecar.ts patches it in place). */
+export interface TableRecord {
+  /** The VirtualServices selected for the table, in precedence order. */
+  vsList: readonly VirtualServiceInfo[];
+  /** Per vsList entry: its routes, and the warnings building them gave. */
+  routes: readonly Route[][];
+  vsWarnings: readonly (readonly CompileWarning[])[];
+  /** Warnings of virtual host assembly (duplicate domains). */
+  hostWarnings: readonly CompileWarning[];
+  table: RouteTable;
+}
+
 export class RouteMemo {
+  /** Per-kind generations of the config snapshots compiled (indexes are kept per generation). */
+  readonly generations: KindGenerations;
+  private readonly tables = new Map<string, TableRecord>();
+  private readonly gatewayTables = new Map<string, unknown>();
+  /** VirtualService infos per VS object (virtual-services.ts). */
+  readonly vsInfos: VsInfoCache = new WeakMap();
+  private readonly vsLists = new WeakMap<
+    ConfigSnapshot,
+    Map<string, { list: VirtualServiceInfo[]; warnings: readonly CompileWarning[] }>
+  >();
+  private readonly drIndexes = new Map<string, DestinationRuleIndex>();
+  private readonly servicesTokens = new WeakMap<Registry, Map<string, string>>();
   private readonly byVs = new WeakMap<Resource, Map<string, Entry>>();
   private readonly vhosts = new WeakMap<readonly Route[], Map<string, VirtualHost>>();
   private readonly sortedRoutes = new WeakMap<readonly Route[], Route[]>();
   private readonly envIds = new Map<string, number>();
   private readonly envByCtx = new WeakMap<ProxyContext, string>();
-  private readonly envByInputs = new WeakMap<
-    ConfigSnapshot,
-    WeakMap<object, Map<string, string>>
-  >();
   private readonly labelsMatterBy = new WeakMap<ConfigSnapshot, boolean>();
+  private readonly sourceLabelsBy = new WeakMap<Resource, boolean>();
+  private readonly visibleBy = new WeakMap<
+    Registry,
+    Map<string, { services: Service[]; serviceByHost: Map<string, Service> }>
+  >();
   private readonly clusters = new Map<
     string,
     { cluster: Cluster; warnings: readonly CompileWarning[] }
@@ -52,6 +81,77 @@ export class RouteMemo {
   /** Counters for tests and the compile benchmark. */
   hits = 0;
   misses = 0;
+  /** Route tables reused whole / patched in place / built from scratch. */
+  tableHits = 0;
+  tablePatches = 0;
+  tableBuilds = 0;
+
+  constructor(generations = new KindGenerations()) {
+    this.generations = generations;
+  }
+
+  /** The route table record for `key` (environment, port, policy), if one was kept. */
+  table(key: string): TableRecord | undefined {
+    return this.tables.get(key);
+  }
+
+  setTable(key: string, record: TableRecord): void {
+    // Keys of environments that went away linger; a bound keeps the map small.
+    if (this.tables.size >= 1024) this.tables.clear();
+    this.tables.set(key, record);
+  }
+
+  /** The services visible to a namespace (context.ts), once per registry. */
+  visible(
+    registry: Registry,
+    namespace: string,
+    build: () => { services: Service[]; serviceByHost: Map<string, Service> },
+  ): { services: Service[]; serviceByHost: Map<string, Service> } {
+    let perRegistry = this.visibleBy.get(registry);
+    if (!perRegistry) this.visibleBy.set(registry, (perRegistry = new Map()));
+    let hit = perRegistry.get(namespace);
+    if (!hit) perRegistry.set(namespace, (hit = build()));
+    return hit;
+  }
+
+  /** One DestinationRule index per DR generation, proxy namespace and labels, shared by proxies. */
+  drIndex(key: string, build: () => DestinationRuleIndex): DestinationRuleIndex {
+    let idx = this.drIndexes.get(key);
+    if (!idx) {
+      if (this.drIndexes.size >= 256) this.drIndexes.clear();
+      this.drIndexes.set(key, (idx = build()));
+    }
+    return idx;
+  }
+
+  /** A gateway route table record (gateway.ts owns its shape). */
+  gatewayTable(key: string): unknown {
+    return this.gatewayTables.get(key);
+  }
+
+  setGatewayTable(key: string, record: unknown): void {
+    if (this.gatewayTables.size >= 1024) this.gatewayTables.clear();
+    this.gatewayTables.set(key, record);
+  }
+
+  /** virtualServicesFor's answer, computed once per config snapshot, gateway and viewer namespace. */
+  virtualServices(
+    config: ConfigSnapshot,
+    key: string,
+    warnings: WarningList,
+    compute: (w: WarningList) => VirtualServiceInfo[],
+  ): VirtualServiceInfo[] {
+    let perConfig = this.vsLists.get(config);
+    if (!perConfig) this.vsLists.set(config, (perConfig = new Map()));
+    let hit = perConfig.get(key);
+    if (!hit) {
+      const local = new WarningList();
+      hit = { list: compute(local), warnings: local.items };
+      perConfig.set(key, hit);
+    }
+    for (const w of hit.warnings) warnings.add(w.message, w.resource);
+    return hit.list;
+  }
 
   /**
    * The environment a proxy's route building reads besides the VS itself, as a short token: proxy
@@ -63,32 +163,50 @@ export class RouteMemo {
     const cached = this.envByCtx.get(ctx);
     if (cached !== undefined) return cached;
     const labels = this.labelsMatter(ctx.config) ? JSON.stringify(ctx.proxy.labels) : '*';
-    const key = `${ctx.proxy.namespace}|${labels}|${this.mesh(ctx.mesh)}`;
-    let perConfig = this.envByInputs.get(ctx.config);
-    if (!perConfig) this.envByInputs.set(ctx.config, (perConfig = new WeakMap()));
-    let perRegistry = perConfig.get(ctx.registry);
-    if (!perRegistry) perConfig.set(ctx.registry, (perRegistry = new Map()));
-    let token = perRegistry.get(key);
+    // DestinationRules by generation (same objects = same token), services by value per registry.
+    const text = [
+      ctx.proxy.namespace,
+      labels,
+      this.mesh(ctx.mesh),
+      `d${this.generations.of(ctx.config, 'DestinationRule')}`,
+      this.servicesToken(ctx.registry, ctx.proxy.namespace, ctx.services),
+    ].join('|');
+    let id = this.envIds.get(text);
+    if (id === undefined) {
+      // Environments come and go with config revisions; a bounded table is plenty.
+      if (this.envIds.size >= 256) this.envIds.clear();
+      this.envIds.set(text, (id = identityOf({})));
+    }
+    const token = `e${id}`;
+    this.envByCtx.set(ctx, token);
+    return token;
+  }
+
+  /** The visible services' hosts, namespaces, ports and addresses, interned; once per registry. */
+  private servicesToken(
+    registry: Registry,
+    namespace: string,
+    services: readonly Service[],
+  ): string {
+    let perRegistry = this.servicesTokens.get(registry);
+    if (!perRegistry) this.servicesTokens.set(registry, (perRegistry = new Map()));
+    let token = perRegistry.get(namespace);
     if (token === undefined) {
-      const parts: string[] = [key];
-      for (const r of ctx.config.byKind('DestinationRule')) parts.push(String(identityOf(r)));
-      parts.push('|');
-      for (const s of ctx.services) {
-        parts.push(s.hostname, s.namespace);
-        for (const p of s.ports) parts.push(String(p.port));
+      const parts: string[] = [];
+      for (const s of services) {
+        parts.push(s.hostname, s.namespace, s.addresses.join(' '));
+        for (const p of s.ports) parts.push(`${p.port}/${p.protocol}`);
         parts.push(';');
       }
       const text = parts.join(',');
       let id = this.envIds.get(text);
       if (id === undefined) {
-        // Environments come and go with config revisions; a bounded table is plenty.
         if (this.envIds.size >= 256) this.envIds.clear();
         this.envIds.set(text, (id = identityOf({})));
       }
-      token = `e${id}`;
-      perRegistry.set(key, token);
+      token = `s${id}`;
+      perRegistry.set(namespace, token);
     }
-    this.envByCtx.set(ctx, token);
     return token;
   }
 
@@ -102,22 +220,28 @@ export class RouteMemo {
             ?.workloadSelector?.matchLabels;
           return !!sel && Object.keys(sel).length > 0;
         }) ||
-        config.byKind('VirtualService').some((r) =>
-          (['http', 'tcp', 'tls'] as const).some((kind) => {
-            const rules = (r.spec as Record<string, unknown> | undefined)?.[kind];
-            return (
-              Array.isArray(rules) &&
-              rules.some((rule: { match?: unknown }) =>
-                Array.isArray(rule?.match)
-                  ? rule.match.some(
-                      (m: { sourceLabels?: object }) =>
-                        !!m?.sourceLabels && Object.keys(m.sourceLabels).length > 0,
-                    )
-                  : false,
-              )
-            );
-          }),
-        );
+        config.byKind('VirtualService').some((r) => {
+          // Per VS object: a one-VS change re-reads one spec, not all of them.
+          let has = this.sourceLabelsBy.get(r);
+          if (has === undefined) {
+            has = (['http', 'tcp', 'tls'] as const).some((kind) => {
+              const rules = (r.spec as Record<string, unknown> | undefined)?.[kind];
+              return (
+                Array.isArray(rules) &&
+                rules.some((rule: { match?: unknown }) =>
+                  Array.isArray(rule?.match)
+                    ? rule.match.some(
+                        (m: { sourceLabels?: object }) =>
+                          !!m?.sourceLabels && Object.keys(m.sourceLabels).length > 0,
+                      )
+                    : false,
+                )
+              );
+            });
+            this.sourceLabelsBy.set(r, has);
+          }
+          return has;
+        });
       this.labelsMatterBy.set(config, v);
     }
     return v;

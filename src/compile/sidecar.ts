@@ -14,7 +14,10 @@ import type { ProxyContext } from './context.js';
 import { buildHttpRoutes, type RouteBuildContext } from './http-route.js';
 import { convertRetryPolicy } from './retry-policy.js';
 import type { MatchContext } from './route-match.js';
-import { makeRouteTable } from './route-table.js';
+import { makeRouteTable, makeRouteTableSteps, patchRouteTable } from './route-table.js';
+import type { TableRecord } from './route-memo.js';
+import { UNITS_PER_YIELD, type Steps } from '../runtime/steps.js';
+import { WarningList, type CompileWarning } from './warnings.js';
 import type { SidecarScope } from './sidecar-scope.js';
 import {
   BLACKHOLE_CLUSTER,
@@ -27,7 +30,11 @@ import {
   type VirtualHost,
 } from './snapshot.js';
 import { buildTcpRoutes } from './tcp-route.js';
-import { virtualServicesFor, type VirtualServiceInfo } from './virtual-services.js';
+import {
+  virtualServicesFor,
+  warmVirtualServices,
+  type VirtualServiceInfo,
+} from './virtual-services.js';
 import { effectivePolicy, hashPolicyOf } from './traffic-policy.js';
 import { bracketHost } from '../units/index.js';
 
@@ -122,13 +129,98 @@ interface Wrapper {
   routes: Route[];
 }
 
-function outboundRouteTable(
+/** A VirtualService's routes for this proxy and port (memoized per VS when a memo is present). */
+function vsRoutes(
+  ctx: ProxyContext,
+  vs: VirtualServiceInfo,
+  port: number,
+  warnings: WarningList,
+): Route[] {
+  const rctx: RouteBuildContext = {
+    ...matchContext(ctx, vs, port),
+    mesh: ctx.mesh,
+    destinations: ctx.destinations,
+    warnings,
+    vsName: vs.name,
+  };
+  return ctx.memo
+    ? ctx.memo.routes(vs.resource, `${ctx.memo.env(ctx)}|${port}|mesh`, warnings, (w) =>
+        buildHttpRoutes(vs.http, { ...rctx, warnings: w }),
+      ).routes
+    : buildHttpRoutes(vs.http, rctx).routes;
+}
+
+function hasDelegate(vs: VirtualServiceInfo): boolean {
+  const http = vs.spec.http;
+  return Array.isArray(http) && http.some((h) => h && typeof h === 'object' && h.delegate);
+}
+
+function sameHosts(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((h, i) => h === b[i]);
+}
+
+/**
+ * The previous table of this environment and port, updated for VirtualServices edited in place (same
+ * position, name and hosts, routes still present or still absent): their virtual hosts take the new
+ * routes, everything else is kept by reference. Undefined when the change is of another shape.
+ */
+function patchedTable(
+  ctx: ProxyContext,
+  prev: TableRecord,
+  vsList: readonly VirtualServiceInfo[],
+  port: number,
+): { record: TableRecord; warnings: readonly CompileWarning[] } | undefined {
+  if (prev.vsList.length !== vsList.length) return undefined;
+  const edited: number[] = [];
+  for (let i = 0; i < vsList.length; i++) {
+    const a = prev.vsList[i]!;
+    const b = vsList[i]!;
+    if (a.resource === b.resource) continue;
+    if (a.name !== b.name || a.namespace !== b.namespace || !sameHosts(a.hosts, b.hosts))
+      return undefined;
+    if (hasDelegate(b)) return undefined;
+    edited.push(i);
+  }
+  const routes = [...prev.routes];
+  const vsWarnings = [...prev.vsWarnings];
+  const swapRoutes = new Map<readonly Route[], Route[]>();
+  for (const i of edited) {
+    const local = new WarningList();
+    const next = vsRoutes(ctx, vsList[i]!, port, local);
+    const before = prev.routes[i]!;
+    // A VS gaining or losing all its routes changes which services keep their default route.
+    if ((before.length === 0) !== (next.length === 0)) return undefined;
+    routes[i] = next;
+    vsWarnings[i] = local.items;
+    if (before !== next) swapRoutes.set(before, next);
+  }
+  let table = prev.table;
+  if (swapRoutes.size > 0) {
+    const swapHosts = new Map<VirtualHost, VirtualHost>();
+    for (const vh of prev.table.virtualHosts) {
+      const next = swapRoutes.get(vh.routes);
+      if (!next) continue;
+      swapHosts.set(
+        vh,
+        ctx.memo ? ctx.memo.vhost(vh.name, vh.domains, next) : { ...vh, routes: next },
+      );
+    }
+    table = patchRouteTable(prev.table, swapHosts, port);
+  }
+  return {
+    record: { vsList, routes, vsWarnings, hostWarnings: prev.hostWarnings, table },
+    warnings: [...vsWarnings.flat(), ...prev.hostWarnings],
+  };
+}
+
+function* outboundRouteTable(
   ctx: ProxyContext,
   port: number,
   services: readonly Service[],
   virtualServices: readonly VirtualServiceInfo[],
   mode: 'ALLOW_ANY' | 'REGISTRY_ONLY',
-): RouteTable {
+): Steps<RouteTable> {
+  let units = 0;
   const byName = new Map<string, Service>();
   for (const s of services)
     if (s.ports.some((p) => p.port === port && isHttpProtocol(p.protocol)))
@@ -157,12 +249,35 @@ function outboundRouteTable(
   const httpHosts = hostIndex(
     services.filter((s) => s.ports.some((p) => isHttpProtocol(p.protocol))).map((s) => s.hostname),
   );
-  const vsList = virtualServices.filter(
-    (vs) => matchesAny(vs, portHosts) || (port === 80 && !matchesAny(vs, httpHosts)),
-  );
+  const vsList: VirtualServiceInfo[] = [];
+  for (const vs of virtualServices) {
+    if (++units % (UNITS_PER_YIELD * 4) === 0) yield;
+    if (matchesAny(vs, portHosts) || (port === 80 && !matchesAny(vs, httpHosts))) vsList.push(vs);
+  }
+  // The table of this environment (visible services, DestinationRules, mesh config, Sidecar scope)
+  // from the last compile: reused whole, or patched when only VirtualService bodies changed.
+  const memo = ctx.memo;
+  const tableKey = memo
+    ? `${memo.env(ctx)}|${port}|${mode}|${memo.generations.of(ctx.config, 'Sidecar')}`
+    : '';
+  const prev = memo?.table(tableKey);
+  if (memo && prev) {
+    const patched = patchedTable(ctx, prev, vsList, port);
+    if (patched) {
+      if (patched.record.table === prev.table) memo.tableHits++;
+      else memo.tablePatches++;
+      memo.setTable(tableKey, patched.record);
+      for (const w of patched.warnings) ctx.warnings.add(w.message, w.resource);
+      return patched.record.table;
+    }
+  }
+  if (memo) memo.tableBuilds++;
   const wrappers: Wrapper[] = [];
   const visited = new Set<string>();
+  const routesOf: Route[][] = [];
+  const vsWarnings: (readonly CompileWarning[])[] = [];
   for (const vs of vsList) {
+    if (++units % UNITS_PER_YIELD === 0) yield;
     const svcs: Service[] = [];
     const vsHosts: string[] = [];
     for (const h of vs.hosts) {
@@ -186,18 +301,11 @@ function outboundRouteTable(
         else vsHosts.push(h);
       } else vsHosts.push(h);
     }
-    const rctx: RouteBuildContext = {
-      ...matchContext(ctx, vs, port),
-      mesh: ctx.mesh,
-      destinations: ctx.destinations,
-      warnings: ctx.warnings,
-      vsName: vs.name,
-    };
-    const { routes } = ctx.memo
-      ? ctx.memo.routes(vs.resource, `${ctx.memo.env(ctx)}|${port}|mesh`, ctx.warnings, (w) =>
-          buildHttpRoutes(vs.http, { ...rctx, warnings: w }),
-        )
-      : buildHttpRoutes(vs.http, rctx);
+    const local = new WarningList();
+    const routes = vsRoutes(ctx, vs, port, local);
+    for (const w of local.items) ctx.warnings.add(w.message, w.resource);
+    routesOf.push(routes);
+    vsWarnings.push(local.items);
     // route.go buildSidecarVirtualHostsForVirtualService: a VS without routes for this proxy yields no
     // wrapper, so its services keep their default route.
     if (routes.length === 0) continue;
@@ -205,6 +313,7 @@ function outboundRouteTable(
     wrappers.push({ services: svcs, vsHosts, routes });
   }
   for (const s of byName.values()) {
+    if (++units % UNITS_PER_YIELD === 0) yield;
     if (!visited.has(s.hostname))
       wrappers.push({
         services: [s],
@@ -232,10 +341,11 @@ function outboundRouteTable(
       knownFqdn.add(`${s.hostname}:${port}`);
     }
   const vhosts: VirtualHost[] = [];
+  const hostWarnings = new WarningList();
   const build = (hostname: string, routes: Route[], svc?: Service) => {
     const name = `${hostname}:${port}`;
     if (names.has(name)) {
-      ctx.warnings.add(`duplicate domain ${name}: the first VirtualService for the host wins`);
+      hostWarnings.add(`duplicate domain ${name}: the first VirtualService for the host wins`);
       return;
     }
     names.add(name);
@@ -254,13 +364,26 @@ function outboundRouteTable(
       vhosts.push(ctx.memo ? ctx.memo.vhost(name, kept, routes) : { name, domains: kept, routes });
   };
   for (const w of wrappers) {
+    if (++units % UNITS_PER_YIELD === 0) yield;
     for (const h of w.vsHosts) build(h, w.routes);
     for (const s of w.services) build(s.hostname, w.routes, s);
   }
+  for (const w of hostWarnings.items) ctx.warnings.add(w.message, w.resource);
   // pilot/pkg/networking/util SortVirtualHosts: by name; the catch-all goes last.
   vhosts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  yield;
   vhosts.push(catchAllVirtualHost(mode));
-  return makeRouteTable(String(port), vhosts, port);
+  const table = yield* makeRouteTableSteps(String(port), vhosts, port);
+  // A delegating VS reads its delegates, which the patch cannot see change: such tables are rebuilt.
+  if (memo && !vsList.some(hasDelegate))
+    memo.setTable(tableKey, {
+      vsList,
+      routes: routesOf,
+      vsWarnings,
+      hostWarnings: hostWarnings.items,
+      table,
+    });
+  return table;
 }
 
 function tcpChainsFor(
@@ -308,18 +431,21 @@ export interface SidecarOutput {
   services: Service[];
 }
 
-export function compileSidecar(
+export function* compileSidecar(
   ctx: ProxyContext,
   scope: SidecarScope,
   inbound: readonly InboundPort[],
-): SidecarOutput {
+): Steps<SidecarOutput> {
   const services = ctx.services.filter((s) => scope.importsService(s.hostname, s.namespace));
+  yield* warmVirtualServices(ctx.config, MESH_GATEWAY, ctx.proxy.namespace, ctx.memo);
   const virtualServices = virtualServicesFor(
     ctx.config,
     MESH_GATEWAY,
     ctx.proxy.namespace,
     ctx.warnings,
+    ctx.memo,
   ).filter((vs) => scope.importsVirtualService(vs.hosts, vs.namespace));
+  yield;
   const mode = scope.outboundTrafficPolicy;
   const ports = [...new Set(services.flatMap((s) => s.ports.map((p) => p.port)))].sort(
     (a, b) => a - b,
@@ -333,7 +459,7 @@ export function compileSidecar(
     );
     chains.push(...tcpChainsFor(ctx, port, services, virtualServices));
     if (hasHttp) {
-      routeTables.push(outboundRouteTable(ctx, port, services, virtualServices, mode));
+      routeTables.push(yield* outboundRouteTable(ctx, port, services, virtualServices, mode));
       chains.push({
         name: `0.0.0.0_${port}`,
         serverNames: [],

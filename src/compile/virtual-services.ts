@@ -17,7 +17,9 @@ import {
   virtualServiceGateways,
 } from '../config/names.js';
 import { objects, strings } from '../registry/shape.js';
-import type { WarningList } from './warnings.js';
+import type { RouteMemo } from './route-memo.js';
+import { WarningList } from './warnings.js';
+import { UNITS_PER_YIELD, type Steps } from '../runtime/steps.js';
 
 export interface VirtualServiceInfo {
   resource: Resource;
@@ -45,30 +47,108 @@ export function virtualServicesFor(
   gateway: string,
   viewerNs: string,
   warnings: WarningList,
+  memo?: RouteMemo,
 ): VirtualServiceInfo[] {
+  // Once per config snapshot, not once per proxy (the list is only read); per VS object, not per
+  // snapshot, for VSs without delegates (their info depends on nothing else).
+  if (memo)
+    return memo.virtualServices(config, `${gateway}|${viewerNs}`, warnings, (w) =>
+      selectVirtualServices(config, gateway, viewerNs, w, memo.vsInfos),
+    );
+  return selectVirtualServices(config, gateway, viewerNs, warnings);
+}
+
+/** Per VS object and `gateway|viewerNs`: its info and export class, or null when not selected. */
+export type VsInfoCache = WeakMap<
+  Resource,
+  Map<string, { info: VirtualServiceInfo; cls: number } | null>
+>;
+
+function remember(
+  infos: VsInfoCache,
+  r: Resource,
+  key: string,
+  v: { info: VirtualServiceInfo; cls: number } | null,
+): void {
+  let m = infos.get(r);
+  if (!m) infos.set(r, (m = new Map()));
+  m.set(key, v);
+}
+
+/** One VS's info for a gateway and viewer, or null when it is not selected there. */
+function vsInfoOf(
+  config: ConfigSnapshot,
+  r: Resource,
+  gateway: string,
+  viewerNs: string,
+  warnings: WarningList,
+): { info: VirtualServiceInfo; cls: number; cacheable: boolean } | null {
+  const spec = (r.spec ?? {}) as VirtualServiceSpec;
+  const hosts = strings(spec.hosts);
+  if (hosts.length === 0) return null; // delegates are reached through a root only
+  const ns = r.metadata.namespace;
+  if (!isVisibleTo(spec.exportTo, ns, viewerNs)) return null;
+  // push_context.go getGatewayNames: only the VS-level gateways bind it; match-level ones narrow.
+  const gateways = virtualServiceGateways(spec.gateways, ns);
+  if (!gateways.includes(gateway)) return null;
+  return {
+    info: {
+      resource: r,
+      name: r.metadata.name,
+      namespace: ns,
+      spec,
+      hosts: hosts.map((h) => resolveShortName(h, ns).toLowerCase()),
+      gateways,
+      http: mergeDelegates(config, r, spec, warnings),
+    },
+    cls: exportClass(spec, ns, viewerNs),
+    // A delegating VS reads its delegates from the snapshot: recomputed each time.
+    cacheable: !objects<HTTPRoute>(spec.http).some((h) => h.delegate),
+  };
+}
+
+/**
+ * Fills the memo's per-VS infos for a gateway and viewer in steps (runtime/steps.ts), so the first
+ * compile after a large apply does not select thousands of new VirtualServices in one block.
+ */
+export function* warmVirtualServices(
+  config: ConfigSnapshot,
+  gateway: string,
+  viewerNs: string,
+  memo: RouteMemo | undefined,
+): Steps<void> {
+  if (!memo) return;
+  const key = `${gateway}|${viewerNs}`;
+  let units = 0;
+  for (const r of config.byKind('VirtualService')) {
+    if (memo.vsInfos.get(r)?.has(key)) continue;
+    if (++units % UNITS_PER_YIELD === 0) yield;
+    const http = (r.spec as VirtualServiceSpec | undefined)?.http;
+    // Delegating VSs are never kept (and may warn): selection computes them.
+    if (Array.isArray(http) && http.some((h) => h && typeof h === 'object' && h.delegate)) continue;
+    const v = vsInfoOf(config, r, gateway, viewerNs, new WarningList());
+    remember(memo.vsInfos, r, key, v && { info: v.info, cls: v.cls });
+  }
+}
+
+function selectVirtualServices(
+  config: ConfigSnapshot,
+  gateway: string,
+  viewerNs: string,
+  warnings: WarningList,
+  infos?: VsInfoCache,
+): VirtualServiceInfo[] {
+  const key = `${gateway}|${viewerNs}`;
   const out: { info: VirtualServiceInfo; cls: number; idx: number }[] = [];
   config.byKind('VirtualService').forEach((r, idx) => {
-    const spec = (r.spec ?? {}) as VirtualServiceSpec;
-    const hosts = strings(spec.hosts);
-    if (hosts.length === 0) return; // delegates are reached through a root only
-    const ns = r.metadata.namespace;
-    if (!isVisibleTo(spec.exportTo, ns, viewerNs)) return;
-    // push_context.go getGatewayNames: only the VS-level gateways bind it; match-level ones narrow.
-    const gateways = virtualServiceGateways(spec.gateways, ns);
-    if (!gateways.includes(gateway)) return;
-    out.push({
-      info: {
-        resource: r,
-        name: r.metadata.name,
-        namespace: ns,
-        spec,
-        hosts: hosts.map((h) => resolveShortName(h, ns).toLowerCase()),
-        gateways,
-        http: mergeDelegates(config, r, spec, warnings),
-      },
-      cls: exportClass(spec, ns, viewerNs),
-      idx,
-    });
+    const known = infos?.get(r)?.get(key);
+    if (known !== undefined) {
+      if (known) out.push({ info: known.info, cls: known.cls, idx });
+      return;
+    }
+    const v = vsInfoOf(config, r, gateway, viewerNs, warnings);
+    if (v) out.push({ info: v.info, cls: v.cls, idx });
+    if (infos && (!v || v.cacheable)) remember(infos, r, key, v && { info: v.info, cls: v.cls });
   });
   out.sort((a, b) => a.cls - b.cls || a.idx - b.idx);
   return out.map((o) => o.info);

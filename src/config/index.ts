@@ -5,6 +5,7 @@ export * from './parse.js';
 export * from './load.js';
 export * from './mesh-config.js';
 export * from './snapshot.js';
+export { KindGenerations } from './kind-generations.js';
 export type * from './istio-types.js';
 export * from './names.js';
 export * from './validate/index.js';

@@ -1,5 +1,6 @@
 // Parses multi-document YAML/JSON into Resources that remember where every field was written.
-import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar, isPair } from 'yaml';
+import { Composer, LineCounter, Parser, isMap, isSeq, isScalar, isPair } from 'yaml';
+import { runSteps, type Steps } from '../runtime/steps.js';
 import type { Node as YamlNode, Document } from 'yaml';
 import { lookupKind } from './kinds.js';
 import type {
@@ -98,15 +99,29 @@ export function parseResources(
   file: string,
   options: ParseOptions = {},
 ): ParseResult {
+  return runSteps(parseResourcesSteps(text, file, options));
+}
+
+/**
+ * parseResources as steps (runtime/steps.ts): one document at a time, so a large apply body can be
+ * parsed in event-loop slices. The documents come from yaml's Parser and Composer as
+ * parseAllDocuments composes them.
+ */
+export function* parseResourcesSteps(
+  text: string,
+  file: string,
+  options: ParseOptions = {},
+): Steps<ParseResult> {
   const lineCounter = new LineCounter();
   const result: ParseResult = { resources: [], skipped: [], diagnostics: [] };
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const list = Array.isArray(docs) ? docs : [docs];
+  const parser = new Parser(lineCounter.addNewLine);
+  const composer = new Composer({ prettyErrors: false, uniqueKeys: true });
   const posAt = (offset: number): SourcePosition => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
   };
-  for (const doc of list) {
+  for (const doc of composer.compose(parser.parse(text))) {
+    yield;
     if (doc.errors.length > 0) {
       for (const err of doc.errors) {
         result.diagnostics.push({

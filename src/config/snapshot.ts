@@ -18,19 +18,25 @@ export function createConfigSnapshot(
 ): ConfigSnapshot {
   const list = Object.freeze([...resources]);
   const byKind = new Map<string, Resource[]>();
-  const byKey = new Map<string, Resource>();
   for (const r of list) {
     let arr = byKind.get(r.kind);
     if (!arr) byKind.set(r.kind, (arr = []));
     arr.push(r);
-    byKey.set(resourceKey(r), r);
   }
+  // The key index is built on the first get(): a store commit makes a snapshot per change, and
+  // many are compiled without a single get().
+  let byKey: Map<string, Resource> | undefined;
   return Object.freeze({
     revision,
     resources: list,
     meshConfig,
     byKind: (kind: string) => byKind.get(kind) ?? [],
-    get: (kind: string, namespace: string, name: string) =>
-      byKey.get(`${kind}/${namespace}/${name}`),
+    get: (kind: string, namespace: string, name: string) => {
+      if (!byKey) {
+        byKey = new Map();
+        for (const r of list) byKey.set(resourceKey(r), r);
+      }
+      return byKey.get(`${kind}/${namespace}/${name}`);
+    },
   });
 }

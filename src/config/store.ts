@@ -4,6 +4,7 @@
 // jsonmergepatch.CreateThreeWayJSONMergePatch) and Kubernetes' object metadata rules.
 import { createHash, randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../runtime/clock.js';
+import { runSteps, runStepsSliced, type Slicer, type Steps } from '../runtime/steps.js';
 import { applyJsonPatch, JsonPatchError } from './json-patch.js';
 import {
   deepFreeze,
@@ -424,6 +425,49 @@ export class ConfigStore {
    * if any resource is invalid nothing changes and a StoreError lists every failure.
    */
   apply(resources: readonly Resource[], options: { dryRun?: boolean } = {}): ApplyOutcome {
+    return runSteps(this.applySteps(resources, options, false));
+  }
+
+  /**
+   * apply, preparing the objects (merge, last-applied, validation) in event-loop slices so a large
+   * apply does not stall the proxies serving on this loop; the change still commits all at once. A
+   * write that commits meanwhile makes the preparation start over against the new state.
+   */
+  applySliced(
+    resources: readonly Resource[],
+    slicer: Slicer,
+    options: { dryRun?: boolean } = {},
+  ): Promise<ApplyOutcome> {
+    return runStepsSliced(this.applySteps(resources, options, true), slicer);
+  }
+
+  private *applySteps(
+    resources: readonly Resource[],
+    options: { dryRun?: boolean },
+    sliced: boolean,
+  ): Steps<ApplyOutcome> {
+    // Another writer may commit while this apply yields; after a few restarts it runs straight on.
+    for (let attempt = 0; ; attempt++) {
+      const startRev = this.rev;
+      const prepared = yield* this.prepareApply(resources, sliced && attempt < 3);
+      if (this.rev !== startRev) continue;
+      if (prepared.failures.length > 0) throw invalid(prepared.failures);
+      // A dry run (kubectl --dry-run=server) validates and reports but changes nothing.
+      if (prepared.changed && !options.dryRun) this.commit(prepared.working);
+      return { revision: this.rev, results: prepared.results, warnings: prepared.warnings };
+    }
+  }
+
+  private *prepareApply(
+    resources: readonly Resource[],
+    yielding: boolean,
+  ): Steps<{
+    working: Map<string, Resource>;
+    results: ApplyResultItem[];
+    warnings: ConfigDiagnostic[];
+    failures: StoreFailure[];
+    changed: boolean;
+  }> {
     const working = new Map(this.items);
     const nextRev = this.rev + 1;
     const results: ApplyResultItem[] = [];
@@ -431,6 +475,7 @@ export class ConfigStore {
     const failures: StoreFailure[] = [];
     let changed = false;
     for (const input of resources) {
+      if (yielding) yield;
       const info = kindInfoOf(input);
       const typeName = info ? kubectlTypeName(info) : input.kind.toLowerCase();
       const key = resourceKey(input);
@@ -479,13 +524,12 @@ export class ConfigStore {
       }
       warnings.push(...found);
       working.set(key, resource);
+      // Measured here, in the apply's slices, so the commit need not stringify every object again.
+      encodedSize(resource);
       changed = true;
       results.push({ ref: refOf(resource), typeName, action: live ? 'configured' : 'created' });
     }
-    if (failures.length > 0) throw invalid(failures);
-    // A dry run (kubectl --dry-run=server) validates and reports but changes nothing.
-    if (changed && !options.dryRun) this.commit(working);
-    return { revision: this.rev, results, warnings };
+    return { working, results, warnings, failures, changed };
   }
 
   /** kubectl patch --type merge (RFC 7386) or --type json (RFC 6902); the result is re-validated. */
@@ -598,10 +642,7 @@ export class ConfigStore {
     const previous = this.items;
     const events = changeEvents(previous, items, this.rev + 1);
     for (const e of events)
-      if (
-        e.type !== 'DELETED' &&
-        Buffer.byteLength(JSON.stringify(e.resource.raw)) > MAX_OBJECT_BYTES
-      )
+      if (e.type !== 'DELETED' && encodedSize(e.resource) > MAX_OBJECT_BYTES)
         throw new StoreError('RequestTooLarge', OBJECT_TOO_LARGE_MESSAGE);
     // Durable first: a change the log refused (disk full) never takes effect.
     this.writeAhead?.(this.rev + 1, events, [...items.values()]);
@@ -631,6 +672,15 @@ export class ConfigStore {
         }
       }
   }
+}
+
+const encodedSizes = new WeakMap<Resource, number>();
+
+/** The JSON size of a stored object (they are immutable: measured once). */
+function encodedSize(r: Resource): number {
+  let n = encodedSizes.get(r);
+  if (n === undefined) encodedSizes.set(r, (n = Buffer.byteLength(JSON.stringify(r.raw))));
+  return n;
 }
 
 /** ADDED / MODIFIED / DELETED between two item maps (stored Resources are immutable: identity = no change). */

@@ -1,8 +1,9 @@
 // One reconcile pass: the registry from the config and the ready pods, each proxy's snapshot compiled
 // and swapped in, gateway listeners bound or closed. Run only from the ReconcileLoop (never twice at once).
 import { createConfigSnapshot, type ConfigSnapshot } from '../config/index.js';
-import { buildRegistry, type LocalWorkload, type Registry } from '../registry/index.js';
+import type { LocalWorkload, Registry, RegistryCache } from '../registry/index.js';
 import type { SnapshotCache, CompileWarning } from '../compile/index.js';
+import { servingLoopSlicer } from '../runtime/steps.js';
 import type { ProxySnapshot } from '../compile/snapshot.js';
 import type { TlsFileRoots } from '../compile/tls-files.js';
 import { egressGatewayPorts, withEgressGatewayService } from './egress-gateway-service.js';
@@ -30,6 +31,8 @@ export interface ReconcileContext {
   sidecars: () => readonly SidecarWorkload[];
   plain: () => readonly PlainWorkload[];
   compileCache: SnapshotCache;
+  /** The registry is rebuilt only when Services, Pods or the ready workloads changed. */
+  registries: RegistryCache;
   tlsFileRoots: TlsFileRoots;
   portMap: ReadonlyMap<number, number>;
   /** Compile warnings already printed: each is said once, not on every pass for every proxy. */
@@ -72,16 +75,20 @@ export async function reconcileProxies(
     config.meshConfig,
     config.revision,
   );
-  const registry = buildRegistry(described, { localWorkloads: ready });
+  const registry = ctx.registries.build(described, { localWorkloads: ready }, 'ready');
   ctx.onRegistry?.(config, registry);
   // An unready workload's own sidecar still needs its inbound side (it answers 503 UF, as Envoy does).
   const everyone =
     ready.length === all.length + gateways.length
       ? registry
-      : buildRegistry(described, {
-          localWorkloads: [...all.map((w) => w.local), ...gateways],
-        });
+      : ctx.registries.build(
+          described,
+          { localWorkloads: [...all.map((w) => w.local), ...gateways] },
+          'everyone',
+        );
   let egressBound = false;
+  // Compiles run in slices of the event loop, so requests keep flowing while a large change builds.
+  const slicer = servingLoopSlicer();
   for (const mp of proxies) {
     // Latest config wins: a proxy never goes back to an older revision.
     if (config.revision < mp.revision) continue;
@@ -90,10 +97,11 @@ export async function reconcileProxies(
     const warnings: CompileWarning[] = [];
     try {
       // SnapshotCache: recompiles only what the change touched (per-VS routes, clusters).
-      snapshot = ctx.compileCache.compile(
+      snapshot = await ctx.compileCache.compileSliced(
         config,
         own && !own.ready ? everyone : registry,
         mp.identity,
+        slicer,
         { tlsFileRoots: ctx.tlsFileRoots, warnings },
       );
     } catch (err) {

@@ -22,6 +22,7 @@ import {
 } from '../admin/index.js';
 import { registerProxyRoutes } from '../admin/proxy-routes.js';
 import { SnapshotCache } from '../compile/index.js';
+import { RegistryCache } from '../registry/index.js';
 import { createMeshCa, meshCaSecrets } from './mesh-ca.js';
 import { Kubelet } from './kubelet.js';
 import type { PodRuntime } from '../model/pod-runtime.js';
@@ -108,6 +109,7 @@ export class Mesh {
   readonly pods: PodRuntime;
   private admin: AdminServer | undefined;
   private readonly compileCache = new SnapshotCache();
+  private readonly registries = new RegistryCache();
   private fileWatch: FileWatch | undefined;
   /** One reconcile at a time, latest config wins (reconcile-loop.ts). */
   private readonly reconciler = new ReconcileLoop<ConfigSnapshot>(
@@ -362,6 +364,7 @@ export class Mesh {
         sidecars: () => this.kubelet.sidecars(),
         plain: () => this.kubelet.plain(),
         compileCache: this.compileCache,
+        registries: this.registries,
         tlsFileRoots: this.tlsFileRoots,
         portMap: this.options.portMap ?? new Map(),
         warned: this.warned,

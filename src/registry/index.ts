@@ -17,3 +17,4 @@ export {
   SERVICE_NAME_LABEL,
   type EndpointHealth,
 } from './endpoint-slices.js';
+export { RegistryCache, REGISTRY_KINDS } from './registry-cache.js';

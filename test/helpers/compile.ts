@@ -81,3 +81,15 @@ export function routeRows(s: ProxySnapshot, table: string): string[] {
     }
   return rows;
 }
+
+/**
+ * A snapshot with each route table's exact-domain lookup as a plain Map: an incrementally patched
+ * table keeps its lookup as the previous map plus an overlay (compile/route-table.ts), which answers
+ * the same but is not a Map to deepStrictEqual.
+ */
+export function comparable(s: ProxySnapshot): unknown {
+  const tables = new Map(
+    [...s.routeTables].map(([name, t]) => [name, { ...t, exactDomains: new Map(t.exactDomains) }]),
+  );
+  return { ...s, routeTables: tables };
+}
