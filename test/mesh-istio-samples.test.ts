@@ -80,6 +80,24 @@ async function assertServing(): Promise<void> {
     assert.equal(r.status, 200, `${host}${path}: ${r.body}`);
     assert.match(r.body, expect);
   }
+  // tcp-echo answers on both its TCP ports (`tcp`, `tcp-other`) through the sleep pod's sidecar,
+  // as Istio's TCP traffic-shifting task asks it (`(date; sleep 1) | nc tcp-echo 9000`), v1 with
+  // prefix `one`, v2 with `two` (round robin: both within a few connections).
+  for (const port of [9000, 9001]) {
+    const prefixes = new Set<string>();
+    for (let i = 0; i < 6 && prefixes.size < 2; i++) {
+      const out = await ok([
+        'exec',
+        'deploy/sleep',
+        '--',
+        'sh',
+        '-c',
+        `date | nc tcp-echo ${port}`,
+      ]);
+      prefixes.add(/^(one|two) /m.exec(out)?.[1] ?? out);
+    }
+    assert.deepEqual([...prefixes].sort(), ['one', 'two'], `tcp-echo:${port}`);
+  }
   // tcp-echo v1 and v2 are Ready: their processes listen on the ports of their first argument
   // (the readiness probe connects to 9000); each pod's sidecar has an inbound socket per port.
   for (const version of ['v1', 'v2']) {

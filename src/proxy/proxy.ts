@@ -8,7 +8,7 @@ import {
   type Server as NetServer,
   type Socket,
 } from 'node:net';
-import type { ProxySnapshot } from '../compile/snapshot.js';
+import type { FilterChain, ProxySnapshot } from '../compile/snapshot.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { systemRandom, type Random } from '../runtime/random.js';
 import { formatJson, formatText } from './access-log/format.js';
@@ -27,11 +27,14 @@ import { acceptUpgrades } from './listener/upgrade.js';
 import { isHttp09RequestLine } from './listener/request-checks.js';
 import {
   LISTENER_FILTERS_TIMEOUT_MS,
+  mayBeHttp1,
   sniffFirstBytes,
   type Sniffed,
 } from './listener/protocol-sniff.js';
 import type { ProxyServices } from './services.js';
-import { GatewayConnections } from './tls/gateway-connections.js';
+import { addresses, GatewayConnections } from './tls/gateway-connections.js';
+import { listenerIndex } from './listener/listener-select.js';
+import { proxyTcp } from './tls/tcp-proxy.js';
 import { replayingDuplex } from './tls/replay.js';
 import { InboundMtls } from './tls/inbound-mtls.js';
 import { identityGetter, type MeshIdentity, type MeshIdentitySource } from './tls/mesh-identity.js';
@@ -250,14 +253,26 @@ export class Proxy implements ProxyServices {
       socket.once('close', () => this.sockets.delete(socket));
       socket.on('error', () => undefined);
       if (l4?.acceptOnConnect(socket)) return;
+      // A TCP port with mTLS off has no TLS inspector: server-first protocols speak first.
+      if (
+        binding.kind === 'inbound' &&
+        mtls?.mode() === 'DISABLE' &&
+        this.inboundTcp(binding.destinationPort, socket, Buffer.alloc(0))
+      )
+        return;
       const decided = (first: Buffer, kind: Sniffed): void => {
         if (l4?.accept(socket, first)) return;
         const plaintext = (bytes: Buffer): void => {
+          // A TCP inbound port (name `tcp`/`tcp-*`, appProtocol tcp): tcp_proxy to the app, not HTTP.
+          if (binding.kind === 'inbound' && this.inboundTcp(binding.destinationPort, socket, bytes))
+            return;
           socket.unshift(bytes);
           server.emit('connection', socket);
           socket.resume();
         };
         if (mtls?.accept(socket, first, plaintext)) return;
+        if (binding.kind === 'inbound' && this.inboundTcp(binding.destinationPort, socket, first))
+          return;
         if (isHttp09RequestLine(first)) {
           // No HTTP version: a 400 and close now, not a wait for the request headers timeout.
           this.hcm.clientError(
@@ -290,6 +305,42 @@ export class Proxy implements ProxyServices {
         resolve({ host: a.address, port: a.port });
       });
     });
+  }
+
+  /**
+   * Istio's virtualInbound TCP filter chain for a port whose protocol is TCP (istio/istio
+   * pilot/pkg/networking/core/listener_builder.go: a tcp_proxy to `inbound|<port>||`): the connection
+   * is proxied to the app byte for byte, with `bytes` (read while sniffing) sent first. False when
+   * the port's chain is HTTP (or sniffed), which the HTTP connection manager takes.
+   */
+  private inboundTcp(destinationPort: number, socket: Socket, bytes: Buffer): boolean {
+    const snap = this.current;
+    const chain = snap ? listenerIndex(snap).inbound.get(destinationPort) : undefined;
+    if (!chain) return false;
+    let tcp: FilterChain | undefined;
+    if (chain.tcp && !chain.http) tcp = chain;
+    else if (
+      // A port of unknown protocol (its inbound cluster uses the downstream's protocol) that the
+      // http_inspector finds is not HTTP: Istio's sniffed TCP chain to the same inbound cluster.
+      snap?.clusters.get(chain.name)?.useDownstreamProtocol &&
+      bytes.length > 0 &&
+      !mayBeHttp1(bytes)
+    )
+      tcp = {
+        name: chain.name,
+        serverNames: [],
+        tcp: {
+          routes: [{ clusters: [{ clusterName: chain.name, weight: 1 }], totalWeight: 1 }],
+          statPrefix: chain.name,
+        },
+      };
+    if (!tcp) return false;
+    // tcp_proxy half-closes: the client's FIN is passed on, the app may still answer after it.
+    socket.allowHalfOpen = true;
+    proxyTcp(this, tcp, replayingDuplex(socket, bytes), addresses(socket), (ctx) =>
+      this.logConnection(ctx),
+    );
+    return true;
   }
 
   /**

@@ -63,6 +63,8 @@ export class ConnectTunnels {
       return;
     }
     socket.write('HTTP/1.1 200 OK\r\n\r\n');
+    // The tunnel relays half-closes (tcp_proxy): the client's FIN must not close the way back.
+    socket.allowHalfOpen = true;
     const remoteIp = stripMapped(socket.remoteAddress);
     const info: DownstreamInfo = {
       // The captured connection's local address is its original destination (for an IP target).
@@ -73,22 +75,25 @@ export class ConnectTunnels {
       remoteIp,
       destination: dest,
     };
-    const listener = this.svc.snapshot()?.listeners.find((l) => l.name === `0.0.0.0_${dest.port}`);
+    const snap = this.svc.snapshot();
+    const listener = snap?.listeners.find((l) => l.name === `0.0.0.0_${dest.port}`);
+    // A short name is what the pod's resolver would expand in its own namespace (podSearchNames).
+    const namespace = snap?.proxy.namespace;
     const l4Only = listener && !listener.filterChains.some((c) => c.http);
     if (!listener || (l4Only && !needsSni(listener))) {
       // No listener, or TCP only: proxied at once (server-first protocols speak first).
-      const chain = listener ? l4ChainFor(listener, undefined, dest) : undefined;
+      const chain = listener ? l4ChainFor(listener, undefined, dest, { namespace }) : undefined;
       return this.tcp(chain, replayingDuplex(socket, head), info);
     }
     const withFirst = (first: Buffer): void =>
       peekClientHello(this.svc, socket, first, (hello, bytes) => {
         const serverName = hello.kind === 'tls' ? hello.serverName : undefined;
         const withSni: DownstreamInfo = { ...info, ...(serverName ? { serverName } : {}) };
-        const chain = l4ChainFor(listener, serverName, dest, { generic: false });
+        const chain = l4ChainFor(listener, serverName, dest, { generic: false, namespace });
         if (chain) return this.tcp(chain, replayingDuplex(socket, bytes), withSni);
         const httpChain = listener.filterChains.find((c) => c.http);
         if (httpChain && hello.kind === 'not-tls') return this.httpIn(listener, socket, bytes);
-        const generic = l4ChainFor(listener, serverName, dest);
+        const generic = l4ChainFor(listener, serverName, dest, { namespace });
         this.tcp(generic, replayingDuplex(socket, bytes), withSni);
       });
     if (head.length > 0) return withFirst(head);

@@ -128,7 +128,13 @@ export function proxyTcp(
   };
   ctx.upstreamHost = host.key;
   down.pause();
-  const up = connect({ host: host.endpoint.address, port: host.endpoint.port, noDelay: true });
+  // Half-open both ways, as Envoy's tcp_proxy relays a FIN and keeps the other direction open.
+  const up = connect({
+    host: host.endpoint.address,
+    port: host.endpoint.port,
+    noDelay: true,
+    allowHalfOpen: true,
+  });
   open.upstream = up;
   const connectTimer = svc.clock.setTimer(limits.connectTimeoutMs || 10_000, () => {
     cluster.stats.upstream_cx_connect_fail++;
