@@ -163,7 +163,12 @@ export class ObjectSource {
   }
 
   private withDeploymentStatus(d: Obj): Obj {
-    if (d.status) return d;
+    // Always the controller's view: a status a PATCH or PUT carried back (`kubectl rollout restart`
+    // patches the object it read) is ignored, as the API server ignores status on the main
+    // resource (pkg/registry/apps/deployment/strategy.go PrepareForUpdate); collisionCount is kept.
+    const stored = (d.status as Obj | undefined) ?? {};
+    const collisions =
+      typeof stored.collisionCount === 'number' ? { collisionCount: stored.collisionCount } : {};
     const spec = (d.spec as Obj | undefined) ?? {};
     const selector = ((spec.selector as Obj | undefined)?.matchLabels ?? {}) as Record<
       string,
@@ -190,6 +195,7 @@ export class ObjectSource {
         readyReplicas: ready,
         availableReplicas: ready,
         ...(pods.length > ready ? { unavailableReplicas: pods.length - ready } : {}),
+        ...collisions,
         conditions: [
           {
             type: 'Available',
