@@ -292,10 +292,19 @@ export class ObjectSource {
 
   private endpointsOf(s: Obj): Obj {
     const pods = this.serviceReadyPods(s);
-    const addresses = pods.map((p) => ({
+    const address = (p: Obj) => ({
       ip: String((p.status as Obj | undefined)?.podIP ?? '127.0.0.1'),
       targetRef: { kind: 'Pod', namespace: nsOf(p), name: nameOf(p), uid: meta(p).uid },
-    }));
+    });
+    // The endpoints controller puts a pod that is not Ready in notReadyAddresses
+    // (kubernetes pkg/controller/endpoint/endpoints_controller.go addEndpointSubset).
+    const addresses = pods.filter(podReady).map(address);
+    const notReadyAddresses = pods.filter((p) => !podReady(p)).map(address);
+    const subset = {
+      ...(addresses.length > 0 ? { addresses } : {}),
+      ...(notReadyAddresses.length > 0 ? { notReadyAddresses } : {}),
+      ports: this.servicePorts(s),
+    };
     return {
       apiVersion: 'v1',
       kind: 'Endpoints',
@@ -307,7 +316,7 @@ export class ObjectSource {
         creationTimestamp: meta(s).creationTimestamp ?? this.epoch(),
         labels: labelsOf(s),
       },
-      ...(addresses.length > 0 ? { subsets: [{ addresses, ports: this.servicePorts(s) }] } : {}),
+      ...(pods.length > 0 ? { subsets: [subset] } : {}),
     };
   }
 
@@ -345,7 +354,7 @@ export class ObjectSource {
       addressType: 'IPv4',
       endpoints: pods.map((p) => ({
         addresses: [String((p.status as Obj | undefined)?.podIP ?? '127.0.0.1')],
-        conditions: { ready: true, serving: true, terminating: false },
+        conditions: { ready: podReady(p), serving: podReady(p), terminating: false },
         targetRef: { kind: 'Pod', namespace: nsOf(p), name: nameOf(p), uid: meta(p).uid },
       })),
       ports: this.servicePorts(s),
