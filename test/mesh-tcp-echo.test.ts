@@ -98,3 +98,22 @@ test(
     await kubectl('delete', '-f', fixture('tcp-echo-20-v2.yaml'));
   },
 );
+
+test(
+  'under STRICT mTLS the sidecars carry TCP as mesh mTLS (auto mTLS out, terminated in)',
+  { skip },
+  async () => {
+    await kubectl('apply', '-f', fixture('strict-mtls.yaml'));
+    try {
+      const prefixes = new Set<string>();
+      for (let i = 0; i < 6 && prefixes.size < 2; i++) prefixes.add(await echo('tcp-echo', 9001));
+      assert.deepEqual([...prefixes].sort(), ['one', 'two']);
+      // The tcp-echo sidecars counted the mTLS handshakes on their inbound listener.
+      const stats = mesh!.cli(['envoy-stats', 'tcp-echo-v1', '--filter', 'ssl.handshake']);
+      assert.equal(stats.status, 0, stats.stderr);
+      assert.match(stats.stdout, /^listener\.0\.0\.0\.0_15006\.ssl\.handshake: [1-9]\d*$/m);
+    } finally {
+      await kubectl('delete', '-f', fixture('strict-mtls.yaml'));
+    }
+  },
+);

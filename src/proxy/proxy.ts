@@ -241,8 +241,21 @@ export class Proxy implements ProxyServices {
     // Sidecar inbound: the port's PeerAuthentication mode decides between mTLS and plaintext.
     const mtls =
       binding.kind === 'inbound'
-        ? new InboundMtls(this, this.identity, binding.destinationPort, (req, res) =>
-            this.hcm.handle(binding, req, res),
+        ? new InboundMtls(
+            this,
+            this.identity,
+            binding.destinationPort,
+            (req, res) => this.hcm.handle(binding, req, res),
+            // mTLS on a TCP port: the decrypted stream goes to tcp_proxy, not HTTP.
+            {
+              isTcp: () =>
+                this.inboundTcpChain(binding.destinationPort, Buffer.alloc(0)) !== undefined,
+              proxy: (down, info) => {
+                const chain = this.inboundTcpChain(binding.destinationPort, Buffer.alloc(0));
+                if (!chain) return down.destroy();
+                proxyTcp(this, chain, down, info, (ctx) => this.logConnection(ctx));
+              },
+            },
           )
         : undefined;
     if (mtls) this.mtls.add(mtls);
@@ -314,26 +327,7 @@ export class Proxy implements ProxyServices {
    * the port's chain is HTTP (or sniffed), which the HTTP connection manager takes.
    */
   private inboundTcp(destinationPort: number, socket: Socket, bytes: Buffer): boolean {
-    const snap = this.current;
-    const chain = snap ? listenerIndex(snap).inbound.get(destinationPort) : undefined;
-    if (!chain) return false;
-    let tcp: FilterChain | undefined;
-    if (chain.tcp && !chain.http) tcp = chain;
-    else if (
-      // A port of unknown protocol (its inbound cluster uses the downstream's protocol) that the
-      // http_inspector finds is not HTTP: Istio's sniffed TCP chain to the same inbound cluster.
-      snap?.clusters.get(chain.name)?.useDownstreamProtocol &&
-      bytes.length > 0 &&
-      !mayBeHttp1(bytes)
-    )
-      tcp = {
-        name: chain.name,
-        serverNames: [],
-        tcp: {
-          routes: [{ clusters: [{ clusterName: chain.name, weight: 1 }], totalWeight: 1 }],
-          statPrefix: chain.name,
-        },
-      };
+    const tcp = this.inboundTcpChain(destinationPort, bytes);
     if (!tcp) return false;
     // tcp_proxy half-closes: the client's FIN is passed on, the app may still answer after it.
     socket.allowHalfOpen = true;
@@ -341,6 +335,30 @@ export class Proxy implements ProxyServices {
       this.logConnection(ctx),
     );
     return true;
+  }
+
+  /** The port's TCP chain: declared TCP, or sniffed as not HTTP from `bytes` (empty: not sniffed). */
+  private inboundTcpChain(destinationPort: number, bytes: Buffer): FilterChain | undefined {
+    const snap = this.current;
+    const chain = snap ? listenerIndex(snap).inbound.get(destinationPort) : undefined;
+    if (!chain) return undefined;
+    if (chain.tcp && !chain.http) return chain;
+    // A port of unknown protocol (its inbound cluster uses the downstream's protocol) that the
+    // http_inspector finds is not HTTP: Istio's sniffed TCP chain to the same inbound cluster.
+    if (
+      snap?.clusters.get(chain.name)?.useDownstreamProtocol &&
+      bytes.length > 0 &&
+      !mayBeHttp1(bytes)
+    )
+      return {
+        name: chain.name,
+        serverNames: [],
+        tcp: {
+          routes: [{ clusters: [{ clusterName: chain.name, weight: 1 }], totalWeight: 1 }],
+          statPrefix: chain.name,
+        },
+      };
+    return undefined;
   }
 
   /**
