@@ -52,7 +52,7 @@ async function echo(host: string, port: number): Promise<string> {
 }
 
 test(
-  'tcp-echo answers through the client sidecar on ports tcp, tcp-other and appProtocol tcp',
+  'tcp-echo answers through the client sidecar on ports tcp, tcp-other, appProtocol tcp and an unnamed (sniffed) port',
   { skip },
   async () => {
     await kubectl('wait', '--for=condition=ready', 'pod', '--all', '--timeout=90s');
@@ -61,6 +61,7 @@ test(
       ['tcp-echo', 9001],
       ['tcp-echo.default.svc.cluster.local', 9000],
       ['tcp-echo-app', 9100],
+      ['tcp-echo-sniffed', 9200],
     ] as const) {
       const prefixes = new Set<string>();
       // Round robin over the two versions' pods: both prefixes within a few connections.
@@ -73,6 +74,11 @@ test(
     assert.match(
       log,
       /"- - -" 0 - - - "-" \d+ \d+ \d+ - "-" "-" "-" "-" "[^"]+" outbound\|9000\|\|tcp-echo\.default\.svc\.cluster\.local /,
+    );
+    // The unnamed port was sniffed: not HTTP, so a TCP line too, not an HTTP 400.
+    assert.match(
+      log,
+      /"- - -" 0 - - - "-" \d+ \d+ \d+ - "-" "-" "-" "-" "[^"]+" outbound\|9200\|\|tcp-echo-sniffed\.default\.svc\.cluster\.local /,
     );
   },
 );

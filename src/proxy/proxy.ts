@@ -248,10 +248,14 @@ export class Proxy implements ProxyServices {
             (req, res) => this.hcm.handle(binding, req, res),
             // mTLS on a TCP port: the decrypted stream goes to tcp_proxy, not HTTP.
             {
-              isTcp: () =>
-                this.inboundTcpChain(binding.destinationPort, Buffer.alloc(0)) !== undefined,
-              proxy: (down, info) => {
-                const chain = this.inboundTcpChain(binding.destinationPort, Buffer.alloc(0));
+              isTcp: (tcpAlpn) =>
+                this.inboundTcpChain(binding.destinationPort, tcpAlpn ? 'tcp' : Buffer.alloc(0)) !==
+                undefined,
+              proxy: (down, info, tcpAlpn) => {
+                const chain = this.inboundTcpChain(
+                  binding.destinationPort,
+                  tcpAlpn ? 'tcp' : Buffer.alloc(0),
+                );
                 if (!chain) return down.destroy();
                 proxyTcp(this, chain, down, info, (ctx) => this.logConnection(ctx));
               },
@@ -337,8 +341,11 @@ export class Proxy implements ProxyServices {
     return true;
   }
 
-  /** The port's TCP chain: declared TCP, or sniffed as not HTTP from `bytes` (empty: not sniffed). */
-  private inboundTcpChain(destinationPort: number, bytes: Buffer): FilterChain | undefined {
+  /**
+   * The port's TCP chain: declared TCP, or on a port of unknown protocol sniffed as not HTTP from
+   * `sniff` (the first bytes; empty: not sniffed), or `'tcp'` when mesh mTLS said so by its ALPN.
+   */
+  private inboundTcpChain(destinationPort: number, sniff: Buffer | 'tcp'): FilterChain | undefined {
     const snap = this.current;
     const chain = snap ? listenerIndex(snap).inbound.get(destinationPort) : undefined;
     if (!chain) return undefined;
@@ -347,8 +354,7 @@ export class Proxy implements ProxyServices {
     // http_inspector finds is not HTTP: Istio's sniffed TCP chain to the same inbound cluster.
     if (
       snap?.clusters.get(chain.name)?.useDownstreamProtocol &&
-      bytes.length > 0 &&
-      !mayBeHttp1(bytes)
+      (sniff === 'tcp' || (sniff.length > 0 && !mayBeHttp1(sniff)))
     )
       return {
         name: chain.name,

@@ -10,10 +10,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { FilterChain, Listener } from '../../compile/snapshot.js';
+import type { FilterChain, Listener, ProxySnapshot } from '../../compile/snapshot.js';
 import type { RequestContext } from '../context/request-context.js';
 import type { ProxyServices } from '../services.js';
-import { l4ChainFor, needsSni, type Destination } from '../tls/destination-match.js';
+import {
+  l4ChainFor,
+  needsSni,
+  podSearchNames,
+  type Destination,
+} from '../tls/destination-match.js';
+import { mayBeHttp1 } from './protocol-sniff.js';
 import { peekClientHello } from '../tls/peek-client-hello.js';
 import { replayingDuplex } from '../tls/replay.js';
 import { proxyTcp, rejectConnection, type DownstreamInfo } from '../tls/tcp-proxy.js';
@@ -43,6 +49,31 @@ function stripMapped(addr: string | undefined): string {
 }
 
 type HttpHandler = (listenerName: string, req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * A service port of unknown protocol (its outbound cluster uses the downstream's protocol) whose
+ * first bytes the http_inspector finds are not HTTP: Istio's sniffed TCP chain, a tcp_proxy to the
+ * service's cluster (istio.io protocol-selection "automatic protocol selection").
+ */
+function sniffedTcpChain(
+  snap: ProxySnapshot | undefined,
+  dest: Destination,
+  namespace: string | undefined,
+): FilterChain | undefined {
+  for (const host of podSearchNames(dest.host, namespace)) {
+    const name = `outbound|${dest.port}||${host}`;
+    if (snap?.clusters.get(name)?.useDownstreamProtocol)
+      return {
+        name,
+        serverNames: [],
+        tcp: {
+          routes: [{ clusters: [{ clusterName: name, weight: 1 }], totalWeight: 1 }],
+          statPrefix: name,
+        },
+      };
+  }
+  return undefined;
+}
 
 export class ConnectTunnels {
   /** One HTTP server per outbound listener, for HTTP spoken inside tunnels. */
@@ -92,7 +123,11 @@ export class ConnectTunnels {
         const chain = l4ChainFor(listener, serverName, dest, { generic: false, namespace });
         if (chain) return this.tcp(chain, replayingDuplex(socket, bytes), withSni);
         const httpChain = listener.filterChains.find((c) => c.http);
-        if (httpChain && hello.kind === 'not-tls') return this.httpIn(listener, socket, bytes);
+        if (httpChain && hello.kind === 'not-tls') {
+          const sniffed = mayBeHttp1(bytes) ? undefined : sniffedTcpChain(snap, dest, namespace);
+          if (sniffed) return this.tcp(sniffed, replayingDuplex(socket, bytes), withSni);
+          return this.httpIn(listener, socket, bytes);
+        }
         const generic = l4ChainFor(listener, serverName, dest, { namespace });
         this.tcp(generic, replayingDuplex(socket, bytes), withSni);
       });

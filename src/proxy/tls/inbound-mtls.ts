@@ -61,6 +61,7 @@ export class InboundMtls {
   private server: Http2SecureServer | undefined;
   private tcpServer: TlsServer | undefined;
   private tcpServed: MeshIdentity | undefined;
+  private readonly tcpAlpn = new WeakMap<object, boolean>();
   private readonly infos = new WeakMap<object, DownstreamInfo>();
   private readonly sessions = new Set<Http2Session>();
   private readonly tlsSockets = new Set<TLSSocket>();
@@ -76,8 +77,9 @@ export class InboundMtls {
     private readonly http: (req: IncomingMessage, res: ServerResponse) => void,
     /** A TCP port: its mTLS is terminated by a plain TLS server and the stream tcp-proxied. */
     private readonly tcp?: {
-      isTcp(): boolean;
-      proxy(down: Duplex, info: DownstreamInfo): void;
+      /** `tcpAlpn`: the client offered Istio's TCP ALPNs only (istio-peer-exchange, istio). */
+      isTcp(tcpAlpn: boolean): boolean;
+      proxy(down: Duplex, info: DownstreamInfo, tcpAlpn: boolean): void;
     },
   ) {}
 
@@ -158,11 +160,17 @@ export class InboundMtls {
         plaintext(buf);
         return;
       }
-      if (this.tcp?.isTcp()) {
+      // Istio matches its inbound TCP mTLS chain on ALPN istio-peer-exchange/istio and its HTTP
+      // one on istio-http/*, istio-h2 (listener_builder.go); ours send http/1.1 or h2 for HTTP.
+      const tcpAlpn =
+        hello.alpn.some((a) => a === 'istio' || a === 'istio-peer-exchange') &&
+        !hello.alpn.some((a) => a.startsWith('istio-h') || a === 'h2' || a === 'http/1.1');
+      if (this.tcp?.isTcp(tcpAlpn)) {
         // Bytes after the client's FIN may still flow back (tcp_proxy half-close).
         socket.allowHalfOpen = true;
         const down = replayingDuplex(socket, buf);
         this.infos.set(down, addresses(socket));
+        this.tcpAlpn.set(down, tcpAlpn);
         this.tcpServerFor().emit('connection', down);
         return;
       }
@@ -225,10 +233,11 @@ export class InboundMtls {
         remote: '',
         remoteIp: '',
       };
-      this.tcp?.proxy(sock, {
-        ...base,
-        ...(sock.servername ? { serverName: sock.servername } : {}),
-      });
+      this.tcp?.proxy(
+        sock,
+        { ...base, ...(sock.servername ? { serverName: sock.servername } : {}) },
+        (down ? this.tcpAlpn.get(down as object) : undefined) ?? false,
+      );
     });
     this.tcpServer = server;
     return server;
