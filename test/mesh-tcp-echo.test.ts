@@ -36,6 +36,24 @@ async function kubectl(...args: string[]): Promise<string> {
   return r.stdout;
 }
 
+/**
+ * The prefixes of 20 connections from the curl pod in one exec: the load balancer (LEAST_REQUEST,
+ * a random pick among idle hosts) reaches both versions with certainty short of 2 in a million.
+ */
+async function echoMany(host: string, port: number): Promise<Set<string>> {
+  const out = await kubectl(
+    'exec',
+    'deploy/curl',
+    '--',
+    'sh',
+    '-c',
+    `for i in $(seq 1 20); do date | nc ${host} ${port}; done`,
+  );
+  const lines = out.split('\n').filter((l) => l !== '');
+  assert.equal(lines.length, 20, out);
+  return new Set(lines.map((l) => /^(one|two) /.exec(l)?.[1] ?? l));
+}
+
 /** One connection from the curl pod, as the task writes it: the prefix tcp-echo answered with. */
 async function echo(host: string, port: number): Promise<string> {
   const out = await kubectl(
@@ -63,11 +81,10 @@ test(
       ['tcp-echo-app', 9100],
       ['tcp-echo-sniffed', 9200],
     ] as const) {
-      const prefixes = new Set<string>();
-      // Round robin over the two versions' pods: both prefixes within a few connections.
-      for (let i = 0; i < 6 && prefixes.size < 2; i++) prefixes.add(await echo(host, port));
-      assert.deepEqual([...prefixes].sort(), ['one', 'two'], `${host}:${port}`);
+      assert.deepEqual([...(await echoMany(host, port))].sort(), ['one', 'two'], `${host}:${port}`);
     }
+    // The task's own form, one connection with the sleep: v1 or v2 answers.
+    assert.match(await echo('tcp-echo', 9000), /^(one|two)$/);
     // The connections were proxied at L4 by the curl pod's sidecar: a TCP access-log line (method,
     // path and protocol `-`) for outbound|9000||tcp-echo.
     const log = await kubectl('logs', 'deploy/curl', '-c', 'istio-proxy');
@@ -80,6 +97,25 @@ test(
       log,
       /"- - -" 0 - - - "-" \d+ \d+ \d+ - "-" "-" "-" "-" "[^"]+" outbound\|9200\|\|tcp-echo-sniffed\.default\.svc\.cluster\.local /,
     );
+  },
+);
+
+test(
+  "port 9002, which the Service omits, answers on the pod's IP through the inbound passthrough chain",
+  { skip },
+  async (t) => {
+    // Istio's comment on the sample: "Port 9002 is omitted intentionally for testing the pass
+    // through filter chain". Only with distinct pod IPs (127.1.x.y); elsewhere every pod is 127.0.0.1.
+    const ip = await kubectl(
+      'get',
+      'pods',
+      '-l',
+      'app=tcp-echo,version=v1',
+      '-o',
+      'jsonpath={.items[0].status.podIP}',
+    );
+    if (ip === '127.0.0.1') return t.skip('every pod is 127.0.0.1 on this machine');
+    assert.equal(await echo(ip, 9002), 'one');
   },
 );
 
@@ -100,7 +136,7 @@ test(
     const one = out.match(/^one /gm)?.length ?? 0;
     const two = out.match(/^two /gm)?.length ?? 0;
     assert.equal(one + two, 100, out);
-    assert.ok(one >= 65 && one <= 92, `v1 ${one}, v2 ${two}`);
+    assert.ok(one >= 60 && one <= 95, `v1 ${one}, v2 ${two}`);
     await kubectl('delete', '-f', fixture('tcp-echo-20-v2.yaml'));
   },
 );
@@ -111,9 +147,7 @@ test(
   async () => {
     await kubectl('apply', '-f', fixture('strict-mtls.yaml'));
     try {
-      const prefixes = new Set<string>();
-      for (let i = 0; i < 6 && prefixes.size < 2; i++) prefixes.add(await echo('tcp-echo', 9001));
-      assert.deepEqual([...prefixes].sort(), ['one', 'two']);
+      assert.deepEqual([...(await echoMany('tcp-echo', 9001))].sort(), ['one', 'two']);
       // The tcp-echo sidecars counted the mTLS handshakes on their inbound listener.
       const stats = mesh!.cli(['envoy-stats', 'tcp-echo-v1', '--filter', 'ssl.handshake']);
       assert.equal(stats.status, 0, stats.stderr);

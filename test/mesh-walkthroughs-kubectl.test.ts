@@ -68,7 +68,8 @@ for (const { version, bin, skip } of kubectlVersions()) {
         assert.equal(await starShare(10), 0, 'all-v1: no stars');
         await kubectl('apply', '-f', istio('virtual-service-reviews-80-20.yaml'));
         const share = await starShare(100);
-        assert.ok(Math.abs(share - 0.2) <= 0.1, `80/20: ${share} of the pages have stars`);
+        // 100 draws at p = 0.2: +-0.15 is 3.75 standard deviations.
+        assert.ok(Math.abs(share - 0.2) <= 0.15, `80/20: ${share} of the pages have stars`);
         await kubectl('apply', '-f', fixture('mesh', 'ratings-delay-2s.yaml'));
         const timed = await kubectl(
           'exec',

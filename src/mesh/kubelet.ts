@@ -58,6 +58,11 @@ export interface SidecarRequest {
   serviceAccount: string;
   podIP: string;
   containerPorts: readonly number[];
+  /**
+   * Ports the app listens on that no container port declares (tcp-echo's 9002) -> where the app
+   * listens: Istio's sidecar still captures them (inbound passthrough chain).
+   */
+  passthroughPorts: ReadonlyMap<number, { host: string; port: number }>;
   /** The pod's istio-proxy log (the sidecar's access log lines). */
   log: ContainerLog;
 }
@@ -446,6 +451,11 @@ export class Kubelet implements PodRuntime {
           serviceAccount,
           podIP: r.podIP,
           containerPorts,
+          passthroughPorts: new Map(
+            [...r.appPorts]
+              .filter(([p]) => !containerPorts.includes(p))
+              .map(([p, local]) => [p, { host, port: local }]),
+          ),
           log: r.logs.proxy,
         });
         if (r.removed) {

@@ -8,7 +8,7 @@ import {
   type Server as NetServer,
   type Socket,
 } from 'node:net';
-import type { FilterChain, ProxySnapshot } from '../compile/snapshot.js';
+import { PASSTHROUGH_CLUSTER, type FilterChain, type ProxySnapshot } from '../compile/snapshot.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { systemRandom, type Random } from '../runtime/random.js';
 import { formatJson, formatText } from './access-log/format.js';
@@ -75,6 +75,11 @@ export interface ProxyOptions {
 export interface ListenOptions {
   /** For `virtualInbound`: the service port this socket stands for. */
   destinationPort?: number;
+  /**
+   * For `virtualInbound`: where the app listens for this port when no filter chain serves it,
+   * Istio's inbound passthrough chain (InboundPassthroughCluster, the original destination).
+   */
+  passthrough?: { host: string; port: number };
 }
 
 export class Proxy implements ProxyServices {
@@ -281,14 +286,20 @@ export class Proxy implements ProxyServices {
         if (l4?.accept(socket, first)) return;
         const plaintext = (bytes: Buffer): void => {
           // A TCP inbound port (name `tcp`/`tcp-*`, appProtocol tcp): tcp_proxy to the app, not HTTP.
-          if (binding.kind === 'inbound' && this.inboundTcp(binding.destinationPort, socket, bytes))
+          if (
+            binding.kind === 'inbound' &&
+            this.inboundTcp(binding.destinationPort, socket, bytes, opts.passthrough)
+          )
             return;
           socket.unshift(bytes);
           server.emit('connection', socket);
           socket.resume();
         };
         if (mtls?.accept(socket, first, plaintext)) return;
-        if (binding.kind === 'inbound' && this.inboundTcp(binding.destinationPort, socket, first))
+        if (
+          binding.kind === 'inbound' &&
+          this.inboundTcp(binding.destinationPort, socket, first, opts.passthrough)
+        )
           return;
         if (isHttp09RequestLine(first)) {
           // No HTTP version: a 400 and close now, not a wait for the request headers timeout.
@@ -330,14 +341,32 @@ export class Proxy implements ProxyServices {
    * is proxied to the app byte for byte, with `bytes` (read while sniffing) sent first. False when
    * the port's chain is HTTP (or sniffed), which the HTTP connection manager takes.
    */
-  private inboundTcp(destinationPort: number, socket: Socket, bytes: Buffer): boolean {
-    const tcp = this.inboundTcpChain(destinationPort, bytes);
+  private inboundTcp(
+    destinationPort: number,
+    socket: Socket,
+    bytes: Buffer,
+    passthrough?: { host: string; port: number },
+  ): boolean {
+    let tcp = this.inboundTcpChain(destinationPort, bytes);
+    let info = addresses(socket);
+    const snap = this.current;
+    if (!tcp && passthrough && snap && !listenerIndex(snap).inbound.has(destinationPort)) {
+      // istio/istio pilot/pkg/networking/core/listener_builder.go: the passthrough chain of
+      // virtualInbound, an ORIGINAL_DST tcp_proxy to where the connection was going (the app).
+      tcp = {
+        name: 'virtualInbound-passthrough',
+        serverNames: [],
+        tcp: {
+          routes: [{ clusters: [{ clusterName: PASSTHROUGH_CLUSTER, weight: 1 }], totalWeight: 1 }],
+          statPrefix: 'InboundPassthroughCluster',
+        },
+      };
+      info = { ...info, destination: passthrough };
+    }
     if (!tcp) return false;
     // tcp_proxy half-closes: the client's FIN is passed on, the app may still answer after it.
     socket.allowHalfOpen = true;
-    proxyTcp(this, tcp, replayingDuplex(socket, bytes), addresses(socket), (ctx) =>
-      this.logConnection(ctx),
-    );
+    proxyTcp(this, tcp, replayingDuplex(socket, bytes), info, (ctx) => this.logConnection(ctx));
     return true;
   }
 
