@@ -80,6 +80,22 @@ async function assertServing(): Promise<void> {
     assert.equal(r.status, 200, `${host}${path}: ${r.body}`);
     assert.match(r.body, expect);
   }
+  // tcp-echo answers on both its TCP ports (`tcp`, `tcp-other`) through the sleep pod's sidecar,
+  // as Istio's TCP traffic-shifting task asks it (`(date; sleep 1) | nc tcp-echo 9000`), v1 with
+  // prefix `one`, v2 with `two`: 20 connections reach both (LEAST_REQUEST picks at random among
+  // idle hosts; all 20 on one version is a 2-in-a-million event).
+  for (const port of [9000, 9001]) {
+    const out = await ok([
+      'exec',
+      'deploy/sleep',
+      '--',
+      'sh',
+      '-c',
+      `for i in $(seq 1 20); do date | nc tcp-echo ${port}; done`,
+    ]);
+    const prefixes = new Set(out.match(/^(one|two) /gm)?.map((p) => p.trim()));
+    assert.deepEqual([...prefixes].sort(), ['one', 'two'], `tcp-echo:${port}: ${out}`);
+  }
   // tcp-echo v1 and v2 are Ready: their processes listen on the ports of their first argument
   // (the readiness probe connects to 9000); each pod's sidecar has an inbound socket per port.
   for (const version of ['v1', 'v2']) {

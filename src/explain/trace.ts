@@ -518,13 +518,14 @@ export function traceRequest(snap: ProxySnapshot, req: TraceRequest, opts: Trace
     // chains, as connect-tunnel.ts does for a captured connection (specific chains first, then generic).
     destination = { host: req.authority.replace(/:\d+$/, ''), port: listener.port };
     const l4Only = !listener.filterChains.some((c) => c.http);
+    const namespace = snap.proxy.namespace;
     if (req.scheme === 'https' && needsSni(listener)) {
       const sni = req.sni ?? destination.host;
       chain =
-        l4ChainFor(listener, sni, destination, { generic: false }) ??
-        l4ChainFor(listener, sni, destination) ??
+        l4ChainFor(listener, sni, destination, { generic: false, namespace }) ??
+        l4ChainFor(listener, sni, destination, { namespace }) ??
         chain;
-    } else if (l4Only) chain = l4ChainFor(listener, undefined, destination) ?? chain;
+    } else if (l4Only) chain = l4ChainFor(listener, undefined, destination, { namespace }) ?? chain;
   }
   if (listener)
     trace.listener = { name: listener.name, direction: listener.direction, port: listener.port };

@@ -163,7 +163,12 @@ export class ObjectSource {
   }
 
   private withDeploymentStatus(d: Obj): Obj {
-    if (d.status) return d;
+    // Always the controller's view: a status a PATCH or PUT carried back (`kubectl rollout restart`
+    // patches the object it read) is ignored, as the API server ignores status on the main
+    // resource (pkg/registry/apps/deployment/strategy.go PrepareForUpdate); collisionCount is kept.
+    const stored = (d.status as Obj | undefined) ?? {};
+    const collisions =
+      typeof stored.collisionCount === 'number' ? { collisionCount: stored.collisionCount } : {};
     const spec = (d.spec as Obj | undefined) ?? {};
     const selector = ((spec.selector as Obj | undefined)?.matchLabels ?? {}) as Record<
       string,
@@ -190,6 +195,7 @@ export class ObjectSource {
         readyReplicas: ready,
         availableReplicas: ready,
         ...(pods.length > ready ? { unavailableReplicas: pods.length - ready } : {}),
+        ...collisions,
         conditions: [
           {
             type: 'Available',
@@ -286,10 +292,19 @@ export class ObjectSource {
 
   private endpointsOf(s: Obj): Obj {
     const pods = this.serviceReadyPods(s);
-    const addresses = pods.map((p) => ({
+    const address = (p: Obj) => ({
       ip: String((p.status as Obj | undefined)?.podIP ?? '127.0.0.1'),
       targetRef: { kind: 'Pod', namespace: nsOf(p), name: nameOf(p), uid: meta(p).uid },
-    }));
+    });
+    // The endpoints controller puts a pod that is not Ready in notReadyAddresses
+    // (kubernetes pkg/controller/endpoint/endpoints_controller.go addEndpointSubset).
+    const addresses = pods.filter(podReady).map(address);
+    const notReadyAddresses = pods.filter((p) => !podReady(p)).map(address);
+    const subset = {
+      ...(addresses.length > 0 ? { addresses } : {}),
+      ...(notReadyAddresses.length > 0 ? { notReadyAddresses } : {}),
+      ports: this.servicePorts(s),
+    };
     return {
       apiVersion: 'v1',
       kind: 'Endpoints',
@@ -301,7 +316,7 @@ export class ObjectSource {
         creationTimestamp: meta(s).creationTimestamp ?? this.epoch(),
         labels: labelsOf(s),
       },
-      ...(addresses.length > 0 ? { subsets: [{ addresses, ports: this.servicePorts(s) }] } : {}),
+      ...(pods.length > 0 ? { subsets: [subset] } : {}),
     };
   }
 
@@ -339,7 +354,7 @@ export class ObjectSource {
       addressType: 'IPv4',
       endpoints: pods.map((p) => ({
         addresses: [String((p.status as Obj | undefined)?.podIP ?? '127.0.0.1')],
-        conditions: { ready: true, serving: true, terminating: false },
+        conditions: { ready: podReady(p), serving: podReady(p), terminating: false },
         targetRef: { kind: 'Pod', namespace: nsOf(p), name: nameOf(p), uid: meta(p).uid },
       })),
       ports: this.servicePorts(s),

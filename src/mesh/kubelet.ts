@@ -28,6 +28,7 @@ import type { MeshProxy } from './mesh-proxy.js';
 import { freePort } from './ports.js';
 import { ReconcileLoop } from './reconcile-loop.js';
 import { Supervisor, canConnect, type ChildRecord } from './supervisor.js';
+import { readinessProbeOf, runProbe } from './readiness-probe.js';
 import {
   LOCALITY_ANNOTATION,
   reconcileControllers,
@@ -57,6 +58,11 @@ export interface SidecarRequest {
   serviceAccount: string;
   podIP: string;
   containerPorts: readonly number[];
+  /**
+   * Ports the app listens on that no container port declares (tcp-echo's 9002) -> where the app
+   * listens: Istio's sidecar still captures them (inbound passthrough chain).
+   */
+  passthroughPorts: ReadonlyMap<number, { host: string; port: number }>;
   /** The pod's istio-proxy log (the sidecar's access log lines). */
   log: ContainerLog;
 }
@@ -98,6 +104,10 @@ interface PodRecord extends PodState {
   logs: { app: ContainerLog; proxy: ContainerLog };
   removed: boolean;
   probe?: NodeJS.Timeout;
+  /** Bumped at each (re)start of probing: a probe in flight from an older run is ignored. */
+  probeToken: number;
+  /** The app container's spec (its readinessProbe, ports). */
+  container?: JsonObject;
 }
 
 export class Kubelet implements PodRuntime {
@@ -306,6 +316,8 @@ export class Kubelet implements PodRuntime {
       podIP,
       hostIP: this.options.host,
       containerName: container?.name ?? owner,
+      probeToken: 0,
+      ...(container ? { container: container as unknown as JsonObject } : {}),
       image: container?.image ?? '',
       launch,
       sidecar: injection.inject,
@@ -439,6 +451,11 @@ export class Kubelet implements PodRuntime {
           serviceAccount,
           podIP: r.podIP,
           containerPorts,
+          passthroughPorts: new Map(
+            [...r.appPorts]
+              .filter(([p]) => !containerPorts.includes(p))
+              .map(([p, local]) => [p, { host, port: local }]),
+          ),
           log: r.logs.proxy,
         });
         if (r.removed) {
@@ -563,9 +580,47 @@ export class Kubelet implements PodRuntime {
     void this.request();
   }
 
-  /** No ports: ready once running (no readiness probe); else a tcpSocket probe of the first port. */
+  /**
+   * The container's readinessProbe (httpGet / tcpSocket) when it has one, run for as long as the
+   * container runs; else, with ports, a tcpSocket check of the first port until it answers; without
+   * ports, ready once running.
+   */
   private probe(r: PodRecord): void {
     if (r.probe) clearTimeout(r.probe);
+    const token = ++r.probeToken;
+    const spec = readinessProbeOf(r.container);
+    const local = spec ? r.appPorts.get(spec.port) : undefined;
+    if (spec && local !== undefined) {
+      // worker.go: the readiness result starts as Failure and changes once a threshold agrees.
+      let last: boolean | undefined;
+      let run = 0;
+      const started = this.clock.now();
+      const tick = async (): Promise<void> => {
+        r.probe = undefined;
+        if (!r.running || r.removed || this.stopped || token !== r.probeToken) return;
+        if (this.clock.now() - started >= spec.initialDelayMs) {
+          const res = await runProbe(spec, { host: this.options.host, port: local }, r.podIP);
+          if (!r.running || r.removed || this.stopped || token !== r.probeToken) return;
+          run = res.ok === last ? run + 1 : 1;
+          last = res.ok;
+          if (!res.ok)
+            // pkg/kubelet/prober/prober.go: "%s probe failed: %s", reason Unhealthy (events.go).
+            this.events.record(
+              r.pod,
+              'Warning',
+              'Unhealthy',
+              `Readiness probe failed: ${res.output}`,
+              'kubelet',
+              `spec.containers{${r.containerName}}`,
+            );
+          if (run >= (res.ok ? spec.successThreshold : spec.failureThreshold))
+            this.setReady(r, res.ok);
+        }
+        r.probe = setTimeout(() => void tick(), spec.periodMs);
+      };
+      void tick();
+      return;
+    }
     const ports = Object.keys(r.local.appPorts ?? {});
     if (ports.length === 0) {
       this.setReady(r, true);

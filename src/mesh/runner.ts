@@ -286,6 +286,7 @@ export class Mesh {
     serviceAccount: string;
     podIP: string;
     containerPorts: readonly number[];
+    passthroughPorts: ReadonlyMap<number, { host: string; port: number }>;
     log: ContainerLog;
   }): Promise<MeshProxy> {
     const mp = this.newProxy(
@@ -308,6 +309,19 @@ export class Mesh {
         );
         mp.inbound.set(containerPort, bound.port);
       }
+      // Undeclared ports on the pod's own IP (never on a shared 127.0.0.1): a connection to
+      // podIP:<port> reaches the app as Istio's inbound passthrough chain forwards it.
+      if (req.podIP !== this.host)
+        for (const [port, app] of req.passthroughPorts)
+          await mp.proxy
+            .listen(
+              'virtualInbound',
+              { host: req.podIP, port },
+              { destinationPort: port, passthrough: app },
+            )
+            .catch((err: Error) =>
+              this.out(`warning: pod ${req.name}: passthrough port ${port}: ${err.message}`),
+            );
       await mp.certificate.ready();
       // Its first config before its app starts (Envoy is ready before the app, holdApplicationUntilProxyStarts).
       await this.requestReconcile();

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { ConfigStore, parseResources } from '../config/index.js';
 import { ServiceProxy } from './service-proxy.js';
 
@@ -79,5 +80,59 @@ spec:
   } finally {
     await proxy.close();
     for (const b of [v1, v2, down]) b.server.close();
+  }
+});
+
+test('CONNECT svc:port is a plain TCP connection to an endpoint; half-closes pass through', async () => {
+  const store = new ConfigStore();
+  store.apply(
+    parseResources(
+      `apiVersion: v1
+kind: Service
+metadata: {name: tcp-echo, namespace: default}
+spec:
+  selector: {app: tcp-echo}
+  ports: [{name: tcp, port: 9000}]
+`,
+      't.yaml',
+    ).resources,
+  );
+  // Answers only once the client's input has ended (a FIN that must not close the way back).
+  const echo = createNetServer({ allowHalfOpen: true }, (s) => {
+    let got = '';
+    s.on('data', (d: Buffer) => (got += d.toString()));
+    s.on('end', () => s.end(`one ${got}`));
+  });
+  await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
+  const echoPort = (echo.address() as AddressInfo).port;
+  const proxy = new ServiceProxy(store, () => [
+    {
+      namespace: 'default',
+      labels: { app: 'tcp-echo' },
+      ready: true,
+      ports: new Map([[9000, { host: '127.0.0.1', port: echoPort }]]),
+    },
+  ]);
+  const address = await proxy.listen('127.0.0.1');
+  try {
+    const tunnel = (target: string) =>
+      new Promise<{ status: number; socket: Socket }>((resolve, reject) => {
+        const [host, port] = address.split(':');
+        const req = request({ host, port: Number(port), method: 'CONNECT', path: target });
+        req.on('connect', (res, socket) => resolve({ status: res.statusCode ?? 0, socket }));
+        req.on('error', reject);
+        req.end();
+      });
+    const { status, socket } = await tunnel('tcp-echo:9000');
+    assert.equal(status, 200);
+    let reply = '';
+    socket.on('data', (d: Buffer) => (reply += d.toString()));
+    socket.end('hello\n');
+    await new Promise((r) => socket.once('close', r));
+    assert.equal(reply, 'one hello\n');
+    assert.equal((await tunnel('nothing:1')).status, 502);
+  } finally {
+    await proxy.close();
+    echo.close();
   }
 });

@@ -1,9 +1,12 @@
 // What an uninjected pod's outbound calls go through: a plain Service proxy, as kube-proxy gives a
 // pod without a sidecar - `http://<service>[.<ns>...]:<port>` goes straight to one ready endpoint of
-// the Service (round robin), with no VirtualService, DestinationRule or retry applied.
+// the Service (round robin), with no VirtualService, DestinationRule or retry applied; `CONNECT
+// <service>:<port>` (HTTPS_PROXY: TLS, TCP, nc) is a plain connection to one such endpoint.
+import { connect, type Socket } from 'node:net';
 import {
   createServer,
   request,
+  STATUS_CODES,
   type IncomingMessage,
   type Server,
   type ServerResponse,
@@ -35,6 +38,11 @@ export class ServiceProxy {
 
   async listen(host: string): Promise<string> {
     const server = createServer((req, res) => this.forward(req, res));
+    // HTTPS_PROXY too: `CONNECT <svc>:<port>` is a plain TCP connection to one ready endpoint
+    // (TLS and TCP clients, `nc`), as kube-proxy forwards any connection to a Service's VIP.
+    server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) =>
+      this.tunnel(req, socket, head),
+    );
     this.server = server;
     await new Promise<void>((resolve) => server.listen(0, host, () => resolve()));
     const addr = server.address();
@@ -48,27 +56,18 @@ export class ServiceProxy {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  private forward(req: IncomingMessage, res: ServerResponse): void {
-    let target: URL;
-    try {
-      target = new URL(req.url ?? '', `http://${req.headers.host ?? 'localhost'}`);
-    } catch {
-      res.writeHead(400).end();
-      return;
-    }
-    const port = Number(target.port || 80);
+  /** One ready endpoint of `<svc>[.<ns>...]:<port>` (round robin), or why there is none. */
+  private pick(
+    hostname: string,
+    port: number,
+  ): { host: string; port: number } | { status: 502 | 503; message: string } {
     // `name`, `name.ns`, `name.ns.svc.cluster.local`; a short name is taken in `default`.
-    const [name = '', ns = 'default'] = target.hostname.split('.');
+    const [name = '', ns = 'default'] = hostname.split('.');
     const svc = this.store.get('Service', ns, name);
     const spec = (svc?.spec ?? {}) as { selector?: Record<string, string>; ports?: ServicePort[] };
     const sp = spec.ports?.find((p) => p.port === port);
-    if (!svc || !sp) {
-      // No such Service: the name does not resolve, as DNS answers outside the mesh.
-      res
-        .writeHead(502, { 'content-type': 'text/plain' })
-        .end(`no Service ${name}.${ns}:${port}\n`);
-      return;
-    }
+    // No such Service: the name does not resolve, as DNS answers outside the mesh.
+    if (!svc || !sp) return { status: 502, message: `no Service ${name}.${ns}:${port}\n` };
     const targetPort = typeof sp.targetPort === 'number' ? sp.targetPort : (sp.port ?? port);
     const ready = this.endpoints().filter(
       (e) =>
@@ -77,14 +76,48 @@ export class ServiceProxy {
         labelsMatch(spec.selector ?? {}, e.labels) &&
         e.ports.has(targetPort),
     );
-    if (ready.length === 0) {
-      res.writeHead(503, { 'content-type': 'text/plain' }).end('no ready endpoints\n');
-      return;
-    }
+    if (ready.length === 0) return { status: 503, message: 'no ready endpoints\n' };
     const key = `${ns}/${name}:${port}`;
     const i = (this.cursor.get(key) ?? 0) % ready.length;
     this.cursor.set(key, i + 1);
-    const to = ready[i]!.ports.get(targetPort)!;
+    return ready[i]!.ports.get(targetPort)!;
+  }
+
+  private tunnel(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    socket.on('error', () => undefined);
+    const m = /^([^:[\]]+):(\d+)$/.exec(req.url ?? '');
+    const to = m ? this.pick(m[1] ?? '', Number(m[2])) : { status: 400 as const, message: '' };
+    if ('status' in to) {
+      socket.end(`HTTP/1.1 ${to.status} ${STATUS_CODES[to.status]}\r\ncontent-length: 0\r\n\r\n`);
+      return;
+    }
+    // Half-closes pass through both ways (a client's end of input, the server's answer after it).
+    socket.allowHalfOpen = true;
+    const upstream = connect({ host: to.host, port: to.port, allowHalfOpen: true });
+    upstream.once('connect', () => {
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length > 0) upstream.write(head);
+      socket.pipe(upstream);
+      upstream.pipe(socket);
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.once('close', () => upstream.destroy());
+    upstream.once('close', () => socket.destroy());
+  }
+
+  private forward(req: IncomingMessage, res: ServerResponse): void {
+    let target: URL;
+    try {
+      target = new URL(req.url ?? '', `http://${req.headers.host ?? 'localhost'}`);
+    } catch {
+      res.writeHead(400).end();
+      return;
+    }
+    const to = this.pick(target.hostname, Number(target.port || 80));
+    if ('status' in to) {
+      res.writeHead(to.status, { 'content-type': 'text/plain' }).end(to.message);
+      return;
+    }
     const upstream = request(
       {
         host: to.host,

@@ -7,6 +7,7 @@ import { resourceFromObject } from '../config/store.js';
 import type { JsonObject } from '../config/json-value.js';
 import { computeHash, randomSuffix } from '../kube/pod-template-hash.js';
 import { derivedUid } from '../kube/object-source.js';
+import { withPodSpecDefaults } from '../kube/pod-defaults.js';
 import {
   BUILTIN_IMAGE_PREFIX,
   COMMAND_ANNOTATION,
@@ -251,7 +252,7 @@ function createPod(store: ConfigStore, c: Controller, draw: () => number): void 
           },
         ],
       },
-      spec: { nodeName: NODE_NAME, ...c.template.spec },
+      spec: withPodSpecDefaults({ nodeName: NODE_NAME, ...c.template.spec } as JsonObject),
       status: { phase: 'Pending' },
     } as unknown as JsonObject;
     const resource = resourceFromObject(obj, c.namespace);

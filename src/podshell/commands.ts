@@ -1,9 +1,11 @@
 // The commands a pod "has" for exec: the clients Istio's tasks run inside pods (curl, fortio), the
-// few coreutils they lean on (env, hostname, cat, echo, seq, sleep, true, false) and `sh -c`.
+// few coreutils they lean on (env, hostname, cat, echo, seq, sleep, date, true, false), busybox's
+// `nc` (Istio's TCP tasks) and `sh -c`.
 // Anything else is what a shell says of a missing program: `<cmd>: command not found`, status 127
 // (POSIX sh "Command Search and Execution").
 import { curl } from './curl.js';
 import { fortio } from './fortio.js';
+import { nc } from './nc.js';
 import type { PodCommand, PodIo } from './io.js';
 import { runScript } from './shell.js';
 
@@ -70,6 +72,22 @@ const seq: PodCommand = async (args, io) => {
   return 0;
 };
 
+/** `date` with busybox's default format, `%a %b %e %H:%M:%S %Z %Y`, in UTC (a pod's TZ unset). */
+const date: PodCommand = async (_args, io) => {
+  const d = new Date();
+  const day = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d.getUTCDay()] ?? '';
+  const month =
+    ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][
+      d.getUTCMonth()
+    ] ?? '';
+  const two = (n: number) => String(n).padStart(2, '0');
+  const time = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
+  io.out(
+    `${day} ${month} ${String(d.getUTCDate()).padStart(2, ' ')} ${time} UTC ${d.getUTCFullYear()}\n`,
+  );
+  return 0;
+};
+
 const sleep: PodCommand = async (args, io) => {
   const s = Number((args[0] ?? '').replace(/s$/, ''));
   if (!Number.isFinite(s) || s < 0) {
@@ -91,6 +109,8 @@ const sh: PodCommand = async (args, io) => {
 const COMMANDS: Record<string, PodCommand> = {
   curl,
   fortio,
+  nc,
+  date,
   env,
   printenv,
   hostname,

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { connect, type AddressInfo } from 'node:net';
+import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { runCommand } from './commands.js';
 import type { PodIo } from './io.js';
@@ -211,9 +211,62 @@ test('sh -c: ; && || loops over $(seq), quotes, $VAR, exit N, >/dev/null', async
     '127\n',
   );
   assert.equal((await run(['/bin/sh', '-c', 'echo x; exit 4'])).code, 4);
-  const pipe = await run(['sh', '-c', 'echo a | grep a']);
-  assert.equal(pipe.code, 2);
-  assert.match(pipe.err, /^sh: syntax error: "\|" is not supported/);
+  const amp = await run(['sh', '-c', 'sleep 1 &']);
+  assert.equal(amp.code, 2);
+  assert.match(amp.err, /^sh: syntax error: "&" is not supported/);
+});
+
+test("sh -c: (list) | cmd pipes the subshell's output; its status is the last command's", async () => {
+  assert.equal((await run(['sh', '-c', '(echo a; echo b) | cat'])).out, 'a\nb\n');
+  assert.equal((await run(['sh', '-c', 'echo x | cat | cat; echo $?'])).out, 'x\n0\n');
+  assert.equal((await run(['sh', '-c', 'echo x | false'])).code, 1);
+  assert.equal((await run(['sh', '-c', '(X=1; exit 3); echo $? $X'])).out, '3\n');
+  assert.match(
+    (await run(['sh', '-c', 'date'])).out,
+    /^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d UTC \d{4}\n$/,
+  );
+});
+
+test("nc HOST PORT: stdin to the connection through the proxy env's CONNECT, the reply to stdout", async () => {
+  // A tcp-echo-like server: each line comes back prefixed; the end of input ends the reply.
+  const echo = createNetServer((s) => {
+    s.on('data', (d: Buffer) => s.write(`one ${d.toString()}`));
+    s.on('end', () => s.end());
+  });
+  const echoPort = await new Promise<number>((r) =>
+    echo.listen(0, '127.0.0.1', () => r((echo.address() as AddressInfo).port)),
+  );
+  const tunnels: string[] = [];
+  const tunnel = createServer();
+  tunnel.on('connect', (req, socket) => {
+    tunnels.push(req.url ?? '');
+    const up = connect(echoPort, '127.0.0.1', () => {
+      socket.write('HTTP/1.1 200 OK\r\n\r\n');
+      up.pipe(socket);
+      socket.pipe(up);
+    });
+    up.on('error', () => socket.destroy());
+  });
+  const tunnelPort = await listen(tunnel);
+  try {
+    const env = { https_proxy: `http://127.0.0.1:${tunnelPort}` };
+    const r = await run(['sh', '-c', '(echo hello; sleep 0) | nc tcp-echo 9000'], env);
+    assert.deepEqual(r, { code: 0, out: 'one hello\n', err: '' });
+    assert.deepEqual(tunnels, ['tcp-echo:9000']);
+    const direct = await run(['nc', '127.0.0.1', String(echoPort)], { NO_PROXY: '*' });
+    assert.equal(direct.code, 0);
+    const refused = await run(['nc', '127.0.0.1', '1'], { NO_PROXY: '*' });
+    assert.deepEqual(refused, {
+      code: 1,
+      out: '',
+      err: "nc: can't connect to remote host (127.0.0.1): Connection refused\n",
+    });
+    assert.equal((await run(['nc', 'onlyhost'])).code, 1);
+  } finally {
+    tunnel.closeAllConnections();
+    await new Promise((r) => tunnel.close(r));
+    await new Promise((r) => echo.close(r));
+  }
 });
 
 test('unknown command: 127 and "<cmd>: command not found"; env, hostname, cat', async () => {

@@ -1,6 +1,7 @@
 // `sh -c SCRIPT` as Istio's tasks write it inside pods: `cmd1; cmd2`, `a && b || c`,
-// `for i in $(seq 1 10); do curl ...; done`, quotes, `$VAR`/`${VAR}`/`$?`, `$(cmd)`, `exit N`, and
-// the redirections `>/dev/null`, `2>/dev/null`, `2>&1`. POSIX sh (XCU chapter 2) semantics for those;
+// `for i in $(seq 1 10); do curl ...; done`, quotes, `$VAR`/`${VAR}`/`$?`, `$(cmd)`, `exit N`,
+// `(list)` subshells, `a | b` pipelines (`(date; sleep 1) | nc tcp-echo 9000`), and the
+// redirections `>/dev/null`, `2>/dev/null`, `2>&1`. POSIX sh (XCU chapter 2) semantics for those;
 // anything else is a syntax error, never a guess.
 import type { PodIo } from './io.js';
 
@@ -25,7 +26,16 @@ interface ForLoop {
   items: Word[];
   body: List;
 }
-type Command = Simple | ForLoop;
+interface Group {
+  type: 'group';
+  body: List;
+}
+/** `a | b | c`: each command's stdout is the next one's stdin; the status is the last one's. */
+interface Pipeline {
+  type: 'pipeline';
+  commands: Command[];
+}
+type Command = Simple | ForLoop | Group | Pipeline;
 type List = { command: Command; op: ';' | '&&' | '||' }[];
 
 export type Runner = (argv: readonly string[], io: PodIo) => Promise<number>;
@@ -127,7 +137,11 @@ function tokenize(src: string): Token[] {
       const op = c === '>' ? '>' : `${c}>`;
       i += op.length;
       tokens.push({ kind: 'op', op });
-    } else if (c === '|' || c === '&' || c === '<' || c === '(' || c === ')' || c === '`') {
+    } else if (c === '|' || c === '(' || c === ')') {
+      flush();
+      tokens.push({ kind: 'op', op: c });
+      i++;
+    } else if (c === '&' || c === '<' || c === '`') {
       throw new ShellSyntaxError(`"${c}" is not supported in a Switchyard pod shell`);
     } else if (c === "'") {
       const end = src.indexOf("'", i + 1);
@@ -183,7 +197,16 @@ function parse(tokens: Token[]): List {
       while (tokens[pos]?.kind === 'op' && (tokens[pos] as { op: string }).op === ';') pos++;
       const t = tokens[pos];
       if (!t || terminators.some((k) => keyword(t, k))) return list;
-      const command = parseCommand();
+      if (t.kind === 'op' && t.op === ')') return list;
+      let command = parseCommand();
+      if (tokens[pos]?.kind === 'op' && (tokens[pos] as { op: string }).op === '|') {
+        const commands = [command];
+        while (tokens[pos]?.kind === 'op' && (tokens[pos] as { op: string }).op === '|') {
+          pos++;
+          commands.push(parseCommand());
+        }
+        command = { type: 'pipeline', commands };
+      }
       const next = tokens[pos];
       let op: ';' | '&&' | '||' = ';';
       if (next?.kind === 'op' && (next.op === '&&' || next.op === '||' || next.op === ';')) {
@@ -199,6 +222,16 @@ function parse(tokens: Token[]): List {
     pos++;
   };
   const parseCommand = (): Command => {
+    const open = tokens[pos];
+    if (open?.kind === 'op' && open.op === '(') {
+      pos++;
+      const body = parseList([]);
+      const close = tokens[pos];
+      if (!(close?.kind === 'op' && close.op === ')')) throw new ShellSyntaxError('expected ")"');
+      pos++;
+      if (body.length === 0) throw new ShellSyntaxError('empty subshell');
+      return { type: 'group', body };
+    }
     if (keyword(tokens[pos], 'for')) {
       pos++;
       const nameTok = tokens[pos++];
@@ -280,7 +313,17 @@ class Shell {
     return this.status;
   }
 
+  /** A subshell: a copy of the variables, the given streams; `exit` ends only it. */
+  private subshell(io: PodIo): Shell {
+    const sub = new Shell(io, this.run);
+    for (const [k, v] of this.vars) sub.vars.set(k, v);
+    sub.status = this.status;
+    return sub;
+  }
+
   private async runCommand(command: Command): Promise<number> {
+    if (command.type === 'group') return this.subshell(this.io).runIsolated(command);
+    if (command.type === 'pipeline') return this.runPipeline(command.commands);
     if (command.type === 'for') {
       const items: string[] = [];
       for (const w of command.items) items.push(...(await this.expand(w)));
@@ -308,6 +351,45 @@ class Shell {
           : this.io.err,
     };
     return this.run(argv, io);
+  }
+
+  private async runIsolated(command: Command): Promise<number> {
+    try {
+      return command.type === 'group'
+        ? await this.runList(command.body)
+        : await this.runCommand(command);
+    } catch (err) {
+      if (err instanceof ExitSignal) return err.code;
+      throw err;
+    }
+  }
+
+  /**
+   * Every stage runs at once in a subshell (POSIX 2.9.2); a stage's stdin is the whole of the
+   * previous stage's stdout, handed over when that stage ends (commands here read stdin whole).
+   */
+  private async runPipeline(commands: readonly Command[]): Promise<number> {
+    let stdin: () => Promise<Buffer> = () => this.io.readStdin();
+    const runs: Promise<number>[] = [];
+    commands.forEach((command, i) => {
+      const last = i === commands.length - 1;
+      const chunks: Buffer[] = [];
+      const input = stdin;
+      const io: PodIo = {
+        ...this.io,
+        out: last ? this.io.out : (d) => void chunks.push(Buffer.from(d)),
+        readStdin: input,
+      };
+      const run = this.subshell(io).runIsolated(command);
+      runs.push(run);
+      const output = run.then(
+        () => Buffer.concat(chunks),
+        () => Buffer.concat(chunks),
+      );
+      stdin = () => output;
+    });
+    const codes = await Promise.all(runs);
+    return codes[codes.length - 1] ?? 0;
   }
 
   /** One word to its fields: unquoted expansions are split on blanks (IFS default). */

@@ -8,7 +8,7 @@ import {
   type Server as NetServer,
   type Socket,
 } from 'node:net';
-import type { ProxySnapshot } from '../compile/snapshot.js';
+import { PASSTHROUGH_CLUSTER, type FilterChain, type ProxySnapshot } from '../compile/snapshot.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { systemRandom, type Random } from '../runtime/random.js';
 import { formatJson, formatText } from './access-log/format.js';
@@ -28,11 +28,14 @@ import { acceptUpgrades } from './listener/upgrade.js';
 import { isHttp09RequestLine } from './listener/request-checks.js';
 import {
   LISTENER_FILTERS_TIMEOUT_MS,
+  mayBeHttp1,
   sniffFirstBytes,
   type Sniffed,
 } from './listener/protocol-sniff.js';
 import type { ProxyServices } from './services.js';
 import { addresses, GatewayConnections } from './tls/gateway-connections.js';
+import { listenerIndex } from './listener/listener-select.js';
+import { proxyTcp } from './tls/tcp-proxy.js';
 import { replayingDuplex } from './tls/replay.js';
 import { InboundMtls } from './tls/inbound-mtls.js';
 import { identityGetter, type MeshIdentity, type MeshIdentitySource } from './tls/mesh-identity.js';
@@ -78,6 +81,11 @@ export interface ProxyOptions {
 export interface ListenOptions {
   /** For `virtualInbound`: the service port this socket stands for. */
   destinationPort?: number;
+  /**
+   * For `virtualInbound`: where the app listens for this port when no filter chain serves it,
+   * Istio's inbound passthrough chain (InboundPassthroughCluster, the original destination).
+   */
+  passthrough?: { host: string; port: number };
 }
 
 export class Proxy implements ProxyServices {
@@ -248,8 +256,25 @@ export class Proxy implements ProxyServices {
     // Sidecar inbound: the port's PeerAuthentication mode decides between mTLS and plaintext.
     const mtls =
       binding.kind === 'inbound'
-        ? new InboundMtls(this, this.identity, binding.destinationPort, (req, res) =>
-            this.hcm.handle(binding, req, res),
+        ? new InboundMtls(
+            this,
+            this.identity,
+            binding.destinationPort,
+            (req, res) => this.hcm.handle(binding, req, res),
+            // mTLS on a TCP port: the decrypted stream goes to tcp_proxy, not HTTP.
+            {
+              isTcp: (tcpAlpn) =>
+                this.inboundTcpChain(binding.destinationPort, tcpAlpn ? 'tcp' : Buffer.alloc(0)) !==
+                undefined,
+              proxy: (down, info, tcpAlpn) => {
+                const chain = this.inboundTcpChain(
+                  binding.destinationPort,
+                  tcpAlpn ? 'tcp' : Buffer.alloc(0),
+                );
+                if (!chain) return down.destroy();
+                proxyTcp(this, chain, down, info, (ctx) => this.logConnection(ctx));
+              },
+            },
           )
         : undefined;
     if (mtls) this.mtls.add(mtls);
@@ -286,10 +311,30 @@ export class Proxy implements ProxyServices {
       socket.once('close', () => this.sockets.delete(socket));
       socket.on('error', () => undefined);
       if (l4?.acceptOnConnect(socket)) return;
+      // A TCP port with mTLS off has no TLS inspector: server-first protocols speak first.
+      if (
+        binding.kind === 'inbound' &&
+        mtls?.mode() === 'DISABLE' &&
+        this.inboundTcp(binding.destinationPort, socket, Buffer.alloc(0))
+      )
+        return;
       const decided = (first: Buffer, kind: Sniffed): void => {
         if (l4?.accept(socket, first)) return;
-        const plaintext = (bytes: Buffer): void => serveHttp1(socket, bytes);
+        const plaintext = (bytes: Buffer): void => {
+          // A TCP inbound port (name `tcp`/`tcp-*`, appProtocol tcp): tcp_proxy to the app, not HTTP.
+          if (
+            binding.kind === 'inbound' &&
+            this.inboundTcp(binding.destinationPort, socket, bytes, opts.passthrough)
+          )
+            return;
+          serveHttp1(socket, bytes);
+        };
         if (mtls?.accept(socket, first, plaintext)) return;
+        if (
+          binding.kind === 'inbound' &&
+          this.inboundTcp(binding.destinationPort, socket, first, opts.passthrough)
+        )
+          return;
         if (isHttp09RequestLine(first)) {
           // No HTTP version: a 400 and close now, not a wait for the request headers timeout.
           this.hcm.clientError(
@@ -320,6 +365,67 @@ export class Proxy implements ProxyServices {
         resolve({ host: a.address, port: a.port });
       });
     });
+  }
+
+  /**
+   * Istio's virtualInbound TCP filter chain for a port whose protocol is TCP (istio/istio
+   * pilot/pkg/networking/core/listener_builder.go: a tcp_proxy to `inbound|<port>||`): the connection
+   * is proxied to the app byte for byte, with `bytes` (read while sniffing) sent first. False when
+   * the port's chain is HTTP (or sniffed), which the HTTP connection manager takes.
+   */
+  private inboundTcp(
+    destinationPort: number,
+    socket: Socket,
+    bytes: Buffer,
+    passthrough?: { host: string; port: number },
+  ): boolean {
+    let tcp = this.inboundTcpChain(destinationPort, bytes);
+    let info = addresses(socket);
+    const snap = this.current;
+    if (!tcp && passthrough && snap && !listenerIndex(snap).inbound.has(destinationPort)) {
+      // istio/istio pilot/pkg/networking/core/listener_builder.go: the passthrough chain of
+      // virtualInbound, an ORIGINAL_DST tcp_proxy to where the connection was going (the app).
+      tcp = {
+        name: 'virtualInbound-passthrough',
+        serverNames: [],
+        tcp: {
+          routes: [{ clusters: [{ clusterName: PASSTHROUGH_CLUSTER, weight: 1 }], totalWeight: 1 }],
+          statPrefix: 'InboundPassthroughCluster',
+        },
+      };
+      info = { ...info, destination: passthrough };
+    }
+    if (!tcp) return false;
+    // tcp_proxy half-closes: the client's FIN is passed on, the app may still answer after it.
+    socket.allowHalfOpen = true;
+    proxyTcp(this, tcp, replayingDuplex(socket, bytes), info, (ctx) => this.logConnection(ctx));
+    return true;
+  }
+
+  /**
+   * The port's TCP chain: declared TCP, or on a port of unknown protocol sniffed as not HTTP from
+   * `sniff` (the first bytes; empty: not sniffed), or `'tcp'` when mesh mTLS said so by its ALPN.
+   */
+  private inboundTcpChain(destinationPort: number, sniff: Buffer | 'tcp'): FilterChain | undefined {
+    const snap = this.current;
+    const chain = snap ? listenerIndex(snap).inbound.get(destinationPort) : undefined;
+    if (!chain) return undefined;
+    if (chain.tcp && !chain.http) return chain;
+    // A port of unknown protocol (its inbound cluster uses the downstream's protocol) that the
+    // http_inspector finds is not HTTP: Istio's sniffed TCP chain to the same inbound cluster.
+    if (
+      snap?.clusters.get(chain.name)?.useDownstreamProtocol &&
+      (sniff === 'tcp' || (sniff.length > 0 && !mayBeHttp1(sniff)))
+    )
+      return {
+        name: chain.name,
+        serverNames: [],
+        tcp: {
+          routes: [{ clusters: [{ clusterName: chain.name, weight: 1 }], totalWeight: 1 }],
+          statPrefix: chain.name,
+        },
+      };
+    return undefined;
   }
 
   /**

@@ -195,7 +195,7 @@ export class MeshClient {
 }
 
 /** Opens `CONNECT authority` on the proxy; resolves with the tunnel socket after a 2xx. */
-function connectTunnel(proxy: URL, authority: string): Promise<Socket> {
+export function connectTunnel(proxy: URL, authority: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const r = http.request({
       host: proxy.hostname,

@@ -10,10 +10,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { FilterChain, Listener } from '../../compile/snapshot.js';
+import type { FilterChain, Listener, ProxySnapshot } from '../../compile/snapshot.js';
 import type { RequestContext } from '../context/request-context.js';
 import type { ProxyServices } from '../services.js';
-import { l4ChainFor, needsSni, type Destination } from '../tls/destination-match.js';
+import {
+  l4ChainFor,
+  needsSni,
+  podSearchNames,
+  type Destination,
+} from '../tls/destination-match.js';
+import { mayBeHttp1 } from './protocol-sniff.js';
 import { peekClientHello } from '../tls/peek-client-hello.js';
 import { replayingDuplex } from '../tls/replay.js';
 import { proxyTcp, rejectConnection, type DownstreamInfo } from '../tls/tcp-proxy.js';
@@ -44,6 +50,31 @@ function stripMapped(addr: string | undefined): string {
 
 type HttpHandler = (listenerName: string, req: IncomingMessage, res: ServerResponse) => void;
 
+/**
+ * A service port of unknown protocol (its outbound cluster uses the downstream's protocol) whose
+ * first bytes the http_inspector finds are not HTTP: Istio's sniffed TCP chain, a tcp_proxy to the
+ * service's cluster (istio.io protocol-selection "automatic protocol selection").
+ */
+function sniffedTcpChain(
+  snap: ProxySnapshot | undefined,
+  dest: Destination,
+  namespace: string | undefined,
+): FilterChain | undefined {
+  for (const host of podSearchNames(dest.host, namespace)) {
+    const name = `outbound|${dest.port}||${host}`;
+    if (snap?.clusters.get(name)?.useDownstreamProtocol)
+      return {
+        name,
+        serverNames: [],
+        tcp: {
+          routes: [{ clusters: [{ clusterName: name, weight: 1 }], totalWeight: 1 }],
+          statPrefix: name,
+        },
+      };
+  }
+  return undefined;
+}
+
 export class ConnectTunnels {
   /** One HTTP server per outbound listener, for HTTP spoken inside tunnels. */
   private readonly servers = new Map<string, Server>();
@@ -63,6 +94,8 @@ export class ConnectTunnels {
       return;
     }
     socket.write('HTTP/1.1 200 OK\r\n\r\n');
+    // The tunnel relays half-closes (tcp_proxy): the client's FIN must not close the way back.
+    socket.allowHalfOpen = true;
     const remoteIp = stripMapped(socket.remoteAddress);
     const info: DownstreamInfo = {
       // The captured connection's local address is its original destination (for an IP target).
@@ -73,22 +106,29 @@ export class ConnectTunnels {
       remoteIp,
       destination: dest,
     };
-    const listener = this.svc.snapshot()?.listeners.find((l) => l.name === `0.0.0.0_${dest.port}`);
+    const snap = this.svc.snapshot();
+    const listener = snap?.listeners.find((l) => l.name === `0.0.0.0_${dest.port}`);
+    // A short name is what the pod's resolver would expand in its own namespace (podSearchNames).
+    const namespace = snap?.proxy.namespace;
     const l4Only = listener && !listener.filterChains.some((c) => c.http);
     if (!listener || (l4Only && !needsSni(listener))) {
       // No listener, or TCP only: proxied at once (server-first protocols speak first).
-      const chain = listener ? l4ChainFor(listener, undefined, dest) : undefined;
+      const chain = listener ? l4ChainFor(listener, undefined, dest, { namespace }) : undefined;
       return this.tcp(chain, replayingDuplex(socket, head), info);
     }
     const withFirst = (first: Buffer): void =>
       peekClientHello(this.svc, socket, first, (hello, bytes) => {
         const serverName = hello.kind === 'tls' ? hello.serverName : undefined;
         const withSni: DownstreamInfo = { ...info, ...(serverName ? { serverName } : {}) };
-        const chain = l4ChainFor(listener, serverName, dest, { generic: false });
+        const chain = l4ChainFor(listener, serverName, dest, { generic: false, namespace });
         if (chain) return this.tcp(chain, replayingDuplex(socket, bytes), withSni);
         const httpChain = listener.filterChains.find((c) => c.http);
-        if (httpChain && hello.kind === 'not-tls') return this.httpIn(listener, socket, bytes);
-        const generic = l4ChainFor(listener, serverName, dest);
+        if (httpChain && hello.kind === 'not-tls') {
+          const sniffed = mayBeHttp1(bytes) ? undefined : sniffedTcpChain(snap, dest, namespace);
+          if (sniffed) return this.tcp(sniffed, replayingDuplex(socket, bytes), withSni);
+          return this.httpIn(listener, socket, bytes);
+        }
+        const generic = l4ChainFor(listener, serverName, dest, { namespace });
         this.tcp(generic, replayingDuplex(socket, bytes), withSni);
       });
     if (head.length > 0) return withFirst(head);

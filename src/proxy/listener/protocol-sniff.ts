@@ -56,3 +56,18 @@ export function sniffFirstBytes(
   };
   socket.on('data', onData);
 }
+
+/**
+ * Envoy's http_inspector on a port of unknown protocol (istio.io docs/ops/configuration/
+ * traffic-management/protocol-selection "automatic protocol selection"): the first line of HTTP/1 is
+ * `METHOD SP target SP HTTP/1.x`. False once the bytes seen cannot begin one (a method is upper-case
+ * letters followed by a space); true while they still may, so a short first read stays HTTP.
+ */
+export function mayBeHttp1(bytes: Buffer): boolean {
+  const eol = bytes.indexOf(0x0a);
+  const line = bytes.subarray(0, eol < 0 ? Math.min(bytes.length, 4096) : eol).toString('latin1');
+  if (eol >= 0) return /^[A-Z]+ \S+ HTTP\/1\.[01]\r?$/.test(line);
+  return (
+    /^[A-Z]*$/.test(line) || /^[A-Z]+ [^\s]*( (H(T(T(P(\/(1(\.[01]?)?)?)?)?)?)?)?)?$/.test(line)
+  );
+}

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FilterChain, Listener, TcpRoute } from '../../compile/snapshot.js';
-import { inSubnet, l4ChainFor, needsSni, routeForDestination } from './destination-match.js';
+import {
+  inSubnet,
+  l4ChainFor,
+  needsSni,
+  podSearchNames,
+  routeForDestination,
+} from './destination-match.js';
 
 const route = (cluster: string, subnets?: string[]): TcpRoute => ({
   ...(subnets ? { destinationSubnets: subnets } : {}),
@@ -69,4 +75,26 @@ test('chains: destination (address or service name) before SNI, generic chains l
   assert.equal(pick(undefined, '127.0.0.50', false), undefined);
   assert.equal(needsSni(l), true);
   assert.equal(needsSni(listener([chain('x', [], [route('x')])])), false);
+});
+
+test("a short name is the pod's DNS search list in its namespace (ndots:5), then as given", () => {
+  const l = listener([
+    chain('outbound|9000||tcp-echo.default.svc.cluster.local', [], [route('a', ['10.96.0.7'])]),
+    chain('outbound|9000||tcp-echo.other.svc.cluster.local', [], [route('b', ['10.96.0.9'])]),
+  ]);
+  const pick = (host: string, namespace?: string) =>
+    l4ChainFor(
+      l,
+      undefined,
+      { host, port: 9000 },
+      { generic: false, ...(namespace ? { namespace } : {}) },
+    )?.name;
+  assert.equal(pick('tcp-echo', 'default'), 'outbound|9000||tcp-echo.default.svc.cluster.local');
+  assert.equal(
+    pick('tcp-echo.other', 'default'),
+    'outbound|9000||tcp-echo.other.svc.cluster.local',
+  );
+  assert.equal(pick('tcp-echo'), undefined);
+  assert.deepEqual(podSearchNames('10.0.0.1', 'default'), ['10.0.0.1']);
+  assert.deepEqual(podSearchNames('a.b.', 'default'), ['a.b']);
 });

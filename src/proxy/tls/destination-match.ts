@@ -72,9 +72,22 @@ export function routeForDestination(
  * DNS capture would have resolved to the service's VIP) the chain is the service's own
  * `outbound|<port>||<host>` chain.
  */
-function chainHolds(c: FilterChain, dest: Destination): boolean {
+function chainHolds(c: FilterChain, dest: Destination, namespace: string | undefined): boolean {
   if ((c.tcp?.routes ?? []).some((r) => routeHolds(r, dest.host))) return true;
-  return c.name.toLowerCase() === `outbound|${dest.port}||${dest.host.toLowerCase()}`;
+  const name = c.name.toLowerCase();
+  return podSearchNames(dest.host, namespace).some((h) => name === `outbound|${dest.port}||${h}`);
+}
+
+/**
+ * The names a pod's resolver tries for a host: with fewer than 5 dots (ndots:5) the search list of
+ * dnsPolicy ClusterFirst comes first, `<ns>.svc.cluster.local svc.cluster.local cluster.local`
+ * (kubernetes/kubernetes pkg/kubelet/network/dns/dns.go generateSearchesForDNSClusterFirst), then
+ * the name as given. `tcp-echo` from a pod in `default` is `tcp-echo.default.svc.cluster.local`.
+ */
+export function podSearchNames(host: string, namespace: string | undefined): string[] {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  if (!namespace || isIP(h) || host.endsWith('.') || h.split('.').length > 5) return [h];
+  return [`${h}.${namespace}.svc.cluster.local`, `${h}.svc.cluster.local`, `${h}.cluster.local`, h];
 }
 
 /** Whether a connection must be inspected for SNI first (any chain is chosen by server name). */
@@ -96,7 +109,7 @@ export function l4ChainFor(
   listener: Listener,
   serverName: string | undefined,
   dest: Destination | undefined,
-  opts: { generic: boolean } = { generic: true },
+  opts: { generic?: boolean; namespace?: string } = {},
 ): FilterChain | undefined {
   const l4 = listener.filterChains.filter((c) => c.tcp && !c.http);
   const pick = (chains: FilterChain[]): FilterChain | undefined =>
@@ -104,7 +117,7 @@ export function l4ChainFor(
       ? undefined
       : chainForServerName({ ...listener, filterChains: chains }, serverName);
   if (!dest) return pick(l4);
-  const specific = pick(l4.filter((c) => chainHolds(c, dest)));
-  if (specific || !opts.generic) return specific;
+  const specific = pick(l4.filter((c) => chainHolds(c, dest, opts.namespace)));
+  if (specific || opts.generic === false) return specific;
   return pick(l4.filter((c) => chainIsGeneric(c)));
 }

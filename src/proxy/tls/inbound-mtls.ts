@@ -14,7 +14,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createSecureServer, type Http2SecureServer, type Http2Session } from 'node:http2';
 import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import {
+  createServer as createTlsServer,
+  type Server as TlsServer,
+  type TLSSocket,
+} from 'node:tls';
+import type { Duplex } from 'node:stream';
 import type { FilterChain, MutualTlsMode } from '../../compile/snapshot.js';
 import type { ProxyServices } from '../services.js';
 import {
@@ -54,6 +59,9 @@ const STAT_PREFIX = 'listener.0.0.0.0_15006.';
 
 export class InboundMtls {
   private server: Http2SecureServer | undefined;
+  private tcpServer: TlsServer | undefined;
+  private tcpServed: MeshIdentity | undefined;
+  private readonly tcpAlpn = new WeakMap<object, boolean>();
   private readonly infos = new WeakMap<object, DownstreamInfo>();
   private readonly sessions = new Set<Http2Session>();
   private readonly tlsSockets = new Set<TLSSocket>();
@@ -67,6 +75,12 @@ export class InboundMtls {
     private readonly identity: (() => MeshIdentity) | undefined,
     private readonly destinationPort: number,
     private readonly http: (req: IncomingMessage, res: ServerResponse) => void,
+    /** A TCP port: its mTLS is terminated by a plain TLS server and the stream tcp-proxied. */
+    private readonly tcp?: {
+      /** `tcpAlpn`: the client offered Istio's TCP ALPNs only (istio-peer-exchange, istio). */
+      isTcp(tcpAlpn: boolean): boolean;
+      proxy(down: Duplex, info: DownstreamInfo, tcpAlpn: boolean): void;
+    },
   ) {}
 
   private count(stat: string): void {
@@ -146,6 +160,20 @@ export class InboundMtls {
         plaintext(buf);
         return;
       }
+      // Istio matches its inbound TCP mTLS chain on ALPN istio-peer-exchange/istio and its HTTP
+      // one on istio-http/*, istio-h2 (listener_builder.go); ours send http/1.1 or h2 for HTTP.
+      const tcpAlpn =
+        hello.alpn.some((a) => a === 'istio' || a === 'istio-peer-exchange') &&
+        !hello.alpn.some((a) => a.startsWith('istio-h') || a === 'h2' || a === 'http/1.1');
+      if (this.tcp?.isTcp(tcpAlpn)) {
+        // Bytes after the client's FIN may still flow back (tcp_proxy half-close).
+        socket.allowHalfOpen = true;
+        const down = replayingDuplex(socket, buf);
+        this.infos.set(down, addresses(socket));
+        this.tcpAlpn.set(down, tcpAlpn);
+        this.tcpServerFor().emit('connection', down);
+        return;
+      }
       const down = replayingDuplex(socket, buf);
       this.infos.set(down, addresses(socket));
       this.serverFor().emit('connection', down);
@@ -162,6 +190,67 @@ export class InboundMtls {
     const listener = this.svc.snapshot()?.listeners.find((l) => l.name === 'virtualInbound');
     const chain = listener?.filterChains.find((c) => c.destinationPort === this.destinationPort);
     return chain ?? ({ name: `0.0.0.0_${this.destinationPort}` } as FilterChain);
+  }
+
+  /**
+   * The TLS server of a TCP port's mTLS chain (Istio's inbound TCP chain with ALPN
+   * istio-peer-exchange/istio): the same certificate, client-certificate requirement and counters
+   * as the HTTP one; the decrypted stream goes to tcp_proxy.
+   */
+  private tcpServerFor(): TlsServer {
+    const id = this.identity?.() as MeshIdentity;
+    if (this.tcpServer) {
+      if (id !== this.tcpServed)
+        this.tcpServer.setSecureContext({
+          cert: id.certChain,
+          key: id.privateKey,
+          ca: id.rootCert,
+        });
+      this.tcpServed = id;
+      return this.tcpServer;
+    }
+    this.tcpServed = id;
+    const server = createTlsServer({
+      cert: id.certChain,
+      key: id.privateKey,
+      ca: id.rootCert,
+      requestCert: true,
+      rejectUnauthorized: true,
+      minVersion: 'TLSv1.2',
+      maxVersion: 'TLSv1.3',
+      ALPNProtocols: ['istio-peer-exchange', 'istio'],
+      allowHalfOpen: true,
+    });
+    server.on('tlsClientError', (err: Error) => this.countTlsError(err));
+    server.on('secureConnection', (sock: TLSSocket) => {
+      sock.on('error', () => undefined);
+      this.count('ssl.handshake');
+      this.tlsSockets.add(sock);
+      sock.once('close', () => this.tlsSockets.delete(sock));
+      const down = wrappedStream(sock);
+      const base = (down ? this.infos.get(down as object) : undefined) ?? {
+        local: '',
+        remote: '',
+        remoteIp: '',
+      };
+      this.tcp?.proxy(
+        sock,
+        { ...base, ...(sock.servername ? { serverName: sock.servername } : {}) },
+        (down ? this.tcpAlpn.get(down as object) : undefined) ?? false,
+      );
+    });
+    this.tcpServer = server;
+    return server;
+  }
+
+  private countTlsError(err: Error): void {
+    // Envoy ssl stats (source/common/tls/ssl_socket.cc, context_impl.cc).
+    this.count('ssl.connection_error');
+    const m = err.message.toLowerCase();
+    if (m.includes('did not return a certificate') || m.includes('certificate required'))
+      this.count('ssl.fail_verify_no_cert');
+    else if (m.includes('certificate verify failed') || m.includes('unknown ca'))
+      this.count('ssl.fail_verify_error');
   }
 
   private serverFor(): Http2SecureServer {
@@ -191,15 +280,7 @@ export class InboundMtls {
       },
       (req, res) => this.http(req as unknown as IncomingMessage, res as unknown as ServerResponse),
     );
-    // Envoy ssl stats (source/common/tls/ssl_socket.cc, context_impl.cc).
-    server.on('tlsClientError', (err: Error) => {
-      this.count('ssl.connection_error');
-      const m = err.message.toLowerCase();
-      if (m.includes('did not return a certificate') || m.includes('certificate required'))
-        this.count('ssl.fail_verify_no_cert');
-      else if (m.includes('certificate verify failed') || m.includes('unknown ca'))
-        this.count('ssl.fail_verify_error');
-    });
+    server.on('tlsClientError', (err: Error) => this.countTlsError(err));
     server.on('session', (s: Http2Session) => {
       this.sessions.add(s);
       s.once('close', () => this.sessions.delete(s));

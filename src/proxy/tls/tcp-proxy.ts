@@ -4,6 +4,7 @@
 // (envoyproxy/envoy source/common/tcp_proxy/tcp_proxy.cc; Istio maps connectionPool.tcp to these in
 // pilot/pkg/networking/core/cluster_traffic_policy.go applyConnectionPool).
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import {
   BLACKHOLE_CLUSTER,
@@ -16,6 +17,7 @@ import type { ProxyServices } from '../services.js';
 import type { Host } from '../upstream/host.js';
 import { routeForDestination, type Destination } from './destination-match.js';
 import { connectFailureOf } from '../upstream/transport-failure.js';
+import { hostTls, upstreamTlsOptions } from '../upstream/upstream-tls.js';
 import { formatHostPort } from '../../units/index.js';
 
 export interface DownstreamInfo {
@@ -116,23 +118,55 @@ export function proxyTcp(
   open.release = admitted.release;
   ctx.upstreamHost = host.key;
   down.pause();
-  const up = connect({ host: host.endpoint.address, port: host.endpoint.port, noDelay: true });
+  // Auto mTLS to a sidecar endpoint (ISTIO_MUTUAL) or the rule's TLS origination, as for HTTP
+  // (upstream-tls.ts); Istio's TCP mTLS offers ALPN istio-peer-exchange, istio
+  // (istio/istio pilot/pkg/networking/core/cluster_tls.go, util.ALPNInMeshWithMxc).
+  const tlsSettings = hostTls(cluster.cluster, host.endpoint);
+  const identity = tlsSettings?.mode === 'ISTIO_MUTUAL' ? svc.identity?.() : undefined;
+  const tlsOptions = tlsSettings ? upstreamTlsOptions(cluster.cluster, identity) : undefined;
+  // Half-open both ways, as Envoy's tcp_proxy relays a FIN and keeps the other direction open
+  // (a TLS socket takes allowHalfOpen from the socket under it).
+  const raw = connect({
+    host: host.endpoint.address,
+    port: host.endpoint.port,
+    noDelay: true,
+    allowHalfOpen: true,
+  });
+  const up: Socket = tlsOptions
+    ? tlsConnect({
+        socket: raw,
+        ...tlsOptions,
+        ...(tlsSettings?.mode === 'ISTIO_MUTUAL'
+          ? { ALPNProtocols: ['istio-peer-exchange', 'istio'] }
+          : {}),
+      })
+    : raw;
   open.upstream = up;
   const connectTimer = svc.clock.setTimer(limits.connectTimeoutMs || 10_000, () => {
     cluster.stats.upstream_cx_connect_fail++;
     ctx.upstreamTransportFailureReason = 'connection timeout';
     finish('UF');
   });
-  up.once('error', (err: NodeJS.ErrnoException) => {
+  const onError = (err: NodeJS.ErrnoException): void => {
+    if (done) return;
     if (!up.connecting && ctx.upstreamLocalAddress) return finish();
     connectTimer.cancel();
     cluster.stats.upstream_cx_connect_fail++;
-    // Envoy: "delayed connect error: <strerror>" for a refused connect (transport-failure.ts).
+    // Envoy: "delayed connect error: <strerror>" for a refused connect, TLS_error for a failed
+    // handshake (transport-failure.ts).
     const remote = formatHostPort(host.endpoint.address, host.endpoint.port);
-    ctx.upstreamTransportFailureReason = connectFailureOf(err, remote, false, false)?.transport;
+    ctx.upstreamTransportFailureReason = connectFailureOf(
+      err,
+      remote,
+      tlsOptions !== undefined,
+      false,
+    )?.transport;
     finish('UF');
-  });
-  up.once('connect', () => {
+  };
+  // Under TLS a refused connect is the raw socket's error; either socket may report one.
+  up.on('error', onError);
+  if (up !== raw) raw.on('error', onError);
+  up.once(tlsOptions ? 'secureConnect' : 'connect', () => {
     connectTimer.cancel();
     if (done) return;
     ctx.upstreamLocalAddress = `${up.localAddress ?? ''}:${up.localPort ?? 0}`;
