@@ -4,6 +4,7 @@
 // Envoy: source/common/http/conn_manager_impl.cc; Istio listener layout: src/compile/snapshot.ts.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { constants as h2constants, type ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import { authorityPort, formatHostPort, splitAuthority, unbracket } from '../../units/index.js';
 import {
@@ -48,7 +49,12 @@ import type { ClusterState } from '../upstream/cluster-state.js';
 import type { Host } from '../upstream/host.js';
 import { tlsConnectionOf } from '../tls/gateway-connections.js';
 import type { TimerHandle } from '../../runtime/clock.js';
-import { headerLimitExceeded, STREAM_IDLE_TIMEOUT_MS } from './connection-limits.js';
+import {
+  type CountingH2Request,
+  h2HeaderLimitExceeded,
+  headerLimitExceeded,
+  STREAM_IDLE_TIMEOUT_MS,
+} from './connection-limits.js';
 import { requestDefect } from './request-checks.js';
 import { upgradeAllowed, upgradeProtocol } from './upgrade.js';
 import { listenerIndex, selectListener, type Binding } from './listener-select.js';
@@ -137,11 +143,30 @@ class DownstreamImpl implements Downstream {
     this.res.destroy();
   }
 
+  /**
+   * An HTTP/2 stream the codec refuses (over the header limits): RST_STREAM INTERNAL_ERROR, no
+   * response; logged with code 0, DPE and the codec's details (envoyproxy/envoy
+   * source/common/http/conn_manager_impl.cc onResetStream: codec details on a local reset).
+   */
+  resetStream(details: string): void {
+    this.ctx.addFlag('DPE');
+    this.ctx.details = details;
+    this.closedByProxy = true;
+    const stream = (this.res as unknown as { stream?: ServerHttp2Stream }).stream;
+    if (stream) stream.close(h2constants.NGHTTP2_INTERNAL_ERROR);
+    else this.res.destroy();
+  }
+
   /** The stream idle timeout fired: 408 SI, the upstream side cancelled, the connection closed. */
   streamIdleTimeout(): void {
     const hadDc = this.ctx.flags.includes('DC');
     this.res.shouldKeepAlive = false;
     this.localReply(LOCAL_REPLIES.stream_idle_timeout);
+    // HTTP/2: the response is complete but the request is not; RST_STREAM NO_ERROR after it asks
+    // the client to stop sending (RFC 9113 section 8.1) and closes the stream, which Node would
+    // otherwise hold half-open until the client ended its body.
+    const stream = (this.res as unknown as { stream?: ServerHttp2Stream }).stream;
+    if (stream && !stream.closed) stream.close(h2constants.NGHTTP2_NO_ERROR);
     // The router's abort hook marks a downstream disconnect (DC); here the proxy ended the stream.
     for (const fn of this.abortFns ?? []) fn();
     this.abortFns = undefined;
@@ -163,11 +188,20 @@ class DownstreamImpl implements Downstream {
   }
 }
 
+/**
+ * How many bytes a request's transport has read so far: HTTP/1, the connection's bytesRead; HTTP/2,
+ * the DATA its stream delivered (counted by CountingH2Request, the proxy's h2 request class).
+ */
+function bytesReadOf(req: IncomingMessage): () => number {
+  if (req.httpVersionMajor !== 2) return () => req.socket.bytesRead;
+  return () => (req as unknown as Partial<CountingH2Request>).bodyBytesRead ?? 0;
+}
+
 export class HttpConnectionManager {
   /** Envoy HCM upgrade stats, rendered by Proxy.stats(). */
   readonly upgrades: UpgradeCounters = { total: 0, active: 0, refused: 0 };
   /** Envoy HCM `downstream_cx_protocol_error` and `downstream_rq_header_timeout` (conn_manager_impl.cc). */
-  readonly limits = { protocolErrors: 0, headerTimeouts: 0, idleTimeouts: 0 };
+  readonly limits = { protocolErrors: 0, headerTimeouts: 0, idleTimeouts: 0, h2HeaderOverflows: 0 };
   private readonly refused = new WeakSet<Socket>();
   /** HTTP/1 responses not yet finished: drain() marks them `Connection: close`. */
   private readonly active = new Set<ServerResponse>();
@@ -195,6 +229,29 @@ export class HttpConnectionManager {
           : LOCAL_REPLIES.bad_request;
     if (reply === LOCAL_REPLIES.request_header_timeout) this.limits.headerTimeouts++;
     else this.limits.protocolErrors++;
+    this.refuseHead(socket, reply);
+  }
+
+  /**
+   * A CONNECT request over the header limits: 431 and close, as for any HTTP/1 request (Node hands
+   * CONNECT to the `connect` event, past the HCM). Returns whether it was refused.
+   */
+  refuseOverLimitHead(req: IncomingMessage, socket: Socket): boolean {
+    const details = headerLimitExceeded(req.rawHeaders);
+    if (!details) return false;
+    this.limits.protocolErrors++;
+    socket.on('error', () => undefined);
+    this.refuseHead(socket, LOCAL_REPLIES.request_headers_too_large, details, req);
+    return true;
+  }
+
+  /** Writes a refused head's local reply on the raw connection, closes it and logs the request. */
+  private refuseHead(
+    socket: Socket,
+    reply: LocalReply,
+    details = reply.details,
+    req?: IncomingMessage,
+  ): void {
     if (!socket.writable || (socket as Socket & { _httpMessage?: unknown })._httpMessage) {
       socket.destroy();
       return;
@@ -216,14 +273,15 @@ export class HttpConnectionManager {
     const ctx = new RequestContext(snap);
     ctx.startMs = this.svc.clock.now();
     ctx.startMono = this.svc.clock.monotonic();
-    ctx.method = '';
-    ctx.protocol = '';
+    ctx.method = req?.method ?? '';
+    ctx.path = req?.url ?? '';
+    ctx.protocol = req ? `HTTP/${req.httpVersion}` : '';
     ctx.downstreamLocal = formatHostPort(stripMapped(socket.localAddress), socket.localPort ?? 0);
     ctx.downstreamRemoteIp = stripMapped(socket.remoteAddress);
     ctx.downstreamRemote = formatHostPort(ctx.downstreamRemoteIp, socket.remotePort ?? 0);
     ctx.responseCode = reply.status;
     ctx.bytesSent = Buffer.byteLength(body);
-    ctx.details = reply.details;
+    ctx.details = details;
     ctx.addFlag(reply.flag);
     this.log(ctx);
   }
@@ -301,7 +359,8 @@ export class HttpConnectionManager {
    * Envoy's stream idle timeout while an HTTP/1 request body is still arriving: no bytes from the
    * downstream for the whole period ends the stream with a 408 SI local reply
    * (envoyproxy/envoy source/common/http/conn_manager_impl.cc onIdleTimeout). Activity is the
-   * connection's bytesRead, so no listener is put on the body stream the router pipes.
+   * connection's bytesRead on HTTP/1 (no listener on the body stream the router pipes) and the
+   * stream's DATA on HTTP/2.
    */
   private watchIdleBody(
     req: IncomingMessage,
@@ -309,14 +368,14 @@ export class HttpConnectionManager {
     down: DownstreamImpl,
   ): TimerHandle | undefined {
     const ms = this.streamIdleTimeoutMs;
-    if (ms <= 0 || req.httpVersionMajor !== 1 || req.complete) return undefined;
-    const socket = req.socket;
-    let seen = socket.bytesRead;
+    if (ms <= 0 || req.complete) return undefined;
+    const read = bytesReadOf(req);
+    let seen = read();
     let timer: TimerHandle | undefined;
     const check = (): void => {
       if (req.complete || res.writableEnded || down.logged) return;
-      if (socket.bytesRead !== seen) {
-        seen = socket.bytesRead;
+      if (read() !== seen) {
+        seen = read();
         timer = this.svc.clock.setTimer(ms, check);
         return;
       }
@@ -356,8 +415,12 @@ export class HttpConnectionManager {
     if (teHasTrailers(req.headers['te'])) headers['te'] = 'trailers';
     ctx.userAgent = firstValue(headers['user-agent']);
     ctx.grpc = firstValue(headers['content-type'])?.startsWith('application/grpc') ?? false;
-    // Header count and size limits answer 431 before any routing (connection-limits.ts); HTTP/2's
-    // own limits are nghttp2's.
+    // Header count and size limits, before any routing (connection-limits.ts): HTTP/1 answers 431,
+    // HTTP/2 resets the stream as Envoy's codec does.
+    if (req.httpVersionMajor === 2 && h2HeaderLimitExceeded(req.rawHeaders)) {
+      this.limits.h2HeaderOverflows++;
+      return down.resetStream('http2.too_many_headers');
+    }
     const overLimit = req.httpVersionMajor === 1 ? headerLimitExceeded(req.rawHeaders) : undefined;
     if (overLimit) {
       this.limits.protocolErrors++;
