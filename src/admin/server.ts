@@ -145,7 +145,10 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
       return;
     }
     const custom = matchRoute(routes, method, url.pathname);
-    const needsToken = custom?.requireToken ?? !SAFE_METHODS.has(method);
+    // GET /config dumps every object, Secrets' data included: a read that needs the token, as the
+    // Kubernetes API's reads do (docs/security-model.md).
+    const needsToken =
+      custom?.requireToken ?? (!SAFE_METHODS.has(method) || url.pathname === '/config');
     if (needsToken && !authorized(req)) {
       res.setHeader('www-authenticate', 'Bearer');
       sendJson(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
