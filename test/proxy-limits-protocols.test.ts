@@ -230,15 +230,19 @@ test('HTTP/1.1 over TLS: an incomplete head is answered 408 within the request h
 
 /** Sends a request whose body stops short and returns what the proxy answers as time passes. */
 async function stalledBody(
+  proxy: Proxy,
   clock: ManualClock,
   write: (text: string) => Promise<string>,
   text: string,
 ): Promise<string> {
   let done = false;
   const out = write(text).finally(() => (done = true));
-  // Whole idle periods pass until the proxy gives up: those before the head arrived change nothing,
-  // the first after it may still have seen the body's first bytes.
-  for (let i = 0; i < 500 && !done; i++) {
+  // The clock moves only once the proxy holds the request (earlier it would also fire the sniffing
+  // and handshake timeouts of the connection still opening); then whole idle periods pass until the
+  // proxy gives up (the first may still have seen the body's first bytes arrive).
+  for (let i = 0; i < 2000 && !done && !(proxy.stats().get('http.downstream_rq_active')! > 0); i++)
+    await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 100 && !done; i++) {
     clock.advance(300_000);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -249,6 +253,7 @@ async function stalledBody(
 // applies to the stream whatever carries it: 408 SI over TLS.
 test('HTTP/1.1 over TLS: a request body that stalls for 5 minutes is answered 408 SI', async () => {
   const out = await stalledBody(
+    gw,
     gwClock,
     (t) => overTls('simple', t),
     'POST /idle HTTP/1.1\r\nHost: simple.example.com\r\nContent-Length: 10\r\n\r\nabc',
@@ -332,11 +337,13 @@ for (const kind of ['tls', 'h2c'] as const) {
   // conn_manager_impl.cc onIdleTimeout: an HTTP/2 stream whose body stalls gets the 408 local reply
   // on that stream (the response had not started), flag SI.
   test(`HTTP/2 (${kind}): a request body that stalls for 5 minutes is answered 408 SI on its stream`, async () => {
+    const proxy = kind === 'tls' ? gw : sc;
     const clock = kind === 'tls' ? gwClock : scClock;
     const lines = kind === 'tls' ? gwLines : scLines;
     const authority = kind === 'tls' ? 'simple.example.com' : 'productpage:9080';
     const session = h2session(kind);
     const result = await stalledBody(
+      proxy,
       clock,
       async () => {
         const req = session.request({

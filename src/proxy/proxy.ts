@@ -360,6 +360,7 @@ export class Proxy implements ProxyServices {
     const out = new Map<string, number>();
     this.clusters.renderStats(out);
     out.set('http.downstream_rq_completed', this.downstreamRq);
+    out.set('http.downstream_rq_active', this.hcm.requestsActive);
     // envoyproxy/envoy source/common/http/conn_manager_impl.cc: upgrade counters of the HCM.
     out.set('http.downstream_cx_upgrades_total', this.hcm.upgrades.total);
     out.set('http.downstream_cx_upgrades_active', this.hcm.upgrades.active);

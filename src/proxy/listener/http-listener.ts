@@ -202,6 +202,8 @@ export class HttpConnectionManager {
   readonly upgrades: UpgradeCounters = { total: 0, active: 0, refused: 0 };
   /** Envoy HCM `downstream_cx_protocol_error` and `downstream_rq_header_timeout` (conn_manager_impl.cc). */
   readonly limits = { protocolErrors: 0, headerTimeouts: 0, idleTimeouts: 0, h2HeaderOverflows: 0 };
+  /** Envoy HCM `downstream_rq_active`: requests whose response is not finished. */
+  requestsActive = 0;
   private readonly refused = new WeakSet<Socket>();
   /** HTTP/1 responses not yet finished: drain() marks them `Connection: close`. */
   private readonly active = new Set<ServerResponse>();
@@ -299,6 +301,8 @@ export class HttpConnectionManager {
   }
 
   handle(binding: Binding, req: IncomingMessage, res: ServerResponse): void {
+    this.requestsActive++;
+    res.once('close', () => this.requestsActive--);
     if (req.httpVersionMajor === 1) {
       if (this.draining) res.shouldKeepAlive = false;
       this.active.add(res);
