@@ -1,14 +1,14 @@
 // Config fuzz: random and mutated Istio resources go through the whole control plane — parse, validate,
 // analyze, then compile every proxy of the resulting mesh (as `proxy-config -f` and `analyze -f` do,
 // invalid objects included) — and nothing throws; bad input only ever becomes a diagnostic.
-// FUZZ_RUNS sets the case count, FUZZ_SEED the seed. The default, 3000, keeps `npm test` near 20 s on
-// a loaded 2-core machine (about 7 ms a case); FUZZ_RUNS=10000 or 100000 for a long run.
+// FUZZ_RUNS sets the case count (default 10000, as the issue asks of `npm test`; 100000 on demand),
+// FUZZ_SEED the seed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { keys, mutated, random, runPipeline, seeds } from './helpers/config-fuzz.js';
 
-const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 3000);
+const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 10000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261202);
 
 test('the fuzz corpus has seeds', () => {
@@ -26,6 +26,9 @@ const REGRESSIONS: string[] = [
   'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v}\nspec: {hosts: [null], gateways: [null]}',
   // analyze: a Gateway API Gateway whose listeners are not a list (virtual-service-gateway.ts).
   'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: k}\nspec: {listeners: 3}\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v}\nspec: {hosts: [a], gateways: [k]}',
+  // registry: `replicas: 1e308` (or .inf) looped to 1e308 making pods and ran out of memory; int32 now.
+  'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: 1e308, template: {metadata: {labels: {app: d}}}}',
+  'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: .inf}',
 ];
 
 test('the fuzz regressions pass the whole pipeline', () => {

@@ -17,6 +17,7 @@ import type { Clock } from '../runtime/clock.js';
 import { BodyTooLargeError, sendJson, sendText } from './http-util.js';
 import { status } from './status.js';
 import { formatHostPort } from '../units/index.js';
+import { REQUEST_HEADERS_TIMEOUT_MS } from '../proxy/listener/connection-limits.js';
 
 /** What `get proxies` lists: one row per running proxy (sidecar or gateway). */
 export interface ProxyInfo {
@@ -57,6 +58,11 @@ export interface AdminServerOptions {
   clock?: Clock;
   /** How often Kubernetes watches with allowWatchBookmarks get a BOOKMARK (default 60 s). */
   bookmarkIntervalMs?: number;
+  /**
+   * A connection's first request head must be complete within this (default the proxies' 10 s,
+   * connection-limits.ts); a silent connection is closed after it, an incomplete head gets 408.
+   */
+  requestHeadersTimeoutMs?: number;
 }
 
 export interface AdminServer {
@@ -139,7 +145,10 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
       return;
     }
     const custom = matchRoute(routes, method, url.pathname);
-    const needsToken = custom?.requireToken ?? !SAFE_METHODS.has(method);
+    // GET /config dumps every object, Secrets' data included: a read that needs the token, as the
+    // Kubernetes API's reads do (docs/security-model.md).
+    const needsToken =
+      custom?.requireToken ?? (!SAFE_METHODS.has(method) || url.pathname === '/config');
     if (needsToken && !authorized(req)) {
       res.setHeader('www-authenticate', 'Bearer');
       sendJson(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
@@ -185,13 +194,26 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     if (!authorized(req)) return refuse(401, 'Unauthorized');
     kubeRoutes.upgrade(req, socket, head, url);
   };
-  const server = createServer(onRequest);
+  const headersTimeout = options.requestHeadersTimeoutMs ?? REQUEST_HEADERS_TIMEOUT_MS;
+  // Node's default (60 s, checked every 30 s) let an HTTP/0.9 line or a partial head hold a
+  // connection for a minute or more: the proxies' request headers timeout, checked as often.
+  const limits = {
+    headersTimeout,
+    connectionsCheckingInterval: Math.min(1000, Math.max(20, headersTimeout / 4)),
+  };
+  const server = createServer(limits, onRequest);
   server.on('upgrade', onUpgrade);
   // One port, two protocols: a connection whose first byte is a TLS handshake record (0x16) goes to
   // the TLS server, everything else to plain HTTP (the admin UI, curl, the switchyard CLI).
   const servingCert = selfSignedServingCert();
-  const tlsServer = createHttpsServer({ cert: servingCert.cert, key: servingCert.key }, onRequest);
+  const tlsServer = createHttpsServer(
+    { cert: servingCert.cert, key: servingCert.key, ...limits },
+    onRequest,
+  );
   tlsServer.on('upgrade', onUpgrade);
+  // It never listens itself (connections are handed to it): start the tracking that enforces the
+  // headers timeout.
+  tlsServer.emit('listening');
   const plainConnection = server.listeners('connection') as ((socket: Socket) => void)[];
   server.removeAllListeners('connection');
   // Every accepted socket, whichever protocol it turns out to speak: close() ends them all, also
@@ -200,7 +222,13 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+    // Nothing at all within the headers timeout: neither HTTP server has the socket yet, so close it
+    // here (a silent connection once stayed open forever).
+    const silent = setTimeout(() => socket.destroy(), headersTimeout);
+    silent.unref();
+    socket.once('close', () => clearTimeout(silent));
     socket.once('data', (chunk: Buffer) => {
+      clearTimeout(silent);
       socket.pause();
       socket.unshift(chunk);
       if (chunk[0] === 0x16) tlsServer.emit('connection', socket);

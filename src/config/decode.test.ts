@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseResources } from './parse.js';
-import { decodableResources, decodeProblems } from './decode.js';
+import { decodableResources, decodeProblems, replicaCount } from './decode.js';
 
 // istio/istio pilot/pkg/config/file/store.go parseChunk: an object whose JSON does not decode into
 // its type is an error for that object ("failed parsing JSON for built-in type") and is skipped.
@@ -46,4 +46,25 @@ test('unknown fields and bad values still decode (validation reports them)', () 
     'apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 80, targetPort: http}]}',
   );
   assert.deepEqual(decodeProblems(svc), []);
+});
+
+test('replicas and ports are int32: a fraction, 1e308 or .inf does not decode (fuzz: a loop to 1e308 ran out of memory)', () => {
+  for (const v of ['1e308', '.inf', '1.5', '2147483648']) {
+    const r = one(
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: ${v}}`,
+    );
+    assert.equal(
+      decodeProblems(r)[0]?.message,
+      `Invalid value: "number": spec.replicas in body must be of type integer`,
+      v,
+    );
+  }
+  const port = one(
+    'apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 80.5}]}',
+  );
+  assert.equal(decodeProblems(port).length, 1);
+  assert.deepEqual(
+    [undefined, 3, -2, 1e308, Infinity, 1.5, '2'].map(replicaCount),
+    [1, 3, 0, 0, 0, 0, 0],
+  );
 });

@@ -7,7 +7,8 @@ import { specSchema, walkSchema, type SchemaNode, type SchemaProblem } from './s
 import { formatFieldPath, refOf, type ConfigDiagnostic, type Resource } from './types.js';
 
 const str: SchemaNode = { type: 'string' };
-const num: SchemaNode = { type: 'number' };
+// k8s.io/api: ports and replicas are int32; 1.5 or 1e308 fails decoding ("cannot unmarshal number").
+const int32: SchemaNode = { type: 'integer', format: 'int32' };
 const strMap: SchemaNode = { type: 'object', additionalProperties: str };
 const strList: SchemaNode = { type: 'array', items: str };
 const container: SchemaNode = {
@@ -19,7 +20,7 @@ const container: SchemaNode = {
     args: strList,
     ports: {
       type: 'array',
-      items: { type: 'object', properties: { containerPort: num, name: str, protocol: str } },
+      items: { type: 'object', properties: { containerPort: int32, name: str, protocol: str } },
     },
     env: { type: 'array', items: { type: 'object', properties: { name: str, value: str } } },
   },
@@ -50,9 +51,9 @@ const CORE: Readonly<Record<string, SchemaNode>> = {
           type: 'object',
           properties: {
             name: str,
-            port: num,
-            targetPort: { type: ['number', 'string'] },
-            nodePort: num,
+            port: int32,
+            targetPort: { type: ['integer', 'string'], format: 'int32' },
+            nodePort: int32,
             protocol: str,
             appProtocol: str,
           },
@@ -70,7 +71,7 @@ const CORE: Readonly<Record<string, SchemaNode>> = {
   Deployment: {
     type: 'object',
     properties: {
-      replicas: num,
+      replicas: int32,
       selector: { type: 'object', properties: { matchLabels: strMap } },
       template: { type: 'object', properties: { metadata: meta, spec: podSpec } },
     },
@@ -144,4 +145,17 @@ export function decodableResources(resources: readonly Resource[]): {
     });
   }
   return { resources: ok, diagnostics };
+}
+
+/**
+ * A Deployment's (or Workload's) replica count: 1 when absent; 0 for a value Kubernetes would not
+ * decode (a fraction, beyond int32, Infinity), so no loop ever runs to 1e308.
+ */
+export function replicaCount(value: unknown): number {
+  if (value === undefined || value === null) return 1;
+  return isDecodableInteger(value) ? Math.max(0, value as number) : 0;
+}
+
+function isDecodableInteger(value: unknown): boolean {
+  return walkSchema(value, int32, {}).length === 0 && typeof value === 'number';
 }

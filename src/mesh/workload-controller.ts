@@ -3,6 +3,7 @@
 // written as Pod objects into the one store. ReplicaSets are the API server's derived view
 // (src/kube/object-source.ts); their names and the pods' pod-template-hash come from the same hash.
 import type { ConfigStore, KubeDeploymentSpec, Resource } from '../config/index.js';
+import { replicaCount } from '../config/decode.js';
 import { resourceFromObject } from '../config/store.js';
 import type { JsonObject } from '../config/json-value.js';
 import { computeHash, randomSuffix } from '../kube/pod-template-hash.js';
@@ -76,7 +77,7 @@ function controllers(store: ConfigStore): Controller[] {
       ownerUid: derivedUid(`ReplicaSet/${ns}/${name}`),
       namespace: ns,
       hash,
-      replicas: Math.max(0, spec.replicas ?? 1),
+      replicas: replicaCount(spec.replicas),
       template: {
         metadata: {
           ...tmeta,
@@ -130,7 +131,7 @@ function controllers(store: ConfigStore): Controller[] {
       ownerUid: String((w.raw.metadata as Obj | undefined)?.uid ?? ''),
       namespace: ns,
       hash,
-      replicas: Math.max(0, spec.replicas ?? 1),
+      replicas: replicaCount(spec.replicas),
       template,
       family: (owner) => owner === w.metadata.name,
     });

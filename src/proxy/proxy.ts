@@ -18,9 +18,10 @@ import { ConnectTunnels } from './listener/connect-tunnel.js';
 import { ConnectionBudget } from './listener/connection-budget.js';
 import {
   CONNECTION_IDLE_TIMEOUT_MS,
-  NODE_MAX_HEADER_SIZE,
-  NODE_MAX_HEADERS_COUNT,
+  H2_SERVER_OPTIONS,
+  limitHttp1Server,
   REQUEST_HEADERS_TIMEOUT_MS,
+  type Http1Limits,
 } from './listener/connection-limits.js';
 import { HttpConnectionManager, type Binding } from './listener/http-listener.js';
 import { Http1Connection, type Http1ConnectionHost } from './listener/http1-connection.js';
@@ -117,6 +118,7 @@ export class Proxy implements ProxyServices {
   private readonly requestHeadersTimeoutMs: number;
   private readonly listenerFiltersTimeoutMs: number;
   private readonly connectionIdleTimeoutMs: number;
+  readonly http1Limits: Http1Limits;
   private readonly ownConnections: ConnectionBudget;
   private readonly globalConnections: ConnectionBudget | undefined;
   /** Envoy's listener `downstream_pre_cx_timeout`: sockets closed before their protocol was known. */
@@ -147,6 +149,11 @@ export class Proxy implements ProxyServices {
       (ctx) => this.onComplete(ctx),
       opts.streamIdleTimeoutMs,
     );
+    this.http1Limits = {
+      requestHeadersTimeoutMs: this.requestHeadersTimeoutMs,
+      connectionIdleTimeoutMs: this.connectionIdleTimeoutMs,
+      clientError: (err, socket) => this.hcm.clientError(err, socket),
+    };
     this.tunnels = new ConnectTunnels(
       this,
       (name, req, res) => this.hcm.handle({ kind: 'listener', name }, req, res),
@@ -201,38 +208,22 @@ export class Proxy implements ProxyServices {
         return Promise.reject(new Error('virtualInbound needs destinationPort'));
       binding = { kind: 'inbound', destinationPort: opts.destinationPort };
     } else binding = { kind: 'listener', name: listenerName };
-    const server = createServer(
-      {
-        // Slow clients are cut within ~1s of their deadline (architecture.md pitfalls).
-        connectionsCheckingInterval: Math.min(1000, Math.max(20, this.requestHeadersTimeoutMs / 4)),
-        headersTimeout: this.requestHeadersTimeoutMs,
-        // Let Envoy's 60 KiB / 100 header limits decide, not llhttp's 16 KiB (connection-limits.ts).
-        maxHeaderSize: NODE_MAX_HEADER_SIZE,
-        requestTimeout: 0,
-        // Envoy's connection idle_timeout: no request for this long closes a keep-alive connection.
-        keepAliveTimeout: this.connectionIdleTimeoutMs,
-        noDelay: true,
-      },
-      (req, res) => this.hcm.handle(binding, req, res),
+    const server = createServer({ noDelay: true }, (req, res) =>
+      this.hcm.handle(binding, req, res),
     );
-    server.maxHeadersCount = NODE_MAX_HEADERS_COUNT;
-    // The http server never listens itself (connections are handed to it), so start its connection
-    // tracking by hand: without it neither the 1s slow-client check nor closeIdleConnections() runs.
-    server.emit('listening');
+    // The http server never listens itself (connections are handed to it): the limits start its
+    // connection tracking, without which neither the header timeout nor closeIdleConnections() runs.
     // A request llhttp refuses or a head that never completes: a local reply and close, never a crash.
-    server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) =>
-      this.hcm.clientError(err, socket),
-    );
+    limitHttp1Server(server, this.http1Limits);
     // WebSocket upgrades (Istio enables them on every HTTP connection manager); h2c is refused.
     acceptUpgrades(server, (req, res) => this.hcm.handle(binding, req, res));
     if (binding.kind === 'virtualOutbound')
-      server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) =>
-        this.tunnels.handle(req, socket, head),
-      );
-    // h2c with prior knowledge on the same socket; Envoy's edge guidance caps streams at 100.
-    const h2 = createH2Server({ settings: { maxConcurrentStreams: 100 } }, (req, res) =>
-      this.hcm.handle(binding, req, res),
-    );
+      server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+        // The CONNECT head is an HTTP/1 request like any other: over the header limits it is a 431.
+        if (!this.hcm.refuseOverLimitHead(req, socket)) this.tunnels.handle(req, socket, head);
+      });
+    // h2c with prior knowledge on the same socket (Envoy's edge stream and header limits).
+    const h2 = createH2Server(H2_SERVER_OPTIONS, (req, res) => this.hcm.handle(binding, req, res));
     h2.on('session', (session: Http2Session) => {
       this.h2Sessions.add(session);
       // idle_timeout on HTTP/2: GOAWAY, then the session closes once its streams are done.
@@ -503,6 +494,7 @@ export class Proxy implements ProxyServices {
     const out = new Map<string, number>();
     this.clusters.renderStats(out);
     out.set('http.downstream_rq_completed', this.downstreamRq);
+    out.set('http.downstream_rq_active', this.hcm.requestsActive);
     // envoyproxy/envoy source/common/http/conn_manager_impl.cc: upgrade counters of the HCM.
     out.set('http.downstream_cx_upgrades_total', this.hcm.upgrades.total);
     out.set('http.downstream_cx_upgrades_active', this.hcm.upgrades.active);
@@ -510,6 +502,7 @@ export class Proxy implements ProxyServices {
     out.set('http.downstream_cx_protocol_error', this.hcm.limits.protocolErrors);
     out.set('http.downstream_rq_header_timeout', this.hcm.limits.headerTimeouts);
     out.set('http.downstream_rq_idle_timeout', this.hcm.limits.idleTimeouts);
+    out.set('http2.header_overflow', this.hcm.limits.h2HeaderOverflows);
     for (const [stat, n] of this.listenerStats) out.set(stat, n);
     for (const g of this.gateways) g.renderStats(out);
     for (const m of this.mtls) m.renderStats(out);

@@ -1,5 +1,6 @@
 // What the request path needs from the proxy: injected time/randomness, cluster state, the single
 // local-reply rescue point and the access log. Kept as an interface so router code stays testable.
+import type { Http1Limits } from './listener/connection-limits.js';
 import type { MeshIdentity } from './tls/mesh-identity.js';
 import type { ProxySnapshot } from '../compile/snapshot.js';
 import type { Clock } from '../runtime/clock.js';
@@ -27,6 +28,8 @@ export interface ProxyServices {
   readonly peerHeaders?: readonly (readonly [string, string])[];
   /** The proxy's mesh identity (issued on first use), for ISTIO_MUTUAL gateway servers. */
   readonly identity?: (() => MeshIdentity) | undefined;
+  /** Envoy's HTTP/1 limits for every server that parses HTTP/1 (plain, TLS-terminated, tunnels). */
+  readonly http1Limits?: Http1Limits;
 }
 
 /** The downstream side of one request as the router sees it. */

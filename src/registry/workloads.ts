@@ -1,6 +1,7 @@
 // Workloads from config: Pods as written, and one pod per Deployment replica (named `<deployment>-<i>`,
 // the `-<i>` standing in for the ReplicaSet hash), plus WorkloadEntries and the runner's local workloads.
 import type { ConfigSnapshot } from '../config/snapshot.js';
+import { replicaCount } from '../config/decode.js';
 import type { KubeDeploymentSpec, KubePodSpec, WorkloadEntrySpec } from '../config/istio-types.js';
 import type { Resource } from '../config/types.js';
 import { localityFromLabels, podLocality } from './locality.js';
@@ -76,7 +77,7 @@ export function podWorkloads(config: ConfigSnapshot): Workload[] {
     const spec = (dep.spec ?? {}) as KubeDeploymentSpec;
     const podSpec = spec.template?.spec;
     const ports = podPorts(podSpec);
-    const replicas = typeof spec.replicas === 'number' ? Math.max(0, spec.replicas) : 1;
+    const replicas = replicaCount(spec.replicas);
     const labels = stringMap(spec.template?.metadata?.labels) ?? {};
     const nodeName =
       typeof podSpec?.nodeName === 'string' && podSpec.nodeName ? podSpec.nodeName : undefined;

@@ -35,6 +35,7 @@ import {
 } from '../../analyze/index.js';
 import { colorDefault } from '../color.js';
 import { ConnectionError, defaultServer, fetchMesh } from '../client.js';
+import { defaultTokenPath, readTokenFile } from '../../admin/token.js';
 import { EXIT } from '../exit-codes.js';
 
 /** Namespaces the loader drops (istio/istio pkg/config/analysis/local: ignored by default). */
@@ -167,7 +168,11 @@ export async function fetchServerResources(
 ): Promise<Resource[]> {
   const base = server.replace(/\/+$/, '');
   const url = `${base}/config`;
-  const res = await fetchMesh(server, url, { headers: { accept: 'application/json' } });
+  // The dump holds Secrets' data, so it needs the token (read as every command reads it).
+  const token = readTokenFile(defaultTokenPath());
+  const res = await fetchMesh(server, url, {
+    headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+  });
   if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
   const body = (await res.json()) as unknown;
   const items = Array.isArray(body) ? body : ((body as { items?: unknown[] })?.items ?? []);

@@ -10,6 +10,8 @@ export interface SchemaNode {
   additionalProperties?: SchemaNode;
   items?: SchemaNode;
   enum?: string[];
+  /** With type integer: int32 (a Kubernetes core field) refuses values outside its range. */
+  format?: 'int32';
   /** Proto oneof: at most one group set (exactly one when allowNone is false). */
   oneOfRequired?: { groups: string[][]; allowNone: boolean }[];
   $ref?: string;
@@ -28,6 +30,14 @@ function typeOf(value: unknown): string {
   return typeof value;
 }
 
+const INT32_MAX = 2 ** 31 - 1;
+
+/** A number that decodes into Go's int32/int64: whole and in range (encoding/json refuses others). */
+function isInteger(value: unknown, format: SchemaNode['format']): boolean {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) return false;
+  return format !== 'int32' || Math.abs(value) <= INT32_MAX;
+}
+
 /** Checks `value` against `schema`; `defs` resolves `$ref`s. Problems carry the offending field's path. */
 export function walkSchema(
   value: unknown,
@@ -43,7 +53,8 @@ export function walkSchema(
   const want = s.type;
   if (want !== undefined) {
     const wants = Array.isArray(want) ? want : [want];
-    if (!wants.includes(actual)) {
+    const integer = wants.includes('integer') && isInteger(value, s.format);
+    if (!wants.includes(actual) && !integer) {
       out.push({
         path,
         message: `Invalid value: "${actual}": ${formatPath(path)} in body must be of type ${wants.join(' or ')}`,
@@ -116,6 +127,8 @@ function hintForType(t: string): string {
       return 'write a string (quote it, e.g. "10s")';
     case 'number':
       return 'write a number without quotes';
+    case 'integer':
+      return 'write a whole number without quotes';
     case 'boolean':
       return 'write true or false';
     case 'array':

@@ -8,6 +8,9 @@ import type { HeaderMap } from '../filters/headers.js';
 
 export type HttpProtocol = 'HTTP/1.0' | 'HTTP/1.1' | 'HTTP/2';
 
+export type HeaderLimitRefusal =
+  'http1.too_many_headers' | 'http1.headers_too_large' | 'http2.too_many_headers';
+
 /** One downstream request as the protocol delivered it. */
 export interface DownstreamRequest {
   readonly method: string;
@@ -22,10 +25,10 @@ export interface DownstreamRequest {
    */
   readonly headers: HeaderMap;
   /**
-   * Envoy's header count / size refusal (431 details, connection-limits.ts) for an HTTP/1 head,
-   * else undefined (HTTP/2's limits are nghttp2's).
+   * Envoy's header count / size refusal (connection-limits.ts): HTTP/1's 431 details, or HTTP/2's
+   * `http2.too_many_headers` (the stream is reset); undefined within the limits.
    */
-  headerLimit(): 'http1.too_many_headers' | 'http1.headers_too_large' | undefined;
+  headerLimit(): HeaderLimitRefusal | undefined;
   /** A `TE` field lists `trailers` (kept as `TE: trailers`, conn_manager_utility.cc sanitizeTEHeader). */
   readonly teTrailers: boolean;
   /** Content-Length as received, undefined when absent. */
@@ -48,7 +51,7 @@ export interface DownstreamRequest {
   readonly body: Readable;
   /** The whole body has arrived (the stream idle timeout stops watching). */
   bodyComplete(): boolean;
-  /** Bytes read on the connection so far (activity for the stream idle timeout; HTTP/1). */
+  /** Activity for the stream idle timeout: HTTP/1, bytes read on the connection; HTTP/2, the stream's DATA bytes. */
   connectionBytesRead(): number;
 }
 
@@ -78,6 +81,14 @@ export interface ResponseSink {
   end(body?: string | Buffer): void;
   /** Resets the stream (HTTP/2 RST_STREAM) or closes the connection (HTTP/1). */
   destroy(): void;
+  /** A stream the codec refuses: HTTP/2 RST_STREAM INTERNAL_ERROR, no response; HTTP/1 closes. */
+  reset(): void;
+  /**
+   * After a local reply that ends a request whose body is still arriving: HTTP/2 RST_STREAM
+   * NO_ERROR asks the client to stop sending (RFC 9113 section 8.1); HTTP/1 closes after the
+   * response anyway, so nothing.
+   */
+  stopRequest(): void;
   /** Runs once when the response is done or the stream closed. */
   onClose(fn: () => void): void;
   /** The response finished writing (false when the stream closed before). */

@@ -25,6 +25,7 @@ import { replayingDuplex } from '../tls/replay.js';
 import { proxyTcp, rejectConnection, type DownstreamInfo } from '../tls/tcp-proxy.js';
 import { formatHostPort, parsePort, splitAuthority, unbracket } from '../../units/index.js';
 import { acceptUpgrades } from './upgrade.js';
+import { limitHttp1Server } from './connection-limits.js';
 
 /** `host:port` / `[v6]:port` of a CONNECT request target (RFC 9110 section 9.3.6 authority-form). */
 export function parseConnectTarget(target: string): Destination | undefined {
@@ -154,13 +155,12 @@ export class ConnectTunnels {
     let server = this.servers.get(listener.name);
     if (!server) {
       const name = listener.name;
-      server = createServer({ keepAliveTimeout: 3_600_000, requestTimeout: 0 }, (req, res) =>
-        this.http(name, req, res),
-      );
-      server.on('clientError', (_err, s) => s.destroy());
+      server = createServer((req, res) => this.http(name, req, res));
       acceptUpgrades(server, (req, res) => this.http(name, req, res));
-      // Never listens itself: start its connection tracking so closeIdleConnections() works.
-      server.emit('listening');
+      // HTTP inside a tunnel has the listener's limits (408, 431, idle timeout); they also start the
+      // connection tracking closeIdleConnections() needs (the server never listens itself).
+      if (this.svc.http1Limits) limitHttp1Server(server, this.svc.http1Limits);
+      else server.emit('listening');
       this.servers.set(name, server);
     }
     server.emit('connection', replayingDuplex(socket, bytes));

@@ -3,6 +3,7 @@
 // and hands forwarded requests to the router. Every failure ends in localReply(), the one rescue point.
 // Envoy: source/common/http/conn_manager_impl.cc; Istio listener layout: src/compile/snapshot.ts.
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { authorityPort, formatHostPort, splitAuthority, unbracket } from '../../units/index.js';
 import {
@@ -39,7 +40,7 @@ import type { ClusterState } from '../upstream/cluster-state.js';
 import type { Host } from '../upstream/host.js';
 import type { DownstreamRequest, ResponseSink } from '../context/request-model.js';
 import type { TimerHandle } from '../../runtime/clock.js';
-import { STREAM_IDLE_TIMEOUT_MS } from './connection-limits.js';
+import { headerLimitExceeded, STREAM_IDLE_TIMEOUT_MS } from './connection-limits.js';
 import {
   nodeConnection,
   nodeRequest,
@@ -135,11 +136,27 @@ class DownstreamImpl implements Downstream {
     this.res.destroy();
   }
 
+  /**
+   * An HTTP/2 stream the codec refuses (over the header limits): RST_STREAM INTERNAL_ERROR, no
+   * response; logged with code 0, DPE and the codec's details (envoyproxy/envoy
+   * source/common/http/conn_manager_impl.cc onResetStream: codec details on a local reset).
+   */
+  resetStream(details: string): void {
+    this.ctx.addFlag('DPE');
+    this.ctx.details = details;
+    this.closedByProxy = true;
+    this.res.reset();
+  }
+
   /** The stream idle timeout fired: 408 SI, the upstream side cancelled, the connection closed. */
   streamIdleTimeout(): void {
     const hadDc = this.ctx.flags.includes('DC');
     this.res.closeAfterResponse();
     this.localReply(LOCAL_REPLIES.stream_idle_timeout);
+    // HTTP/2: the response is complete but the request is not; RST_STREAM NO_ERROR after it asks
+    // the client to stop sending (RFC 9113 section 8.1) and closes the stream, which Node would
+    // otherwise hold half-open until the client ended its body.
+    this.res.stopRequest();
     // The router's abort hook marks a downstream disconnect (DC); here the proxy ended the stream.
     for (const fn of this.abortFns ?? []) fn();
     this.abortFns = undefined;
@@ -165,7 +182,9 @@ export class HttpConnectionManager {
   /** Envoy HCM upgrade stats, rendered by Proxy.stats(). */
   readonly upgrades: UpgradeCounters = { total: 0, active: 0, refused: 0 };
   /** Envoy HCM `downstream_cx_protocol_error` and `downstream_rq_header_timeout` (conn_manager_impl.cc). */
-  readonly limits = { protocolErrors: 0, headerTimeouts: 0, idleTimeouts: 0 };
+  readonly limits = { protocolErrors: 0, headerTimeouts: 0, idleTimeouts: 0, h2HeaderOverflows: 0 };
+  /** Envoy HCM `downstream_rq_active`: requests whose response is not finished. */
+  requestsActive = 0;
   private readonly refused = new WeakSet<Socket>();
   /** HTTP/1 responses not yet finished: drain() marks them `Connection: close`. */
   private readonly active = new Set<ResponseSink>();
@@ -207,6 +226,29 @@ export class HttpConnectionManager {
     this.refused.add(socket);
     if (reply === LOCAL_REPLIES.request_header_timeout) this.limits.headerTimeouts++;
     else this.limits.protocolErrors++;
+    this.refuseHead(socket, reply, details);
+  }
+
+  /**
+   * A CONNECT request over the header limits: 431 and close, as for any HTTP/1 request (Node hands
+   * CONNECT to the `connect` event, past the HCM). Returns whether it was refused.
+   */
+  refuseOverLimitHead(req: IncomingMessage, socket: Socket): boolean {
+    const details = headerLimitExceeded(req.rawHeaders);
+    if (!details) return false;
+    this.limits.protocolErrors++;
+    socket.on('error', () => undefined);
+    this.refuseHead(socket, LOCAL_REPLIES.request_headers_too_large, details, req);
+    return true;
+  }
+
+  /** Writes a refused head's local reply on the raw connection, closes it and logs the request. */
+  private refuseHead(
+    socket: Socket,
+    reply: LocalReply,
+    details = reply.details,
+    req?: IncomingMessage,
+  ): void {
     if (!socket.writable || (socket as Socket & { _httpMessage?: unknown })._httpMessage) {
       socket.destroy();
       return;
@@ -228,14 +270,15 @@ export class HttpConnectionManager {
     const ctx = new RequestContext(snap);
     ctx.startMs = this.svc.clock.now();
     ctx.startMono = this.svc.clock.monotonic();
-    ctx.method = '';
-    ctx.protocol = '';
+    ctx.method = req?.method ?? '';
+    ctx.path = req?.url ?? '';
+    ctx.protocol = req ? `HTTP/${req.httpVersion}` : '';
     ctx.downstreamLocal = formatHostPort(stripMapped(socket.localAddress), socket.localPort ?? 0);
     ctx.downstreamRemoteIp = stripMapped(socket.remoteAddress);
     ctx.downstreamRemote = formatHostPort(ctx.downstreamRemoteIp, socket.remotePort ?? 0);
     ctx.responseCode = reply.status;
     ctx.bytesSent = Buffer.byteLength(body);
-    ctx.details = details ?? reply.details;
+    ctx.details = details;
     ctx.addFlag(reply.flag);
     this.log(ctx);
   }
@@ -266,6 +309,8 @@ export class HttpConnectionManager {
     sink: ResponseSink,
     conn: DownstreamConnection,
   ): void {
+    this.requestsActive++;
+    sink.onClose(() => this.requestsActive--);
     const http1 = request.protocol !== 'HTTP/2';
     if (http1) {
       if (this.draining) sink.closeAfterResponse();
@@ -322,12 +367,13 @@ export class HttpConnectionManager {
    * Envoy's stream idle timeout while an HTTP/1 request body is still arriving: no bytes from the
    * downstream for the whole period ends the stream with a 408 SI local reply
    * (envoyproxy/envoy source/common/http/conn_manager_impl.cc onIdleTimeout). Activity is the
-   * connection's bytesRead, so no listener is put on the body stream the router pipes.
+   * connection's bytesRead on HTTP/1 (no listener on the body stream the router pipes) and the
+   * stream's DATA on HTTP/2.
    */
   private watchIdleBody(r: ActiveRequest): TimerHandle | undefined {
     const ms = this.streamIdleTimeoutMs;
     const { request, sink, down } = r;
-    if (ms <= 0 || request.protocol === 'HTTP/2' || request.bodyComplete()) return undefined;
+    if (ms <= 0 || request.bodyComplete()) return undefined;
     let seen = request.connectionBytesRead();
     let timer: TimerHandle | undefined;
     const check = (): void => {
@@ -368,9 +414,13 @@ export class HttpConnectionManager {
     if (request.teTrailers) headers['te'] = 'trailers';
     ctx.userAgent = firstValue(headers['user-agent']);
     ctx.grpc = firstValue(headers['content-type'])?.startsWith('application/grpc') ?? false;
-    // Header count and size limits answer 431 before any routing (connection-limits.ts); HTTP/2's
-    // own limits are nghttp2's.
+    // Header count and size limits, before any routing (connection-limits.ts): HTTP/1 answers 431,
+    // HTTP/2 resets the stream as Envoy's codec does.
     const overLimit = request.headerLimit();
+    if (overLimit === 'http2.too_many_headers') {
+      this.limits.h2HeaderOverflows++;
+      return down.resetStream(overLimit);
+    }
     if (overLimit) {
       this.limits.protocolErrors++;
       sink.closeAfterResponse();

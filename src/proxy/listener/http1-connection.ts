@@ -304,6 +304,13 @@ class Http1Sink implements ResponseSink {
     this.socket.destroy();
   }
 
+  reset(): void {
+    this.destroy();
+  }
+
+  /** The response closes the connection (closeAfterResponse) when the body is still arriving. */
+  stopRequest(): void {}
+
   onClose(fn: () => void): void {
     (this.closeFns ??= []).push(fn);
   }

@@ -3,14 +3,23 @@
 // the only place that knows an IncomingMessage from an Http2ServerRequest. The header list is
 // built here in one pass over the raw fields, so the rest of the proxy copies no header set.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { constants as h2constants, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { formatHostPort } from '../../units/index.js';
-import type { DownstreamRequest, HttpProtocol, ResponseSink } from '../context/request-model.js';
+import type {
+  DownstreamRequest,
+  HeaderLimitRefusal,
+  HttpProtocol,
+  ResponseSink,
+} from '../context/request-model.js';
 import { HOP_BY_HOP, toFlat, type HeaderMap } from '../filters/headers.js';
 import { tlsConnectionOf, type TlsConnectionInfo } from '../tls/gateway-connections.js';
-import { headerLimitExceeded } from './connection-limits.js';
+import {
+  h2HeaderLimitExceeded,
+  headerLimitExceeded,
+  type CountingH2Request,
+} from './connection-limits.js';
 import { requestDefect } from './request-checks.js';
 
 // Hop-by-hop fields are not forwarded, nor `expect`: Node's server answers 100-continue itself,
@@ -125,8 +134,9 @@ class NodeRequestAdapter implements DownstreamRequest {
     }
   }
 
-  headerLimit(): 'http1.too_many_headers' | 'http1.headers_too_large' | undefined {
-    return this.protocol === 'HTTP/2' ? undefined : headerLimitExceeded(this.rawHeaders);
+  headerLimit(): HeaderLimitRefusal | undefined {
+    if (this.protocol !== 'HTTP/2') return headerLimitExceeded(this.rawHeaders);
+    return h2HeaderLimitExceeded(this.rawHeaders) ? 'http2.too_many_headers' : undefined;
   }
 
   bodyComplete(): boolean {
@@ -134,7 +144,10 @@ class NodeRequestAdapter implements DownstreamRequest {
   }
 
   connectionBytesRead(): number {
-    return this.body instanceof Http2ServerRequest ? 0 : this.body.socket.bytesRead;
+    // HTTP/2: the stream's DATA, counted by the proxy's h2 request class (connection-limits.ts).
+    if (this.body instanceof Http2ServerRequest)
+      return (this.body as Partial<CountingH2Request>).bodyBytesRead ?? 0;
+    return this.body.socket.bytesRead;
   }
 }
 
@@ -215,6 +228,15 @@ export class NodeResponseSink implements ResponseSink {
   }
   destroy(): void {
     this.res.destroy();
+  }
+  reset(): void {
+    if (this.res instanceof Http2ServerResponse)
+      this.res.stream.close(h2constants.NGHTTP2_INTERNAL_ERROR);
+    else this.res.destroy();
+  }
+  stopRequest(): void {
+    if (this.res instanceof Http2ServerResponse && !this.res.stream.closed)
+      this.res.stream.close(h2constants.NGHTTP2_NO_ERROR);
   }
   onClose(fn: () => void): void {
     this.res.once('close', fn);

@@ -22,6 +22,7 @@ import { peekClientHello } from './peek-client-hello.js';
 import { l4ChainFor, type Destination } from './destination-match.js';
 import type { MeshIdentity } from './mesh-identity.js';
 import { acceptUpgrades } from '../listener/upgrade.js';
+import { H2_SERVER_OPTIONS, limitHttp1Server } from '../listener/connection-limits.js';
 import { replayingDuplex } from './replay.js';
 import { proxyTcp, rejectConnection, type DownstreamInfo } from './tcp-proxy.js';
 import { formatHostPort } from '../../units/index.js';
@@ -235,7 +236,7 @@ export class GatewayConnections {
             {
               ...secureOptions(t, true, this.meshIdentity(t)),
               allowHTTP1: true,
-              settings: { maxConcurrentStreams: 100 },
+              ...H2_SERVER_OPTIONS,
             },
             (req, res) =>
               this.http(req as unknown as IncomingMessage, res as unknown as ServerResponse),
@@ -257,6 +258,8 @@ export class GatewayConnections {
         this.count('ssl.fail_verify_error');
     });
     if (chain.http) {
+      // HTTP/1 over TLS gets the same header limits and timeouts as plaintext (connection-limits.ts).
+      if (this.svc.http1Limits) limitHttp1Server(server, this.svc.http1Limits);
       (server as Http2SecureServer).on('session', (s: Http2Session) => {
         this.sessions.add(s);
         s.once('close', () => this.sessions.delete(s));

@@ -30,6 +30,7 @@ import {
 } from './gateway-connections.js';
 import { uriSans, type MeshIdentity } from './mesh-identity.js';
 import { parseClientHello } from './client-hello.js';
+import { H2_SERVER_OPTIONS, limitHttp1Server } from '../listener/connection-limits.js';
 import { acceptUpgrades } from '../listener/upgrade.js';
 import { replayingDuplex } from './replay.js';
 import type { DownstreamInfo } from './tcp-proxy.js';
@@ -276,7 +277,7 @@ export class InboundMtls {
         maxVersion: 'TLSv1.3',
         ALPNProtocols: ['h2', 'http/1.1'],
         allowHTTP1: true,
-        settings: { maxConcurrentStreams: 100 },
+        ...H2_SERVER_OPTIONS,
       },
       (req, res) => this.http(req as unknown as IncomingMessage, res as unknown as ServerResponse),
     );
@@ -286,6 +287,8 @@ export class InboundMtls {
       s.once('close', () => this.sessions.delete(s));
     });
     server.on('sessionError', () => undefined);
+    // HTTP/1 over mesh mTLS gets the plaintext listener's header limits and timeouts.
+    if (this.svc.http1Limits) limitHttp1Server(server, this.svc.http1Limits);
     // HTTP/1.1 upgrades (WebSocket) over the mesh mTLS connection.
     acceptUpgrades(server, this.http);
     server.on('secureConnection', (sock: TLSSocket) => {
