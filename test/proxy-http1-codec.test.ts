@@ -25,6 +25,27 @@ after(async () => {
 
 const H = 'app.default.svc.cluster.local';
 
+/** Decodes a complete chunked body (RFC 9112 section 7.1); throws on a framing error. */
+function dechunk(wire: string): string {
+  let out = '';
+  let at = 0;
+  for (;;) {
+    const eol = wire.indexOf('\r\n', at);
+    assert.ok(eol > at, `chunk size line at ${at}: ${JSON.stringify(wire)}`);
+    const size = parseInt(wire.slice(at, eol), 16);
+    assert.ok(Number.isInteger(size), `chunk size: ${JSON.stringify(wire)}`);
+    at = eol + 2;
+    if (size === 0) {
+      assert.equal(wire.slice(at), '\r\n', 'last-chunk then the end of the message');
+      return out;
+    }
+    out += wire.slice(at, at + size);
+    at += size;
+    assert.equal(wire.slice(at, at + 2), '\r\n', 'CRLF after chunk data');
+    at += 2;
+  }
+}
+
 async function start(codec: 'raw' | 'node'): Promise<{ port: number; app: EchoBackend }> {
   const app = await startEcho(`codec-${codec}`, (req, res) => {
     // /stream answers without a length: the proxy chooses the downstream framing.
@@ -106,7 +127,9 @@ for (const codec of ['raw', 'node'] as const) {
       'GET /stream HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
     ]);
     assert.match(v11, /transfer-encoding: chunked\r\n/i);
-    assert.match(v11, /\r\n\r\n6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n$/);
+    // Chunk boundaries follow the reads from the upstream (Node 24's server sends both writes in
+    // one packet, Node 20's often in two): check the framing and the decoded body, not the sizes.
+    assert.equal(dechunk(v11.slice(v11.indexOf('\r\n\r\n') + 4)), 'hello world');
     const v10 = await exchange(port, ['GET /stream HTTP/1.0\r\nHost: a\r\n\r\n']);
     assert.doesNotMatch(v10, /transfer-encoding/i);
     assert.match(v10, /\r\n\r\nhello world$/);
