@@ -197,6 +197,7 @@ export class XdsServer {
   /** Connections with queued responses, served round-robin as the budget frees. */
   private readonly waiting: Conn[] = [];
   private stallTimer: NodeJS.Timeout | undefined;
+  private readonly namesKeys = new WeakMap<string[], string>();
   port = 0;
 
   constructor(private readonly options: XdsServerOptions) {
@@ -521,7 +522,7 @@ export class XdsServer {
     all: ReadonlyMap<string, EncodedResource> | undefined,
     w: TypeWatch,
   ): Body {
-    const namesKey = w.wildcard ? '*' : w.names.join('\n');
+    const namesKey = w.wildcard ? '*' : this.namesKey(w.names);
     const cache = all ? this.bodies.get(all) : undefined;
     const hit = cache?.get(namesKey);
     if (hit) return hit;
@@ -557,6 +558,13 @@ export class XdsServer {
       m.set(namesKey, body);
     }
     return body;
+  }
+
+  /** A subscription's names as one string, made once per list (V8 then keeps its hash). */
+  private namesKey(names: string[]): string {
+    let key = this.namesKeys.get(names);
+    if (key === undefined) this.namesKeys.set(names, (key = names.join('\n')));
+    return key;
   }
 
   /** Sends the type's resources if forced or changed since the last send; true when sent. */
