@@ -126,6 +126,23 @@ function snapshotNamesPod(s: ProxySnapshot): boolean {
   return false;
 }
 
+/**
+ * The new resources, with each type whose content did not change replaced by the previous map: the
+ * encoded response bodies remembered for that map are then reused, not rebuilt to find them equal.
+ */
+function sameMaps(previous: EncodedByType, next: EncodedByType): EncodedByType {
+  const out = new Map<string, ReadonlyMap<string, EncodedResource>>();
+  for (const [type, m] of next) {
+    const old = previous.get(type);
+    const same =
+      old !== undefined &&
+      old.size === m.size &&
+      [...m].every(([name, r]) => old.get(name)?.hash === r.hash);
+    out.set(type, same ? old : m);
+  }
+  return out;
+}
+
 /** The bytes a response will take on the wire (delta responses: their resources' bytes). */
 function messageSize(m: Message): number {
   if (Buffer.isBuffer(m)) return m.length;
@@ -384,7 +401,8 @@ export class XdsServer {
           this.unshared.add(key);
           return this.recompute(c);
         }
-        g = { state, snapshot, resources: encodeSnapshot(snapshot, c.node.generator) };
+        const resources = encodeSnapshot(snapshot, c.node.generator);
+        g = { state, snapshot, resources: g ? sameMaps(g.resources, resources) : resources };
         this.groups.set(key, g);
       }
       c.snapshot = g.snapshot;
