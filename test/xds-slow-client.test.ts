@@ -10,7 +10,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { proxyNames } from '../src/registry/index.js';
-import { decodeAny, meshFromFiles, messageType, TYPE, XdsServer } from '../src/xds/index.js';
+import {
+  decodeAny,
+  meshFromFiles,
+  messageType,
+  TYPE,
+  XdsServer,
+  type XdsServerOptions,
+} from '../src/xds/index.js';
 import { adsClient, sidecarNode } from './helpers/ads-client.js';
 import { repoRoot } from './helpers/shared.js';
 import { until } from './helpers/xds-grpc-support.js';
@@ -54,8 +61,9 @@ function* frames(buf: Buffer): Generator<Buffer> {
   }
 }
 
-test('a client stalled by HTTP/2 flow control does not block pushes to another; it later gets the newest config once', async () => {
-  const server = new XdsServer({ port: 0, debounceMs: 0 });
+/** The scenario, with the server's options (the bytes-in-flight budget). */
+async function stalledAndNormal(options: Partial<XdsServerOptions>): Promise<void> {
+  const server = new XdsServer({ port: 0, debounceMs: 0, ...options });
   server.setState(state(0));
   const port = await server.start();
   const pod = (proxyNames(state(0).registry).find((n) => n.startsWith('productpage')) ?? '').split(
@@ -125,4 +133,12 @@ test('a client stalled by HTTP/2 flow control does not block pushes to another; 
     session.destroy();
     await server.stop();
   }
-});
+}
+
+test('a client stalled by HTTP/2 flow control does not block pushes to another; it later gets the newest config once', () =>
+  stalledAndNormal({}));
+
+// With a one-byte budget the stalled stream's first answer fills it: the other stream's responses wait
+// until that write counts as stalled, then flow.
+test('a stalled client holding the whole bytes-in-flight budget does not block pushes to another', () =>
+  stalledAndNormal({ maxBytesInFlight: 1, stalledWriteMs: 20 }));

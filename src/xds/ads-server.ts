@@ -44,7 +44,24 @@ export interface XdsServerOptions {
   log?: (line: string) => void;
   /** The mesh CA's certificates for SDS (`default`, `ROOTCA`); without it SDS answers nothing. */
   secrets?: SecretSource;
+  /**
+   * Response bytes handed to gRPC and not yet written, across all streams (default 32 MiB): more
+   * waits in per-stream queues of shared buffers, so a push to many proxies holds each copy only
+   * while it is being written (istiod bounds concurrent pushes the same way, PILOT_PUSH_THROTTLE).
+   */
+  maxBytesInFlight?: number;
+  /** A write not done after this long stops counting against maxBytesInFlight (default 2000 ms). */
+  stalledWriteMs?: number;
 }
+
+/** One response handed to gRPC: its size counts against the budget until written or stalled. */
+interface Write {
+  size: number;
+  at: number;
+  counted: boolean;
+}
+
+type Message = Record<string, unknown> | Buffer;
 
 /** One type's state on one stream (istiod's WatchedResource). */
 export interface TypeWatch {
@@ -85,6 +102,10 @@ interface Conn extends XdsConnection {
   inflight: number;
   /** A push came while responses were in flight: it is sent, with the newest config, once they drain. */
   pushPending: boolean;
+  /** Responses waiting for room in the bytes-in-flight budget, in order (shared buffers, no copies). */
+  queue: { message: Message; size: number }[];
+  /** This stream's writes handed to gRPC and not yet done. */
+  writes: Set<Write>;
 }
 
 /**
@@ -103,6 +124,30 @@ interface Group {
 function snapshotNamesPod(s: ProxySnapshot): boolean {
   for (const c of s.clusters.values()) if (c.direction === 'inbound') return true;
   return false;
+}
+
+/**
+ * The new resources, with each type whose content did not change replaced by the previous map: the
+ * encoded response bodies remembered for that map are then reused, not rebuilt to find them equal.
+ */
+function sameMaps(previous: EncodedByType, next: EncodedByType): EncodedByType {
+  const out = new Map<string, ReadonlyMap<string, EncodedResource>>();
+  for (const [type, m] of next) {
+    const old = previous.get(type);
+    const same =
+      old !== undefined &&
+      old.size === m.size &&
+      [...m].every(([name, r]) => old.get(name)?.hash === r.hash);
+    out.set(type, same ? old : m);
+  }
+  return out;
+}
+
+/** The bytes a response will take on the wire (delta responses: their resources' bytes). */
+function messageSize(m: Message): number {
+  if (Buffer.isBuffer(m)) return m.length;
+  const resources = (m.resources as { resource?: { value?: Uint8Array } }[] | undefined) ?? [];
+  return resources.reduce((n, r) => n + (r.resource?.value?.length ?? 0), 0);
 }
 
 /** DiscoveryResponse.nonce (field 5) appended to an encoded body. */
@@ -164,6 +209,12 @@ export class XdsServer {
   /** Group keys whose snapshot had inbound clusters: compiled per proxy. */
   private readonly unshared = new Set<string>();
   private readonly bodies = new WeakMap<ReadonlyMap<string, EncodedResource>, Map<string, Body>>();
+  /** Bytes handed to gRPC and not yet written (stalled writes excepted), across all streams. */
+  private bytesInFlight = 0;
+  /** Connections with queued responses, served round-robin as the budget frees. */
+  private readonly waiting: Conn[] = [];
+  private stallTimer: NodeJS.Timeout | undefined;
+  private readonly namesKeys = new WeakMap<string[], string>();
   port = 0;
 
   constructor(private readonly options: XdsServerOptions) {
@@ -277,6 +328,7 @@ export class XdsServer {
 
   async stop(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
+    if (this.stallTimer) clearTimeout(this.stallTimer);
     for (const c of this.conns.values()) c.call.end();
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
     this.server.forceShutdown();
@@ -349,7 +401,8 @@ export class XdsServer {
           this.unshared.add(key);
           return this.recompute(c);
         }
-        g = { state, snapshot, resources: encodeSnapshot(snapshot, c.node.generator) };
+        const resources = encodeSnapshot(snapshot, c.node.generator);
+        g = { state, snapshot, resources: g ? sameMaps(g.resources, resources) : resources };
         this.groups.set(key, g);
       }
       c.snapshot = g.snapshot;
@@ -392,17 +445,90 @@ export class XdsServer {
     return any;
   }
 
-  /** Writes a response, counting it in flight until gRPC has handed it to the HTTP/2 stream. */
-  private send(c: Conn, message: Record<string, unknown> | Buffer): void {
+  /**
+   * Sends a response, counting it in flight until gRPC has written it to the HTTP/2 stream. It goes
+   * to gRPC (which copies it into its own frame) when the bytes-in-flight budget has room, else it
+   * waits in the stream's queue, behind the stream's earlier responses.
+   */
+  private send(c: Conn, message: Message): void {
     c.inflight++;
     c.pushes++;
+    const size = messageSize(message);
+    if (c.queue.length === 0 && this.admits(size)) return this.write(c, message, size);
+    c.queue.push({ message, size });
+    if (c.queue.length === 1) this.waiting.push(c);
+    this.armStallTimer();
+  }
+
+  /** Room for `size` more bytes; an idle budget always admits one response, however large. */
+  private admits(size: number): boolean {
+    const max = this.options.maxBytesInFlight ?? 32 << 20;
+    return this.bytesInFlight === 0 || this.bytesInFlight + size <= max;
+  }
+
+  private write(c: Conn, message: Message, size: number): void {
+    const w: Write = { size, at: performance.now(), counted: true };
+    this.bytesInFlight += size;
+    c.writes.add(w);
     c.call.write(message, () => {
+      c.writes.delete(w);
+      this.release(w);
       c.inflight--;
+      this.drain();
       if (c.inflight === 0 && c.pushPending && this.conns.has(c.id)) {
         c.pushPending = false;
         if (this.recompute(c)) this.pushChanged(c);
       }
     });
+  }
+
+  private release(w: Write): void {
+    if (!w.counted) return;
+    w.counted = false;
+    this.bytesInFlight -= w.size;
+  }
+
+  /** Hands queued responses to gRPC while the budget has room, one per connection in turn. */
+  private drain(): void {
+    while (this.waiting.length > 0) {
+      const c = this.waiting[0]!;
+      const next = c.queue[0];
+      if (!next || !this.conns.has(c.id)) {
+        this.waiting.shift();
+        continue;
+      }
+      if (!this.admits(next.size)) return;
+      c.queue.shift();
+      this.waiting.shift();
+      if (c.queue.length > 0) this.waiting.push(c);
+      this.write(c, next.message, next.size);
+    }
+  }
+
+  /**
+   * While responses wait, a stream that stopped reading (HTTP/2 flow control) must not hold the
+   * budget from the others: its writes older than stalledWriteMs stop counting.
+   */
+  private armStallTimer(): void {
+    if (this.stallTimer) return;
+    const after = this.options.stalledWriteMs ?? 2000;
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined;
+      const before = performance.now() - after;
+      for (const c of this.conns.values())
+        for (const w of c.writes) if (w.at <= before) this.release(w);
+      this.drain();
+      if (this.waiting.length > 0) this.armStallTimer();
+    }, after);
+    this.stallTimer.unref();
+  }
+
+  /** A closed stream's writes and queue no longer hold the budget. */
+  private forget(c: Conn): void {
+    for (const w of c.writes) this.release(w);
+    c.writes.clear();
+    c.queue.length = 0;
+    this.drain();
   }
 
   /**
@@ -414,7 +540,7 @@ export class XdsServer {
     all: ReadonlyMap<string, EncodedResource> | undefined,
     w: TypeWatch,
   ): Body {
-    const namesKey = w.wildcard ? '*' : w.names.join('\n');
+    const namesKey = w.wildcard ? '*' : this.namesKey(w.names);
     const cache = all ? this.bodies.get(all) : undefined;
     const hit = cache?.get(namesKey);
     if (hit) return hit;
@@ -450,6 +576,13 @@ export class XdsServer {
       m.set(namesKey, body);
     }
     return body;
+  }
+
+  /** A subscription's names as one string, made once per list (V8 then keeps its hash). */
+  private namesKey(names: string[]): string {
+    let key = this.namesKeys.get(names);
+    if (key === undefined) this.namesKeys.set(names, (key = names.join('\n')));
+    return key;
   }
 
   /** Sends the type's resources if forced or changed since the last send; true when sent. */
@@ -505,6 +638,8 @@ export class XdsServer {
             pushes: 0,
             inflight: 0,
             pushPending: false,
+            queue: [],
+            writes: new Set(),
           };
           this.conns.set(id, conn);
           this.log(`xds: ${node.proxyName} connected (${node.generator}, ${node.id})`);
@@ -519,7 +654,10 @@ export class XdsServer {
       }
     });
     const close = () => {
-      if (conn && this.conns.delete(id)) this.log(`xds: ${conn.node.proxyName} disconnected`);
+      if (conn && this.conns.delete(id)) {
+        this.forget(conn);
+        this.log(`xds: ${conn.node.proxyName} disconnected`);
+      }
     };
     call.on('end', () => {
       close();
