@@ -4,7 +4,7 @@
 // Measures: the initial push (connect -> every client has ACKed CDS, EDS, LDS and RDS), one
 // VirtualService change -> every client has ACKed the new routes (with istiod's 100 ms debounce, and
 // the push alone after it), and the control plane's RSS. Goals (issue #14): <= 100 ms, <= 300 MB.
-// Usage: npm run bench:xds [-- --services 1000 --endpoints 5 --clients 200 --changes 5 --in-flight-mb 32]
+// Usage: npm run bench:xds [-- --services 1000 --endpoints 5 --clients 200 --changes 5 --in-flight-mb 0]
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -25,7 +25,8 @@ const CLIENTS = flag('clients', 200);
 const CHANGES = flag('changes', 5);
 const DEBOUNCE_MS = 100;
 /** The server's cap on response bytes handed to gRPC across streams (XdsServerOptions.maxBytesInFlight). */
-const IN_FLIGHT_MB = flag('in-flight-mb', 32);
+// 0 = no cap (the server's default).
+const IN_FLIGHT_MB = flag('in-flight-mb', 0);
 
 /** Service i: a ServiceEntry with ENDPOINTS addresses and a VirtualService (header match, retries). */
 function meshYaml(changed: number, tick: number): string {
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
   const server = new XdsServer({
     port: 0,
     debounceMs: DEBOUNCE_MS,
-    maxBytesInFlight: IN_FLIGHT_MB << 20,
+    maxBytesInFlight: IN_FLIGHT_MB > 0 ? IN_FLIGHT_MB * 2 ** 20 : Infinity,
   });
   server.setState(first);
   const port = await server.start();
