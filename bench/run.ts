@@ -336,7 +336,12 @@ function controlPlane(): void {
       `  one VirtualService change at ${r.n} VSs reaches the sidecar and the gateway in ${r.changeMs.toFixed(1)} ms (${r.changeCpuMs.toFixed(1)} ms CPU)${goal ? ` (goal <= ${goal} ms)` : ''}; cold compile ${r.coldMs.toFixed(0)} ms`,
     );
   }
-  const [a] = jsonLines('apply-loop-delay.js', ['--count', String(APPLY_COUNT)]) as {
+  const [a] = jsonLines('apply-loop-delay.js', [
+    '--count',
+    String(APPLY_COUNT),
+    '--warmup-ms',
+    SMOKE ? '300' : '2000',
+  ]) as {
     applyMs: number;
     settledMs: number;
     loopDelayMaxMs: number;
