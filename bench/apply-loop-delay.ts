@@ -3,7 +3,7 @@
 // `switchyard apply -f` sends: parse, validate, commit), then every proxy recompiled; meanwhile a
 // paced request stream through the gateway and perf_hooks' event-loop delay histogram. Figures are
 // printed, never asserted. `--json` prints one JSON line (bench/run.ts reads it).
-// Usage: npm run build && node dist/bench/apply-loop-delay.js [--count 5000] [--json]
+// Usage: npm run build && node dist/bench/apply-loop-delay.js [--count 5000] [--warmup-ms 2000] [--json]
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,8 @@ const count = Number(arg('--count') ?? 5000);
 const json = process.argv.includes('--json');
 /** One request every PACE_MS, whatever the answers do (open loop, as a load balancer sends). */
 const PACE_MS = Number(arg('--pace') ?? 100);
+/** How long requests flow before the apply (bench/run.ts's smoke run shortens it). */
+const WARMUP_MS = Number(arg('--warmup-ms') ?? 2000);
 
 process.env.SWITCHYARD_HOME = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
 const demo = join(process.cwd(), 'src', 'mesh', 'demos', 'bookinfo.yaml');
@@ -81,7 +83,7 @@ const sampler = setInterval(() => {
   lastCpu = process.cpuUsage();
   maxTurnCpuMs = Math.max(maxTurnCpuMs, (cpu.user + cpu.system) / 1000);
 }, 1);
-await new Promise((r) => setTimeout(r, 2000));
+await new Promise((r) => setTimeout(r, WARMUP_MS));
 latencies.length = 0;
 h.reset();
 maxTurnCpuMs = 0;

@@ -1,11 +1,12 @@
 // nginx for the benchmark when it is installed: as the upstream (`return 200`, as docs/performance.md
 // measured) and as a reference proxy (1 worker, keep-alive upstream pool).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'node:net';
 import { freePort } from '../src/mesh/ports.js';
+import { treeCpuSeconds, treeRssMb } from './proc-stats.js';
 
 export const hasNginx = spawnSync('which', ['nginx']).status === 0;
 
@@ -14,6 +15,8 @@ export interface Nginx {
   port: number;
   /** RSS of master + worker in MB. */
   rssMb(): number;
+  /** User + system CPU seconds of master + worker so far. */
+  cpuSeconds(): number;
 }
 
 /** Starts nginx in the foreground (master + 1 worker), optionally pinned with `pin`. */
@@ -54,26 +57,12 @@ http {
     if (await canConnect(port)) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { child, port, rssMb: () => treeRssMb(child.pid) };
-}
-
-function treeRssMb(pid: number | undefined): number {
-  if (!pid) return NaN;
-  let kb = 0;
-  const visit = (p: number) => {
-    try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
-      kb += m ? Number(m[1]) : 0;
-      for (const t of readdirSync(`/proc/${p}/task`)) {
-        const kids = readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').trim();
-        for (const k of kids ? kids.split(/\s+/) : []) visit(Number(k));
-      }
-    } catch {
-      // the process went away: count what was read
-    }
+  return {
+    child,
+    port,
+    rssMb: () => treeRssMb(child.pid),
+    cpuSeconds: () => treeCpuSeconds(child.pid),
   };
-  visit(pid);
-  return kb / 1024;
 }
 
 function canConnect(port: number): Promise<boolean> {

@@ -8,7 +8,9 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'undici';
+import { get, startMesh, type RunningMesh } from '../test/helpers/mesh.js';
 import { hasNginx, startNginx, type Nginx } from './nginx.js';
+import { processTree, treeCpuSeconds, treeRssMb } from './proc-stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** BENCH_SMOKE=1: a few seconds end to end, for CI to keep the bench working (figures meaningless). */
@@ -47,38 +49,14 @@ async function start(
   return { child, port };
 }
 
-function rssMb(pid: number | undefined): number {
-  if (!pid) return NaN;
-  try {
-    // taskset execs node in place, so the pid is node's.
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
-}
-
-/** User + system CPU seconds of a process so far (/proc/<pid>/stat utime + stime; Linux only). */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return NaN;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start at state: utime is the 12th.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100; // USER_HZ is 100 on Linux
-  } catch {
-    return NaN;
-  }
-}
-
-function wrk(port: number, duration: string): number {
+function wrk(port: number, duration: string, path = '/', host = 'bench'): number {
   const [cmd, argv] = pin(0, 'wrk', [
     '-t1',
     `-c${CONNS}`,
     `-d${duration}`,
     '-H',
-    'Host: bench',
-    `http://127.0.0.1:${port}/`,
+    `Host: ${host}`,
+    `http://127.0.0.1:${port}${path}`,
   ]);
   const out = spawnSync(cmd, argv, { encoding: 'utf8' });
   const m = /Requests\/sec:\s+([\d.]+)/.exec(out.stdout);
@@ -86,14 +64,14 @@ function wrk(port: number, duration: string): number {
 }
 
 /** Built-in fallback when wrk is absent (NOT neutral: it shares the event loop design under test). */
-async function loop(port: number, ms: number): Promise<number> {
+async function loop(port: number, ms: number, path = '/', host = 'bench'): Promise<number> {
   const client = new Client(`http://127.0.0.1:${port}`, { connections: CONNS } as never);
   let n = 0;
   const end = performance.now() + ms;
   await Promise.all(
     Array.from({ length: CONNS }, async () => {
       while (performance.now() < end) {
-        const r = await client.request({ path: '/', method: 'GET', headers: { host: 'bench' } });
+        const r = await client.request({ path, method: 'GET', headers: { host } });
         await r.body.dump();
         n++;
       }
@@ -103,25 +81,50 @@ async function loop(port: number, ms: number): Promise<number> {
   return n / (ms / 1000);
 }
 
-/** Paced client: one request per millisecond (~1k req/s) on one keep-alive connection; latency in ms. */
-async function pacedLatency(port: number, count: number): Promise<{ p50: number; p99: number }> {
+interface Paced {
+  p50: number;
+  p99: number;
+  /** Requests per second actually sent (1000 when the pacing held). */
+  rate: number;
+  /** The subject's CPU over the paced run in vCPU (CPU seconds / wall seconds) at that rate. */
+  vcpu: number;
+}
+
+/**
+ * Paced client: one request due every millisecond (1k req/s) on one keep-alive connection, the
+ * same for the direct upstream and every proxy, so added latency is the difference of the two.
+ * Latency is timed from send; a request answered late delays the next, so `rate` is reported.
+ */
+async function pacedLatency(
+  port: number,
+  count: number,
+  cpu: () => number,
+  path = '/',
+  host = 'bench',
+): Promise<Paced> {
   const client = new Client(`http://127.0.0.1:${port}`);
   const lat: number[] = [];
+  const cpu0 = cpu();
   const start = performance.now();
   for (let i = 0; i < count; i++) {
     const due = start + i;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const t0 = performance.now();
-    const r = await client.request({ path: '/', method: 'GET', headers: { host: 'bench' } });
+    const r = await client.request({ path, method: 'GET', headers: { host } });
     await r.body.dump();
     lat.push(performance.now() - t0);
   }
+  const wallS = (performance.now() - start) / 1000;
+  const vcpu = (cpu() - cpu0) / wallS;
   await client.close();
   lat.sort((a, b) => a - b);
   const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
-  return { p50: q(0.5), p99: q(0.99) };
+  return { p50: q(0.5), p99: q(0.99), rate: count / wallS, vcpu };
 }
+
+const fmt = (x: number, digits: number, unit: string) =>
+  Number.isNaN(x) ? '-' : x.toFixed(digits) + unit;
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -148,9 +151,18 @@ async function main(): Promise<void> {
   if (hasNginx) targets.push('nginx');
   const res: Record<
     string,
-    { rps: number[]; p50: number[]; p99: number[]; rss: number[]; cpuUs: number[] }
+    {
+      rps: number[];
+      p50: number[];
+      p99: number[];
+      rss: number[];
+      cpuUs: number[];
+      vcpu1k: number[];
+      rate: number[];
+    }
   > = {};
-  for (const t of targets) res[t] = { rps: [], p50: [], p99: [], rss: [], cpuUs: [] };
+  for (const t of targets)
+    res[t] = { rps: [], p50: [], p99: [], rss: [], cpuUs: [], vcpu1k: [], rate: [] };
   for (let round = 1; round <= ROUNDS; round++) {
     for (const t of targets) {
       let proc: { child: ChildProcess; port: number } | undefined;
@@ -172,23 +184,27 @@ async function main(): Promise<void> {
       if (proc) port = proc.port;
       const measure = (d: string) =>
         hasWrk ? Promise.resolve(wrk(port, d)) : loop(port, Number.parseFloat(d) * 1000);
-      await measure('1s'); // warm-up
+      if (!SMOKE) await measure('1s'); // warm-up (skipped by the smoke run)
       // CPU per request: the proxy's CPU time over the measured run / the requests it served. Steadier
       // than req/s when other work shares the machine (it does not count time the proxy waited).
-      const pid = nginx ? undefined : proc?.child.pid;
-      const cpu0 = cpuSeconds(pid);
+      // The direct row measures the upstream itself (its CPU is not a proxy's, so not reported).
+      const pid = t === 'direct' ? undefined : proc?.child.pid;
+      const cpu = () => treeCpuSeconds(pid);
+      const cpu0 = cpu();
       const rps = await measure(DURATION);
-      const cpuUs = ((cpuSeconds(pid) - cpu0) / (rps * Number.parseFloat(DURATION))) * 1e6;
-      const rss = nginx ? nginx.rssMb() : rssMb(proc?.child.pid);
-      const lat = await pacedLatency(port, SMOKE ? 300 : 3000);
+      const cpuUs = ((cpu() - cpu0) / (rps * Number.parseFloat(DURATION))) * 1e6;
+      const rss = treeRssMb(pid);
+      const lat = await pacedLatency(port, SMOKE ? 300 : 3000, cpu);
       const r = res[t]!;
       r.rps.push(rps);
       r.p50.push(lat.p50);
       r.p99.push(lat.p99);
       r.rss.push(rss);
       r.cpuUs.push(cpuUs);
+      r.vcpu1k.push(lat.vcpu);
+      r.rate.push(lat.rate);
       console.log(
-        `round ${round} ${t.padEnd(16)} ${rps.toFixed(0).padStart(7)} req/s  p50 ${lat.p50.toFixed(3)} ms  p99 ${lat.p99.toFixed(3)} ms  rss ${Number.isNaN(rss) ? '-' : rss.toFixed(0) + ' MB'}  cpu ${Number.isNaN(cpuUs) ? '-' : cpuUs.toFixed(1) + ' us/req'}`,
+        `round ${round} ${t.padEnd(16)} ${rps.toFixed(0).padStart(7)} req/s  paced ${lat.rate.toFixed(0)} req/s: p50 ${lat.p50.toFixed(3)} ms  p99 ${lat.p99.toFixed(3)} ms  ${fmt(lat.vcpu, 3, ' vCPU')}  rss ${fmt(rss, 0, ' MB')}  cpu ${fmt(cpuUs, 1, ' us/req')}`,
       );
       proc?.child.kill();
     }
@@ -209,10 +225,12 @@ async function main(): Promise<void> {
     ...(n ? ([['nginx', n]] as const) : []),
   ] as const) {
     console.log(
-      `  ${name.padEnd(16)} ${median(x.rps).toFixed(0).padStart(7)} req/s   added p50 ${addP50(x).toFixed(3)} ms   added p99 ${addP99(x).toFixed(3)} ms   rss ${median(x.rss).toFixed(0)} MB   cpu ${Number.isNaN(median(x.cpuUs)) ? '-' : median(x.cpuUs).toFixed(1) + ' us/req (' + (median(x.cpuUs) / 1000).toFixed(3) + ' vCPU per 1k req/s)'}`,
+      `  ${name.padEnd(16)} ${median(x.rps).toFixed(0).padStart(7)} req/s   added p50 ${addP50(x).toFixed(3)} ms   added p99 ${addP99(x).toFixed(3)} ms (paced ${median(x.rate).toFixed(0)} req/s)   rss ${fmt(median(x.rss), 0, ' MB')}   cpu at 1k req/s ${fmt(median(x.vcpu1k), 3, ' vCPU')}   cpu at full load ${fmt(median(x.cpuUs), 1, ' us/req')}`,
     );
   }
-  console.log(`  direct           ${median(d.rps).toFixed(0).padStart(7)} req/s`);
+  console.log(
+    `  direct           ${median(d.rps).toFixed(0).padStart(7)} req/s   p50 ${median(d.p50).toFixed(3)} ms   p99 ${median(d.p99).toFixed(3)} ms (paced ${median(d.rate).toFixed(0)} req/s; the base of "added")`,
+  );
   console.log('\nratios switchyard / featureless node:http proxy:');
   console.log(
     `  throughput per core  ${(median(s.rps) / median(b.rps)).toFixed(2)}x   (goal >= 1.7x)`,
@@ -224,7 +242,7 @@ async function main(): Promise<void> {
     `  RSS                  ${(median(s.rss) / median(b.rss)).toFixed(2)}x   (goal <= 80 MB; got ${median(s.rss).toFixed(0)} MB)`,
   );
   console.log(
-    `  CPU per request      ${(median(s.cpuUs) / median(b.cpuUs)).toFixed(2)}x   (goal <= 0.1 vCPU per 1k req/s; got ${(median(s.cpuUs) / 1000).toFixed(3)})`,
+    `  CPU per request      ${(median(s.cpuUs) / median(b.cpuUs)).toFixed(2)}x   (goal <= 0.1 vCPU per 1k req/s; got ${median(s.vcpu1k).toFixed(3)} at a paced 1k req/s)`,
   );
   if (n) {
     console.log('ratios switchyard / nginx (1 worker):');
@@ -232,6 +250,61 @@ async function main(): Promise<void> {
       `  throughput per core  ${(median(s.rps) / median(n.rps)).toFixed(2)}x   (shown reachable: 0.56x; long goal 0.75x)`,
     );
     console.log(`  added p99            ${(addP99(s) / addP99(n)).toFixed(2)}x`);
+  } else console.log('ratios switchyard / nginx: n/a (nginx not installed)');
+}
+
+/**
+ * Bookinfo's product page through the gateway of a real `switchyard up --demo bookinfo` (free ports):
+ * gateway -> productpage -> details + reviews -> ratings, all in the one mesh process, which is
+ * pinned to core 1 like the proxies above; same load tool and paced client as the proxy rows.
+ */
+async function bookinfo(): Promise<void> {
+  console.log(
+    '\nbookinfo product page through the gateway (three hops, `switchyard up --demo bookinfo`):',
+  );
+  const mesh: RunningMesh = await startMesh(['--demo', 'bookinfo']);
+  try {
+    const pid = mesh.process.pid;
+    if (hasTaskset && multiCore)
+      for (const p of processTree(pid)) spawnSync('taskset', ['-a', '-p', '-c', '1', String(p)]);
+    const port = Number(new URL(mesh.gateway).port);
+    const path = '/productpage';
+    const host = 'bookinfo';
+    const measure = (d: string) =>
+      hasWrk
+        ? Promise.resolve(wrk(port, d, path, host))
+        : loop(port, Number.parseFloat(d) * 1000, path, host);
+    const cpu = () => treeCpuSeconds(pid);
+    // The page must render (200) before its speed means anything.
+    const first = await get(`${mesh.gateway}${path}`, { host });
+    if (first.status !== 200) throw new Error(`bookinfo ${path} answered ${first.status}`);
+    if (!SMOKE) await measure('1s'); // warm-up (skipped by the smoke run)
+    const rows: {
+      rps: number;
+      cpuUs: number;
+      p50: number;
+      p99: number;
+      rate: number;
+      vcpu: number;
+    }[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const cpu0 = cpu();
+      const rps = await measure(DURATION);
+      const cpuUs = ((cpu() - cpu0) / (rps * Number.parseFloat(DURATION))) * 1e6;
+      const lat = await pacedLatency(port, SMOKE ? 100 : 1000, cpu, path, host);
+      rows.push({ rps, cpuUs, ...lat });
+      console.log(
+        `  round ${round} ${rps.toFixed(0).padStart(7)} req/s  paced ${lat.rate.toFixed(0)} req/s: p50 ${lat.p50.toFixed(3)} ms  p99 ${lat.p99.toFixed(3)} ms  ${fmt(lat.vcpu, 3, ' vCPU')}  cpu ${fmt(cpuUs, 1, ' us/req')}`,
+      );
+    }
+    const med = (k: keyof (typeof rows)[number]) => median(rows.map((r) => r[k]));
+    console.log(
+      `  1 worker         ${med('rps').toFixed(0).padStart(7)} req/s   p50 ${med('p50').toFixed(3)} ms   p99 ${med('p99').toFixed(3)} ms (paced ${med('rate').toFixed(0)} req/s)   rss ${fmt(treeRssMb(pid), 0, ' MB')} (whole mesh)   cpu at paced rate ${fmt(med('vcpu'), 3, ' vCPU')}   cpu at full load ${fmt(med('cpuUs'), 1, ' us/req')}`,
+    );
+    console.log('  2 workers        n/a (no worker mode yet)');
+    console.log('  2 workers / 1    n/a (no worker mode yet; goal >= 1.6x)');
+  } finally {
+    await mesh.stop();
   }
 }
 
@@ -263,7 +336,12 @@ function controlPlane(): void {
       `  one VirtualService change at ${r.n} VSs reaches the sidecar and the gateway in ${r.changeMs.toFixed(1)} ms (${r.changeCpuMs.toFixed(1)} ms CPU)${goal ? ` (goal <= ${goal} ms)` : ''}; cold compile ${r.coldMs.toFixed(0)} ms`,
     );
   }
-  const [a] = jsonLines('apply-loop-delay.js', ['--count', String(APPLY_COUNT)]) as {
+  const [a] = jsonLines('apply-loop-delay.js', [
+    '--count',
+    String(APPLY_COUNT),
+    '--warmup-ms',
+    SMOKE ? '300' : '2000',
+  ]) as {
     applyMs: number;
     settledMs: number;
     loopDelayMaxMs: number;
@@ -278,6 +356,7 @@ function controlPlane(): void {
 }
 
 main()
+  .then(bookinfo)
   .then(controlPlane)
   .catch((err) => {
     console.error(err);
