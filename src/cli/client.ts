@@ -56,6 +56,12 @@ export async function fetchMesh(
   }
 }
 
+/** The admin token `up` wrote, as an Authorization header (reads that return Secrets need it). */
+export function tokenHeader(): Record<string, string> {
+  const token = readTokenFile(defaultTokenPath());
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
 /** A refusal from the server, with the Kubernetes Status it sent. */
 export class ServerError extends Error {
   constructor(readonly status: StatusBody) {

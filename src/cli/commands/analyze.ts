@@ -34,8 +34,7 @@ import {
   type Suppression,
 } from '../../analyze/index.js';
 import { colorDefault } from '../color.js';
-import { ConnectionError, defaultServer, fetchMesh } from '../client.js';
-import { defaultTokenPath, readTokenFile } from '../../admin/token.js';
+import { ConnectionError, defaultServer, fetchMesh, tokenHeader } from '../client.js';
 import { EXIT } from '../exit-codes.js';
 
 /** Namespaces the loader drops (istio/istio pkg/config/analysis/local: ignored by default). */
@@ -169,9 +168,8 @@ export async function fetchServerResources(
   const base = server.replace(/\/+$/, '');
   const url = `${base}/config`;
   // The dump holds Secrets' data, so it needs the token (read as every command reads it).
-  const token = readTokenFile(defaultTokenPath());
   const res = await fetchMesh(server, url, {
-    headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: { accept: 'application/json', ...tokenHeader() },
   });
   if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
   const body = (await res.json()) as unknown;

@@ -17,7 +17,7 @@ import type {
   TraceOptions,
 } from '../../explain/index.js';
 import type * as ExplainModule from '../../explain/index.js';
-import { fetchMesh } from '../client.js';
+import { fetchMesh, tokenHeader } from '../client.js';
 import { EXIT } from '../exit-codes.js';
 import { configFromFiles, unknownProxyMessage } from './proxy-config.js';
 import type { ExplainBody } from './explain.js';
@@ -127,7 +127,8 @@ async function serverEnvironment(
   server: string,
 ): Promise<{ env: TestEnvironment; config: ConfigSnapshot }> {
   const base = server.replace(/\/+$/, '');
-  const res = await fetchMesh(server, `${base}/config`);
+  // The dump holds Secrets' data, so it needs the token.
+  const res = await fetchMesh(server, `${base}/config`, { headers: tokenHeader() });
   if (!res.ok) throw new Error(`GET /config: HTTP ${res.status}`);
   const list = (await res.json()) as { items?: Record<string, unknown>[] };
   const resources: Resource[] = (list.items ?? []).map((raw) => {
