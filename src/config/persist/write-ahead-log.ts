@@ -33,6 +33,37 @@ export interface WalRecord {
   deleted: string[];
 }
 
+/**
+ * A WalRecord built from objects' JSON text encoded earlier (config/encoded-json.ts): a commit of
+ * thousands of objects joins strings instead of stringifying them all again. Its JSON decodes to
+ * the same WalRecord.
+ */
+export class EncodedWalRecord {
+  private readonly parts: string[] = [];
+  private deleted: string[] = [];
+
+  constructor(readonly revision: number) {}
+
+  /** A StoredObject whose `object` is already JSON text. */
+  put(kind: string, namespaceExplicit: boolean, objectJson: string): void {
+    this.parts.push(
+      `{"kind":${JSON.stringify(kind)},"namespaceExplicit":${namespaceExplicit},"object":${objectJson}}`,
+    );
+  }
+
+  delete(key: string): void {
+    this.deleted.push(key);
+  }
+
+  get empty(): boolean {
+    return this.parts.length === 0 && this.deleted.length === 0;
+  }
+
+  get json(): string {
+    return `{"revision":${this.revision},"put":[${this.parts.join(',')}],"deleted":${JSON.stringify(this.deleted)}}`;
+  }
+}
+
 /** The whole store at one revision (what compaction writes). */
 export interface StateImage {
   revision: number;
@@ -96,12 +127,17 @@ export class WriteAheadLog {
   }
 
   /** Appends one committed change and fsyncs it: when this returns, the change survives a crash. */
-  append(record: WalRecord): void {
-    const frame = encodeFrame(record);
-    writeAll(this.fd, frame);
+  append(record: WalRecord | EncodedWalRecord): void {
+    // Header and body written one after the other (no copy of a large body into one frame buffer).
+    const body = Buffer.from(
+      record instanceof EncodedWalRecord ? record.json : JSON.stringify(record),
+      'utf8',
+    );
+    writeAll(this.fd, frameHeader(body));
+    writeAll(this.fd, body);
     fsyncSync(this.fd);
     this.records += 1;
-    this.bytes += frame.length;
+    this.bytes += HEADER + body.length;
   }
 
   /** Whether the log has grown enough that the next image should replace it. */
@@ -193,10 +229,15 @@ function readFrames(data: Buffer): { payloads: unknown[]; goodBytes: number } {
 
 function encodeFrame(payload: unknown): Buffer {
   const body = Buffer.from(JSON.stringify(payload), 'utf8');
+  return Buffer.concat([frameHeader(body), body]);
+}
+
+/** Length and CRC-32 of the body: a torn or corrupt last record is detected at open. */
+function frameHeader(body: Buffer): Buffer {
   const header = Buffer.alloc(HEADER);
   header.writeUInt32BE(body.length, 0);
   header.writeUInt32BE(crc32(body), 4);
-  return Buffer.concat([header, body]);
+  return header;
 }
 
 function writeAll(fd: number, data: Buffer): void {
