@@ -144,16 +144,17 @@ test('a record built from objects encoded earlier reads back as the same WalReco
   const plain: WalRecord = {
     revision: 7,
     put: [
-      ...record(7, 'a "quoted" name').put,
+      ...record(7, 'a "quoted" näme').put,
       { kind: 'Gateway', namespaceExplicit: false, object: { metadata: { name: 'gw' }, spec: {} } },
     ],
     deleted: ['VirtualService/default/old'],
   };
   const encoded = new EncodedWalRecord(7);
-  for (const o of plain.put) encoded.put(o.kind, o.namespaceExplicit, JSON.stringify(o.object));
+  for (const o of plain.put)
+    encoded.put(o.kind, o.namespaceExplicit, Buffer.from(JSON.stringify(o.object)));
   for (const key of plain.deleted) encoded.delete(key);
   assert.equal(encoded.empty, false);
-  assert.deepEqual(JSON.parse(encoded.json), plain);
+  assert.deepEqual(JSON.parse(encoded.bytes().toString('utf8')), plain);
   wal.append(encoded);
   wal.append(record(8));
   wal.close();
