@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { kubectlTypeName, type KindInfo } from '../config/kinds.js';
 import { parseResourcesSteps } from '../config/parse.js';
-import { runStepsSliced, servingLoopSlicer } from '../runtime/steps.js';
+import { nextTurn, runStepsSliced, servingLoopSlicer } from '../runtime/steps.js';
 import {
   ConfigStore,
   kindInfoOf,
@@ -201,6 +201,8 @@ export class ConfigRoutes {
     const outcome = await this.store.applySliced(resources, servingLoopSlicer(), {
       dryRun: url.searchParams.get('dryRun') === 'All',
     });
+    // The commit ended a turn's work; the reply (thousands of results as JSON) is encoded in the next.
+    await nextTurn();
     const body: ApplyResponse = {
       kind: 'ApplyResult',
       revision: outcome.revision,

@@ -12,3 +12,4 @@ export * from './validate/index.js';
 export * from './store.js';
 export * from './decode.js';
 export * from './persist/write-ahead-log.js';
+export { encodedJson, encodedSize } from './encoded-json.js';

@@ -5,6 +5,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { runSteps, runStepsSliced, type Slicer, type Steps } from '../runtime/steps.js';
+import { encodedJson, encodedSize, releaseEncodedJson } from './encoded-json.js';
 import { applyJsonPatch, JsonPatchError } from './json-patch.js';
 import {
   deepFreeze,
@@ -524,8 +525,8 @@ export class ConfigStore {
       }
       warnings.push(...found);
       working.set(key, resource);
-      // Measured here, in the apply's slices, so the commit need not stringify every object again.
-      encodedSize(resource);
+      // Encoded here, in the apply's slices: the commit measures it and logs this text, not again.
+      encodedJson(resource);
       changed = true;
       results.push({ ref: refOf(resource), typeName, action: live ? 'configured' : 'created' });
     }
@@ -646,6 +647,7 @@ export class ConfigStore {
         throw new StoreError('RequestTooLarge', OBJECT_TOO_LARGE_MESSAGE);
     // Durable first: a change the log refused (disk full) never takes effect.
     this.writeAhead?.(this.rev + 1, events, [...items.values()]);
+    for (const e of events) releaseEncodedJson(e.resource);
     this.items = items;
     this.rev += 1;
     this.history.push(...events);
@@ -672,15 +674,6 @@ export class ConfigStore {
         }
       }
   }
-}
-
-const encodedSizes = new WeakMap<Resource, number>();
-
-/** The JSON size of a stored object (they are immutable: measured once). */
-function encodedSize(r: Resource): number {
-  let n = encodedSizes.get(r);
-  if (n === undefined) encodedSizes.set(r, (n = Buffer.byteLength(JSON.stringify(r.raw))));
-  return n;
 }
 
 /** ADDED / MODIFIED / DELETED between two item maps (stored Resources are immutable: identity = no change). */

@@ -54,3 +54,19 @@ test('a failing pass is reported and the loop keeps serving later requests', asy
   assert.equal(errors.length, 1);
   assert.deepEqual(seen, [2]);
 });
+
+// A commit that asks for a pass has already held the event loop for its own work: the pass must not
+// add its first slice to that block (issue #13 item 5), so it starts only in a later turn.
+test('a pass starts in a later event-loop turn than the request, not in its microtasks', async () => {
+  let started = false;
+  const loop = new ReconcileLoop<number>(
+    async () => void (started = true),
+    (err) => assert.fail(String(err)),
+  );
+  void loop.request(1);
+  for (let i = 0; i < 100; i++) await Promise.resolve();
+  assert.equal(started, false, 'the requesting turn (and its microtasks) ended first');
+  await new Promise<void>((r) => setImmediate(r));
+  assert.equal(started, true);
+  await loop.idle();
+});

@@ -2,6 +2,8 @@
 // loop dirty, and one more pass follows with the newest input (as istiod debounces and queues pushes,
 // istio/istio pilot/pkg/xds/discovery.go debounce + pushQueue), so no older config reaches a proxy
 // after a newer one.
+import { nextTurn } from '../runtime/steps.js';
+
 export class ReconcileLoop<T> {
   private pending: T | undefined;
   private hasPending = false;
@@ -27,8 +29,9 @@ export class ReconcileLoop<T> {
 
   private async drain(): Promise<void> {
     // Never inside the caller's stack: a store listener that asks for a pass has finished its commit
-    // before the pass reads (and writes) the store; requests of the same tick become one pass.
-    await Promise.resolve();
+    // before the pass reads (and writes) the store; requests of the same turn become one pass, which
+    // starts in a turn of its own (not after a large commit's work in the same block, issue #13).
+    await nextTurn();
     try {
       while (this.hasPending) {
         const input = this.pending as T;

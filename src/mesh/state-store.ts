@@ -2,12 +2,13 @@
 // `$SWITCHYARD_HOME/state` before anything else is applied, and every later change is logged (fsync)
 // before it takes effect (docs/security-model.md "Where state lives").
 import {
+  EncodedWalRecord,
+  encodedJson,
   resourceKey,
   WriteAheadLog,
   type ConfigStore,
   type Resource,
   type StoredObject,
-  type WalRecord,
 } from '../config/index.js';
 
 export interface StateStore {
@@ -49,13 +50,14 @@ export function openStateStore(
   // The image of what was restored: the next run reads one file instead of replaying the log.
   if (state.records.length > 0) wal.compact({ revision, objects: [...objects.values()] });
   store.setWriteAhead((rev, events, items) => {
-    const record: WalRecord = { revision: rev, put: [], deleted: [] };
+    // Objects' JSON as the apply encoded it in its slices: the commit only joins text.
+    const record = new EncodedWalRecord(rev);
     for (const e of events) {
       if (kubeletOwned(e.resource)) continue;
-      if (e.type === 'DELETED') record.deleted.push(resourceKey(e.resource));
-      else record.put.push(stored(e.resource));
+      if (e.type === 'DELETED') record.delete(resourceKey(e.resource));
+      else record.put(e.resource.kind, e.resource.namespaceExplicit, encodedJson(e.resource));
     }
-    if (record.put.length > 0 || record.deleted.length > 0) wal.append(record);
+    if (!record.empty) wal.append(record);
     if (wal.needsCompaction())
       wal.compact({ revision: rev, objects: items.filter((r) => !kubeletOwned(r)).map(stored) });
   });

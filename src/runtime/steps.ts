@@ -61,3 +61,8 @@ export const SLICE_MS = 10;
 export function servingLoopSlicer(clock: Clock = systemClock): Slicer {
   return timeSlicer(() => clock.monotonic(), SLICE_MS);
 }
+
+/** Resolves in a later event-loop turn (after pending I/O callbacks): ends the current block of work. */
+export function nextTurn(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}

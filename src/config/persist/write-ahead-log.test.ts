@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WriteAheadLog, type WalRecord } from './write-ahead-log.js';
+import { EncodedWalRecord, WriteAheadLog, type WalRecord } from './write-ahead-log.js';
 
 function record(revision: number, name = `vs-${revision}`): WalRecord {
   return {
@@ -136,4 +136,29 @@ test('erase forgets every revision (up --fresh)', () => {
   const { state, wal: w } = WriteAheadLog.open(d);
   assert.deepEqual(state, { image: undefined, records: [], droppedBytes: 0 });
   w.close();
+});
+
+test('a record built from objects encoded earlier reads back as the same WalRecord', () => {
+  const d = dir();
+  const { wal } = WriteAheadLog.open(d);
+  const plain: WalRecord = {
+    revision: 7,
+    put: [
+      ...record(7, 'a "quoted" näme').put,
+      { kind: 'Gateway', namespaceExplicit: false, object: { metadata: { name: 'gw' }, spec: {} } },
+    ],
+    deleted: ['VirtualService/default/old'],
+  };
+  const encoded = new EncodedWalRecord(7);
+  for (const o of plain.put)
+    encoded.put(o.kind, o.namespaceExplicit, Buffer.from(JSON.stringify(o.object)));
+  for (const key of plain.deleted) encoded.delete(key);
+  assert.equal(encoded.empty, false);
+  assert.deepEqual(JSON.parse(encoded.bytes().toString('utf8')), plain);
+  wal.append(encoded);
+  wal.append(record(8));
+  wal.close();
+  const again = WriteAheadLog.open(d);
+  assert.deepEqual(again.state.records, [plain, record(8)]);
+  again.wal.close();
 });
