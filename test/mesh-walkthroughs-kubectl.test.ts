@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fixture } from './helpers/shared.js';
 import { get, startMesh } from './helpers/mesh.js';
 import { kubectlVersions, runKubectl } from './kube-support.js';
+import { assertBinomial } from './helpers/binomial.js';
 
 const istio = (name: string) => fixture('istio-tasks', name);
 const REVIEWS_FALLBACK = 'Sorry, product reviews are currently unavailable for this book.';
@@ -68,8 +69,7 @@ for (const { version, bin, skip } of kubectlVersions()) {
         assert.equal(await starShare(10), 0, 'all-v1: no stars');
         await kubectl('apply', '-f', istio('virtual-service-reviews-80-20.yaml'));
         const share = await starShare(100);
-        // 100 draws at p = 0.2: +-0.15 is 3.75 standard deviations.
-        assert.ok(Math.abs(share - 0.2) <= 0.15, `80/20: ${share} of the pages have stars`);
+        assertBinomial(Math.round(share * 100), 100, 0.2, '80/20: pages with stars');
         await kubectl('apply', '-f', fixture('mesh', 'ratings-delay-2s.yaml'));
         const timed = await kubectl(
           'exec',
