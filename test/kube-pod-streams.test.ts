@@ -6,6 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { get } from 'node:http';
+import { connect } from 'node:net';
+import { SpdySession } from '../src/kube/spdy/session.js';
 import { ConfigStore } from '../src/config/index.js';
 import { kubectlVersions, startKubeServer, type KubeServer } from './kube-support.js';
 import {
@@ -317,3 +319,42 @@ for (const { version, bin, skip } of kubectlVersions()) {
     });
   });
 }
+
+// A client that exits sends FIN, or RST when it had unread bytes: kubectl 1.27 (SPDY) killed with
+// nothing unread left the exec running for its whole 600 s on some runs. FIN alone must end it.
+test(
+  'an SPDY exec client that half-closes (FIN, no RST) ends its command',
+  { timeout: 20_000 },
+  async () => {
+    const url = new URL(kube.admin.url);
+    const sock = connect(Number(url.port), url.hostname);
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    sock.write(
+      `POST /api/v1/namespaces/default/pods/${pod.name}/exec?command=sleep&command=600&container=app&stdout=true HTTP/1.1\r\n` +
+        `Host: ${url.host}\r\nAuthorization: Bearer ${kube.token}\r\nConnection: Upgrade\r\n` +
+        'Upgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n\r\n',
+    );
+    let head = '';
+    await new Promise<void>((resolve) => {
+      const onData = (b: Buffer) => {
+        head += b.toString('latin1');
+        if (!head.includes('\r\n\r\n')) return;
+        sock.off('data', onData);
+        resolve();
+      };
+      sock.on('data', onData);
+    });
+    assert.match(head, /^HTTP\/1\.1 101 /);
+    const session = new SpdySession(
+      { write: (b) => void sock.write(b), end: () => sock.end() },
+      () => undefined,
+    );
+    sock.on('data', (b: Buffer) => session.receive(b));
+    session.openStream(new Map([['streamtype', 'error']]));
+    session.openStream(new Map([['streamtype', 'stdout']]));
+    while (kube.admin.pods.activeExecs === 0) await new Promise((r) => setTimeout(r, 20));
+    sock.end(); // FIN; the socket stays open for reading, as a half-closed TCP peer's would
+    while (kube.admin.pods.activeExecs > 0) await new Promise((r) => setTimeout(r, 20));
+    sock.destroy();
+  },
+);

@@ -314,6 +314,12 @@ function spdyOverSocket(
     onStream,
   );
   socket.on('data', (b: Buffer) => session.receive(b));
+  // The upgraded socket is half-open capable: a client that exits sends FIN ('end') and, unless it
+  // had unread bytes (RST), no 'close' follows until we end too; either way the client is gone.
+  socket.on('end', () => {
+    session.transportClosed();
+    socket.end();
+  });
   socket.on('close', () => session.transportClosed());
   if (head.length > 0) session.receive(head);
   return session;
