@@ -12,45 +12,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CLI, startMesh } from './helpers/mesh.js';
-import { startClient, startEchoServer } from './helpers/xds-grpc-support.js';
+import {
+  ECHO_HOST,
+  ECHO_PORT,
+  echoService,
+  startClient,
+  startEchoServer,
+} from './helpers/xds-grpc-support.js';
 import { FakeKubeApi } from './helpers/fake-kube-api.js';
 import { findKubectl, runKubectl } from './kube-support.js';
 
-const HOST = 'echo.default.svc.cluster.local';
-const PORT = 7070;
+const HOST = ECHO_HOST;
+const PORT = ECHO_PORT;
 
-function echoConfig(v1Port: number, v2Port: number): string {
-  return `
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: echo, namespace: default }
-spec:
-  hosts: [${HOST}]
-  location: MESH_INTERNAL
-  ports: [{ number: ${PORT}, name: grpc, protocol: GRPC }]
-  resolution: STATIC
-  workloadSelector: { labels: { app: echo } }
----
-apiVersion: networking.istio.io/v1
-kind: WorkloadEntry
-metadata: { name: echo-v1, namespace: default }
-spec: { address: 127.0.0.1, labels: { app: echo, version: v1 }, ports: { grpc: ${v1Port} } }
----
-apiVersion: networking.istio.io/v1
-kind: WorkloadEntry
-metadata: { name: echo-v2, namespace: default }
-spec: { address: 127.0.0.1, labels: { app: echo, version: v2 }, ports: { grpc: ${v2Port} } }
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: { name: echo, namespace: default }
-spec:
-  host: ${HOST}
-  subsets:
-    - { name: v1, labels: { version: v1 } }
-    - { name: v2, labels: { version: v2 } }
-`;
-}
+const echoConfig = echoService;
 
 function virtualService(subset: string): string {
   return `

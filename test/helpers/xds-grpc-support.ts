@@ -8,6 +8,44 @@ import { join } from 'node:path';
 import { CLI } from './mesh.js';
 
 /** Metadata the echo servers obey. */
+/** The echo service the proxyless tests route to, and its gRPC port. */
+export const ECHO_HOST = 'echo.default.svc.cluster.local';
+export const ECHO_PORT = 7070;
+
+/** The echo service: a ServiceEntry, workloads v1 and v2 on these ports, a DestinationRule of both. */
+export function echoService(v1Port: number, v2Port: number): string {
+  return `
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: echo, namespace: default }
+spec:
+  hosts: [${ECHO_HOST}]
+  location: MESH_INTERNAL
+  ports: [{ number: ${ECHO_PORT}, name: grpc, protocol: GRPC }]
+  resolution: STATIC
+  workloadSelector: { labels: { app: echo } }
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: { name: echo-v1, namespace: default }
+spec: { address: 127.0.0.1, labels: { app: echo, version: v1 }, ports: { grpc: ${v1Port} } }
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: { name: echo-v2, namespace: default }
+spec: { address: 127.0.0.1, labels: { app: echo, version: v2 }, ports: { grpc: ${v2Port} } }
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: echo, namespace: default }
+spec:
+  host: ${ECHO_HOST}
+  subsets:
+    - { name: v1, labels: { version: v1 } }
+    - { name: v2, labels: { version: v2 } }
+`;
+}
+
 export const FAIL_FIRST = 'x-fail-first';
 export const HOLD = 'x-hold';
 
