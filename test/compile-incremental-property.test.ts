@@ -8,36 +8,13 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createConfigSnapshot, type Resource } from '../src/config/index.js';
 import { SnapshotCache, compileProxy, type CompileWarning } from '../src/compile/index.js';
-import {
-  buildRegistry,
-  RegistryCache,
-  resolveProxy,
-  type LocalWorkload,
-} from '../src/registry/index.js';
-import { comparable, resourcesOf } from './helpers/compile.js';
+import { buildRegistry, RegistryCache, resolveProxy } from '../src/registry/index.js';
+import { comparable, resourcesOf, sleepAndGateway as locals } from './helpers/compile.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 25);
 const SEED = Number(process.env.PROPERTY_SEED ?? 20261202);
 const SERVICES = 4;
 
-const locals: LocalWorkload[] = [
-  {
-    name: 'sleep',
-    namespace: 'default',
-    labels: { app: 'sleep' },
-    serviceAccount: 'sleep',
-    address: '127.0.0.1',
-    ports: {},
-  },
-  {
-    name: 'istio-ingressgateway-0',
-    namespace: 'istio-system',
-    labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' },
-    serviceAccount: 'gw',
-    address: '127.0.0.1',
-    ports: {},
-  },
-];
 const PROXIES = ['sleep.default', 'istio-ingressgateway-0.istio-system'];
 
 interface VsModel {

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { ConfigStore, createConfigSnapshot, parseResources } from '../src/config/index.js';
 import { parseResourcesSteps } from '../src/config/parse.js';
 import { SnapshotCache, compileProxy, runStepsSliced, type Slicer } from '../src/compile/index.js';
-import { buildRegistry, resolveProxy, type LocalWorkload } from '../src/registry/index.js';
-import { comparable } from './helpers/compile.js';
+import { buildRegistry, resolveProxy } from '../src/registry/index.js';
+import { comparable, sleepAndGateway as locals } from './helpers/compile.js';
 
 /** Ends every slice with one setImmediate turn, counting them. */
 function everyStep(): Slicer & { turns: number } {
@@ -61,25 +61,6 @@ spec:
   http: [{ match: [{ uri: { prefix: /v${i} } }], route: [{ destination: { host: svc-${i} } }] }]`);
   return docs.join('\n---\n');
 }
-
-const locals: LocalWorkload[] = [
-  {
-    name: 'sleep',
-    namespace: 'default',
-    labels: { app: 'sleep' },
-    serviceAccount: 'sleep',
-    address: '127.0.0.1',
-    ports: {},
-  },
-  {
-    name: 'istio-ingressgateway-0',
-    namespace: 'istio-system',
-    labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' },
-    serviceAccount: 'gw',
-    address: '127.0.0.1',
-    ports: {},
-  },
-];
 
 test('a sliced compile yields between units of work, other callbacks run, and it equals compileProxy', async () => {
   const config = createConfigSnapshot(

@@ -93,3 +93,23 @@ export function comparable(s: ProxySnapshot): unknown {
   );
   return { ...s, routeTables: tables };
 }
+
+/** Two local proxies for compile tests: a sidecar (`sleep`) and the ingress gateway. */
+export const sleepAndGateway: LocalWorkload[] = [
+  {
+    name: 'sleep',
+    namespace: 'default',
+    labels: { app: 'sleep' },
+    serviceAccount: 'sleep',
+    address: '127.0.0.1',
+    ports: {},
+  },
+  {
+    name: 'istio-ingressgateway-0',
+    namespace: 'istio-system',
+    labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' },
+    serviceAccount: 'gw',
+    address: '127.0.0.1',
+    ports: {},
+  },
+];
