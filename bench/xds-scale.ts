@@ -12,10 +12,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { meshFromFiles, TYPE, XdsServer, type MeshState } from '../src/xds/index.js';
 
-function flag(name: string, fallback: number): number {
+function flag(name: string, fallback: number, min = 1): number {
   const i = process.argv.indexOf(`--${name}`);
   const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number`);
+  if (!Number.isFinite(v) || v < min) throw new Error(`--${name} needs a number >= ${min}`);
   return v;
 }
 
@@ -26,7 +26,7 @@ const CHANGES = flag('changes', 5);
 const DEBOUNCE_MS = 100;
 /** The server's cap on response bytes handed to gRPC across streams (XdsServerOptions.maxBytesInFlight). */
 // 0 = no cap (the server's default).
-const IN_FLIGHT_MB = flag('in-flight-mb', 0);
+const IN_FLIGHT_MB = flag('in-flight-mb', 0, 0);
 
 /** Service i: a ServiceEntry with ENDPOINTS addresses and a VirtualService (header match, retries). */
 function meshYaml(changed: number, tick: number): string {
