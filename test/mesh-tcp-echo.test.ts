@@ -143,6 +143,25 @@ test(
 );
 
 test(
+  'a tcp VirtualService on a port of unknown protocol routes the connections the sniffer finds are not HTTP',
+  { skip },
+  async () => {
+    await kubectl('apply', '-f', fixture('tcp-echo-sniffed-v2.yaml'));
+    try {
+      // Before, the sniffed TCP chain ignored the tcp routes and both versions answered.
+      assert.deepEqual([...(await echoMany('tcp-echo-sniffed', 9200))], ['two']);
+      const log = await kubectl('logs', 'deploy/curl', '-c', 'istio-proxy');
+      assert.match(
+        log,
+        /"- - -" 0 - - - "-" \d+ \d+ \d+ - "-" "-" "-" "-" "[^"]+" outbound\|9200\|v2\|tcp-echo-sniffed\.default\.svc\.cluster\.local /,
+      );
+    } finally {
+      await kubectl('delete', '-f', fixture('tcp-echo-sniffed-v2.yaml'));
+    }
+  },
+);
+
+test(
   'under STRICT mTLS the sidecars carry TCP as mesh mTLS (auto mTLS out, terminated in)',
   { skip },
   async () => {

@@ -395,7 +395,8 @@ function tcpChainsFor(
   const chains: FilterChain[] = [];
   for (const s of services) {
     const sp = s.ports.find((p) => p.port === port);
-    if (!sp || isHttpProtocol(sp.protocol)) continue;
+    // A port of unknown protocol gets a TCP chain too, for what the http_inspector finds is not HTTP.
+    if (!sp || (isHttpProtocol(sp.protocol) && sp.protocol !== 'unknown')) continue;
     let routes: TcpRoute[] = [];
     const vs = virtualServices.find((v) => v.hosts.some((h) => hostMatches(s.hostname, h)));
     if (vs) {
@@ -458,11 +459,16 @@ export function* compileSidecar(
       s.ports.some((p) => p.port === port && isHttpProtocol(p.protocol)),
     );
     chains.push(...tcpChainsFor(ctx, port, services, virtualServices));
+    const sniffed = services.some((s) =>
+      s.ports.some((p) => p.port === port && p.protocol === 'unknown'),
+    );
     if (hasHttp) {
       routeTables.push(yield* outboundRouteTable(ctx, port, services, virtualServices, mode));
       chains.push({
         name: `0.0.0.0_${port}`,
         serverNames: [],
+        // istio/istio pilot/pkg/networking/core/listener.go plaintextHTTPALPNs (HTTP/1.0 off by default).
+        ...(sniffed ? { applicationProtocols: ['http/1.1', 'h2c'] } : {}),
         http: { routeTableName: String(port) },
       });
     }

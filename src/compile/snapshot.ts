@@ -228,6 +228,12 @@ export interface FilterChain {
   serverNames: readonly string[];
   /** TLS terminated here (gateway SIMPLE/MUTUAL). */
   tls?: DownstreamTls;
+  /**
+   * Envoy filter_chain_match.application_protocols, set by the http_inspector: the HTTP chain of a
+   * port of unknown protocol, matched only when the first bytes are HTTP; other bytes take the port's
+   * TCP chains (istio/istio pilot/pkg/networking/core/listener.go, ListenerProtocolAuto).
+   */
+  applicationProtocols?: readonly string[];
   /** HTTP connection manager with this route table, or TCP proxy with these routes. */
   http?: { routeTableName: string };
   tcp?: { routes: readonly TcpRoute[]; statPrefix: string };

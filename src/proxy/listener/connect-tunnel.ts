@@ -10,15 +10,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { FilterChain, Listener, ProxySnapshot } from '../../compile/snapshot.js';
+import type { FilterChain, Listener } from '../../compile/snapshot.js';
 import type { RequestContext } from '../context/request-context.js';
 import type { ProxyServices } from '../services.js';
-import {
-  l4ChainFor,
-  needsSni,
-  podSearchNames,
-  type Destination,
-} from '../tls/destination-match.js';
+import { l4ChainFor, needsSni, type Destination } from '../tls/destination-match.js';
 import { mayBeHttp1 } from './protocol-sniff.js';
 import { peekClientHello } from '../tls/peek-client-hello.js';
 import { replayingDuplex } from '../tls/replay.js';
@@ -50,31 +45,6 @@ function stripMapped(addr: string | undefined): string {
 }
 
 type HttpHandler = (listenerName: string, req: IncomingMessage, res: ServerResponse) => void;
-
-/**
- * A service port of unknown protocol (its outbound cluster uses the downstream's protocol) whose
- * first bytes the http_inspector finds are not HTTP: Istio's sniffed TCP chain, a tcp_proxy to the
- * service's cluster (istio.io protocol-selection "automatic protocol selection").
- */
-function sniffedTcpChain(
-  snap: ProxySnapshot | undefined,
-  dest: Destination,
-  namespace: string | undefined,
-): FilterChain | undefined {
-  for (const host of podSearchNames(dest.host, namespace)) {
-    const name = `outbound|${dest.port}||${host}`;
-    if (snap?.clusters.get(name)?.useDownstreamProtocol)
-      return {
-        name,
-        serverNames: [],
-        tcp: {
-          routes: [{ clusters: [{ clusterName: name, weight: 1 }], totalWeight: 1 }],
-          statPrefix: name,
-        },
-      };
-  }
-  return undefined;
-}
 
 export class ConnectTunnels {
   /** One HTTP server per outbound listener, for HTTP spoken inside tunnels. */
@@ -121,14 +91,13 @@ export class ConnectTunnels {
       peekClientHello(this.svc, socket, first, (hello, bytes) => {
         const serverName = hello.kind === 'tls' ? hello.serverName : undefined;
         const withSni: DownstreamInfo = { ...info, ...(serverName ? { serverName } : {}) };
+        const httpChain = listener.filterChains.find((c) => c.http);
+        // A port of unknown protocol: HTTP bytes take the HTTP chain (http_inspector), others its TCP chain.
+        if (httpChain?.applicationProtocols && hello.kind === 'not-tls' && mayBeHttp1(bytes))
+          return this.httpIn(listener, socket, bytes);
         const chain = l4ChainFor(listener, serverName, dest, { generic: false, namespace });
         if (chain) return this.tcp(chain, replayingDuplex(socket, bytes), withSni);
-        const httpChain = listener.filterChains.find((c) => c.http);
-        if (httpChain && hello.kind === 'not-tls') {
-          const sniffed = mayBeHttp1(bytes) ? undefined : sniffedTcpChain(snap, dest, namespace);
-          if (sniffed) return this.tcp(sniffed, replayingDuplex(socket, bytes), withSni);
-          return this.httpIn(listener, socket, bytes);
-        }
+        if (httpChain && hello.kind === 'not-tls') return this.httpIn(listener, socket, bytes);
         const generic = l4ChainFor(listener, serverName, dest, { namespace });
         this.tcp(generic, replayingDuplex(socket, bytes), withSni);
       });

@@ -309,3 +309,31 @@ test('proxyless gRPC: listener host:port with an api_listener RDS to outbound|po
   );
   assert.equal(ratings.circuit_breakers, undefined);
 });
+
+test('a port of unknown protocol: a TCP chain from the tcp routes, the HTTP chain matched on application protocols, an http_inspector (listener.go ListenerProtocolAuto)', () => {
+  const dir = join(FIXTURES, 'tcp-echo');
+  const files = ['tcp-echo-services.yaml', 'curl.yaml', 'tcp-echo-sniffed-v2.yaml'];
+  const all = snapshots(files.map((f) => join(dir, f)));
+  const curl = [...all.entries()].find(([n]) => n.startsWith('curl'))?.[1];
+  assert.ok(curl);
+  const l = resource(curl, TYPE.listener, '0.0.0.0_9200');
+  assert.deepEqual(
+    (l.listener_filters as ProtoObject[]).map((f) => f.name),
+    ['envoy.filters.listener.http_inspector'],
+  );
+  const chains = l.filter_chains as ProtoObject[];
+  const tcp = chains.find(
+    (c) => (c.filters as ProtoObject[])[0]?.name === 'envoy.filters.network.tcp_proxy',
+  );
+  assert.equal(
+    ((tcp?.filters as ProtoObject[])[0]?.typed_config as ProtoObject).cluster,
+    'outbound|9200|v2|tcp-echo-sniffed.default.svc.cluster.local',
+  );
+  const http = chains.find((c) => c !== tcp);
+  assert.deepEqual(http?.filter_chain_match, {
+    transport_protocol: 'raw_buffer',
+    application_protocols: ['http/1.1', 'h2c'],
+  });
+  // A declared TCP port keeps no inspector.
+  assert.equal(resource(curl, TYPE.listener, '0.0.0.0_9000').listener_filters, undefined);
+});

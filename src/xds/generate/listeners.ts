@@ -90,6 +90,11 @@ function filterChains(
   const match: ProtoObject = {};
   if (fc.destinationPort !== undefined) match.destination_port = wrap(fc.destinationPort);
   if (fc.serverNames.length > 0) match.server_names = [...fc.serverNames];
+  if (fc.applicationProtocols) {
+    // The HTTP chain of a sniffed port (istio/istio pilot/pkg/networking/core/listener.go).
+    match.transport_protocol = 'raw_buffer';
+    match.application_protocols = [...fc.applicationProtocols];
+  }
   const chains: ProtoObject[] = [];
   const base = (extra: ProtoObject, filters: ProtoObject[]): ProtoObject => {
     const m = { ...match, ...((extra.filter_chain_match as ProtoObject | undefined) ?? {}) };
@@ -185,16 +190,23 @@ export function buildListener(l: Listener, tables: ReadonlyMap<string, RouteTabl
         typed_config: { '@type': TYPE.tlsInspector },
       },
     ];
-  } else if (l.direction === 'outbound') {
+  } else {
     // Per-port sidecar listeners are reached through virtualOutbound, not bound (listener.go).
-    out.bind_to_port = wrap(false);
-  } else if (chains.some((c) => (c.filter_chain_match as ProtoObject | undefined)?.server_names)) {
-    out.listener_filters = [
-      {
+    if (l.direction === 'outbound') out.bind_to_port = wrap(false);
+    // listener.go: a tls_inspector where a chain matches SNI, an http_inspector where one matches
+    // application protocols (a sniffed port).
+    const filters: ProtoObject[] = [];
+    if (chains.some((c) => (c.filter_chain_match as ProtoObject | undefined)?.server_names))
+      filters.push({
         name: 'envoy.filters.listener.tls_inspector',
         typed_config: { '@type': TYPE.tlsInspector },
-      },
-    ];
+      });
+    if (l.filterChains.some((c) => c.applicationProtocols))
+      filters.push({
+        name: 'envoy.filters.listener.http_inspector',
+        typed_config: { '@type': TYPE.httpInspector },
+      });
+    if (filters.length > 0) out.listener_filters = filters;
   }
   return out;
 }
