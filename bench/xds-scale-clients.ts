@@ -43,6 +43,10 @@ function startClient(port: number, i: number): void {
   const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
     'grpc.use_local_subchannel_pool': 1,
     'grpc.max_receive_message_length': -1,
+    // Envoy's HTTP/2 windows for its xDS cluster: initial_stream_window_size and
+    // initial_connection_window_size default 256 MiB (envoyproxy/envoy
+    // api/envoy/config/core/v3/protocol.proto), so a push is not paced by 64 KiB window updates.
+    'grpc-node.flow_control_window': 256 * 2 ** 20,
   });
   const call = client.makeBidiStreamRequest(
     '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources',

@@ -28,6 +28,7 @@ import {
   type SecretSource,
 } from './secrets.js';
 import { DEBUG_SYNCZ, syncz } from './syncz.js';
+import { GrpcFrame } from './grpc-frame.js';
 
 /** Push order: clusters, endpoints, listeners, routes (discovery.proto "eventual consistency"). */
 export const PUSH_ORDER = [TYPE.cluster, TYPE.endpoint, TYPE.listener, TYPE.route] as const;
@@ -61,7 +62,7 @@ interface Write {
   counted: boolean;
 }
 
-type Message = Record<string, unknown> | Buffer;
+type Message = Record<string, unknown> | Buffer | GrpcFrame;
 
 /** One type's state on one stream (istiod's WatchedResource). */
 export interface TypeWatch {
@@ -92,7 +93,10 @@ export interface XdsConnection {
 }
 
 interface Conn extends XdsConnection {
-  call: grpc.ServerDuplexStream<Record<string, unknown>, Record<string, unknown> | Buffer>;
+  call: grpc.ServerDuplexStream<
+    Record<string, unknown>,
+    Record<string, unknown> | Buffer | GrpcFrame
+  >;
   snapshot?: ProxySnapshot;
   identity?: ProxyIdentity;
   resources?: EncodedByType;
@@ -146,6 +150,7 @@ function sameMaps(previous: EncodedByType, next: EncodedByType): EncodedByType {
 /** The bytes a response will take on the wire (delta responses: their resources' bytes). */
 function messageSize(m: Message): number {
   if (Buffer.isBuffer(m)) return m.length;
+  if (m instanceof GrpcFrame) return m.bytes.length - 5;
   const resources = (m.resources as { resource?: { value?: Uint8Array } }[] | undefined) ?? [];
   return resources.reduce((n, r) => n + (r.resource?.value?.length ?? 0), 0);
 }
@@ -173,9 +178,9 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
 interface Body {
   hash: string;
   bytes: Buffer;
-  /** The body with a nonce of its own, sent as is to every stream it is new to (no copy each). */
+  /** The body with a nonce of its own, framed once and written to every stream it is new to. */
   nonce: string;
-  withNonce: Buffer;
+  framed: GrpcFrame;
 }
 
 type Req = Record<string, unknown> & {
@@ -222,16 +227,21 @@ export class XdsServer {
     protoRoot();
     const req = messageType('envoy.service.discovery.v3.DiscoveryRequest');
     const res = messageType('envoy.service.discovery.v3.DiscoveryResponse');
-    const method: grpc.MethodDefinition<Req, Record<string, unknown> | Buffer> = {
+    const method: grpc.MethodDefinition<Req, Record<string, unknown> | Buffer | GrpcFrame> = {
       path: `/${SERVICE}/StreamAggregatedResources`,
       requestStream: true,
       responseStream: true,
       requestSerialize: (m) => Buffer.from(req.encode(req.fromObject(m)).finish()),
       requestDeserialize: (b) =>
         req.toObject(req.decode(b), { longs: Number, enums: String, defaults: false }) as Req,
-      // Pushes arrive pre-encoded (a shared body plus this stream's nonce); debug answers as objects.
+      // Pushes arrive pre-encoded (a shared frame, or a body with this stream's own nonce); debug
+      // answers as objects. A GrpcFrame reaches this only where grpc-js copies frames (grpc-frame.ts).
       responseSerialize: (m) =>
-        Buffer.isBuffer(m) ? m : Buffer.from(res.encode(res.fromObject(m)).finish()),
+        m instanceof GrpcFrame
+          ? m.message
+          : Buffer.isBuffer(m)
+            ? m
+            : Buffer.from(res.encode(res.fromObject(m)).finish()),
       responseDeserialize: (b) => res.toObject(res.decode(b), { longs: Number, enums: String }),
     };
     const dreq = messageType('envoy.service.discovery.v3.DeltaDiscoveryRequest');
@@ -570,7 +580,7 @@ export class XdsServer {
     writer.uint32((4 << 3) | 2).string(typeUrl);
     const bytes = Buffer.from(writer.finish());
     const nonce = randomUUID();
-    const body = { hash, bytes, nonce, withNonce: withNonce(bytes, nonce) };
+    const body = { hash, bytes, nonce, framed: new GrpcFrame(withNonce(bytes, nonce)) };
     if (all) {
       let m = cache;
       if (!m) this.bodies.set(all, (m = new Map()));
@@ -599,7 +609,7 @@ export class XdsServer {
     w.sentHash = body.hash;
     w.nonceSent = nonce;
     w.versionSent = all ? body.hash : '';
-    this.send(c, fresh ? withNonce(body.bytes, nonce) : body.withNonce);
+    this.send(c, fresh ? withNonce(body.bytes, nonce) : body.framed);
     return true;
   }
 
