@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import {
   createConfigSnapshot,
+  KindGenerations,
   decodableResources,
   formatDiagnostic,
   loadResources,
@@ -12,7 +13,7 @@ import {
   type ConfigSnapshot,
   type Resource,
 } from '../config/index.js';
-import { buildRegistry, type Registry } from '../registry/index.js';
+import { buildRegistry, REGISTRY_KINDS, type Registry } from '../registry/index.js';
 
 export interface MeshState {
   config: ConfigSnapshot;
@@ -46,6 +47,12 @@ function reuseUnchanged(prev: ConfigSnapshot | undefined, next: readonly Resourc
   });
 }
 
+/**
+ * Reloads keep the previous Registry object while no kind it reads changed (a VirtualService edit),
+ * so the compiler keeps every proxy's clusters (snapshot-cache.ts) instead of rebuilding them.
+ */
+const generations = new KindGenerations();
+
 /** Loads the files into a config snapshot and its registry, or the errors that stop it. */
 export function meshFromFiles(
   files: readonly string[],
@@ -68,5 +75,10 @@ export function meshFromFiles(
     mesh,
     opts.revision,
   );
-  return { state: { config, registry: buildRegistry(config) }, errors: [] };
+  const previous = opts.previous;
+  const registry =
+    previous && generations.same(previous.config, config, REGISTRY_KINDS)
+      ? previous.registry
+      : buildRegistry(config);
+  return { state: { config, registry }, errors: [] };
 }
