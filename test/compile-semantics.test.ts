@@ -83,7 +83,12 @@ spec:
   assert.deepEqual(routes[0]!.match.headers, [
     { name: 'end-user', match: { kind: 'exact', value: 'jason' }, invert: false },
   ]);
-  assert.deepEqual(routes[1]!.match.path, { kind: 'prefix', value: '/v2', ignoreCase: true });
+  assert.deepEqual(routes[1]!.match.path, {
+    kind: 'prefix',
+    value: '/v2',
+    ignoreCase: true,
+    lowerValue: '/v2',
+  });
   const split = fwd(routes[2]);
   assert.deepEqual(
     split.clusters.map((c) => [c.clusterName.split('|')[2], c.weight]),

@@ -20,10 +20,11 @@ export interface MatchContext {
 /** Istio `{}` or `regex: "*"` on a header means presence. */
 function stringMatcher(m: StringMatch | undefined, ignoreCase = false): StringMatcher | undefined {
   if (!m || typeof m !== 'object') return { kind: 'present' };
-  if (typeof m.exact === 'string')
-    return { kind: 'exact', value: m.exact, ...(ignoreCase ? { ignoreCase } : {}) };
-  if (typeof m.prefix === 'string')
-    return { kind: 'prefix', value: m.prefix, ...(ignoreCase ? { ignoreCase } : {}) };
+  // ignoreUriCase: the match value is lower-cased here, once, not per request.
+  const folded = (value: string) =>
+    ignoreCase ? { ignoreCase, lowerValue: value.toLowerCase() } : {};
+  if (typeof m.exact === 'string') return { kind: 'exact', value: m.exact, ...folded(m.exact) };
+  if (typeof m.prefix === 'string') return { kind: 'prefix', value: m.prefix, ...folded(m.prefix) };
   if (typeof m.regex === 'string') {
     if (m.regex === '*') return { kind: 'present' };
     return { kind: 'regex', value: m.regex, regex: compileRe2(m.regex) };

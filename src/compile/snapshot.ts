@@ -9,9 +9,10 @@ export type { Endpoint, Protocol, ProxyIdentity, ProxyKind } from '../model/inde
 
 // ---------------------------------------------------------------- matching
 
+/** `lowerValue`: `value` lower-cased once at compile time where `ignoreCase` is set. */
 export type StringMatcher =
-  | { kind: 'exact'; value: string; ignoreCase?: boolean }
-  | { kind: 'prefix'; value: string; ignoreCase?: boolean }
+  | { kind: 'exact'; value: string; ignoreCase?: boolean; lowerValue?: string }
+  | { kind: 'prefix'; value: string; ignoreCase?: boolean; lowerValue?: string }
   | { kind: 'regex'; value: string; regex: CompiledRegex }
   | { kind: 'present' };
 

@@ -66,10 +66,12 @@ export function selectVirtualHost(
 export function matchString(m: StringMatcher, value: string): boolean {
   switch (m.kind) {
     case 'exact':
-      return m.ignoreCase ? value.toLowerCase() === m.value.toLowerCase() : value === m.value;
+      return m.ignoreCase
+        ? value.toLowerCase() === (m.lowerValue ?? m.value.toLowerCase())
+        : value === m.value;
     case 'prefix':
       return m.ignoreCase
-        ? value.toLowerCase().startsWith(m.value.toLowerCase())
+        ? value.toLowerCase().startsWith(m.lowerValue ?? m.value.toLowerCase())
         : value.startsWith(m.value);
     case 'regex':
       return m.regex.fullMatch(value);
