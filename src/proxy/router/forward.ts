@@ -162,7 +162,7 @@ export class ForwardRequest {
     this.priorities?.onHostAttempted(host.endpoint.priority ?? 0);
     down.ctx.upstreamHost = host.key;
     down.ctx.attempts++;
-    cluster.stats.upstream_rq_total++;
+    cluster.attemptStarted();
     const chosen = host;
     cluster.acquire(
       chosen,
@@ -257,8 +257,7 @@ export class ForwardRequest {
     if (badFraming) return this.onError(a, badFraming);
     this.tryTimer?.cancel();
     this.tryTimer = undefined;
-    cluster.outlier?.putResult(a.conn.host, { kind: 'status', status });
-    cluster.stats.recordCode(status);
+    cluster.responseFrom(a.conn.host, status);
     if (this.retry && this.retry.retriableStatus(status, (n) => firstValue(headers[n]))) {
       if (this.canRetry()) {
         this.endAttempt(a, false);
@@ -266,7 +265,7 @@ export class ForwardRequest {
       }
     } else if (this.retry && this.retry.retriesDone > 0) {
       // A retried request whose answer is not retriable (retry_state_impl.cc shouldRetry).
-      cluster.stats.upstream_rq_retry_success++;
+      cluster.retrySucceeded();
     }
     this.committed = true;
     const out = stripHopByHop(headers);
@@ -342,7 +341,7 @@ export class ForwardRequest {
     }
     const h2 = a.conn.h2;
     this.endAttempt(a, true);
-    this.f.cluster.stats.upstream_rq_completed++;
+    this.f.cluster.responseCompleted();
     this.finish();
     const ctx = this.f.down.ctx;
     const forwarded = trailers && h2 ? trailersToForward(trailers) : undefined;
@@ -389,8 +388,6 @@ export class ForwardRequest {
       return;
     }
     if (!failure && conn.localAddress) down.ctx.upstreamLocalAddress = conn.localAddress;
-    if (failure) cluster.stats.upstream_cx_connect_fail++;
-    else cluster.stats.upstream_rq_rx_reset++;
     // A response the HTTP/1 codec rejects is a protocol error: retried only under 5xx,
     // gateway-error or reset, never as a connect failure (retry_state_impl.cc wouldRetryFromReset).
     const reason: UpstreamResetReason = failure
@@ -398,8 +395,7 @@ export class ForwardRequest {
       : isProtocolError(err, code, false)
         ? 'protocol error'
         : 'connection termination';
-    if (reason === 'protocol error') cluster.stats.upstream_cx_protocol_error++;
-    if (reason === 'connection timeout') cluster.stats.upstream_cx_connect_timeout++;
+    cluster.attemptFailed(failure !== undefined, reason);
     const kind: AttemptFailure = failure ? 'connect-failure' : 'reset';
     if (this.retry?.retriableFailure(kind) && this.canRetry()) return this.scheduleRetry(conn.host);
     this.failReset(reason, failure?.transport);
@@ -414,7 +410,7 @@ export class ForwardRequest {
   private onPerTryTimeout(a: Attempt): void {
     if (a.done || this.committed) return;
     const { cluster } = this.f;
-    cluster.stats.upstream_rq_per_try_timeout++;
+    cluster.perTryTimedOut();
     this.endAttempt(a, false);
     cluster.outlier?.putResult(a.conn.host, { kind: 'local' });
     if (this.retry?.retriableFailure('per-try-timeout') && this.canRetry())
@@ -425,7 +421,7 @@ export class ForwardRequest {
   private readonly onRouteTimeout = (): void => {
     if (this.finished) return;
     const { cluster, down, sink } = this.f;
-    cluster.stats.upstream_rq_timeout++;
+    cluster.routeTimedOut();
     this.backoffTimer?.cancel();
     if (this.current) {
       const a = this.current;
@@ -458,7 +454,7 @@ export class ForwardRequest {
     const { cluster, down } = this.f;
     if (this.retry.retriesLeft <= 0) {
       down.ctx.addFlag('URX');
-      cluster.stats.upstream_rq_retry_limit_exceeded++;
+      cluster.retriesExhausted();
       return false;
     }
     if (cluster.admitRetry() === 'overflow') {

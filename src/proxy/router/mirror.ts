@@ -20,8 +20,7 @@ class MirrorHandler implements Dispatcher.DispatchHandler {
   onRequestStart(): void {}
   onResponseStart(_c: Dispatcher.DispatchController, status: number): void {
     if (status >= 200) {
-      this.cluster.stats.recordCode(status);
-      this.cluster.outlier?.putResult(this.conn.host, { kind: 'status', status });
+      this.cluster.responseFrom(this.conn.host, status);
     }
   }
   onResponseData(): void {}
@@ -35,7 +34,7 @@ class MirrorHandler implements Dispatcher.DispatchHandler {
   private release(ok: boolean): void {
     if (this.released) return;
     this.released = true;
-    if (ok) this.cluster.stats.upstream_rq_completed++;
+    if (ok) this.cluster.responseCompleted();
     this.cluster.release(this.conn, ok);
   }
 }
@@ -73,7 +72,7 @@ export function sendMirrors(
       else if (v !== undefined) flat.push(k, v);
     }
     flat.push('host', shadowSuffix ? shadowAuthority(authority) : authority);
-    cluster.stats.upstream_rq_total++;
+    cluster.attemptStarted();
     cluster.acquire(host, (r) => {
       if (!r.ok) return;
       try {

@@ -61,7 +61,7 @@ export function forwardUpgrade(f: UpgradeForwardInit): void {
   if (!host) return down.localReply(LOCAL_REPLIES.no_healthy_upstream);
   down.ctx.upstreamHost = host.key;
   down.ctx.attempts++;
-  cluster.stats.upstream_rq_total++;
+  cluster.attemptStarted();
   cluster.acquire(host, (r) => {
     if (!r.ok) {
       if (r.reason === 'overflow')
@@ -144,8 +144,7 @@ class UpgradeAttempt implements Dispatcher.DispatchHandler {
     const ctx = down.ctx;
     this.started = true;
     this.tunnel = socket;
-    this.f.cluster.outlier?.putResult(this.conn.host, { kind: 'status', status });
-    this.f.cluster.stats.recordCode(status);
+    this.f.cluster.responseFrom(this.conn.host, status);
     // envoyproxy/envoy source/common/http/conn_manager_utility.cc mutateResponseHeaders: an
     // upgrade response keeps its Connection and Upgrade headers.
     const out = this.responseHeaders(headers);
@@ -175,7 +174,7 @@ class UpgradeAttempt implements Dispatcher.DispatchHandler {
       fromClient: (n) => (ctx.bytesReceived += n),
       toClient: (n) => (ctx.bytesSent += n),
       upstreamClosed: () => {
-        this.f.cluster.stats.upstream_rq_completed++;
+        this.f.cluster.responseCompleted();
         this.release(false);
       },
     });
@@ -186,8 +185,7 @@ class UpgradeAttempt implements Dispatcher.DispatchHandler {
     if (status < 200) return;
     const { down, sink } = this.f;
     this.started = true;
-    this.f.cluster.outlier?.putResult(this.conn.host, { kind: 'status', status });
-    this.f.cluster.stats.recordCode(status);
+    this.f.cluster.responseFrom(this.conn.host, status);
     down.ctx.responseCode = status;
     down.ctx.details = 'via_upstream';
     try {
@@ -208,7 +206,7 @@ class UpgradeAttempt implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    this.f.cluster.stats.upstream_rq_completed++;
+    this.f.cluster.responseCompleted();
     this.release(true);
     this.f.sink.end();
   }
@@ -229,13 +227,13 @@ class UpgradeAttempt implements Dispatcher.DispatchHandler {
       this.conn.connected,
     );
     if (failure) {
-      this.f.cluster.stats.upstream_cx_connect_fail++;
+      this.f.cluster.attemptFailed(true, failure.reason);
       return this.fail(
         upstreamResetReply(failure.reason, failure.transport, false),
         failure.transport,
       );
     }
-    this.f.cluster.stats.upstream_rq_rx_reset++;
+    this.f.cluster.attemptFailed(false, 'connection termination');
     this.fail(upstreamResetReply('connection termination', undefined, false));
   }
 }

@@ -23,6 +23,7 @@ import { explicitSni, hostTls, upstreamTlsOptions } from './upstream-tls.js';
 import { clusterLookup, type LookupFunction } from './dns-lookup.js';
 import type { DnsResolution } from './dns-resolution.js';
 import type { ClusterStats } from './stats.js';
+import type { UpstreamResetReason } from '../context/local-reply.js';
 import type { MeshIdentity } from '../tls/mesh-identity.js';
 import { formatHostPort } from '../../units/index.js';
 
@@ -357,6 +358,53 @@ export class ClusterState {
   /** The admitted retry went out or was given up: its max_retries slot is free again. */
   endRetry(): void {
     this.retriesActive--;
+  }
+
+  // The request lifecycle as Envoy's router counts it (envoyproxy/envoy source/common/router/router.cc,
+  // upstream_request.cc): the router and the mirror report events here, never touch counters.
+
+  /** An attempt (first try, retry or shadow) is sent to an upstream host. */
+  attemptStarted(): void {
+    this.stats.upstream_rq_total++;
+  }
+
+  /** A response head from `host`: its code is counted and the outlier detector sees it. */
+  responseFrom(host: Host, status: number): void {
+    this.stats.recordCode(status);
+    this.outlier?.putResult(host, { kind: 'status', status });
+  }
+
+  /** The response was received whole. */
+  responseCompleted(): void {
+    this.stats.upstream_rq_completed++;
+  }
+
+  /** A retried request got an answer that is not retried again. */
+  retrySucceeded(): void {
+    this.stats.upstream_rq_retry_success++;
+  }
+
+  /** No retries were left (URX). */
+  retriesExhausted(): void {
+    this.stats.upstream_rq_retry_limit_exceeded++;
+  }
+
+  /** An attempt ended without a response: no connection (connect failure) or a reset after one. */
+  attemptFailed(connectFailure: boolean, reason: UpstreamResetReason): void {
+    if (connectFailure) this.stats.upstream_cx_connect_fail++;
+    else this.stats.upstream_rq_rx_reset++;
+    if (reason === 'protocol error') this.stats.upstream_cx_protocol_error++;
+    if (reason === 'connection timeout') this.stats.upstream_cx_connect_timeout++;
+  }
+
+  /** perTryTimeout fired on an attempt. */
+  perTryTimedOut(): void {
+    this.stats.upstream_rq_per_try_timeout++;
+  }
+
+  /** The route's timeout fired (UT). */
+  routeTimedOut(): void {
+    this.stats.upstream_rq_timeout++;
   }
 
   /**
