@@ -1,13 +1,24 @@
 // One upstream keep-alive connection, driven with dispatch() and a plain handler (no streams or
 // promises per request; see docs/performance.md): plaintext HTTP/1.1 on the raw codec
 // (http1/raw-client.ts), TLS origination and HTTP/2 (h2c, h2) on an undici Client with pipelining 1.
+import { createRequire } from 'node:module';
 import type { ConnectionOptions } from 'node:tls';
-import { buildConnector, Client, type Dispatcher } from 'undici';
+import type { buildConnector, Client, Dispatcher } from 'undici';
 import type { Clock } from '../../runtime/clock.js';
 import { RawHttp1Client } from '../http1/raw-client.js';
 import type { LookupFunction } from './dns-lookup.js';
 import type { Host } from './host.js';
 import { formatHostPort } from '../../units/index.js';
+
+type Undici = { Client: typeof Client; buildConnector: typeof buildConnector };
+let undici: Undici | undefined;
+/**
+ * undici is loaded on the first TLS or HTTP/2 upstream connection: it is ~18 MB of a proxy
+ * process's RSS, which plaintext HTTP/1 upstreams (the raw codec) never need.
+ */
+function loadUndici(): Undici {
+  return (undici ??= createRequire(import.meta.url)('undici') as Undici);
+}
 
 /** What the router, mirror and upgrade paths call on a connection (undici's Client has it). */
 export interface UpstreamClient {
@@ -81,7 +92,7 @@ export class Connection {
     }
     this.raw = undefined;
     const origin = formatHostPort(host.endpoint.address, host.endpoint.port);
-    const client = new Client(`${opts.tls ? 'https' : 'http'}://${origin}`, {
+    const client = new (loadUndici().Client)(`${opts.tls ? 'https' : 'http'}://${origin}`, {
       pipelining: 1,
       connectTimeout: opts.connectTimeoutMs,
       keepAliveTimeout: opts.idleTimeoutMs,
@@ -116,7 +127,7 @@ export class Connection {
 
   /** undici's connector, wrapped to note the local address and that the connection is up. */
   private connector(options: buildConnector.BuildOptions): buildConnector.connector {
-    const connect = buildConnector(options);
+    const connect = loadUndici().buildConnector(options);
     return (o, cb) =>
       connect(o, (err, sock) => {
         if (!err && sock) {
