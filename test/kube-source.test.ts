@@ -207,6 +207,40 @@ test('endpoints come from EndpointSlices as istiod reads them; Secrets by creden
   }
 });
 
+test('a VirtualService edit keeps the registry object (clusters are not rebuilt); an EndpointSlice or Pod change replaces it', async () => {
+  const api = await fakeCluster();
+  const source = new KubeSource({ kubeconfig: api.kubeconfig() });
+  try {
+    const first = (await source.start()).registry;
+    api.put({
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name: 'reviews', namespace: 'default' },
+      spec: { hosts: [HOST], http: [{ route: [{ destination: { host: HOST, subset: 'v2' } }] }] },
+    });
+    await until('the VirtualService arrives', () =>
+      source
+        .current()!
+        .config.byKind('VirtualService')
+        .some((v) => v.metadata.name === 'reviews'),
+    );
+    assert.equal(source.current()!.registry, first);
+    api.put(
+      slice([
+        { addresses: ['10.0.0.2'], conditions: { ready: true }, targetRef: ref('reviews-v2-0') },
+      ]),
+    );
+    await until('slice shrinks', () => addresses(source).join() === '10.0.0.2:9080:v2');
+    assert.notEqual(source.current()!.registry, first);
+    const second = source.current()!.registry;
+    api.put(pod('reviews-v4-0', '10.0.0.5', 'v4'));
+    await until('a new registry for the Pod', () => source.current()!.registry !== second);
+  } finally {
+    source.stop();
+    await api.stop();
+  }
+});
+
 test('served over ADS by the same generator; the API server away -> last config kept, one line each way', async () => {
   const api = await fakeCluster();
   const logs: string[] = [];

@@ -101,6 +101,8 @@ export class Informer {
   lists = 0;
   /** Times a watch was opened. */
   watches = 0;
+  /** Bumped whenever the cache's content changes: equal counts, the same objects (for caches built on it). */
+  changes = 0;
 
   constructor(private readonly o: InformerOptions) {
     this.clock = o.clock ?? systemClock;
@@ -195,11 +197,13 @@ export class Informer {
         const key = objKey(item);
         seen.add(key);
         if (rvOf(this.cache.get(key)) !== rvOf(item) || !this.cache.has(key)) changed = true;
+        if (this.cache.get(key) !== item) this.changes++;
         this.cache.set(key, item);
       }
       for (const key of [...this.cache.keys()])
         if (!seen.has(key)) {
           this.cache.delete(key);
+          this.changes++;
           changed = true;
         }
       this.resourceVersion = resourceVersion;
@@ -306,11 +310,13 @@ export class Informer {
           case 'ADDED':
           case 'MODIFIED':
             this.cache.set(objKey(obj), { ...obj, apiVersion, kind: r.kind });
+            this.changes++;
             this.resourceVersion = rvOf(obj) || this.resourceVersion;
             this.o.onChange?.();
             return;
           case 'DELETED':
             this.cache.delete(objKey(obj));
+            this.changes++;
             this.resourceVersion = rvOf(obj) || this.resourceVersion;
             this.o.onChange?.();
             return;

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import {
   createConfigSnapshot,
+  KindGenerations,
   decodableResources,
   formatDiagnostic,
   meshConfigFromResources,
@@ -14,7 +15,7 @@ import {
   type MeshConfig,
   type Resource,
 } from '../config/index.js';
-import { buildRegistry } from '../registry/index.js';
+import { buildRegistry, REGISTRY_KINDS } from '../registry/index.js';
 import {
   Informer,
   KubeTransport,
@@ -157,6 +158,9 @@ export class KubeSource {
   private pending: TimerHandle | undefined;
   private revision = 0;
   private last: MeshState | undefined;
+  private readonly generations = new KindGenerations();
+  /** The EndpointSlice informer's change count the last registry was built from. */
+  private slicesSeen: number | undefined;
   private connected = true;
   private rejected = new Set<string>();
   private converted = new Map<KubeObject, Converted>();
@@ -320,7 +324,17 @@ export class KubeSource {
     const sorted = resources.sort(byCreation);
     const mesh = this.meshFile ?? meshConfigFromResources(sorted);
     const config = createConfigSnapshot(sorted, mesh, ++this.revision);
-    const registry = buildRegistry(config, { endpointSlices: this.items('EndpointSlice') });
+    // The registry (and with it every proxy's clusters) is kept while nothing it reads changed: a
+    // VirtualService edit recompiles routes only (as the file source and `up` do).
+    const slices = this.informers[WATCHED.findIndex((r) => r.kind === 'EndpointSlice')]?.changes;
+    const kept =
+      this.last && slices === this.slicesSeen
+        ? this.generations.same(this.last.config, config, REGISTRY_KINDS)
+        : false;
+    const registry = kept
+      ? this.last!.registry
+      : buildRegistry(config, { endpointSlices: this.items('EndpointSlice') });
+    this.slicesSeen = slices;
     this.last = { config, registry };
     return this.last;
   }
