@@ -139,3 +139,34 @@ test('SDS serves default (workload cert + key) and ROOTCA from the mesh CA; dump
     await server.stop();
   }
 });
+
+test('a rotated workload certificate is pushed over SDS at its rotation time, on the same stream', async () => {
+  const { state } = meshFromFiles([BOOKINFO]);
+  assert.ok(state);
+  // A 3 s certificate: the CA hands out a new one once half of it has passed (secretcache.go).
+  const ca = createMeshCa({ workloadTtlMs: 3000 });
+  const server = new XdsServer({ port: 0, debounceMs: 0, secrets: meshCaSecrets(ca) });
+  server.setState(state);
+  const port = await server.start();
+  const pod = proxyNames(state.registry)
+    .find((n) => n.startsWith('productpage'))!
+    .split('.')[0]!;
+  const ads = adsClient(port);
+  try {
+    const first = await secrets(ads, sidecarNode(pod, 'default'));
+    const serial = (s: Map<string, ProtoObject>) =>
+      new X509Certificate(pem((s.get('default')!.tls_certificate as ProtoObject).certificate_chain))
+        .serialNumber;
+    // No request from the client: the server pushes the new certificate by itself.
+    const pushed = await ads.next(SECRET_TYPE);
+    const second = new Map(pushed.resources.map((x) => [String(x.name), x]));
+    assert.notEqual(serial(second), serial(first));
+    const cert = new X509Certificate(
+      pem((second.get('default')!.tls_certificate as ProtoObject).certificate_chain),
+    );
+    assert.ok(cert.verify(new X509Certificate(ca.rootCert).publicKey), 'signed by the same root');
+  } finally {
+    ads.close();
+    await server.stop();
+  }
+});

@@ -153,6 +153,11 @@ export class MeshCa {
     return this.root().pem;
   }
 
+  /** The CA's clock reading (rotation times are on it). */
+  now(): number {
+    return this.clock.now();
+  }
+
   /** When a certificate issued at `createdMs` is due for rotation (secretcache.go rotateTime). */
   rotationDueMs(identity: MeshIdentity): number {
     const created = identity.notAfterMs - this.workloadTtlMs;
@@ -321,12 +326,17 @@ export function meshCaSecrets(ca: MeshCa): {
   workloadCertificate(
     namespace: string,
     serviceAccount: string,
-  ): Promise<{ certChain: string; privateKey: string; rootCert: string }>;
+  ): Promise<{ certChain: string; privateKey: string; rootCert: string; refreshInMs: number }>;
 } {
   return {
     workloadCertificate: async (namespace, serviceAccount) => {
       const id = await ca.issueAsync(namespace, serviceAccount);
-      return { certChain: id.certChain, privateKey: id.privateKey, rootCert: id.rootCert };
+      return {
+        certChain: id.certChain,
+        privateKey: id.privateKey,
+        rootCert: id.rootCert,
+        refreshInMs: Math.max(0, ca.rotationDueMs(id) - ca.now()),
+      };
     },
   };
 }

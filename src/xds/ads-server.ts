@@ -102,6 +102,8 @@ interface Conn extends XdsConnection {
   resources?: EncodedByType;
   /** SDS: this proxy's `default` and `ROOTCA` (its own, never shared with its group). */
   secrets?: Map<string, EncodedResource>;
+  /** When its certificate rotates: fetched again and pushed (secrets.ts refreshInMs). */
+  secretTimer?: NodeJS.Timeout;
   /** Responses handed to gRPC and not yet written to the HTTP/2 stream (flow control may hold them). */
   inflight: number;
   /** A push came while responses were in flight: it is sent, with the newest config, once they drain. */
@@ -293,8 +295,9 @@ export class XdsServer {
   private withSecrets(c: Conn, then: () => void): void {
     if (c.secrets) return then();
     const source = this.options.secrets;
-    const ready = (m: Map<string, EncodedResource>) => {
+    const ready = (m: Map<string, EncodedResource>, refreshInMs?: number) => {
       c.secrets = m;
+      if (refreshInMs !== undefined) this.refreshSecretsIn(c, refreshInMs);
       if (this.conns.has(c.id)) then();
     };
     // Proxyless gRPC takes certificates from its own certificate providers, not SDS (grpcgen cds.go).
@@ -316,6 +319,7 @@ export class XdsServer {
               return [String(r.name), { any, hash: hashBytes(any.value) }];
             }),
           ),
+          cert.refreshInMs,
         ),
       (err: Error) => {
         this.log(`xds: certificate for ${c.node.proxyName}: ${err.message}`);
@@ -536,7 +540,32 @@ export class XdsServer {
   }
 
   /** A closed stream's writes and queue no longer hold the budget. */
+  /**
+   * At the certificate's rotation time: the secrets are fetched again and, where they changed, pushed
+   * to the connection's SDS watch (istio-agent pushes a rotated certificate the same way). At least a
+   * second apart, should a source hand out the same certificate again.
+   */
+  private refreshSecretsIn(c: Conn, ms: number): void {
+    if (c.secretTimer) clearTimeout(c.secretTimer);
+    c.secretTimer = setTimeout(
+      () => {
+        c.secretTimer = undefined;
+        if (!this.conns.has(c.id)) return;
+        c.secrets = undefined;
+        this.withSecrets(c, () => {
+          const w = c.watches.get(SECRET_TYPE);
+          if (!w) return;
+          if (c.delta) this.respondDelta(c, w, new Set());
+          else this.respond(c, w, false);
+        });
+      },
+      Math.max(ms, 1000),
+    );
+    c.secretTimer.unref();
+  }
+
   private forget(c: Conn): void {
+    if (c.secretTimer) clearTimeout(c.secretTimer);
     for (const w of c.writes) this.release(w);
     c.writes.clear();
     c.queue.length = 0;

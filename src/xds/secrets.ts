@@ -17,6 +17,12 @@ export interface WorkloadCertificate {
   privateKey: string;
   /** The mesh root that signed certChain. */
   rootCert: string;
+  /**
+   * In how many ms the source will issue a newer certificate (its rotation time): the xDS server
+   * fetches again then and pushes the new secret, as istio-agent's SDS server pushes a rotated
+   * certificate to Envoy (istio/istio security/pkg/nodeagent/sds/sdsservice.go, cache/secretcache.go).
+   */
+  refreshInMs?: number;
 }
 
 /** Issues (or returns the current) certificate for `spiffe://<td>/ns/<namespace>/sa/<serviceAccount>`. */
