@@ -193,3 +193,28 @@ test('PeerAuthentication STRICT applied to the running mesh: bookinfo keeps work
   const stats = await get(`${mesh.admin}/stats?proxy=${reviews?.name}`);
   assert.match(stats.body, /listener\.0\.0\.0\.0_15006\.no_filter_chain_match: [1-9]/);
 });
+
+test("GET /config_dump takes Envoy's resource, mask and name_regex; an unknown resource is 404", async () => {
+  const q = new URLSearchParams({
+    proxy: 'productpage',
+    resource: 'dynamic_active_clusters',
+    mask: 'cluster.name',
+    name_regex: 'outbound\\|9080\\|\\|reviews.*',
+  });
+  const res = await get(`${mesh.admin}/config_dump?${q}`);
+  assert.equal(res.status, 200);
+  assert.deepEqual(JSON.parse(res.body), {
+    configs: [
+      {
+        '@type': 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump.DynamicCluster',
+        cluster: {
+          '@type': 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
+          name: 'outbound|9080||reviews.default.svc.cluster.local',
+        },
+      },
+    ],
+  });
+  const missing = await get(`${mesh.admin}/config_dump?proxy=productpage&resource=nope`);
+  assert.equal(missing.status, 404);
+  assert.equal(missing.body, 'nope not found in config dump');
+});

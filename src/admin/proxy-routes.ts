@@ -5,6 +5,7 @@ import type { ProxySnapshot } from '../compile/snapshot.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { formatHostPort } from '../units/index.js';
 import { envoyConfigDump, type ConfigDumpOptions } from '../xds/config-dump.js';
+import { queryConfigDump } from '../xds/config-dump-query.js';
 import { workloadSecrets } from '../xds/generate/secrets.js';
 import {
   ENVOY_DUMP_KINDS,
@@ -53,7 +54,10 @@ export function registerProxyRoutes(
 ): void {
   const withProxy =
     (
-      fn: (mp: AdminProxyHandle, url: URL) => { type: string; body: string },
+      fn: (
+        mp: AdminProxyHandle,
+        url: URL,
+      ) => { type: string; body: string; status?: number; headers?: Record<string, string> },
     ): Parameters<AdminServer['route']>[2] =>
     (_req, res, url) => {
       const mp = source.find(url.searchParams.get('proxy'));
@@ -62,14 +66,15 @@ export function registerProxyRoutes(
         res.end(`no proxy "${url.searchParams.get('proxy') ?? ''}"; see GET /proxies\n`);
         return;
       }
-      const { type, body } = fn(mp, url);
-      res.writeHead(200, { 'content-type': type });
+      const { type, body, status = 200, headers = {} } = fn(mp, url);
+      res.writeHead(status, { 'content-type': type, ...headers });
       res.end(body);
     };
   admin.route(
     'GET',
     '/config_dump',
-    // Envoy's /config_dump (EDS only with ?include_eds), from the xDS generator (xds/config-dump.ts).
+    // Envoy's /config_dump (EDS only with ?include_eds; resource, mask and name_regex as Envoy's
+    // config_dump_handler.cc), from the xDS generator (xds/config-dump.ts).
     withProxy((mp, url) => {
       const snapshot = mp.snapshot();
       const dump = snapshot
@@ -78,7 +83,20 @@ export function registerProxyRoutes(
             includeEds: url.searchParams.has('include_eds'),
           })
         : { configs: [] };
-      return { type: 'application/json', body: JSON.stringify(dump, null, 2) + '\n' };
+      const param = (name: string) => url.searchParams.get(name) ?? undefined;
+      const answer = queryConfigDump(dump, {
+        ...(param('resource') !== undefined ? { resource: param('resource')! } : {}),
+        ...(param('mask') !== undefined ? { mask: param('mask')! } : {}),
+        ...(param('name_regex') ? { nameRegex: param('name_regex')! } : {}),
+      });
+      if (answer.status !== 200)
+        return {
+          status: answer.status,
+          type: 'text/plain',
+          headers: { 'x-content-type-options': 'nosniff' },
+          body: answer.text,
+        };
+      return { type: 'application/json', body: JSON.stringify(answer.body, null, 2) + '\n' };
     }),
   );
   admin.route(
