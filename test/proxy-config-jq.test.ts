@@ -86,9 +86,16 @@ test(
       ],
     );
     const cluster = 'outbound|9080|v1|reviews.default.svc.cluster.local';
+    assert.deepEqual(jq(['pc', 'eds', 'productpage-v1', '--cluster', cluster], '.[].clusterName'), [
+      cluster,
+    ]);
+    // `pc endpoints -o json` is Envoy's /clusters?format=json, as istioctl prints it.
     assert.deepEqual(
-      jq(['pc', 'endpoints', 'productpage-v1', '--cluster', cluster], '.[].clusterName'),
-      [cluster],
+      jq(
+        ['pc', 'endpoints', 'productpage-v1', '--cluster', cluster],
+        '.[] | [.name, .hostStatuses[0].healthStatus.edsHealthStatus]',
+      ),
+      [[cluster, 'HEALTHY']],
     );
     const [id] = jq(['pc', 'bootstrap', 'productpage-v1'], '.bootstrap.node.id');
     assert.match(

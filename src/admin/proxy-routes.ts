@@ -142,7 +142,7 @@ export function registerProxyRoutes(
       if (v) options[f] = v;
     }
     // Live endpoint health (outlier ejections) from the running proxy, as istioctl reads Envoy's /clusters.
-    if (kind === 'endpoints' && mp)
+    if ((kind === 'endpoints' || kind === 'eds') && mp)
       options.outlier = new Map(
         mp
           .endpoints()

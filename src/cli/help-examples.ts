@@ -83,6 +83,16 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
       `switchyard pc endpoints productpage-v1 --cluster 'outbound|9080||reviews.default.svc.cluster.local'`,
     ],
   ],
+  'proxy-config eds': [
+    [
+      'The ClusterLoadAssignments a sidecar got over EDS',
+      'switchyard proxy-config eds productpage-v1 -o json',
+    ],
+    [
+      'Addresses of one cluster',
+      `switchyard pc eds productpage-v1 --cluster 'outbound|9080||reviews.default.svc.cluster.local' -o json | jq -r '.[].endpoints[].lbEndpoints[].endpoint.address.socketAddress.address'`,
+    ],
+  ],
   'proxy-config secret': [
     [
       'The SDS secrets a sidecar holds in the running mesh',

@@ -64,11 +64,43 @@ test('listeners --port, routes --name, endpoints --cluster', () => {
   const vhosts = routes[0]!.virtualHosts as Obj[];
   assert.ok(vhosts.some((v) => v.name === 'reviews.default.svc.cluster.local:9080'));
   const cluster = 'outbound|9080|v1|reviews.default.svc.cluster.local';
-  const eps = proxyConfigDumpView('endpoints', s, { cluster }) as Obj[];
+  // `eds`: the ClusterLoadAssignments; `endpoints`: Envoy's /clusters statuses, as istioctl prints them.
+  const eds = proxyConfigDumpView('eds', s, { cluster }) as Obj[];
   assert.deepEqual(
-    eps.map((e) => e.clusterName),
+    eds.map((e) => e.clusterName),
     [cluster],
   );
+  const statuses = proxyConfigDumpView('endpoints', s, { cluster }) as Obj[];
+  assert.deepEqual(
+    statuses.map((e) => [e.name, e.addedViaApi]),
+    [[cluster, true]],
+  );
+  const host = (statuses[0]!.hostStatuses as Obj[])[0]!;
+  assert.deepEqual(host.healthStatus, { edsHealthStatus: 'HEALTHY' });
+  assert.deepEqual(
+    (host.stats as Obj[]).map((x) => x.name),
+    [
+      'cx_connect_fail',
+      'cx_total',
+      'rq_error',
+      'rq_success',
+      'rq_timeout',
+      'rq_total',
+      'cx_active',
+      'rq_active',
+    ],
+  );
+  assert.ok(((host.address as Obj).socketAddress as Obj).portValue);
+  // A live outlier ejection shows as failedOutlierCheck (istioctl's OUTLIER CHECK column).
+  const sa = (host.address as Obj).socketAddress as Obj;
+  const live = new Map([
+    [`${cluster}|${String(sa.address)}:${String(sa.portValue)}`, 'FAILED' as const],
+  ]);
+  const ejected = proxyConfigDumpView('endpoints', s, { cluster }, {}, live) as Obj[];
+  assert.deepEqual((ejected[0]!.hostStatuses as Obj[])[0]!.healthStatus, {
+    failedOutlierCheck: true,
+    edsHealthStatus: 'HEALTHY',
+  });
 });
 
 test('secret: SecretsConfigDump with default and ROOTCA, the private key "[redacted]" as Envoy prints it', () => {

@@ -15,12 +15,14 @@ import {
 } from '../compile/index.js';
 import { DUMP_TYPE, envoyConfigDump, type ConfigDumpOptions } from './config-dump.js';
 import type { ProtoObject } from './protos.js';
+import { formatHostPort } from '../units/index.js';
 
 export const ENVOY_DUMP_KINDS = [
   'clusters',
   'listeners',
   'routes',
   'endpoints',
+  'eds',
   'secret',
   'bootstrap',
 ] as const;
@@ -159,14 +161,69 @@ function endpoints(dump: Obj, f: DumpFilter): Obj[] {
   return out.sort((a, b) => byClusterName(String(a.clusterName), String(b.clusterName)));
 }
 
+/** Envoy's per-host counters then gauges, in its order (envoy/upstream/host_description.h ALL_HOST_STATS). */
+const HOST_COUNTERS = [
+  'cx_connect_fail',
+  'cx_total',
+  'rq_error',
+  'rq_success',
+  'rq_timeout',
+  'rq_total',
+];
+const HOST_GAUGES = ['cx_active', 'rq_active'];
+
+/**
+ * `proxy-config endpoints -o json`: istioctl prints Envoy's /clusters?format=json cluster statuses
+ * (istio/istio istioctl/pkg/writer/envoy/clusters/clusters.go PrintEndpoints; envoy.admin.v3.ClusterStatus),
+ * built here from the EDS the proxy holds plus its live outlier state (`live`: `cluster|host:port`
+ * -> OK/FAILED). Per-host counters are not kept, so they read 0 (proto3 JSON omits the value).
+ */
+function clusterStatuses(
+  dump: Obj,
+  f: DumpFilter,
+  live: ReadonlyMap<string, 'OK' | 'FAILED'> | undefined,
+): Obj[] {
+  return endpoints(dump, f).map((cla) => {
+    const name = String(cla.clusterName);
+    const hostStatuses = arr(cla.endpoints).flatMap((llb) =>
+      arr(llb.lbEndpoints).map((ep) => {
+        const endpoint = (ep.endpoint ?? {}) as Obj;
+        const at = socket(endpoint.address);
+        const failed = live?.get(`${name}|${formatHostPort(at.address, at.port)}`) === 'FAILED';
+        return {
+          address: endpoint.address,
+          stats: [
+            ...HOST_COUNTERS.map((n) => ({ name: n })),
+            ...HOST_GAUGES.map((n) => ({ type: 'GAUGE', name: n })),
+          ],
+          healthStatus: {
+            ...(failed ? { failedOutlierCheck: true } : {}),
+            edsHealthStatus: ep.healthStatus ?? 'HEALTHY',
+          },
+          weight: (ep.loadBalancingWeight as number | undefined) ?? 1,
+          ...(typeof endpoint.hostname === 'string' ? { hostname: endpoint.hostname } : {}),
+          ...(llb.priority ? { priority: llb.priority } : {}),
+          ...(llb.locality ? { locality: llb.locality } : {}),
+        };
+      }),
+    );
+    return { name, addedViaApi: true, hostStatuses, observabilityName: name, edsServiceName: name };
+  });
+}
+
 /** The value `proxy-config <kind> -o json` prints. */
 export function proxyConfigDumpView(
   kind: EnvoyDumpKind,
   s: ProxySnapshot,
   f: DumpFilter = {},
   o: Omit<ConfigDumpOptions, 'names' | 'includeEds'> = {},
+  live?: ReadonlyMap<string, 'OK' | 'FAILED'>,
 ): unknown {
-  const dump = envoyConfigDump(s, { ...o, names: 'json', includeEds: kind === 'endpoints' });
+  const dump = envoyConfigDump(s, {
+    ...o,
+    names: 'json',
+    includeEds: kind === 'endpoints' || kind === 'eds',
+  });
   switch (kind) {
     case 'clusters':
       return clusters(dump, f);
@@ -175,6 +232,8 @@ export function proxyConfigDumpView(
     case 'routes':
       return routes(dump, f);
     case 'endpoints':
+      return clusterStatuses(dump, f, live);
+    case 'eds':
       return endpoints(dump, f);
     case 'secret':
       return withoutType(config(dump, DUMP_TYPE.secrets));
@@ -255,8 +314,9 @@ export function renderProxyConfigKind(
   o: RenderOptions,
 ): string {
   if (o.output === 'json' || o.output === 'yaml')
-    return formatDumpView(proxyConfigDumpView(kind, s, o, o.dump), o.output);
+    return formatDumpView(proxyConfigDumpView(kind, s, o, o.dump, o.outlier), o.output);
   if (kind === 'secret') return secretsTable(s, o.nowMs ?? 0, o.dump);
   if (kind === 'bootstrap') return bootstrapSummary(s, o.dump);
-  return renderProxyConfig(kind, s, o);
+  // istioctl's `eds` summary is the endpoints table (configdump endpoint.go PrintEndpointsSummary).
+  return renderProxyConfig(kind === 'eds' ? 'endpoints' : kind, s, o);
 }

@@ -86,7 +86,7 @@ function addSub(parent: Command, kind: Kind, aliases: string[], description: str
       .option('--port <port>', 'filter by port')
       .option('--subset <subset>', 'filter by subset')
       .option('--direction <direction>', 'filter by direction (inbound|outbound)');
-  if (kind === 'endpoints')
+  if (kind === 'endpoints' || kind === 'eds')
     cmd
       .option('--address <address>', 'filter by endpoint address')
       .option('--port <port>', 'filter by endpoint port')
@@ -155,6 +155,8 @@ export function registerProxyConfig(program: Command): void {
   addSub(pc, 'clusters', ['cluster', 'c'], 'clusters of a proxy');
   addSub(pc, 'listeners', ['listener', 'l'], 'listeners and filter chains of a proxy');
   addSub(pc, 'endpoints', ['endpoint', 'ep'], 'cluster endpoints of a proxy');
+  // istioctl's `eds`: the same table; -o json the ClusterLoadAssignments received over EDS.
+  addSub(pc, 'eds', [], 'endpoints as the proxy received them over EDS');
   addSub(pc, 'secret', ['secrets', 's'], "the proxy's SDS secrets (workload certificate, root)");
   addSub(pc, 'bootstrap', ['b'], "the proxy's Envoy bootstrap");
   // istioctl proxy-config all -o json: Envoy's whole config dump (src/xds/config-dump.ts).
