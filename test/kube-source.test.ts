@@ -328,3 +328,60 @@ test('the ClusterRole in docs/control-plane-kubernetes.md grants list and watch 
   ).filter((k) => !granted.has(k));
   assert.deepEqual(missing, []);
 });
+
+test("a Pod's locality comes from its Node's topology labels; the Node's status updates change nothing", async () => {
+  const api = await fakeCluster();
+  api.put({
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: 'node-a',
+      labels: {
+        'topology.kubernetes.io/region': 'us-east1',
+        'topology.kubernetes.io/zone': 'us-east1-b',
+      },
+    },
+    status: { conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: 't0' }] },
+  });
+  const v1 = pod('reviews-v1-0', '10.0.0.1', 'v1');
+  api.put({ ...v1, spec: { ...(v1.spec as object), nodeName: 'node-a' } });
+  const source = new KubeSource({ kubeconfig: api.kubeconfig() });
+  try {
+    await source.start();
+    const locality = () => {
+      const state = source.current()!;
+      const svc = state.registry.servicesByHost(HOST)[0]!;
+      return state.registry.instances(svc, 9080).find((i) => i.endpoint.address === '10.0.0.1')
+        ?.endpoint.locality;
+    };
+    await until('the node locality', () => locality() === 'us-east1/us-east1-b/');
+    const registry = source.current()!.registry;
+    const revision = source.current()!.config.revision;
+    // A heartbeat (status only) is read (a new config revision) but keeps the registry.
+    api.put({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name: 'node-a',
+        labels: {
+          'topology.kubernetes.io/region': 'us-east1',
+          'topology.kubernetes.io/zone': 'us-east1-b',
+        },
+      },
+      status: { conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: 't1' }] },
+    });
+    await until('the heartbeat read', () => source.current()!.config.revision > revision);
+    assert.equal(source.current()!.registry, registry);
+    // A label change reaches the endpoint.
+    api.put({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'node-a', labels: { 'topology.kubernetes.io/region': 'eu-west1' } },
+    });
+    await until('the new region', () => locality() === 'eu-west1//');
+    assert.notEqual(source.current()!.registry, registry);
+  } finally {
+    source.stop();
+    await api.stop();
+  }
+});

@@ -35,6 +35,9 @@ export const WATCHED: readonly ResourceType[] = [
   { group: '', versions: ['v1'], plural: 'services', kind: 'Service' },
   { group: '', versions: ['v1'], plural: 'pods', kind: 'Pod' },
   { group: 'discovery.k8s.io', versions: ['v1'], plural: 'endpointslices', kind: 'EndpointSlice' },
+  // Pod locality from its Node's topology labels (istio/istio pilot/pkg/serviceregistry/kube/
+  // controller/controller.go getPodLocality); only name and labels are kept (nodeLabelsOnly).
+  { group: '', versions: ['v1'], plural: 'nodes', kind: 'Node' },
   ...(
     [
       ['virtualservices', 'VirtualService'],
@@ -122,6 +125,16 @@ function credentialSecrets(gateways: readonly KubeObject[]): Set<string> {
  * serviceregistry/kube/controller/pod.go shouldPodBeInEndpoints: terminal phase or no podIP), and
  * without an IP the registry would give them a placeholder.
  */
+/** What the registry reads of a Node (its topology labels): status and spec left out. */
+function nodeLabelsOnly(node: KubeObject): KubeObject {
+  const m = meta(node);
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: m.name, labels: m.labels ?? {}, creationTimestamp: m.creationTimestamp },
+  } as KubeObject;
+}
+
 function podUnused(pod: KubeObject): boolean {
   const status = pod.status as { phase?: unknown; podIP?: unknown } | undefined;
   const phase = status?.phase;
@@ -164,6 +177,8 @@ export class KubeSource {
   private connected = true;
   private rejected = new Set<string>();
   private converted = new Map<KubeObject, Converted>();
+  /** Converted Nodes by name and labels. */
+  private nodes = new Map<string, Converted>();
   private readonly meshFile: MeshConfig | undefined;
   private firstSync: { resolve: () => void; promise: Promise<void> };
 
@@ -304,19 +319,26 @@ export class KubeSource {
     const resources: Resource[] = [];
     const rejected = new Set<string>();
     const converted = new Map<KubeObject, Converted>();
+    const nodes = new Map<string, Converted>();
     for (const o of objects) {
       // Objects are replaced, never mutated, by the informers: an unchanged one is converted once.
-      let c = this.converted.get(o);
+      // A Node is known by its name and labels: its status heartbeats change nothing here.
+      const nodeKey =
+        o.kind === 'Node' ? `${String(meta(o).name)}\n${JSON.stringify(meta(o).labels ?? {})}` : '';
+      let c = nodeKey ? this.nodes.get(nodeKey) : this.converted.get(o);
       if (!c) {
-        const r = resourceFromObject(o as never, String(meta(o).namespace ?? ''));
+        const source = nodeKey ? nodeLabelsOnly(o) : o;
+        const r = resourceFromObject(source as never, String(meta(o).namespace ?? ''));
         const problems = r ? decodableResources([r]).diagnostics.map(formatDiagnostic) : [];
         c = r && problems.length === 0 ? { resource: r } : { problems };
       }
-      converted.set(o, c);
+      if (nodeKey) nodes.set(nodeKey, c);
+      else converted.set(o, c);
       if (c.resource) resources.push(c.resource);
       for (const line of c.problems ?? []) rejected.add(line);
     }
     this.converted = converted;
+    this.nodes = nodes;
     for (const line of rejected)
       if (!this.rejected.has(line))
         this.log(`kube: ignoring an object that does not decode: ${line}`);
