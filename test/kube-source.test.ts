@@ -331,7 +331,8 @@ test('the ClusterRole in docs/control-plane-kubernetes.md grants list and watch 
 
 test("a Pod's locality comes from its Node's topology labels; the Node's status updates change nothing", async () => {
   const api = await fakeCluster();
-  api.put({
+  // node-a in us-east1-b, its status as the kubelet's heartbeat last wrote it.
+  const node = (heartbeat: string) => ({
     apiVersion: 'v1',
     kind: 'Node',
     metadata: {
@@ -341,8 +342,9 @@ test("a Pod's locality comes from its Node's topology labels; the Node's status 
         'topology.kubernetes.io/zone': 'us-east1-b',
       },
     },
-    status: { conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: 't0' }] },
+    status: { conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: heartbeat }] },
   });
+  api.put(node('t0'));
   const v1 = pod('reviews-v1-0', '10.0.0.1', 'v1');
   api.put({ ...v1, spec: { ...(v1.spec as object), nodeName: 'node-a' } });
   const source = new KubeSource({ kubeconfig: api.kubeconfig() });
@@ -358,18 +360,7 @@ test("a Pod's locality comes from its Node's topology labels; the Node's status 
     const registry = source.current()!.registry;
     const revision = source.current()!.config.revision;
     // A heartbeat (status only) is read (a new config revision) but keeps the registry.
-    api.put({
-      apiVersion: 'v1',
-      kind: 'Node',
-      metadata: {
-        name: 'node-a',
-        labels: {
-          'topology.kubernetes.io/region': 'us-east1',
-          'topology.kubernetes.io/zone': 'us-east1-b',
-        },
-      },
-      status: { conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: 't1' }] },
-    });
+    api.put(node('t1'));
     await until('the heartbeat read', () => source.current()!.config.revision > revision);
     assert.equal(source.current()!.registry, registry);
     // A label change reaches the endpoint.
