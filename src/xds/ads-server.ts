@@ -539,7 +539,6 @@ export class XdsServer {
     this.stallTimer.unref();
   }
 
-  /** A closed stream's writes and queue no longer hold the budget. */
   /**
    * At the certificate's rotation time: the secrets are fetched again and, where they changed, pushed
    * to the connection's SDS watch (istio-agent pushes a rotated certificate the same way). At least a
@@ -564,6 +563,7 @@ export class XdsServer {
     c.secretTimer.unref();
   }
 
+  /** A closed stream's writes and queue no longer hold the budget (nor its rotation timer run). */
   private forget(c: Conn): void {
     if (c.secretTimer) clearTimeout(c.secretTimer);
     for (const w of c.writes) this.release(w);
