@@ -194,7 +194,7 @@ test('PeerAuthentication STRICT applied to the running mesh: bookinfo keeps work
   assert.match(stats.body, /listener\.0\.0\.0\.0_15006\.no_filter_chain_match: [1-9]/);
 });
 
-test("GET /config_dump takes Envoy's resource, mask and name_regex; an unknown resource is 404", async () => {
+test("GET /config_dump takes Envoy's resource, mask and name_regex; proxy-config endpoints counts per host", async () => {
   const q = new URLSearchParams({
     proxy: 'productpage',
     resource: 'dynamic_active_clusters',
@@ -214,6 +214,21 @@ test("GET /config_dump takes Envoy's resource, mask and name_regex; an unknown r
       },
     ],
   });
+  // After a product page, productpage's reviews hosts have counted it (Envoy's /clusters host stats).
+  assert.equal((await get(`${mesh.gateway}/productpage`)).status, 200);
+  const eps = JSON.parse(
+    (await get(`${mesh.admin}/proxy-config/endpoints?proxy=productpage&output=json`)).body,
+  ) as { name: string; hostStatuses: { stats: { name: string; value?: string }[] }[] }[];
+  const counted = (stat: string) =>
+    eps
+      .filter((c) => c.name.includes('|reviews.'))
+      .flatMap((c) => c.hostStatuses)
+      .flatMap((h) => h.stats)
+      .filter((x) => x.name === stat)
+      .reduce((n, x) => n + Number(x.value ?? 0), 0);
+  assert.ok(counted('rq_total') > 0, JSON.stringify(eps));
+  assert.ok(counted('rq_success') > 0);
+  assert.ok(counted('cx_total') > 0);
   const missing = await get(`${mesh.admin}/config_dump?proxy=productpage&resource=nope`);
   assert.equal(missing.status, 404);
   assert.equal(missing.body, 'nope not found in config dump');

@@ -25,6 +25,10 @@ export interface AdminProxyHandle {
     address: string;
     port: number;
     outlierCheck: 'OK' | 'FAILED';
+    /** rq_active, cx_active and Envoy's per-host counters, when the proxy keeps them. */
+    active?: number;
+    connections?: number;
+    counters?: Readonly<Record<string, number>>;
   }[];
   /** The last n access-log lines, each ending in a newline. */
   logTail(n: number): string[];
@@ -142,12 +146,18 @@ export function registerProxyRoutes(
       if (v) options[f] = v;
     }
     // Live endpoint health (outlier ejections) from the running proxy, as istioctl reads Envoy's /clusters.
-    if ((kind === 'endpoints' || kind === 'eds') && mp)
-      options.outlier = new Map(
-        mp
-          .endpoints()
-          .map((e) => [`${e.cluster}|${formatHostPort(e.address, e.port)}`, e.outlierCheck]),
+    if ((kind === 'endpoints' || kind === 'eds') && mp) {
+      const hosts = mp.endpoints();
+      const key = (e: (typeof hosts)[number]) =>
+        `${e.cluster}|${formatHostPort(e.address, e.port)}`;
+      options.outlier = new Map(hosts.map((e) => [key(e), e.outlierCheck]));
+      options.hostStats = new Map(
+        hosts.map((e) => [
+          key(e),
+          { ...e.counters, cx_active: e.connections ?? 0, rq_active: e.active ?? 0 },
+        ]),
       );
+    }
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
     res.end(renderProxyConfigKind(kind, snapshot, options));
   });

@@ -89,6 +89,20 @@ export interface ListenOptions {
   passthrough?: { host: string; port: number };
 }
 
+/** One upstream host as the admin API reads it (Envoy's /clusters host status). */
+export interface HostView {
+  cluster: string;
+  address: string;
+  port: number;
+  outlierCheck: 'OK' | 'FAILED';
+  /** Requests in flight (rq_active). */
+  active: number;
+  /** Open connections (cx_active). */
+  connections: number;
+  /** Envoy's per-host counters (upstream/host.ts). */
+  counters: Readonly<Record<string, number>>;
+}
+
 export class Proxy implements ProxyServices {
   readonly name: string;
   readonly clock: Clock;
@@ -460,20 +474,8 @@ export class Proxy implements ProxyServices {
    * Live endpoint state per cluster, as `istioctl proxy-config endpoints` shows it (STATUS HEALTHY,
    * OUTLIER CHECK OK/FAILED), plus the host's active requests.
    */
-  endpoints(): {
-    cluster: string;
-    address: string;
-    port: number;
-    outlierCheck: 'OK' | 'FAILED';
-    active: number;
-  }[] {
-    const out: {
-      cluster: string;
-      address: string;
-      port: number;
-      outlierCheck: 'OK' | 'FAILED';
-      active: number;
-    }[] = [];
+  endpoints(): HostView[] {
+    const out: HostView[] = [];
     for (const name of this.current?.clusters.keys() ?? []) {
       const st = this.clusters.get(name);
       for (const h of st?.hosts ?? []) {
@@ -483,6 +485,8 @@ export class Proxy implements ProxyServices {
           port: h.endpoint.port,
           outlierCheck: h.ejected ? 'FAILED' : 'OK',
           active: h.active,
+          connections: h.connections,
+          counters: { ...h.stats },
         });
       }
     }

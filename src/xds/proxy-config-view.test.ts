@@ -96,7 +96,23 @@ test('listeners --port, routes --name, endpoints --cluster', () => {
   const live = new Map([
     [`${cluster}|${String(sa.address)}:${String(sa.portValue)}`, 'FAILED' as const],
   ]);
-  const ejected = proxyConfigDumpView('endpoints', s, { cluster }, {}, live) as Obj[];
+  const ejected = proxyConfigDumpView(
+    'endpoints',
+    s,
+    { cluster },
+    {},
+    {
+      outlier: live,
+      stats: new Map([[[...live.keys()][0]!, { rq_total: 3, rq_success: 3, rq_active: 1 }]]),
+    },
+  ) as Obj[];
+  // Counters as proto3 JSON prints a SimpleMetric: uint64 as a string, 0 left out.
+  const counted = ((ejected[0]!.hostStatuses as Obj[])[0]!.stats as Obj[]).filter((x) => x.value);
+  assert.deepEqual(counted, [
+    { value: '3', name: 'rq_success' },
+    { value: '3', name: 'rq_total' },
+    { type: 'GAUGE', value: '1', name: 'rq_active' },
+  ]);
   assert.deepEqual((ejected[0]!.hostStatuses as Obj[])[0]!.healthStatus, {
     failedOutlierCheck: true,
     edsHealthStatus: 'HEALTHY',

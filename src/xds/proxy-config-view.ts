@@ -172,29 +172,35 @@ const HOST_COUNTERS = [
 ];
 const HOST_GAUGES = ['cx_active', 'rq_active'];
 
+/** A running proxy's view of its hosts, by `cluster|host:port` (absent offline). */
+export interface LiveHosts {
+  outlier?: ReadonlyMap<string, 'OK' | 'FAILED'>;
+  stats?: ReadonlyMap<string, Readonly<Record<string, number>>>;
+}
+
 /**
  * `proxy-config endpoints -o json`: istioctl prints Envoy's /clusters?format=json cluster statuses
  * (istio/istio istioctl/pkg/writer/envoy/clusters/clusters.go PrintEndpoints; envoy.admin.v3.ClusterStatus),
- * built here from the EDS the proxy holds plus its live outlier state (`live`: `cluster|host:port`
- * -> OK/FAILED). Per-host counters are not kept, so they read 0 (proto3 JSON omits the value).
+ * built here from the EDS the proxy holds plus the running proxy's outlier state and host counters
+ * (offline they read 0; proto3 JSON leaves a 0 value out, as Envoy prints it).
  */
-function clusterStatuses(
-  dump: Obj,
-  f: DumpFilter,
-  live: ReadonlyMap<string, 'OK' | 'FAILED'> | undefined,
-): Obj[] {
+function clusterStatuses(dump: Obj, f: DumpFilter, live: LiveHosts): Obj[] {
   return endpoints(dump, f).map((cla) => {
     const name = String(cla.clusterName);
     const hostStatuses = arr(cla.endpoints).flatMap((llb) =>
       arr(llb.lbEndpoints).map((ep) => {
         const endpoint = (ep.endpoint ?? {}) as Obj;
         const at = socket(endpoint.address);
-        const failed = live?.get(`${name}|${formatHostPort(at.address, at.port)}`) === 'FAILED';
+        const key = `${name}|${formatHostPort(at.address, at.port)}`;
+        const failed = live.outlier?.get(key) === 'FAILED';
+        const counts = live.stats?.get(key) ?? {};
+        // SimpleMetric: uint64 values as strings, 0 left out.
+        const value = (n: string) => (counts[n] ? { value: String(counts[n]) } : {});
         return {
           address: endpoint.address,
           stats: [
-            ...HOST_COUNTERS.map((n) => ({ name: n })),
-            ...HOST_GAUGES.map((n) => ({ type: 'GAUGE', name: n })),
+            ...HOST_COUNTERS.map((n) => ({ ...value(n), name: n })),
+            ...HOST_GAUGES.map((n) => ({ type: 'GAUGE', ...value(n), name: n })),
           ],
           healthStatus: {
             ...(failed ? { failedOutlierCheck: true } : {}),
@@ -217,7 +223,7 @@ export function proxyConfigDumpView(
   s: ProxySnapshot,
   f: DumpFilter = {},
   o: Omit<ConfigDumpOptions, 'names' | 'includeEds'> = {},
-  live?: ReadonlyMap<string, 'OK' | 'FAILED'>,
+  live: LiveHosts = {},
 ): unknown {
   const dump = envoyConfigDump(s, {
     ...o,
@@ -298,6 +304,8 @@ export function bootstrapSummary(s: ProxySnapshot, o: ConfigDumpOptions = {}): s
 }
 
 export interface RenderOptions extends ProxyConfigOptions {
+  /** Live per-host counters and gauges by `cluster|host:port` (Envoy's /clusters host stats). */
+  hostStats?: ReadonlyMap<string, Readonly<Record<string, number>>>;
   /** Secrets and bootstrap of the running proxy (config-dump.ts ConfigDumpOptions). */
   dump?: Omit<ConfigDumpOptions, 'names' | 'includeEds'>;
   /** For the secret table's VALID CERT column (Clock.now()). */
@@ -314,7 +322,13 @@ export function renderProxyConfigKind(
   o: RenderOptions,
 ): string {
   if (o.output === 'json' || o.output === 'yaml')
-    return formatDumpView(proxyConfigDumpView(kind, s, o, o.dump, o.outlier), o.output);
+    return formatDumpView(
+      proxyConfigDumpView(kind, s, o, o.dump, {
+        ...(o.outlier ? { outlier: o.outlier } : {}),
+        ...(o.hostStats ? { stats: o.hostStats } : {}),
+      }),
+      o.output,
+    );
   if (kind === 'secret') return secretsTable(s, o.nowMs ?? 0, o.dump);
   if (kind === 'bootstrap') return bootstrapSummary(s, o.dump);
   // istioctl's `eds` summary is the endpoints table (configdump endpoint.go PrintEndpointsSummary).

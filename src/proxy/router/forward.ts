@@ -162,7 +162,7 @@ export class ForwardRequest {
     this.priorities?.onHostAttempted(host.endpoint.priority ?? 0);
     down.ctx.upstreamHost = host.key;
     down.ctx.attempts++;
-    cluster.attemptStarted();
+    cluster.attemptStarted(host);
     const chosen = host;
     cluster.acquire(
       chosen,
@@ -395,7 +395,7 @@ export class ForwardRequest {
       : isProtocolError(err, code, false)
         ? 'protocol error'
         : 'connection termination';
-    cluster.attemptFailed(failure !== undefined, reason);
+    cluster.attemptFailed(conn.host, failure !== undefined, reason);
     const kind: AttemptFailure = failure ? 'connect-failure' : 'reset';
     if (this.retry?.retriableFailure(kind) && this.canRetry()) return this.scheduleRetry(conn.host);
     this.failReset(reason, failure?.transport);
@@ -410,7 +410,7 @@ export class ForwardRequest {
   private onPerTryTimeout(a: Attempt): void {
     if (a.done || this.committed) return;
     const { cluster } = this.f;
-    cluster.perTryTimedOut();
+    cluster.perTryTimedOut(a.conn.host);
     this.endAttempt(a, false);
     cluster.outlier?.putResult(a.conn.host, { kind: 'local' });
     if (this.retry?.retriableFailure('per-try-timeout') && this.canRetry())
@@ -421,7 +421,7 @@ export class ForwardRequest {
   private readonly onRouteTimeout = (): void => {
     if (this.finished) return;
     const { cluster, down, sink } = this.f;
-    cluster.routeTimedOut();
+    cluster.routeTimedOut(this.current?.conn.host);
     this.backoffTimer?.cancel();
     if (this.current) {
       const a = this.current;

@@ -72,7 +72,7 @@ export function sendMirrors(
       else if (v !== undefined) flat.push(k, v);
     }
     flat.push('host', shadowSuffix ? shadowAuthority(authority) : authority);
-    cluster.attemptStarted();
+    cluster.attemptStarted(host);
     cluster.acquire(host, (r) => {
       if (!r.ok) return;
       try {

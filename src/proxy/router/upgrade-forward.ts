@@ -61,7 +61,7 @@ export function forwardUpgrade(f: UpgradeForwardInit): void {
   if (!host) return down.localReply(LOCAL_REPLIES.no_healthy_upstream);
   down.ctx.upstreamHost = host.key;
   down.ctx.attempts++;
-  cluster.attemptStarted();
+  cluster.attemptStarted(host);
   cluster.acquire(host, (r) => {
     if (!r.ok) {
       if (r.reason === 'overflow')
@@ -227,13 +227,13 @@ class UpgradeAttempt implements Dispatcher.DispatchHandler {
       this.conn.connected,
     );
     if (failure) {
-      this.f.cluster.attemptFailed(true, failure.reason);
+      this.f.cluster.attemptFailed(this.conn.host, true, failure.reason);
       return this.fail(
         upstreamResetReply(failure.reason, failure.transport, false),
         failure.transport,
       );
     }
-    this.f.cluster.attemptFailed(false, 'connection termination');
+    this.f.cluster.attemptFailed(this.conn.host, false, 'connection termination');
     this.fail(upstreamResetReply('connection termination', undefined, false));
   }
 }

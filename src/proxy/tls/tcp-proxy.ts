@@ -143,7 +143,7 @@ export function proxyTcp(
     : raw;
   open.upstream = up;
   const connectTimer = svc.clock.setTimer(limits.connectTimeoutMs || 10_000, () => {
-    cluster.attemptFailed(true, 'connection timeout');
+    cluster.attemptFailed(host, true, 'connection timeout');
     ctx.upstreamTransportFailureReason = 'connection timeout';
     finish('UF');
   });
@@ -151,7 +151,7 @@ export function proxyTcp(
     if (done) return;
     if (!up.connecting && ctx.upstreamLocalAddress) return finish();
     connectTimer.cancel();
-    cluster.attemptFailed(true, 'remote connection failure');
+    cluster.attemptFailed(host, true, 'remote connection failure');
     // Envoy: "delayed connect error: <strerror>" for a refused connect, TLS_error for a failed
     // handshake (transport-failure.ts).
     const remote = formatHostPort(host.endpoint.address, host.endpoint.port);

@@ -364,14 +364,21 @@ export class ClusterState {
   // upstream_request.cc): the router and the mirror report events here, never touch counters.
 
   /** An attempt (first try, retry or shadow) is sent to an upstream host. */
-  attemptStarted(): void {
+  attemptStarted(host: Host): void {
     this.stats.upstream_rq_total++;
+    host.stats.rq_total++;
   }
 
-  /** A response head from `host`: its code is counted and the outlier detector sees it. */
+  /**
+   * A response head from `host`: its code is counted and the outlier detector sees it. The host
+   * counts a 5xx as rq_error, anything else as rq_success (router.cc chargeUpstreamCode,
+   * handleNon5xxResponseHeaders; gRPC's deferred success by grpc-status is not told apart).
+   */
   responseFrom(host: Host, status: number): void {
     this.stats.recordCode(status);
     this.outlier?.putResult(host, { kind: 'status', status });
+    if (status >= 500) host.stats.rq_error++;
+    else host.stats.rq_success++;
   }
 
   /** The response was received whole. */
@@ -390,21 +397,28 @@ export class ClusterState {
   }
 
   /** An attempt ended without a response: no connection (connect failure) or a reset after one. */
-  attemptFailed(connectFailure: boolean, reason: UpstreamResetReason): void {
-    if (connectFailure) this.stats.upstream_cx_connect_fail++;
-    else this.stats.upstream_rq_rx_reset++;
+  attemptFailed(host: Host, connectFailure: boolean, reason: UpstreamResetReason): void {
+    if (connectFailure) {
+      this.stats.upstream_cx_connect_fail++;
+      host.stats.cx_connect_fail++;
+    } else {
+      this.stats.upstream_rq_rx_reset++;
+      host.stats.rq_error++;
+    }
     if (reason === 'protocol error') this.stats.upstream_cx_protocol_error++;
     if (reason === 'connection timeout') this.stats.upstream_cx_connect_timeout++;
   }
 
-  /** perTryTimeout fired on an attempt. */
-  perTryTimedOut(): void {
+  /** perTryTimeout fired on an attempt to `host`. */
+  perTryTimedOut(host: Host): void {
     this.stats.upstream_rq_per_try_timeout++;
+    host.stats.rq_timeout++;
   }
 
-  /** The route's timeout fired (UT). */
-  routeTimedOut(): void {
+  /** The route's timeout fired (UT), with an attempt to `host` in flight or none (in backoff). */
+  routeTimedOut(host: Host | undefined): void {
     this.stats.upstream_rq_timeout++;
+    if (host) host.stats.rq_timeout++;
   }
 
   /**
@@ -419,6 +433,7 @@ export class ClusterState {
     this.cxActive++;
     this.stats.upstream_cx_active++;
     this.stats.upstream_cx_total++;
+    host.stats.cx_total++;
     host.connections++;
     host.active++;
     let released = false;
@@ -474,6 +489,7 @@ export class ClusterState {
     const identity = tls?.mode === 'ISTIO_MUTUAL' ? this.identity?.() : undefined;
     this.cxActive++;
     host.connections++;
+    host.stats.cx_total++;
     this.stats.upstream_cx_active++;
     return new Connection(
       host,

@@ -23,6 +23,19 @@ export class Host {
   readonly waiters: ((conn: Connection | undefined) => void)[] = [];
   connections = 0;
   closed = false;
+  /**
+   * Envoy's per-host counters (envoy/upstream/host_description.h ALL_HOST_STATS), as the admin
+   * /clusters output and `proxy-config endpoints -o json` show them; the gauges are `connections`
+   * (cx_active) and `active` (rq_active).
+   */
+  readonly stats = {
+    cx_connect_fail: 0,
+    cx_total: 0,
+    rq_error: 0,
+    rq_success: 0,
+    rq_timeout: 0,
+    rq_total: 0,
+  };
   constructor(public endpoint: Endpoint) {
     // Envoy's host address string (Ipv6Instance::asString `[::1]:80`): %UPSTREAM_HOST%, ring hash keys.
     this.key = formatHostPort(endpoint.address, endpoint.port);
